@@ -1,0 +1,53 @@
+// Canonical JSON: the identity of a local state or an event must not depend on key insertion order.
+
+export class CanonicalError extends Error {}
+
+export function canonicalJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new CanonicalError(`non-finite number ${value}`);
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'null';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return '[' + value.map((v) => canonicalJson(v === undefined ? null : v)).join(',') + ']';
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new CanonicalError(`a ${proto?.constructor?.name ?? 'non-plain'} object; contexts, events and cells must be plain JSON data`);
+      }
+      const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+      return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}';
+    }
+    default:
+      throw new CanonicalError(`a ${typeof value}; contexts, events and cells must be plain JSON data`);
+  }
+}
+
+/** Interns values by canonical JSON to dense integer ids. */
+export class InternTable<T> {
+  private readonly ids = new Map<string, number>();
+  readonly values: T[] = [];
+
+  intern(value: T, key: string = canonicalJson(value)): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  idOf(value: T): number | undefined {
+    return this.ids.get(canonicalJson(value));
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}

@@ -1,0 +1,99 @@
+// Compiles a system definition into the tables the engine works on: actor logics, interned events and
+// cell values, and the layout of a global state vector.
+//
+// Global state vector (Int32Array):
+//   [ local state id of each actor | value id of each cell | per actor: queue length, queue slots... ]
+import { initialTransition } from 'xstate';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { InternTable } from './canonical.ts';
+import { ActorLogic, extractEffects } from './localTransition.ts';
+import type { Effect, Namespace } from './localTransition.ts';
+import { validateSystem } from './system.ts';
+import type { SystemDefinition } from './system.ts';
+import type { CellValue } from './vocabulary.ts';
+import type { Property } from './properties.ts';
+
+export interface Layout {
+  actorCount: number;
+  cellBase: number;
+  cellCount: number;
+  /** Index of each actor's queue-length slot; its items follow it. */
+  queueBase: Int32Array;
+  queueCapacity: Int32Array;
+  width: number;
+}
+
+export interface InitialActor {
+  local: number;
+  effects: Effect[];
+  error: string | null;
+}
+
+export interface CompiledSystem {
+  definition: SystemDefinition;
+  actorNames: string[];
+  cellNames: string[];
+  actors: ActorLogic[];
+  ns: Namespace;
+  layout: Layout;
+  initialCells: number[];
+  /** Each actor's initial local state and the effects of its initial entry actions. */
+  initialActors: InitialActor[];
+  invariants: [string, Extract<Property, { kind: 'invariant' }>][];
+  stalls: [string, Extract<Property, { kind: 'stall' }>][];
+}
+
+export function compileSystem(definition: SystemDefinition): CompiledSystem {
+  validateSystem(definition);
+  const actorNames = Object.keys(definition.actors);
+  const cells = definition.cells ?? {};
+  const cellNames = Object.keys(cells);
+  const ns: Namespace = {
+    actorIndex: new Map(actorNames.map((n, i) => [n, i])),
+    cellIndex: new Map(cellNames.map((n, i) => [n, i])),
+    events: new InternTable<EventObject>(),
+    values: new InternTable<CellValue>(),
+  };
+  const actors = actorNames.map((name) => {
+    const spec = definition.actors[name];
+    const reads = spec.reads ?? [];
+    return new ActorLogic(name, spec.machine, reads.map((c) => ns.cellIndex.get(c)!), reads, spec.spontaneous ?? [], ns);
+  });
+
+  const actorCount = actorNames.length;
+  const cellBase = actorCount;
+  const queueBase = new Int32Array(actorCount);
+  const queueCapacity = new Int32Array(actorCount);
+  let width = cellBase + cellNames.length;
+  actorNames.forEach((name, i) => {
+    queueBase[i] = width;
+    queueCapacity[i] = definition.actors[name].queueCapacity ?? 4;
+    width += 1 + queueCapacity[i];
+  });
+
+  const initialCells = cellNames.map((c) => ns.values.intern(cells[c]));
+  const initialActors = actors.map((logic, i): InitialActor => {
+    try {
+      const [snapshot, actions] = initialTransition(logic.machine, definition.actors[actorNames[i]].input) as [AnyMachineSnapshot, any[]];
+      if (snapshot.status === 'error') throw new Error(`the machine entered XState's error status: ${String(snapshot.error)}`);
+      return { local: logic.states.intern(snapshot), effects: extractEffects(actions, ns), error: null };
+    } catch (e) {
+      // Still needs a local state to stand on; the initial step reports the error as a violation.
+      return { local: -1, effects: [], error: e instanceof Error ? e.message.split('\n').join(' ') : String(e) };
+    }
+  });
+
+  const props = Object.entries(definition.properties ?? {});
+  return {
+    definition,
+    actorNames,
+    cellNames,
+    actors,
+    ns,
+    layout: { actorCount, cellBase, cellCount: cellNames.length, queueBase, queueCapacity, width },
+    initialCells,
+    initialActors,
+    invariants: props.filter((p): p is [string, Extract<Property, { kind: 'invariant' }>] => p[1].kind === 'invariant'),
+    stalls: props.filter((p): p is [string, Extract<Property, { kind: 'stall' }>] => p[1].kind === 'stall'),
+  };
+}

@@ -1,0 +1,139 @@
+// Step-by-step execution of a system with everything recorded: the basis of counterexample replay,
+// soundness checks and trace rendering. Uses the same step semantics as the explorer.
+import type { EventObject } from 'xstate';
+import { canonicalJson } from './canonical.ts';
+import type { CompiledSystem } from './compile.ts';
+import { compileSystem } from './compile.ts';
+import { materialize, VectorView } from './globalView.ts';
+import type { GlobalState } from './globalView.ts';
+import { EffectKind } from './localTransition.ts';
+import type { Effect } from './localTransition.ts';
+import { BUILTIN, violationMessage } from './properties.ts';
+import type { Step } from './result.ts';
+import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import type { StepObserver, Via } from './stepper.ts';
+import type { SystemDefinition } from './system.ts';
+import type { CellValue } from './vocabulary.ts';
+
+/** Something that happened inside one step, in order. */
+export type Happening =
+  | { what: 'event'; actor: string; via: Via; event: EventObject }
+  | { what: 'transition'; actor: string; from: unknown; to: unknown }
+  | { what: 'post'; from: string; to: string; event: EventObject }
+  | { what: 'call'; from: string; to: string; event: EventObject }
+  | { what: 'reply'; from: string; event: EventObject }
+  | { what: 'write'; actor: string; cell: string; value: CellValue }
+  | { what: 'fail'; actor: string; message: string };
+
+export interface StepOutcome {
+  /** The state after the step (a fresh vector; undefined after a violation or a bound). */
+  state?: Int32Array;
+  happenings: Happening[];
+  violation?: { property: string; message: string };
+  bound?: string;
+}
+
+export class Execution {
+  readonly sys: CompiledSystem;
+  private readonly stepper: Stepper;
+  private readonly view: VectorView;
+
+  constructor(system: SystemDefinition | CompiledSystem) {
+    this.sys = 'layout' in system ? system : compileSystem(system);
+    this.stepper = new Stepper(this.sys);
+    this.view = new VectorView(this.sys);
+  }
+
+  initial(): StepOutcome {
+    const v = new Int32Array(this.sys.layout.width);
+    return this.finish(v, initialState(this.sys, this.stepper, v, this.observer()));
+  }
+
+  /** Every step enabled in `v`, timers included when (and only when) nothing else is enabled. */
+  enabled(v: Int32Array): Step[] {
+    const out: Step[] = [];
+    const name = (a: number) => this.sys.actorNames[a];
+    const ev = (e: number) => this.sys.ns.events.values[e];
+    forEachStep(this.sys, this.stepper, v, (a, kind, e) => { out.push({ actor: name(a), kind: STEP_KIND_NAMES[kind], event: ev(e) }); });
+    if (out.length === 0) forEachTimer(this.sys, this.stepper, v, (a, e) => { out.push({ actor: name(a), kind: 'timer', event: ev(e) }); });
+    return out;
+  }
+
+  /** Takes `step` from `v` (unchanged). Returns null when the step is not enabled there. */
+  apply(v: Int32Array, step: Step): StepOutcome | null {
+    const actor = this.sys.actorNames.indexOf(step.actor);
+    if (actor < 0) return null;
+    const key = canonicalJson(step.event);
+    if (!this.enabled(v).some((s) => s.actor === step.actor && s.kind === step.kind && canonicalJson(s.event) === key)) return null;
+    const kind = STEP_KIND_NAMES.indexOf(step.kind) as StepKind;
+    const event = this.sys.ns.events.idOf(step.event)!;
+    const t = kind === StepKind.Deliver ? null : this.stepper.lookup(v, actor, event);
+    const next = v.slice();
+    return this.finish(next, takeStep(this.stepper, next, actor, kind, event, t, this.observer()));
+  }
+
+  /** Invariant violations of the state `v`. */
+  invariantViolations(v: Int32Array): { property: string; message: string }[] {
+    this.view.v = v;
+    const out: { property: string; message: string }[] = [];
+    for (const [name, p] of this.sys.invariants) {
+      try {
+        const msg = violationMessage(p.holds(this.view), `invariant ${name} does not hold`);
+        if (msg !== null) out.push({ property: name, message: msg });
+      } catch (e) {
+        out.push({ property: BUILTIN.modelError, message: `invariant ${name} threw: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
+    return out;
+  }
+
+  /** What stall properties say is outstanding in `v` (to judge a quiescent state). */
+  outstandingWork(v: Int32Array): { property: string; work: string }[] {
+    this.view.v = v;
+    const out: { property: string; work: string }[] = [];
+    for (const [name, p] of this.sys.stalls) {
+      const work = p.outstanding(this.view);
+      if (work) out.push({ property: name, work });
+    }
+    return out;
+  }
+
+  materialize(v: Int32Array): GlobalState {
+    return materialize(this.sys, v);
+  }
+
+  private finish(v: Int32Array, r: Outcome): StepOutcome {
+    const happenings = this.recorded;
+    this.recorded = [];
+    if (r === Outcome.Violation) return { happenings, violation: { property: this.stepper.violationProperty, message: this.stepper.violationMessage } };
+    if (r === Outcome.Bound) return { happenings, bound: this.stepper.boundReason };
+    return { state: v, happenings };
+  }
+
+  private recorded: Happening[] = [];
+
+  private observer(): StepObserver {
+    const sys = this.sys;
+    const name = (a: number) => sys.actorNames[a];
+    const ev = (e: number) => sys.ns.events.values[e];
+    const rec = this.recorded;
+    return {
+      event: (actor, event, readTuple, via) => {
+        rec.push({ what: 'event', actor: name(actor), via, event: sys.actors[actor].eventFor(event, readTuple) });
+      },
+      transition: (actor, from, to) => {
+        const states = sys.actors[actor].states;
+        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value });
+      },
+      effect: (actor, e: Effect) => {
+        switch (e.kind) {
+          case EffectKind.Post: rec.push({ what: 'post', from: name(actor), to: name(e.to), event: ev(e.event) }); break;
+          case EffectKind.Call: rec.push({ what: 'call', from: name(actor), to: name(e.to), event: ev(e.event) }); break;
+          case EffectKind.Reply: rec.push({ what: 'reply', from: name(actor), event: ev(e.event) }); break;
+          case EffectKind.Write: rec.push({ what: 'write', actor: name(actor), cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value] }); break;
+          case EffectKind.Fail: rec.push({ what: 'fail', actor: name(actor), message: e.message }); break;
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,297 @@
+// Exhaustive breadth-first exploration with a packed visited-state store. BFS order makes the first
+// counterexample found a shortest one.
+import type { CompiledSystem } from './compile.ts';
+import { compileSystem } from './compile.ts';
+import { VectorView } from './globalView.ts';
+import type { LocalTransition } from './localTransition.ts';
+import { BUILTIN, violationMessage } from './properties.ts';
+import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
+import { StateStore } from './stateStore.ts';
+import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import type { SystemDefinition } from './system.ts';
+
+export interface ExploreOptions {
+  maxStates?: number;
+  maxDepth?: number;
+  timeLimitSeconds?: number;
+  /** Go on after the first violation, collecting one counterexample per violated property. */
+  allViolations?: boolean;
+}
+
+export interface Progress {
+  states: number;
+  transitions: number;
+  depth: number;
+  queued: number;
+  seconds: number;
+  statesPerSec: number;
+  heapBytes: number;
+}
+
+export interface AsyncExploreOptions extends ExploreOptions {
+  onProgress?: (p: Progress) => void;
+  progressIntervalMs?: number;
+  /** Aborting stops the run between chunks; the verdict is then `bounded` (interrupted). */
+  signal?: AbortSignal;
+}
+
+const ROOT = -1;
+
+/** One exploration, run in slices so that a caller can report progress and stop it. */
+export class Exploration {
+  readonly sys: CompiledSystem;
+  private readonly stepper: Stepper;
+  private readonly store: StateStore;
+  private readonly view: VectorView;
+  private readonly cur: Int32Array;
+  private readonly next: Int32Array;
+  private readonly violations = new Map<string, Violation>();
+  private readonly bounds = new Map<BoundKind, Bound>();
+  private readonly started = performance.now();
+  private readonly maxStates: number;
+  private readonly maxDepth: number;
+  private readonly deadline: number;
+  private cursor = 0;
+  private levelEnd = 1;
+  private depth = 0;
+  private deepest = 0;
+  private transitions = 0;
+  private finished = false;
+
+  constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
+    this.sys = 'layout' in system ? system : compileSystem(system);
+    const { layout } = this.sys;
+    this.stepper = new Stepper(this.sys);
+    this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
+    this.view = new VectorView(this.sys);
+    this.cur = new Int32Array(layout.width);
+    this.next = new Int32Array(layout.width);
+    this.maxStates = options.maxStates ?? Infinity;
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.deadline = options.timeLimitSeconds !== undefined ? this.started + options.timeLimitSeconds * 1000 : Infinity;
+    this.start();
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Explores until done or until `sliceMs` has passed. */
+  runSlice(sliceMs = Infinity): boolean {
+    const until = Math.min(performance.now() + sliceMs, this.deadline);
+    const { store, cur } = this;
+    let tick = 0;
+    while (!this.finished) {
+      if (this.cursor === store.count) { this.finished = true; break; }
+      if (this.cursor === this.levelEnd) { this.depth++; this.levelEnd = store.count; }
+      if ((++tick & 255) === 0 && performance.now() >= until) {
+        if (until === this.deadline) this.stop('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached`);
+        break;
+      }
+      store.read(this.cursor, cur);
+      this.expand(this.cursor);
+      this.cursor++;
+    }
+    return this.finished;
+  }
+
+  stop(kind: BoundKind, detail: string): void {
+    if (!this.finished) this.addBound(kind, detail);
+    this.finished = true;
+  }
+
+  progress(): Progress {
+    const seconds = (performance.now() - this.started) / 1000;
+    return {
+      states: this.store.count, transitions: this.transitions, depth: this.deepest, queued: this.store.count - this.cursor,
+      seconds, statesPerSec: seconds > 0 ? this.store.count / seconds : 0, heapBytes: process.memoryUsage().heapUsed,
+    };
+  }
+
+  result(): CheckResult {
+    const seconds = (performance.now() - this.started) / 1000;
+    const states = this.store.count;
+    const violations = [...this.violations.values()];
+    const bounds = [...this.bounds.values()];
+    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded' : 'verified';
+    if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
+    return {
+      verdict, violations, bounds,
+      stats: {
+        states, transitions: this.transitions, depth: this.deepest, seconds,
+        statesPerSec: seconds > 0 ? states / seconds : 0,
+        bytesPerState: states > 0 ? this.store.bytes / states : 0,
+        localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
+        queued: states - this.cursor,
+      },
+    };
+  }
+
+  /** Decodes a stored step label into a Step. */
+  stepOfLabel(label: number): Step {
+    const actors = this.sys.layout.actorCount;
+    const kind = label % 3;
+    const rest = (label - kind) / 3;
+    const actor = rest % actors;
+    const event = (rest - actor) / actors;
+    return { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
+  }
+
+  private label(actor: number, kind: StepKind, event: number): number {
+    return (event * this.sys.layout.actorCount + actor) * 3 + kind;
+  }
+
+  private pathTo(idx: number): Step[] {
+    const labels: number[] = [];
+    for (let i = idx; this.store.parentOf(i) !== ROOT; i = this.store.parentOf(i)) labels.push(this.store.stepOf(i));
+    return labels.reverse().map((l) => this.stepOfLabel(l));
+  }
+
+  private start(): void {
+    const r = initialState(this.sys, this.stepper, this.cur, null);
+    if (r === Outcome.Violation) {
+      this.report(this.stepper.violationProperty, this.stepper.violationMessage, []);
+      this.finished = true;
+      return;
+    }
+    if (r === Outcome.Bound) { this.stop('queueCapacity', this.stepper.boundReason); return; }
+    this.store.add(this.cur, ROOT, ROOT);
+    if (!this.checkInvariants(this.cur, 0)) this.finished = true;
+  }
+
+  /** Reports a violation; returns false when the run should stop. */
+  private report(property: string, message: string, steps: Step[]): boolean {
+    if (!this.violations.has(property)) this.violations.set(property, { property, message, steps });
+    if (!this.options.allViolations) { this.finished = true; return false; }
+    return true;
+  }
+
+  private addBound(kind: BoundKind, detail: string): void {
+    if (!this.bounds.has(kind)) this.bounds.set(kind, { kind, detail });
+  }
+
+  /** Checks invariants of the state in `v`, stored at `idx`; returns false when the run should stop. */
+  private checkInvariants(v: Int32Array, idx: number): boolean {
+    const invariants = this.sys.invariants;
+    if (invariants.length === 0) return true;
+    this.view.v = v;
+    for (let i = 0; i < invariants.length; i++) {
+      const [name, p] = invariants[i];
+      let msg: string | null;
+      try {
+        msg = violationMessage(p.holds(this.view), `invariant ${name} does not hold`);
+      } catch (e) {
+        msg = null;
+        if (!this.report(BUILTIN.modelError, `invariant ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
+      }
+      if (msg !== null && !this.report(name, msg, this.pathTo(idx))) return false;
+    }
+    return true;
+  }
+
+  private expand(idx: number): void {
+    const { sys, stepper, cur } = this;
+    if (this.depth >= this.maxDepth) {
+      const enabled = forEachStep(sys, stepper, cur, () => false) + forEachTimer(sys, stepper, cur, () => false);
+      if (enabled > 0) this.addBound('maxDepth', `depth limit of ${this.maxDepth} steps reached with states still to expand`);
+      return;
+    }
+    const enabled = forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
+    if (enabled > 0 || this.finished) return;
+
+    // Quiescent: only timers, or nothing, can fire.
+    let firstTimer: Step | null = null;
+    const timers = forEachTimer(sys, stepper, cur, (actor, event) => {
+      firstTimer = { actor: sys.actorNames[actor], kind: 'timer', event: sys.ns.events.values[event] };
+      return false;
+    });
+    if (!this.checkQuiescent(idx, timers, firstTimer)) return;
+    forEachTimer(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
+  }
+
+  /** Stall and deadlock judgements at a quiescent state; returns false when the run should stop. */
+  private checkQuiescent(idx: number, timers: number, firstTimer: Step | null): boolean {
+    const { sys, view } = this;
+    view.v = this.cur;
+    let stalled = false;
+    for (const [name, p] of sys.stalls) {
+      let work: string | false | undefined | null;
+      try {
+        work = p.outstanding(view);
+      } catch (e) {
+        return this.report(BUILTIN.modelError, `stall property ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx));
+      }
+      if (!work) continue;
+      stalled = true;
+      // The counterexample ends with the watchdog firing, when there is one: the run has given up.
+      const steps = this.pathTo(idx);
+      if (firstTimer) steps.push(firstTimer);
+      const why = firstTimer ? `only timers can fire (${(firstTimer as Step).actor}: ${(firstTimer as Step).event.type})` : 'nothing can fire';
+      if (!this.report(name, `${why} while work is outstanding: ${work}`, steps)) return false;
+    }
+    if (timers === 0 && !stalled && sys.definition.deadlock !== false && !this.isEndState()) {
+      return this.report(BUILTIN.deadlock, `no step is enabled and ${this.idleActors()} not at an end state`, this.pathTo(idx));
+    }
+    return true;
+  }
+
+  private isEndState(): boolean {
+    const { sys, view } = this;
+    if (sys.definition.endState) return sys.definition.endState(view);
+    return sys.actors.every((a, i) => a.states.info[this.cur[i]].atEnd);
+  }
+
+  private idleActors(): string {
+    const names: string[] = [];
+    this.sys.actors.forEach((a, i) => {
+      if (!a.states.info[this.cur[i]].atEnd) names.push(`${a.name} (${JSON.stringify(a.states.snapshot(this.cur[i]).value)})`);
+    });
+    return names.length === 1 ? `${names[0]} is` : `${names.join(', ')} are`;
+  }
+
+  /** Takes one step from the state being expanded; returns false when the run should stop. */
+  private successor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
+    const { next, store, stepper } = this;
+    next.set(this.cur);
+    this.transitions++;
+    const r = takeStep(stepper, next, actor, kind, event, t, null);
+    if (r === Outcome.Violation) {
+      const steps = this.pathTo(idx);
+      steps.push(this.stepOfLabel(this.label(actor, kind, event)));
+      return this.report(stepper.violationProperty, stepper.violationMessage, steps);
+    }
+    if (r === Outcome.Bound) { this.addBound('queueCapacity', stepper.boundReason); return true; }
+    const added = store.add(next, idx, this.label(actor, kind, event));
+    if (!store.wasNew) return true;
+    if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
+    if (store.count > this.maxStates) {
+      this.stop('maxStates', `state limit of ${this.maxStates} reached`);
+      return false;
+    }
+    return this.checkInvariants(next, added);
+  }
+}
+
+/** Explores `system` exhaustively (within the bounds given) and returns the verdict. */
+export function explore(system: SystemDefinition | CompiledSystem, options: ExploreOptions = {}): CheckResult {
+  const run = new Exploration(system, options);
+  run.runSlice();
+  return run.result();
+}
+
+/** As `explore`, yielding to the event loop between slices for progress reports and cancellation. */
+export async function exploreAsync(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions = {}): Promise<CheckResult> {
+  const run = new Exploration(system, options);
+  const interval = options.progressIntervalMs ?? 1000;
+  let lastProgress = performance.now();
+  while (!run.done) {
+    if (options.signal?.aborted) { run.stop('interrupted', 'stopped by the user'); break; }
+    run.runSlice(50);
+    if (options.onProgress && performance.now() - lastProgress >= interval) {
+      lastProgress = performance.now();
+      options.onProgress(run.progress());
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return run.result();
+}

@@ -1,0 +1,17 @@
+// The public library API of vmbus-check: define a system of XState machines, explore it, judge it.
+export { post, call, reply, write, fail, cellsOf } from './vocabulary.ts';
+export type { CellValue } from './vocabulary.ts';
+export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
+export type { ActorSpec, SystemDefinition } from './system.ts';
+export { invariant, stall, BUILTIN } from './properties.ts';
+export type { Property, Judgement } from './properties.ts';
+export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
+export { compileSystem } from './compile.ts';
+export type { CompiledSystem } from './compile.ts';
+export { explore, exploreAsync, Exploration } from './explorer.ts';
+export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
+export { Execution } from './execution.ts';
+export type { Happening, StepOutcome } from './execution.ts';
+export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
+export { defineScenario } from './scenario.ts';
+export type { Scenario, Variant, ParameterValue } from './scenario.ts';

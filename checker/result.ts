@@ -1,0 +1,49 @@
+// What a check returns. A verdict never overclaims: `verified` only when the whole reachable state
+// space was explored with no bound hit.
+import type { EventObject } from 'xstate';
+import type { StepKindName } from './stepper.ts';
+
+/** One step of a run, as data: replayable from the initial state by (actor, kind, event). */
+export interface Step {
+  actor: string;
+  kind: StepKindName;
+  event: EventObject;
+}
+
+export interface Violation {
+  property: string;
+  message: string;
+  /** The steps from the initial state; a shortest such path for the first violation found. */
+  steps: Step[];
+}
+
+export type Verdict = 'violated' | 'verified' | 'bounded';
+
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'queueCapacity' | 'interrupted';
+
+export interface Bound {
+  kind: BoundKind;
+  detail: string;
+}
+
+export interface Stats {
+  states: number;
+  transitions: number;
+  /** Depth of the deepest state reached (BFS level). */
+  depth: number;
+  seconds: number;
+  statesPerSec: number;
+  bytesPerState: number;
+  /** Distinct local transitions XState computed (memo misses). */
+  localTransitions: number;
+  /** States discovered but not yet expanded when the run stopped. */
+  queued: number;
+}
+
+export interface CheckResult {
+  verdict: Verdict;
+  violations: Violation[];
+  /** Every bound that cut the exploration short (empty for `verified`). */
+  bounds: Bound[];
+  stats: Stats;
+}

@@ -1,0 +1,101 @@
+// The system definition: what a user writes to compose XState machines into one checked system.
+import type { AnyStateMachine, EventObject } from 'xstate';
+import type { CellValue } from './vocabulary.ts';
+import type { Property } from './properties.ts';
+import type { GlobalView } from './globalView.ts';
+
+export interface ActorSpec {
+  /** A plain XState v5 machine. The same machine may back several actors. */
+  machine: AnyStateMachine;
+  /** The machine's `input`, passed to its initial transition. */
+  input?: unknown;
+  /** Events the actor may take on its own initiative, offered whenever `snapshot.can(event)`. */
+  spontaneous?: EventObject[];
+  /** Shared cells whose current values arrive on every event this actor handles, as `event.cells`. */
+  reads?: string[];
+  /** Capacity of this actor's in-flight FIFO (posts addressed to it). Default 4. */
+  queueCapacity?: number;
+}
+
+export interface SystemDefinition {
+  name?: string;
+  actors: Record<string, ActorSpec>;
+  /** Shared memory cells and their initial values. */
+  cells?: Record<string, CellValue>;
+  /** Named properties; the built-in ones (assertion, unhandledEvent, modelError, deadlock) are always on. */
+  properties?: Record<string, Property>;
+  /**
+   * Global states where having nothing to do is fine (not a deadlock). By default a state is an end state
+   * when every actor is done (reached a final state) or is in a state tagged `end`.
+   */
+  endState?: (g: GlobalView) => boolean;
+  /** Report a state with nothing enabled that is not an end state as `deadlock`. Default true. */
+  deadlock?: boolean;
+  /**
+   * What a post to a full in-flight FIFO does: `bound` (default) stops exploring that branch and makes the
+   * verdict `bounded` unless a violation is found; `violation` reports the `queueOverflow` property.
+   */
+  onQueueFull?: 'bound' | 'violation';
+}
+
+/** A mistake in a system definition, found before exploration starts. */
+export class SystemDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SystemDefinitionError';
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+export function isStateMachine(value: unknown): value is AnyStateMachine {
+  const m = value as AnyStateMachine | null;
+  return (
+    typeof m === 'object' && m !== null && typeof m.transition === 'function' &&
+    typeof m.getInitialSnapshot === 'function' && typeof m.getTransitionData === 'function' &&
+    typeof m.root === 'object'
+  );
+}
+
+function isCellValue(v: unknown): v is CellValue {
+  return v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** Checks the shape of a definition; throws SystemDefinitionError naming the first problem. */
+export function validateSystem(def: unknown): asserts def is SystemDefinition {
+  const fail = (msg: string): never => { throw new SystemDefinitionError(msg); };
+  if (typeof def !== 'object' || def === null) fail('a system definition must be an object with an `actors` field');
+  const d = def as SystemDefinition;
+  if (typeof d.actors !== 'object' || d.actors === null) fail('the system has no `actors` object');
+  const names = Object.keys(d.actors);
+  if (names.length === 0) fail('the system has no actors');
+  const cells = d.cells ?? {};
+  if (typeof cells !== 'object') fail('`cells` must be an object of cell name -> initial value');
+  for (const [cell, v] of Object.entries(cells)) {
+    if (!IDENT.test(cell)) fail(`cell name '${cell}' is not a plain identifier`);
+    if (!isCellValue(v)) fail(`cell '${cell}' has initial value ${JSON.stringify(v)}; cells hold numbers, booleans, strings or null`);
+  }
+  for (const name of names) {
+    if (!IDENT.test(name)) fail(`actor name '${name}' is not a plain identifier`);
+    const spec = d.actors[name];
+    if (typeof spec !== 'object' || spec === null) fail(`actor '${name}' must be { machine, input?, spontaneous?, reads? }`);
+    if (!isStateMachine(spec.machine)) fail(`actor '${name}': \`machine\` is not an XState v5 machine (use createMachine or setup().createMachine)`);
+    for (const ev of spec.spontaneous ?? []) {
+      if (typeof ev !== 'object' || ev === null || typeof ev.type !== 'string') fail(`actor '${name}': every spontaneous event must be an object with a string \`type\``);
+    }
+    for (const cell of spec.reads ?? []) {
+      if (!(cell in cells)) fail(`actor '${name}' reads unknown cell '${cell}'`);
+    }
+    const cap = spec.queueCapacity ?? 4;
+    if (!Number.isInteger(cap) || cap < 1 || cap > 64) fail(`actor '${name}': queueCapacity must be an integer from 1 to 64`);
+  }
+  for (const [prop, p] of Object.entries(d.properties ?? {})) {
+    if (typeof p !== 'object' || p === null || typeof (p as Property).kind !== 'string') fail(`property '${prop}' is not a property (use invariant() or stall())`);
+  }
+  if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
+}
+
+export function defineSystem<T extends SystemDefinition>(def: T): T {
+  validateSystem(def);
+  return def;
+}

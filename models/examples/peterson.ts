@@ -1,0 +1,49 @@
+// Peterson's mutual exclusion for two processes (G. L. Peterson, "Myths about the mutual exclusion
+// problem", IPL 12(3), 1981): flag[i] := true; turn := j; await !flag[j] || turn == i; critical; flag[i] := false.
+// Each shared-memory access is its own step, as in the textbook interleaving model. The `broken` variant
+// swaps the first two stores (turn := j before flag[i] := true), the classic mistake that lets both in.
+import { setup, assign } from 'xstate';
+import { defineSystem, invariant, write, cellsOf } from '../../checker/index.ts';
+
+export function petersonProcess(me: 0 | 1, broken: boolean) {
+  const other = 1 - me;
+  const myFlag = `flag${me}`;
+  const otherFlag = `flag${other}`;
+  const setFlag = { target: broken ? 'wait' : 'setTurn', actions: write(myFlag, true) };
+  const setTurn = { target: broken ? 'setFlag' : 'wait', actions: write('turn', other) };
+  return setup({ types: {} as { events: { type: 'step'; cells?: Record<string, unknown> } } }).createMachine({
+    id: `peterson${me}`,
+    initial: 'idle',
+    states: {
+      idle: { on: { step: broken ? 'setTurn' : 'setFlag' } },
+      setFlag: { on: { step: setFlag } },
+      setTurn: { on: { step: setTurn } },
+      wait: {
+        on: {
+          step: {
+            guard: ({ event }) => cellsOf(event)[otherFlag] === false || cellsOf(event).turn === me,
+            target: 'critical',
+          },
+        },
+      },
+      critical: { on: { step: { target: 'idle', actions: write(myFlag, false) } } },
+    },
+  });
+}
+
+export function peterson(broken = false) {
+  const proc = (me: 0 | 1) => ({
+    machine: petersonProcess(me, broken),
+    spontaneous: [{ type: 'step' }],
+    reads: ['flag0', 'flag1', 'turn'],
+  });
+  return defineSystem({
+    name: broken ? 'peterson-broken' : 'peterson',
+    actors: { p0: proc(0), p1: proc(1) },
+    cells: { flag0: false, flag1: false, turn: 0 },
+    properties: {
+      mutualExclusion: invariant((g) =>
+        !(g.actors.p0.matches('critical') && g.actors.p1.matches('critical')) || 'p0 and p1 are both in the critical section'),
+    },
+  });
+}
