@@ -44,7 +44,6 @@ type RingWriterEvent =
   | { type: 'step'; cells?: Record<string, unknown> };
 
 const ring = (c: RingWriterContext, e: AnyEventObject) => viewRing(cellsOf(e), c.ring);
-const enqueue = assign({ outbox: ({ context, event }: { context: RingWriterContext; event: any }) => [...context.outbox, event.packet as string] });
 const ignore = {};
 
 export const ringWriterMachine = setup({
@@ -56,7 +55,7 @@ export const ringWriterMachine = setup({
     moreToSend: ({ context }) => context.outbox.length > 0,
   },
   actions: {
-    enqueue,
+    enqueue: assign({ outbox: ({ context, event }) => [...context.outbox, (event as { packet: string }).packet] }),
     publish: enqueueActions(({ context, event, enqueue }) => {
       const r = ring(context, event);
       enqueue(write(ringDataCell(context.ring.name, r.write), context.outbox[0]));
