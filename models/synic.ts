@@ -274,8 +274,11 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       break;
     }
     case 'scan': {
-      // OpenVMM ProcessorSynic::scan in the VP run loop finds SINTs whose slot became free.
-      for (const [key, s] of Object.entries(ctx.sints)) if (s.slot === null) openvmmDrain(ctx, Number(key), s, effects);
+      // OpenVMM ProcessorSynic::scan in the VP run loop finds SINTs whose slot became free. (Hyper-V
+      // has no such poll: its rescans are triggered, see postMessage and eom.)
+      if (ctx.semantics === 'openvmm') {
+        for (const [key, s] of Object.entries(ctx.sints)) if (s.slot === null) openvmmDrain(ctx, Number(key), s, effects);
+      }
       break;
     }
   }
