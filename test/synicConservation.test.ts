@@ -18,7 +18,9 @@ const request = fc.oneof(
   fc.record({ type: fc.constant('reset' as const) }),
 );
 
-function check(semantics: SynicSemantics, requests: fc.infer<typeof request>[]) {
+type Request = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+function check(semantics: SynicSemantics, requests: Request[]) {
   let ctx: SynicContext = initialSynicContext({ semantics, interruptTarget: 'guest', sints: SINTS, queueCapacity: 64 });
   let n = 0;
   const accepted = new Set<string>();
