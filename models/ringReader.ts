@@ -8,7 +8,8 @@
 //   commitRead      hv_pkt_iter_close / OpenVMM IncomingRing::commit_read: store read_index
 //   checkPending    virt_mb(); load pending_send_sz; 0 -> next packet
 //   checkSpaceEdge  virt_rmb(); load write_index; signal the writer iff the free space crossed
-//                   pending_send_sz (OpenVMM: old_free < pss && new_free >= pss)
+//                   pending_send_sz (OpenVMM: old_free < pss && new_free >= pss; Linux compares
+//                   strictly, in bytes, which is the same edge at its 8-byte granularity)
 //   endRead         hv_end_read: interrupt_mask = 0
 //   recheck         virt_mb(); load write_index: data -> "we raced": hv_begin_read and read again
 //                   (Linux drivers/hv/connection.c vmbus_on_event)

@@ -7,6 +7,8 @@
 //                   (commit e85384d, "move guest event port creation back to open_channel")
 //   'complete_open' after the device accepted the open: the regression of #662 (commit ddb5316), which
 //                   lets a device that speaks first signal an unarmed port (OpenVMM #715)
+// (At OpenVMM HEAD, open_channel creates the port with its parameters, new_guest_event_port, #1073;
+// complete_open no longer exists.)
 // Control messages to the guest are SynIC messages on the VMBus SINT (domain.md section 2); messages
 // from the guest arrive as posted events ({ type: 'openChannel', vp, flag }).
 //

@@ -1,6 +1,7 @@
 // The shutdown integration component on the host (OpenVMM vm/devices/hyperv_ic/src/shutdown.rs at the
-// time of #715/#717; common.rs NegotiateState since #1153). The host speaks first: ShutdownChannel::new
-// starts in SendVersion, and SimpleDeviceWrapper::open (vm/devices/vmbus/vmbus_channel/src/simple.rs)
+// time of #715/#717, commit e85384d; common.rs NegotiateState since #1153). The host speaks first:
+// ShutdownChannel::new starts in ChannelState::SendVersion, in which process_state_machine writes the
+// version negotiation request, and SimpleDeviceWrapper::open (vm/devices/vmbus/vmbus_channel/src/simple.rs)
 // starts the device's runner at once, so the version request is written to the ring as soon as the
 // device hears of the open, concurrently with the server's complete_open.
 // Exchange: versionRequest -> (guest) versionResponse -> shutdownRequest -> (guest) shutdownResponse.
