@@ -82,6 +82,14 @@ describe('writer (hv_ringbuffer_write + hv_signal_on_write)', () => {
     expect(r.cells[ringCell('r', 'write_index')]).toBe(2);
   });
 
+  it('signals once for packets written back to back (only the first finds the ring empty)', () => {
+    const three = pair({ capacity: 3, sends: 3, signalMonitor: true });
+    const r = run(three, [...sendTo('p1'), ...sendTo('p2'), ...sendTo('p3'), ...writeAll, ...writeAll, ...writeAll]);
+    expect(callsTo(r.happenings, 'monitor')).toEqual([{ type: 'interrupt' }]);
+    expect(r.cells[ringCell('r', 'write_index')]).toBe(3);
+    expect(r.state.actors.writer.value).toBe('idle');
+  });
+
   it('does not signal while the reader has its mask set', () => {
     const masked = pair({ capacity: 2, sends: 1, signalMonitor: true, cells: { [ringCell('r', 'interrupt_mask')]: 1 } });
     const r = run(masked, [...sendTo('p1'), step('writer'), step('writer')]); // publish, checkMask: set -> done
