@@ -95,6 +95,7 @@ export const ringWriterMachine = setup({
     },
     recheckSpace: {
       // Re-check after publishing pending_send_sz: the reader may have freed space before it could see it.
+      // Simplified: with space again, the writer clears pending_send_sz before it writes.
       on: {
         step: [
           { guard: 'hasSpace', target: 'publish', actions: 'withdrawRequest' },
@@ -131,7 +132,8 @@ export const ringWriterMachine = setup({
     done: {
       always: [
         { guard: 'moreToSend', target: 'publish' },
-        { target: 'idle' },
+        // old_write is dead once the signal decision is made; forgetting it keeps idle states equal.
+        { target: 'idle', actions: assign({ oldWrite: 0 }) },
       ],
     },
   },

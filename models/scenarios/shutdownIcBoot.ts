@@ -51,7 +51,9 @@ export function shutdownIcBootSystem(options: ShutdownIcBootOptions): SystemDefi
       // Host to guest: the IC writes, the guest's event port carries the signal.
       icWriter: ringWriterActor({ ring: inbound, signal: { to: 'eventPort', event: { type: 'signal' } } }),
       guestReader: ringReaderActor({ ring: inbound, consumer: 'guest', signalWriter: { to: 'icWriter', event: { type: 'interrupt' } } }),
-      // Guest to host. Simplified: the guest's HvSignalEvent reaches the host's reader directly.
+      // Guest to host. Simplified: the guest's HvSignalEvent reaches the host's reader directly, and the
+      // host's reader starts unmasked (OpenVMM's IncomingRing::new masks it until the device first waits
+      // for data, which the IC does right after writing its request, re-checking the ring as it unmasks).
       guestWriter: ringWriterActor({ ring: outbound, signal: { to: 'icReader', event: { type: 'interrupt' } } }),
       icReader: ringReaderActor({ ring: outbound, consumer: 'shutdownIc', signalWriter: { to: 'guestWriter', event: { type: 'interrupt' } } }),
     },
