@@ -1,0 +1,10 @@
+// The built-in properties of the model library, to attach to any system built from these components
+// (besides the core's stall, deadlock and unhandledEvent):
+//   lostInterrupt(ring, reader)  a ring holds data, its reader is idle with interrupt_mask clear and
+//                                waits for an interrupt, and nothing can happen but timers
+//   lostMessage(synics)          a SynIC message was dropped, or sits in a slot or queue with nothing
+//                                left to consume it
+// e.g. properties: { lostInterrupt: lostInterrupt({ name: 'inbound', capacity: 2 }, 'guestReader'),
+//                    lostMessage: lostMessage('synic') }
+export { lostInterrupt } from './ringBuffer.ts';
+export { lostMessage } from './synic.ts';

@@ -1,0 +1,165 @@
+// Scenario shutdown-ic-boot (OpenVMM #715, fix #717): expected verdicts, the shape of the buggy-linux
+// counterexample, that it is a shortest one, and that the verified variants are not vacuous.
+import { describe, expect, it } from 'vitest';
+import { explore, Execution } from '../checker/index.ts';
+import type { Happening, Step, SystemDefinition } from '../checker/index.ts';
+import { builtinScenarios } from '../models/scenarios/index.ts';
+import { shutdownIcBoot, shutdownIcBootSystem } from '../models/scenarios/shutdownIcBoot.ts';
+import { BOOT_TIMEOUT_MS } from '../models/vmbusGuest.ts';
+
+const variant = (name: string) => {
+  const v = shutdownIcBoot.variants.find((x) => x.name === name);
+  if (!v) throw new Error(`no variant ${name}`);
+  return v;
+};
+
+/** Replays `steps` and returns the happenings of each step plus the final state vector. */
+function replay(sys: SystemDefinition, steps: Step[]) {
+  const ex = new Execution(sys);
+  let v = ex.initial().state!;
+  const perStep: Happening[][] = [];
+  for (const s of steps) {
+    const out = ex.apply(v, s);
+    if (!out) throw new Error(`counterexample step not enabled: ${JSON.stringify(s)}`);
+    perStep.push(out.happenings);
+    if (out.state) v = out.state;
+  }
+  return { ex, v, perStep };
+}
+
+describe('scenario shutdown-ic-boot', () => {
+  it('is listed in builtinScenarios with the four variants and their parameters', () => {
+    expect(builtinScenarios).toContain(shutdownIcBoot);
+    expect(shutdownIcBoot.variants.map((v) => [v.name, v.parameters])).toEqual([
+      ['buggy-linux', { armPortIn: 'complete_open', guest: 'linux' }],
+      ['fixed-linux', { armPortIn: 'open_channel', guest: 'linux' }],
+      ['buggy-windows', { armPortIn: 'complete_open', guest: 'windows' }],
+      ['fixed-windows', { armPortIn: 'open_channel', guest: 'windows' }],
+    ]);
+  });
+
+  // The issue's expectations, written out here rather than read back from the variants.
+  const expectations: [string, 'violated' | 'verified'][] = [
+    ['buggy-linux', 'violated'],
+    ['fixed-linux', 'verified'],
+    ['buggy-windows', 'verified'],
+    ['fixed-windows', 'verified'],
+  ];
+  for (const [name, verdict] of expectations) {
+    it(`${name} is ${verdict}${verdict === 'verified' ? ' exhaustively (no bound hit)' : ''}`, () => {
+      const v = variant(name);
+      expect(v.expected).toBe(verdict);
+      const r = explore(v.system(), v.options);
+      expect(r.verdict).toBe(verdict);
+      if (verdict === 'verified') {
+        expect(r.bounds).toEqual([]);
+        expect(r.stats.states).toBeLessThan(200_000);
+      } else {
+        expect(r.violations[0].property).toBe('lostInterrupt');
+        expect(v.expectedProperty).toBe('lostInterrupt');
+      }
+    });
+  }
+
+  describe('the buggy-linux counterexample', () => {
+    const sys = variant('buggy-linux').system();
+    const result = explore(sys);
+    const steps = result.violations[0].steps;
+    const { ex, v, perStep } = replay(sys, steps);
+    const indexOf = (pred: (h: Happening) => boolean) => perStep.findIndex((hs) => hs.some(pred));
+
+    it('shows the IC writing and signalling before the port is armed, and the signal going nowhere', () => {
+      const written = indexOf((h) => h.what === 'write' && h.actor === 'icWriter' && h.cell === 'inbound.write_index');
+      const signalled = indexOf((h) => h.what === 'call' && h.from === 'icWriter' && h.to === 'eventPort');
+      const armed = indexOf((h) => h.what === 'call' && h.to === 'eventPort' && h.event.type === 'arm');
+      expect(written).toBeGreaterThanOrEqual(0);
+      expect(signalled).toBeGreaterThan(written);
+      expect(armed).toBeGreaterThan(signalled);
+      // The unarmed port neither changes state nor reaches the SynIC.
+      const signalStep = perStep[signalled];
+      expect(signalStep).toContainEqual({ what: 'transition', actor: 'eventPort', from: 'notCreated', to: 'notCreated' });
+      expect(signalStep.some((h) => h.what === 'call' && h.to === 'synic')).toBe(false);
+    });
+
+    it('then leaves the guest idle for good, the ring unread, ending at the boot timeout', () => {
+      const last = steps[steps.length - 1];
+      expect(last).toMatchObject({ actor: 'guest', kind: 'timer' });
+      expect(last.event.type).toContain(String(BOOT_TIMEOUT_MS));
+      // Before the timer: only timers can fire, the guest has the channel open and its reader is idle.
+      const before = replay(sys, steps.slice(0, -1));
+      expect(before.ex.enabled(before.v).every((s) => s.kind === 'timer')).toBe(true);
+      const g = before.ex.materialize(before.v);
+      expect(g.actors.guest.value).toEqual({ channel: 'open', boot: 'waiting' });
+      expect(g.actors.guestReader.value).toBe('idle');
+      expect(g.cells['inbound.write_index']).not.toBe(g.cells['inbound.read_index']);
+      expect(g.cells['inbound.interrupt_mask']).toBe(0);
+      // No step after the IC's signal ever touched the guest's reader.
+      expect(perStep.flat().some((h) => h.what === 'call' && h.to === 'guestReader')).toBe(false);
+      expect(ex.materialize(v).actors.guest.value).toEqual({ channel: 'open', boot: 'timedOut' });
+    });
+
+    it('is a shortest one: no violation within one step less, found with exactly its length', () => {
+      // The stall is judged at the state before the timer step; a depth bound of n explores states up
+      // to depth n without expanding them, so the quiescent state at depth len-1 is judged only when
+      // maxDepth >= len.
+      const len = steps.length;
+      expect(result.stats.depth).toBeLessThanOrEqual(len);
+      const shorter = explore(sys, { maxDepth: len - 1 });
+      expect(shorter.violations).toEqual([]);
+      expect(shorter.verdict).toBe('bounded');
+      const exact = explore(sys, { maxDepth: len });
+      expect(exact.verdict).toBe('violated');
+      expect(exact.violations[0].steps).toHaveLength(len);
+    });
+  });
+
+  describe('the verified variants are not vacuous', () => {
+    it('each reaches the end of the exchange (the guest booted, the IC done)', () => {
+      for (const name of ['fixed-linux', 'buggy-windows', 'fixed-windows']) {
+        const sys = variant(name).system();
+        const ex = new Execution(sys);
+        let v = ex.initial().state!;
+        for (let n = 0; n < 200; n++) {
+          const s = ex.enabled(v)[0];
+          if (!s || s.kind === 'timer') break;
+          v = ex.apply(v, s)!.state!;
+        }
+        const g = ex.materialize(v);
+        expect(g.actors.guest.value).toMatchObject({ boot: 'booted' });
+        expect(g.actors.shutdownIc.value).toBe('done');
+      }
+    });
+
+    it('fixed-linux with a reader that skips the hv_end_read re-check loses an interrupt', () => {
+      const sys = shutdownIcBootSystem({ armPortIn: 'open_channel', guest: 'linux' });
+      (sys.actors.guestReader.input as { skipRecheck?: boolean }).skipRecheck = true;
+      const r = explore(sys);
+      expect(r.verdict).toBe('violated');
+      expect(r.violations[0].property).toBe('lostInterrupt');
+    });
+
+    it('fixed-linux with the VMBus SINT masked loses the offer (OpenVMM drops it) or strands it (Hyper-V)', () => {
+      for (const semantics of ['openvmm', 'hyperv'] as const) {
+        const sys = shutdownIcBootSystem({ armPortIn: 'open_channel', guest: 'linux', synicSemantics: semantics });
+        (sys.actors.synic.input as { masked?: number[] }).masked = [2];
+        const r = explore(sys);
+        expect(r.verdict).toBe('violated');
+        expect(r.violations[0].property).toBe('lostMessage');
+        expect(r.violations[0].message).toContain(semantics === 'openvmm' ? 'dropped' : 'masked');
+      }
+    });
+  });
+
+  it('keeps its verdicts under Hyper-V SynIC semantics and other ring capacities', () => {
+    for (const synicSemantics of ['openvmm', 'hyperv'] as const) {
+      for (const capacity of [2, 3]) {
+        for (const [armPortIn, guest, verdict] of [
+          ['complete_open', 'linux', 'violated'], ['open_channel', 'linux', 'verified'],
+          ['complete_open', 'windows', 'verified'], ['open_channel', 'windows', 'verified'],
+        ] as const) {
+          expect(explore(shutdownIcBootSystem({ armPortIn, guest, capacity, synicSemantics })).verdict).toBe(verdict);
+        }
+      }
+    }
+  });
+});
