@@ -11,7 +11,7 @@
 // Simplifications:
 // - Unload and InitiateContact (also allowed while paused) are not modelled, and the server is never
 //   saved, so `paused` surviving in its saved state is not exercised.
-// - A rejected client message is just dropped (the real server logs an error).
+// - A rejected client message is dropped (the real server logs an error); `rejected` records it.
 import { assign, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import { call } from '../checker/index.ts';
@@ -37,6 +37,8 @@ export interface HostServerContext {
   sent: number;
   /** Data messages received from VTL2, in arrival order. */
   received: string[];
+  /** Data messages the paused server rejected (kept only to say why one is missing). */
+  rejected: string[];
   paused: boolean;
 }
 
@@ -71,6 +73,7 @@ export function hostVmbusServer(o: HostServerOptions) {
       postHead: call(o.synic, ({ context }) => postMessage(o.sint, context.outbox[0])),
       popHead: assign({ outbox: ({ context }) => context.outbox.slice(1) }),
       receive: assign({ received: ({ context, event }) => [...context.received, String((event as Ev).id)] }),
+      reject: assign({ rejected: ({ context, event }) => [...context.rejected, String((event as Ev).id)] }),
       // #962 server: answer Pause with PauseResponse (behind what is already queued) and pause.
       pause: assign({ paused: true, outbox: ({ context }) => [...context.outbox, 'PauseResponse'] }),
       resume: assign({ paused: false, outbox: ({ context }) => [...context.outbox, ...context.held], held: [] }),
@@ -78,14 +81,14 @@ export function hostVmbusServer(o: HostServerOptions) {
   }).createMachine({
     id: 'host',
     initial: 'idle',
-    context: { outbox: [], held: [], sent: 0, received: [], paused: false },
+    context: { outbox: [], held: [], sent: 0, received: [], rejected: [], paused: false },
     states: {
       idle: {
         on: {
           'server.sendMessage': { guard: 'canSend', actions: 'sendMessage' },
           'server.postMessage': { guard: 'outboxNotEmpty', target: 'posting', actions: 'postHead' },
           // #962 server: while paused everything but Resume, Unload and InitiateContact is rejected.
-          message: [{ guard: 'rejects' }, { actions: 'receive' }],
+          message: [{ guard: 'rejects', actions: 'reject' }, { actions: 'receive' }],
           Pause: { actions: 'pause' },
           Resume: { actions: 'resume' },
         },

@@ -3,14 +3,13 @@
 // Hyper-V semantics), and the VTL2 VMBus client, which goes through servicing up to `servicings` times.
 // Facts: /work/shared/domain.md section 3(b).
 import { defineScenario, defineSystem, invariant, stall } from '../../checker/index.ts';
-import type { GlobalView } from '../../checker/index.ts';
-import { hostVmbusServer } from '../hostVmbusServer.ts';
+import type { GlobalView, Variant } from '../../checker/index.ts';
+import { HOST_SERVER_STEPS, hostVmbusServer } from '../hostVmbusServer.ts';
 import type { HostServerContext } from '../hostVmbusServer.ts';
 import { synicActor, synicContext } from '../synic.ts';
 import type { SynicSemantics } from '../synic.ts';
 import { VTL2_CLIENT_STEPS, vtl2VmbusClient } from '../vtl2VmbusClient.ts';
 import type { ServicingProtocol, Vtl2ClientContext } from '../vtl2VmbusClient.ts';
-import { HOST_SERVER_STEPS } from '../hostVmbusServer.ts';
 
 /** Linux VMBUS_MESSAGE_SINT; OpenHCL uses the same SINT for VMBus messages in VTL2. */
 const VMBUS_SINT = 2;
@@ -48,6 +47,14 @@ function whereabouts(g: GlobalView): Map<string, string[]> {
   return at;
 }
 
+/** Why a message that is nowhere went missing, as far as the actors recorded it. */
+function lossCause(g: GlobalView, id: string): string {
+  const dropped = synicContext(g, 'synic').dropped.find((d) => d.message.id === id);
+  if (dropped) return `dropped by the SynIC: ${dropped.reason}`;
+  if ((g.actors.host.context as HostServerContext).rejected.includes(id)) return 'rejected by the paused server';
+  return 'it is in no queue, slot or receive log';
+}
+
 /** The VTL2 client's state as `phase.step` (e.g. `save.drain`, `restore.unmaskSint`, `running`). */
 export function servicingPhase(g: GlobalView): string {
   const value = g.actors.vtl2.value as string | Record<string, string>;
@@ -82,7 +89,7 @@ export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
       // Safety half: a message is never in two places (duplicated) and never in none (lost).
       messageConservation: invariant((g) => {
         for (const [id, places] of whereabouts(g)) {
-          if (places.length === 0) return `${id} was lost while VTL2 was in ${servicingPhase(g)}: it is in no queue, slot or receive log`;
+          if (places.length === 0) return `${id} was lost while VTL2 was in ${servicingPhase(g)}: ${lossCause(g, id)}`;
           if (places.length > 1) return `${id} is duplicated while VTL2 was in ${servicingPhase(g)}: ${places.join(' and ')}`;
         }
         return true;
@@ -101,13 +108,15 @@ export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
 }
 
 const bounds = { servicings: 2, hostMessages: 3, clientMessages: 2 };
+const boundNote = ` Bounded: up to ${bounds.servicings} servicings, ${bounds.hostMessages} host and ${bounds.clientMessages} VTL2 messages per run.`;
 
 export const vtl2Servicing = defineScenario({
   name: 'vtl2-servicing',
   description:
     'VMBus messages across VTL2 (OpenHCL) servicing: the host resets the VTL2 SynIC between save and restore (OpenVMM #954). ' +
-    `Bounds: up to ${bounds.servicings} servicings, ${bounds.hostMessages} host messages and ${bounds.clientMessages} VTL2 messages per run.`,
-  variants: [
+    'Property: every message the host sends is received by VTL2 exactly once, and every message VTL2 sends reaches the host.' +
+    boundNote,
+  variants: ([
     {
       name: 'mask-and-drain-openvmm',
       description: 'The pre-#962 client masks the VMBus SINT, drains and saves; OpenVMM posts directly, so a message posted to the masked SINT is dropped (#954).',
@@ -117,7 +126,7 @@ export const vtl2Servicing = defineScenario({
     },
     {
       name: 'mask-and-drain-hyperv',
-      description: 'The same client on Hyper-V, which keeps messages queued behind the masked SINT (and across the reset) and delivers them after unmask.',
+      description: 'The same client on Hyper-V: a message posted to the masked SINT stays in the slot or the hypervisor queue (only the interrupt is lost), Hyper-V keeps it across the reset (#954), and the restored client gets it after unmask and EOM.',
       expected: 'verified',
       parameters: { client: 'mask-and-drain', host: 'hyperv', ...bounds },
       system: () => vtl2ServicingSystem({ client: 'mask-and-drain', host: 'hyperv', ...bounds }),
@@ -157,5 +166,5 @@ export const vtl2Servicing = defineScenario({
       parameters: { client: 'pause-resume', host: 'openvmm', savedQueue: 'keeps-flushed', ...bounds },
       system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', keepsFlushedMessages: true, ...bounds }),
     },
-  ],
+  ] satisfies Variant[]).map((v) => ({ ...v, description: v.description + boundNote })),
 });
