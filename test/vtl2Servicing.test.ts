@@ -31,6 +31,7 @@ interface Replay {
   clientStates: unknown[];
   finalViolations: { property: string; message: string }[];
   hostBeforeLastStep: HostServerContext;
+  hostAtEnd: HostServerContext;
 }
 
 /** Replays a counterexample step by step; every step must be enabled and only the last may violate. */
@@ -50,7 +51,8 @@ function replay(def: SystemDefinition, steps: Step[]): Replay {
     happenings.push(out!.happenings);
     clientStates.push(exec.materialize(v).actors.vtl2.value);
   });
-  return { happenings, clientStates, finalViolations: exec.invariantViolations(v), hostBeforeLastStep };
+  const hostAtEnd = exec.materialize(v).actors.host.context as HostServerContext;
+  return { happenings, clientStates, finalViolations: exec.invariantViolations(v), hostBeforeLastStep, hostAtEnd };
 }
 
 /** Whether some reachable state satisfies `pred`: a probe invariant `!pred` must then be violated. */
@@ -70,6 +72,7 @@ describe('vtl2-servicing scenario', () => {
     ]));
     // At least two wrong fixes, each expected to fail.
     const wrongFixes = vtl2Servicing.variants.filter((v) => v.name.startsWith('pause-resume-') && v.name !== 'pause-resume-openvmm');
+    expect(wrongFixes.filter((v) => v.expectedProperty === 'messageConservation').length).toBeGreaterThanOrEqual(2);
     expect(wrongFixes.length).toBeGreaterThanOrEqual(2);
     for (const v of wrongFixes) expect(v.expected).toBe('violated');
   });
@@ -135,6 +138,28 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
     expect(cx.message).toMatch(new RegExp(`^${direction}#\\d`));
   });
 
+  it('server reads while flushing: the second servicing stalls in save, waiting for a PauseResponse that is queued behind messages the paused server will not flush', () => {
+    const v = variant('pause-resume-server-reads-while-flushing');
+    const def = v.system();
+    const cx = explore(def, v.options).violations[0];
+    expect(cx.property).toBe('messageDelivery');
+    const run = replay(def, cx.steps);
+    expect(run.finalViolations).toEqual([]);
+    expect(phaseOf(run.clientStates[run.clientStates.length - 1])).toBe('save');
+    expect(cx.message).toContain('VTL2 stuck in save.drainUntilPauseResponse');
+    // Two servicings are begun: the first leaves messages pending, the second's Pause is read too early.
+    expect(cx.steps.filter((s) => s.event.type === 'running.beginServicing')).toHaveLength(2);
+    const host = run.hostAtEnd;
+    expect(host.paused).toBe(true);
+    expect(host.pending[host.pending.length - 1]).toBe('PauseResponse');
+  });
+
+  it('server reads while flushing is harmless with a single servicing: the bound must allow more than one', () => {
+    const b = variant('pause-resume-server-reads-while-flushing').parameters as { hostMessages: number; clientMessages: number };
+    const r = explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', readsWhileFlushing: true, servicings: 1, hostMessages: b.hostMessages, clientMessages: b.clientMessages }));
+    expect(r.verdict).toBe('verified');
+  });
+
   it('mask-and-drain on OpenVMM loses the message because the direct post to the masked SINT fails', () => {
     const v = variant('mask-and-drain-openvmm');
     const cx = explore(v.system()).violations[0];
@@ -164,8 +189,9 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
     const cx = explore(v.system()).violations[0];
     const run = replay(v.system(), cx.steps);
     const last = cx.steps[cx.steps.length - 1];
-    expect(last).toMatchObject({ actor: 'host', kind: 'deliver', event: { type: 'message' } });
+    expect(last).toMatchObject({ actor: 'host', event: { type: 'server.receiveMessage' } });
     expect(run.hostBeforeLastStep.paused).toBe(true);
+    expect(run.hostBeforeLastStep.inbox[0]).toMatchObject({ type: 'message' });
     expect(cx.message).toContain('rejected by the paused server');
   });
 
@@ -197,9 +223,9 @@ describe('vtl2-servicing verified variants are not vacuous', () => {
     })).toBe(true);
   });
 
-  it('pause-resume: the paused server holds a message across the reset and sends it after Resume', () => {
+  it('pause-resume: the paused server holds a message across the reset', () => {
     const def = variant('pause-resume-openvmm').system();
-    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && (g.actors.host.context as HostServerContext).held.length > 0)).toBe(true);
+    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && (g.actors.host.context as HostServerContext).pending.length > 0)).toBe(true);
   });
 
   it('pause-resume: a client message queued during servicing reaches the host after Resume', () => {

@@ -22,6 +22,7 @@ export interface Vtl2ServicingOptions {
   hostMessages: number;
   clientMessages: number;
   sendsWhilePaused?: boolean;
+  readsWhileFlushing?: boolean;
   saveBeforePauseResponse?: boolean;
   resumeQueuedAtRestore?: boolean;
   keepsFlushedMessages?: boolean;
@@ -36,13 +37,13 @@ function whereabouts(g: GlobalView): Map<string, string[]> {
   const put = (id: string, where: string) => { if (id.includes('#')) at.set(id, [...(at.get(id) ?? []), where]); };
   for (let k = 1; k <= host.sent; k++) at.set(`host#${k}`, []);
   for (let k = 1; k <= vtl2.queued; k++) at.set(`client#${k}`, []);
-  host.outbox.forEach((id) => put(id, 'the host outbox'));
-  host.held.forEach((id) => put(id, 'held by the paused server'));
+  host.pending.forEach((id) => put(id, 'the server pending queue'));
   sint.queue.forEach((m) => put(String(m.id), 'the SynIC queue'));
   if (sint.slot !== null) put(String(sint.slot.id), 'the message slot');
   vtl2.received.forEach((id) => put(id, 'received by VTL2'));
   vtl2.outbox.forEach((id) => put(id, 'the VTL2 outbox'));
   g.inFlight.host.forEach((e) => { if (e.type === 'message') put((e as { id: string } & typeof e).id, 'in flight to the host'); });
+  host.inbox.forEach((m) => { if (m.id) put(m.id, 'the server receive queue'); });
   host.received.forEach((id) => put(id, 'received by the host'));
   return at;
 }
@@ -67,7 +68,9 @@ export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
     name: `vtl2-servicing(${o.client}, ${o.host})`,
     actors: {
       host: {
-        machine: hostVmbusServer({ hostMessages: o.hostMessages, pauseResume: o.client === 'pause-resume', sendsWhilePaused: o.sendsWhilePaused, synic: 'synic', sint: VMBUS_SINT }),
+        machine: hostVmbusServer({
+          hostMessages: o.hostMessages, pauseResume: o.client === 'pause-resume', sendsWhilePaused: o.sendsWhilePaused,
+          readsWhileFlushing: o.readsWhileFlushing, synic: 'synic', sint: VMBUS_SINT }),
         spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })),
         queueCapacity: 6,
       },
@@ -100,7 +103,7 @@ export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
         const late = [...whereabouts(g)]
           .filter(([id, places]) => places[0] !== arrived(id))
           .map(([id, places]) => (places.length === 0 ? `${id} was lost` : `${id} stuck in ${places[0]}`));
-        if (!g.actors.vtl2.matches('running')) late.push(`VTL2 stuck in servicing at ${JSON.stringify(g.actors.vtl2.value)}`);
+        if (!g.actors.vtl2.matches('running')) late.push(`VTL2 stuck in ${servicingPhase(g)}`);
         return late.length > 0 && late.join('; ');
       }),
     },
@@ -158,6 +161,13 @@ export const vtl2Servicing = defineScenario({
       expected: 'violated', expectedProperty: 'messageConservation',
       parameters: { client: 'pause-resume', host: 'openvmm', resume: 'queued-last', ...bounds },
       system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', resumeQueuedAtRestore: true, ...bounds }),
+    },
+    {
+      name: 'pause-resume-server-reads-while-flushing',
+      description: 'Wrong change to the server loop: it reads the next Pause while messages queued during the last pause still wait to be flushed; PauseResponse queues behind them, the paused server flushes nothing, and the second servicing never finishes.',
+      expected: 'violated', expectedProperty: 'messageDelivery',
+      parameters: { client: 'pause-resume', host: 'openvmm', serverReads: 'while-flushing', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', readsWhileFlushing: true, ...bounds }),
     },
     {
       name: 'pause-resume-resends-flushed',
