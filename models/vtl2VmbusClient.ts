@@ -3,8 +3,13 @@
 // `reset.*`, `restore.*`), both as the machine's state and as the event type of the step, so a
 // counterexample says which phase a message was lost in.
 //
-// Sources: OpenVMM issue #954 and PR #962 (commit 7001a13, `vm/devices/vmbus/vmbus_client`); facts in
-// /work/shared/domain.md section 3(b).
+// Sources: OpenVMM issue #954 and PR #962 (commit 7001a13), `vm/devices/vmbus/vmbus_client/src/lib.rs`:
+// `ClientTask::handle_stop` (Pause, flush, Resume queued first, drain until PauseResponse; without the
+// feature, `pause_message_stream` + drain), `ClientTask::can_pause_resume` (the fallback), saved_state.rs
+// `handle_save` (the outgoing queue is saved) and `handle_start` (Resume is the first message sent). In
+// OpenHCL `pause_message_stream` is the `hcl_pause_message_stream` ioctl (vmbus_client_hcl), which the
+// #962 commit text describes as masking the SINT. Facts: /work/shared/domain.md section 3(b) and
+// /tmp/research/openvmm-facts.md section 3.
 //
 // Simplifications:
 // - Only the VMBus message SINT of one VP is modelled (models/synic.ts does the SynIC).
@@ -14,6 +19,9 @@
 //   nothing in it is lost; what the reset destroys is SynIC state.
 // - The VTL2 devices may queue outgoing messages until the client has saved; sending them is its own
 //   step, and the client sends only while running or, right after restore, its saved queue.
+// - The legacy client at #962 time unmasked and flushed its outgoing queue before saving (the "flush
+//   before save" loop, removed in #1100); here it saves the queue, as later versions do. This does not
+//   touch the host -> VTL2 direction, where #954's messages were lost.
 import { assign, enqueueActions, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import { call, post } from '../checker/index.ts';
