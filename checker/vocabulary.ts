@@ -2,7 +2,7 @@
 // that uses them is a plain XState machine: in a real actor they are emitted events a host program can
 // route; under the checker they are routed by the step semantics (README, "Step semantics").
 import { emit } from 'xstate';
-import type { EventObject } from 'xstate';
+import type { AnyEventObject, EventObject } from 'xstate';
 
 export const EFFECT_PREFIX = 'vmbus-check.';
 export const POST = 'vmbus-check.post';
@@ -27,17 +27,17 @@ const resolve = <T>(value: Maybe<T>, args: Args): T =>
   typeof value === 'function' ? (value as (a: Args) => T)(args) : value;
 
 /** Put `event` in flight to actor `to`; it is delivered by a later step of its own. */
-export function post(to: Maybe<string>, event: Maybe<EventObject>): VocabularyAction {
+export function post(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
   return emit((args: Args) => ({ type: POST, to: resolve(to, args), event: resolve(event, args) }) as any);
 }
 
 /** Deliver `event` to actor `to` inside this step (a hypercall, an MMIO access); it may `reply`. */
-export function call(to: Maybe<string>, event: Maybe<EventObject>): VocabularyAction {
+export function call(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
   return emit((args: Args) => ({ type: CALL, to: resolve(to, args), event: resolve(event, args) }) as any);
 }
 
 /** Answer the call being handled: `event` goes back to the caller inside the same step. */
-export function reply(event: Maybe<EventObject>): VocabularyAction {
+export function reply(event: Maybe<AnyEventObject>): VocabularyAction {
   return emit((args: Args) => ({ type: REPLY, event: resolve(event, args) }) as any);
 }
 

@@ -134,7 +134,8 @@ function hypervDeliver(ctx: SynicContext, sint: number, s: SintState, effects: E
 /**
  * OpenVMM ProcessorSynic::post_message (synic.rs): masked -> InvalidSynicState; slot not ready ->
  * ObjectInUse (SintState::check_sint_ready then sets message_pending so the guest EOMs); otherwise the
- * message goes into the slot and sint_interrupt is requested.
+ * message goes into the slot and sint_interrupt is requested. Simplified: "ready" is the slot itself,
+ * where OpenVMM keeps a cached `ready_sints` bit refreshed by scan().
  */
 function openvmmPost(ctx: SynicContext, sint: number, s: SintState, message: SynicMessage, effects: Effect[]): 'success' | 'objectInUse' | 'invalidSynicState' {
   if (s.masked) return 'invalidSynicState';
@@ -242,8 +243,9 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       break;
     }
     case 'clearSlot': {
-      // Linux vmbus_signal_eom (include/asm-generic/mshyperv.h): cmpxchg message_type to None, mb(), then
-      // read msg_pending. Simplified: the clear and the msg_pending load are one step.
+      // Linux vmbus_signal_eom (include/asm-generic/mshyperv.h; drivers/hv/hyperv_vmbus.h since 2025):
+      // cmpxchg message_type to None (a full barrier), then read msg_pending. Simplified: the clear and
+      // the msg_pending load are one step.
       const s = sintOf(ctx, event.sint);
       const messagePending = s.messagePending;
       s.slot = null;

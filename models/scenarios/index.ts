@@ -1,5 +1,9 @@
-// The built-in scenarios, in the order a user meets them.
+// The built-in scenarios, checked by `vmbus-check` with no arguments.
 import type { Scenario } from '../../checker/index.ts';
+import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
-export const builtinScenarios: Scenario[] = [vtl2Servicing];
+export const builtinScenarios: Scenario[] = [
+  shutdownIcBoot,
+  vtl2Servicing,
+];

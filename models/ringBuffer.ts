@@ -1,0 +1,99 @@
+// One VMBus ring buffer (one direction of a channel) as shared memory cells: the control page fields
+// of Linux `struct hv_ring_buffer` / OpenVMM `vmbus_ring` `Control` (write_index = inp, read_index =
+// outp, interrupt_mask, pending_send_sz) and the data area. domain.md section 2, "Ring buffers".
+//
+// Simplified: a packet is one slot holding a string; the data area has capacity + 1 slots and indices
+// count slots modulo capacity + 1, so a ring holds at most `capacity` packets (the reserved slot plays
+// the part of Linux's "free space <= packet size -> full" rule, hv_ringbuffer_write). pending_send_sz
+// counts slots. feature_bits is not modelled: both ends support pending_send_sz.
+import { stall } from '../checker/index.ts';
+import type { CellValue, GlobalView, Property } from '../checker/index.ts';
+
+export type RingField = 'write_index' | 'read_index' | 'interrupt_mask' | 'pending_send_sz';
+
+export interface RingSpec {
+  /** Prefix of the ring's cells, e.g. 'h2g' gives 'h2g.write_index'. */
+  name: string;
+  /** Packets the ring can hold (>= 1). */
+  capacity: number;
+}
+
+export const ringCell = (ring: string, field: RingField): string => `${ring}.${field}`;
+export const ringDataCell = (ring: string, slot: number): string => `${ring}.data${slot}`;
+
+/** The slots the indices run over. */
+export const ringSlots = (capacity: number): number => capacity + 1;
+
+/** Packets between read_index and write_index. */
+export function ringUsed(write: number, read: number, capacity: number): number {
+  const n = ringSlots(capacity);
+  return (write - read + n) % n;
+}
+
+export function ringFree(write: number, read: number, capacity: number): number {
+  return capacity - ringUsed(write, read, capacity);
+}
+
+export function nextIndex(index: number, capacity: number): number {
+  return (index + 1) % ringSlots(capacity);
+}
+
+/** The cells of an empty ring, to spread into a system's `cells`. The reader's mask starts clear (Linux
+ * zeroes the ring pages; OpenVMM's IncomingRing::new masks its own incoming ring until it first reads). */
+export function ringCells(ring: RingSpec, initialMask = 0): Record<string, CellValue> {
+  if (!Number.isInteger(ring.capacity) || ring.capacity < 1) throw new Error(`ring ${ring.name}: capacity must be a positive integer`);
+  const cells: Record<string, CellValue> = {
+    [ringCell(ring.name, 'write_index')]: 0,
+    [ringCell(ring.name, 'read_index')]: 0,
+    [ringCell(ring.name, 'interrupt_mask')]: initialMask,
+    [ringCell(ring.name, 'pending_send_sz')]: 0,
+  };
+  for (let i = 0; i < ringSlots(ring.capacity); i++) cells[ringDataCell(ring.name, i)] = null;
+  return cells;
+}
+
+/** Every cell name of the ring (what its writer and reader declare in `reads`). */
+export function ringCellNames(ring: RingSpec): string[] {
+  return Object.keys(ringCells(ring));
+}
+
+export interface RingView {
+  write: number;
+  read: number;
+  mask: number;
+  pendingSendSize: number;
+  used: number;
+  /** The packet at read_index, if any. */
+  head: string | null;
+}
+
+/** Reads a ring's control fields from an actor's `event.cells` or from a GlobalView's cells. */
+export function viewRing(cells: Readonly<Record<string, CellValue>>, ring: RingSpec): RingView {
+  const num = (f: RingField) => {
+    const v = cells[ringCell(ring.name, f)];
+    if (typeof v !== 'number') throw new Error(`ring ${ring.name}: cell ${ringCell(ring.name, f)} is ${JSON.stringify(v)}, not a number (is the ring in the system's cells and the actor's reads?)`);
+    return v;
+  };
+  const write = num('write_index');
+  const read = num('read_index');
+  const used = ringUsed(write, read, ring.capacity);
+  return { write, read, mask: num('interrupt_mask'), pendingSendSize: num('pending_send_sz'), used, head: used > 0 ? (cells[ringDataCell(ring.name, read)] as string) : null };
+}
+
+/**
+ * Built-in property `lostInterrupt`: the ring holds data, its reader is idle (a state tagged
+ * `waitsForInterrupt`) with interrupt_mask clear, and nothing is in flight to it, at a state where only
+ * timers can fire. The writer will not signal again (it signals only on the empty-to-non-empty edge,
+ * domain.md section 2), so the data is never read. The same condition as OpenVMM vmbus_ring's
+ * `reader_needs_signal` (mask clear and inp != outp), which its "unstick" mitigations (#1829) test.
+ */
+export function lostInterrupt(ring: RingSpec, reader: string): Property {
+  return stall((g: GlobalView) => {
+    const r = viewRing(g.cells, ring);
+    if (r.used === 0 || r.mask !== 0) return false;
+    const snapshot = g.actors[reader];
+    if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
+    if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
+    return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
+  });
+}
