@@ -11,7 +11,7 @@ import type { SynicSemantics } from '../synic.ts';
 import { VTL2_CLIENT_STEPS, vtl2VmbusClient } from '../vtl2VmbusClient.ts';
 import type { ServicingProtocol, Vtl2ClientContext } from '../vtl2VmbusClient.ts';
 
-/** Linux VMBUS_MESSAGE_SINT; OpenHCL uses the same SINT for VMBus messages in VTL2. */
+/** Linux VMBUS_MESSAGE_SINT; which SINT carries VMBus messages does not matter to this model. */
 const VMBUS_SINT = 2;
 
 export interface Vtl2ServicingOptions {
