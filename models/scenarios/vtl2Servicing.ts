@@ -1,0 +1,180 @@
+// VTL2 servicing loses VMBus messages (OpenVMM issue #954) and the Pause/Resume fix (PR #962, commit
+// 7001a13). Three actors: the host's VMBus server, the SynIC of the VTL2 VP (OpenVMM direct-post or
+// Hyper-V semantics), and the VTL2 VMBus client, which goes through servicing up to `servicings` times.
+// Facts: /work/shared/domain.md section 3(b).
+import { defineScenario, defineSystem, invariant, stall } from '../../checker/index.ts';
+import type { GlobalView, Variant } from '../../checker/index.ts';
+import { HOST_SERVER_STEPS, hostVmbusServer } from '../hostVmbusServer.ts';
+import type { HostServerContext } from '../hostVmbusServer.ts';
+import { synicActor, synicContext } from '../synic.ts';
+import type { SynicSemantics } from '../synic.ts';
+import { VTL2_CLIENT_STEPS, vtl2VmbusClient } from '../vtl2VmbusClient.ts';
+import type { ServicingProtocol, Vtl2ClientContext } from '../vtl2VmbusClient.ts';
+
+/** Linux VMBUS_MESSAGE_SINT; which SINT carries VMBus messages does not matter to this model. */
+const VMBUS_SINT = 2;
+
+export interface Vtl2ServicingOptions {
+  client: ServicingProtocol;
+  host: SynicSemantics;
+  /** Bound: how many times VTL2 is serviced in one run. */
+  servicings: number;
+  hostMessages: number;
+  clientMessages: number;
+  sendsWhilePaused?: boolean;
+  readsWhileFlushing?: boolean;
+  saveBeforePauseResponse?: boolean;
+  resumeQueuedAtRestore?: boolean;
+  keepsFlushedMessages?: boolean;
+}
+
+/** Where each data message is now; conservation means exactly one place until it arrives, and then for ever. */
+function whereabouts(g: GlobalView): Map<string, string[]> {
+  const host = g.actors.host.context as HostServerContext;
+  const vtl2 = g.actors.vtl2.context as Vtl2ClientContext;
+  const sint = synicContext(g, 'synic').sints[String(VMBUS_SINT)];
+  const at = new Map<string, string[]>();
+  const put = (id: string, where: string) => { if (id.includes('#')) at.set(id, [...(at.get(id) ?? []), where]); };
+  for (let k = 1; k <= host.sent; k++) at.set(`host#${k}`, []);
+  for (let k = 1; k <= vtl2.queued; k++) at.set(`client#${k}`, []);
+  host.pending.forEach((id) => put(id, 'the server pending queue'));
+  sint.queue.forEach((m) => put(String(m.id), 'the SynIC queue'));
+  if (sint.slot !== null) put(String(sint.slot.id), 'the message slot');
+  vtl2.received.forEach((id) => put(id, 'received by VTL2'));
+  vtl2.outbox.forEach((id) => put(id, 'the VTL2 outbox'));
+  g.inFlight.host.forEach((e) => { if (e.type === 'message') put((e as { id: string } & typeof e).id, 'in flight to the host'); });
+  host.inbox.forEach((m) => { if (m.id) put(m.id, 'the server receive queue'); });
+  host.received.forEach((id) => put(id, 'received by the host'));
+  return at;
+}
+
+/** Why a message that is nowhere went missing, as far as the actors recorded it. */
+function lossCause(g: GlobalView, id: string): string {
+  const dropped = synicContext(g, 'synic').dropped.find((d) => d.message.id === id);
+  if (dropped) return `dropped by the SynIC: ${dropped.reason}`;
+  if ((g.actors.host.context as HostServerContext).rejected.includes(id)) return 'rejected by the paused server';
+  return 'it is in no queue, slot or receive log';
+}
+
+/** The VTL2 client's state as `phase.step` (e.g. `save.drain`, `restore.unmaskSint`, `running`). */
+export function servicingPhase(g: GlobalView): string {
+  const value = g.actors.vtl2.value as string | Record<string, string>;
+  return typeof value === 'string' ? value : Object.entries(value).map(([phase, step]) => `${phase}.${step}`).join(',');
+}
+
+export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
+  const arrived = (id: string) => (id.startsWith('host#') ? 'received by VTL2' : 'received by the host');
+  return defineSystem({
+    name: `vtl2-servicing(${o.client}, ${o.host})`,
+    actors: {
+      host: {
+        machine: hostVmbusServer({
+          hostMessages: o.hostMessages, pauseResume: o.client === 'pause-resume', sendsWhilePaused: o.sendsWhilePaused,
+          readsWhileFlushing: o.readsWhileFlushing, synic: 'synic', sint: VMBUS_SINT }),
+        spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })),
+        queueCapacity: 6,
+      },
+      synic: synicActor({ semantics: o.host, interruptTarget: 'vtl2', sints: [VMBUS_SINT] }),
+      vtl2: {
+        machine: vtl2VmbusClient({
+          protocol: o.client, servicings: o.servicings, clientMessages: o.clientMessages,
+          saveBeforePauseResponse: o.saveBeforePauseResponse, resumeQueuedAtRestore: o.resumeQueuedAtRestore,
+          keepsFlushedMessages: o.keepsFlushedMessages,
+          host: 'host', synic: 'synic', sint: VMBUS_SINT,
+        }),
+        spontaneous: VTL2_CLIENT_STEPS.map((type) => ({ type })),
+        queueCapacity: 6,
+      },
+    },
+    // Quiescent states are judged by messageDelivery; one with nothing outstanding is a proper end.
+    endState: () => true,
+    properties: {
+      // Safety half: a message is never in two places (duplicated) and never in none (lost).
+      messageConservation: invariant((g) => {
+        for (const [id, places] of whereabouts(g)) {
+          if (places.length === 0) return `${id} was lost while VTL2 was in ${servicingPhase(g)}: ${lossCause(g, id)}`;
+          if (places.length > 1) return `${id} is duplicated while VTL2 was in ${servicingPhase(g)}: ${places.join(' and ')}`;
+        }
+        return true;
+      }),
+      // Liveness half, judged where the system has nothing left to do: every message has arrived and
+      // VTL2 is running again.
+      messageDelivery: stall((g) => {
+        const late = [...whereabouts(g)]
+          .filter(([id, places]) => places[0] !== arrived(id))
+          .map(([id, places]) => (places.length === 0 ? `${id} was lost` : `${id} stuck in ${places[0]}`));
+        if (!g.actors.vtl2.matches('running')) late.push(`VTL2 stuck in ${servicingPhase(g)}`);
+        return late.length > 0 && late.join('; ');
+      }),
+    },
+  });
+}
+
+const bounds = { servicings: 2, hostMessages: 3, clientMessages: 2 };
+const boundNote = ` Bounded: up to ${bounds.servicings} servicings, ${bounds.hostMessages} host and ${bounds.clientMessages} VTL2 messages per run.`;
+
+export const vtl2Servicing = defineScenario({
+  name: 'vtl2-servicing',
+  description:
+    'VMBus messages across VTL2 (OpenHCL) servicing: the host resets the VTL2 SynIC between save and restore (OpenVMM #954). ' +
+    'Property: every message the host sends is received by VTL2 exactly once, and every message VTL2 sends reaches the host.' +
+    boundNote,
+  variants: ([
+    {
+      name: 'mask-and-drain-openvmm',
+      description: 'The pre-#962 client masks the VMBus SINT, drains and saves; OpenVMM posts directly, so a message posted to the masked SINT is dropped (#954).',
+      expected: 'violated', expectedProperty: 'messageConservation',
+      parameters: { client: 'mask-and-drain', host: 'openvmm', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'mask-and-drain', host: 'openvmm', ...bounds }),
+    },
+    {
+      name: 'mask-and-drain-hyperv',
+      description: 'The same client on Hyper-V: a message posted to the masked SINT stays in the slot or the hypervisor queue (only the interrupt is lost), Hyper-V keeps it across the reset (#954), and the restored client gets it after unmask and EOM.',
+      expected: 'verified',
+      parameters: { client: 'mask-and-drain', host: 'hyperv', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'mask-and-drain', host: 'hyperv', ...bounds }),
+    },
+    {
+      name: 'pause-resume-openvmm',
+      description: 'The #962 fix: Pause and flush, Resume at the front of the queue, drain until PauseResponse, save; the server holds messages while paused.',
+      expected: 'verified',
+      parameters: { client: 'pause-resume', host: 'openvmm', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', ...bounds }),
+    },
+    {
+      name: 'pause-resume-server-sends-while-paused',
+      description: 'Wrong fix: the server answers Pause but keeps sending new messages; one lands after VTL2 saved and the reset wipes it.',
+      expected: 'violated', expectedProperty: 'messageConservation',
+      parameters: { client: 'pause-resume', host: 'openvmm', serverWhilePaused: 'sends', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', sendsWhilePaused: true, ...bounds }),
+    },
+    {
+      name: 'pause-resume-save-before-response',
+      description: 'Wrong fix: the client saves right after sending Pause, without draining until PauseResponse; a message the host committed before the Pause arrives after the save.',
+      expected: 'violated', expectedProperty: 'messageConservation',
+      parameters: { client: 'pause-resume', host: 'openvmm', clientSaves: 'before-pause-response', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', saveBeforePauseResponse: true, ...bounds }),
+    },
+    {
+      name: 'pause-resume-resume-queued-last',
+      description: 'Wrong fix: the client queues Resume at restore behind the messages queued during servicing instead of at the front; the paused server rejects the first of them.',
+      expected: 'violated', expectedProperty: 'messageConservation',
+      parameters: { client: 'pause-resume', host: 'openvmm', resume: 'queued-last', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', resumeQueuedAtRestore: true, ...bounds }),
+    },
+    {
+      name: 'pause-resume-server-reads-while-flushing',
+      description: 'Wrong change to the server loop: it reads the next Pause while messages queued during the last pause still wait to be flushed; PauseResponse queues behind them, the paused server flushes nothing, and the second servicing never finishes.',
+      expected: 'violated', expectedProperty: 'messageDelivery',
+      parameters: { client: 'pause-resume', host: 'openvmm', serverReads: 'while-flushing', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', readsWhileFlushing: true, ...bounds }),
+    },
+    {
+      name: 'pause-resume-resends-flushed',
+      description: 'Wrong fix: the client saves its outgoing queue as it was before the flush, so the messages flushed ahead of Pause are sent again after Resume and the host gets them twice.',
+      expected: 'violated', expectedProperty: 'messageConservation',
+      parameters: { client: 'pause-resume', host: 'openvmm', savedQueue: 'keeps-flushed', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', keepsFlushedMessages: true, ...bounds }),
+    },
+  ] satisfies Variant[]).map((v) => ({ ...v, description: v.description + boundNote })),
+});
