@@ -63,7 +63,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
     const actor = Object.keys(now.actors).find((a) => initialDifferences.some((d) => d.startsWith(`${a} `))) ?? '(initial state)';
     return diverged(0, actor, 'the initial state differs from the recorded one', initialDifferences, now);
   }
-  if (trace.steps.length === 0) return { status: 'diverged', stepsReplayed: 0, divergence: { step: 0, actor: '(initial state)', reason: 'the trace has no steps', differences: [] }, state: now };
+  if (trace.steps.length === 0) return judgeEnd(exec, trace, null, v, { state: v, happenings: [] }, now);
 
   for (let i = 0; i < trace.steps.length; i++) {
     if (stopAtStep !== undefined && i >= stopAtStep) return { status: 'stopped', stepsReplayed: i, state: now };
@@ -98,15 +98,15 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
   throw new Error('unreachable: the loop returns at the last step');
 }
 
-/** Judges the end of a run whose steps all matched; `v` is the state before the last step. */
-function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep, v: Int32Array, out: StepOutcome, state: GlobalState): ReplayResult {
+/** Judges the end of a run whose steps all matched; `v` is the state before the last step (the initial state when there are none). */
+function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: Int32Array, out: StepOutcome, state: GlobalState): ReplayResult {
   const n = trace.steps.length;
-  const found = finalJudgement(exec, v, { actor: step.actor, kind: step.kind, event: step.event }, out);
+  const found = finalJudgement(exec, v, step && { actor: step.actor, kind: step.kind, event: step.event }, out);
   const same = found.find((f) => f.property === trace.property);
   if (same) return { status: 'reproduced', stepsReplayed: n, violation: same, state };
   const reason = `the run no longer ends in a violation of ${trace.property}`;
   const differences = found.length > 0 ? found.map((f) => `instead: ${f.property}: ${f.message}`) : ['no property is violated at the end'];
-  return { status: 'diverged', stepsReplayed: n - 1, divergence: { step: n, actor: step.actor, reason, differences }, violation: found[0], state };
+  return { status: 'diverged', stepsReplayed: n, divergence: { step: n, actor: step?.actor ?? '(initial state)', reason, differences }, violation: found[0], state };
 }
 
 function diverged(step: number, actor: string, reason: string, differences: string[], state: GlobalState): ReplayResult {
