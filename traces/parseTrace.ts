@@ -22,7 +22,7 @@ export function parseTrace(text: string): TraceFile {
     const why = e instanceof Error ? e.message : String(e);
     throw new TraceError(`trace file is not valid JSON (truncated or edited?): ${why}`);
   }
-  checkNesting(data);
+  checkStructure(data);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TraceError('trace file is not a JSON object');
   const format = (data as { format?: unknown }).format;
   if (format === undefined) throw new TraceError(`not a vmbus-check trace: no "format" field (expected "${TRACE_FORMAT}")`);
@@ -44,13 +44,18 @@ function pathText(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
-/** Iterative, so a hostile file cannot overflow the stack here. */
-function checkNesting(data: unknown): void {
+/**
+ * Nesting depth, and `__proto__` keys: JSON.parse keeps them as plain keys, but the schema library
+ * silently drops them from records, so they are refused here rather than lost. Iterative, so a hostile
+ * file cannot overflow the stack.
+ */
+function checkStructure(data: unknown): void {
   const stack: [unknown, number][] = [[data, 0]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= MAX_TRACE_NESTING) throw new TraceError(`trace file nests values more than ${MAX_TRACE_NESTING} levels deep`);
+    if (Object.hasOwn(value, '__proto__')) throw new TraceError('trace file uses the key "__proto__", which no trace contains');
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
 }
