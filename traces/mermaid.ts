@@ -49,9 +49,8 @@ function text(s: string): string {
     .replace(/[\r\n]+/g, ' ')
     .replace(/ -> /g, ' → ')
     .replace(/<- /g, '← ')
-    .replace(/#/g, '#35;')
-    .replace(/;/g, '#59;')
-    .replace(/</g, '#lt;')
-    .replace(/>/g, '#gt;')
-    .replace(/%%/g, '#37;#37;');
+    .replace(/[#;<>%]/g, (c) => ENTITY[c]);
 }
+
+// In one pass, so the `;` of an entity code is not escaped again.
+const ENTITY: Record<string, string> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;', '%': '#37;' };
