@@ -1,5 +1,6 @@
 // Round trip (explore -> build -> serialize -> parse -> replay) and divergence detection.
 import fc from 'fast-check';
+import type { EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
@@ -121,6 +122,21 @@ describe('divergence', () => {
     expect(r.divergence).toMatchObject({ step: 3, actor: 'consumer', reason: 'deliver wakeup is no longer enabled' });
     expect(r.divergence!.differences[0]).toMatch(/^enabled instead: .*producer: spontaneous run/);
     expect(r.stepsReplayed).toBe(2);
+  });
+
+  it('a step that sends another message than recorded is named as such', () => {
+    const { trace } = recorded(lostWakeup(false));
+    const edited = edit(trace, (t) => { t.steps[2].sent![0].event = { type: 'wakeup', urgent: true } as EventObject; });
+    const r = replayTrace(lostWakeup(false), edited);
+    expect(r.divergence).toMatchObject({ step: 3, actor: 'producer', reason: 'the step sends other messages than recorded' });
+    expect(r.divergence!.differences[0]).toBe('messages sent: recorded ["post producer->consumer wakeup(urgent: true)"], now ["post producer->consumer wakeup"]');
+  });
+
+  it('an initial state that differs is a divergence at step 0', () => {
+    const { trace } = recorded(lostWakeup(false));
+    const r = replayTrace(lostWakeup(false), edit(trace, (t) => { t.initial.cells.count = 5; }));
+    expect(r.divergence).toMatchObject({ step: 0, differences: ['cell count: recorded 5, now 0'] });
+    expect(r.stepsReplayed).toBe(0);
   });
 
   it('a trace cut short of its violation diverges at its last step (judged at the end, not taken from the file)', () => {

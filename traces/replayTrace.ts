@@ -77,6 +77,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
         [`enabled instead: ${enabled.length > 0 ? enabled.join('; ') : 'nothing'}`], now);
     }
     const differences = sentDifferences(step, out);
+    const sentOther = differences.length > 0;
     if (out.bound) return diverged(n, step.actor, `the step now hits a bound: ${out.bound}`, differences, now);
     if (out.violation && !last) {
       return diverged(n, step.actor, `the step now violates ${out.violation.property}: ${out.violation.message}`, differences, now);
@@ -89,7 +90,10 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
       recorded = applyChanges(recorded, step);
       const after = exec.materialize(out.state!);
       differences.push(...stateDifferences(recorded, after));
-      if (differences.length > 0) return diverged(n, step.actor, 'the state after the step differs from the recorded one', differences, now);
+      if (differences.length > 0) {
+        const reason = sentOther ? 'the step sends other messages than recorded' : 'the state after the step differs from the recorded one';
+        return diverged(n, step.actor, reason, differences, now);
+      }
       now = after;
     }
     if (last) return judgeEnd(exec, trace, step, v, out, now);

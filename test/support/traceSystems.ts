@@ -5,11 +5,15 @@ import { setup } from 'xstate';
 import { defineSystem, post } from '../../checker/index.ts';
 
 /** The sender posts `ping` to a receiver whose machine has no transition for it at all. */
+// Payload events are declared apart: `post` is typed with plain EventObject, which has no payload fields.
+const ping = { type: 'ping', seq: 7 };
+const awkwardNote = { type: 'note', text: 'x; y # %% <z>' };
+
 export function unhandledPing() {
   const sender = setup({}).createMachine({
     id: 'sender',
     initial: 'idle',
-    states: { idle: { on: { go: { target: 'sent', actions: post('receiver', { type: 'ping', seq: 7 }) } } }, sent: { type: 'final' } },
+    states: { idle: { on: { go: { target: 'sent', actions: post('receiver', ping) } } }, sent: { type: 'final' } },
   });
   const receiver = setup({}).createMachine({ id: 'receiver', initial: 'listening', states: { listening: { tags: ['end'] } } });
   return defineSystem({
@@ -34,7 +38,7 @@ export function awkwardNames() {
   const end = setup({}).createMachine({
     id: 'end',
     initial: 'a',
-    states: { a: { on: { go: { target: 'b', actions: post('rx-ring', { type: 'note', text: 'x; y # %% <z>' }) } } }, b: { type: 'final' } },
+    states: { a: { on: { go: { target: 'b', actions: post('rx-ring', awkwardNote) } } }, b: { type: 'final' } },
   });
   const ring = setup({}).createMachine({ id: 'ring', initial: 'idle', states: { idle: { tags: ['end'] } } });
   return defineSystem({
