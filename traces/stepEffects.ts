@@ -2,6 +2,7 @@
 // Shared by the timeline and the sequence diagram.
 import { canonicalJson } from '../checker/canonical.ts';
 import type { GlobalState } from '../checker/index.ts';
+import { jsonChanges } from './jsonChanges.ts';
 import { eventLabel, stateLabel } from './labels.ts';
 import { compactJson } from './serializeTrace.ts';
 import type { TraceStep } from './traceFile.ts';
@@ -19,12 +20,8 @@ export function actorChange(before: GlobalState, name: string, step: TraceStep):
 }
 
 function contextChanges(prev: unknown, next: unknown): string[] {
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isRecord(prev) || !isRecord(next)) return canonicalJson(prev) === canonicalJson(next) ? [] : [`context ${compactJson(prev)} -> ${compactJson(next)}`];
-  const keys = [...new Set([...Object.keys(prev), ...Object.keys(next)])];
-  return keys
-    .filter((k) => canonicalJson(prev[k]) !== canonicalJson(next[k]))
-    .map((k) => `${k}: ${prev[k] === undefined ? 'unset' : compactJson(prev[k])} -> ${next[k] === undefined ? 'unset' : compactJson(next[k])}`);
+  const shown = (v: unknown) => (v === undefined ? 'unset' : compactJson(v));
+  return jsonChanges(prev, next).map((c) => `${c.path.length > 0 ? c.path.join('.') : 'context'}: ${shown(c.before)} -> ${shown(c.after)}`);
 }
 
 /** Everything the step did, in reading order: the stepping actor's change first, then the others, writes, messages. */
