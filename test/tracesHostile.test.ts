@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explore } from '../checker/index.ts';
 import { lostWakeup } from '../models/examples/lostWakeup.ts';
-import { buildTrace, MAX_TRACE_CHARS, parseTrace, readTraceFile, replayTrace, serializeTrace, TraceError } from '../traces/index.ts';
+import { buildTrace, describeReplay, MAX_TRACE_CHARS, parseTrace, readTraceFile, renderMarkdown, renderMermaid, renderTimeline, replayTrace, serializeTrace, TraceError } from '../traces/index.ts';
 import type { TraceFile } from '../traces/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmbus-check-traces-'));
@@ -105,6 +105,19 @@ describe('a step that is not enabled', () => {
     expect(r.status).toBe('diverged');
     expect(r.divergence).toMatchObject({ step: 5, actor: 'consumer', reason: 'deliver wakeup is no longer enabled' });
     expect(r.divergence!.reason).not.toMatch(/\n/);
+  });
+});
+
+describe('text from the file is printed inertly', () => {
+  it('terminal escape sequences in a message are shown escaped by the timeline, the report and replay summaries', () => {
+    const t = parseTrace(json((t) => { t.message = 'boom\u001b[2J\u001b]0;pwned\u0007'; t.property = 'x\u001b[31m'; }));
+    for (const out of [renderTimeline(t), renderMarkdown(t), renderMermaid(t), describeReplay(replayTrace(lostWakeup(false), t), t)]) {
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+    expect(renderTimeline(t)).toContain('boom\\u001b[2J');
+  });
+  it('a trace with no actors is refused (every system has one)', () => {
+    refused(() => parseTrace(json((t) => { t.initial.actors = {}; t.initial.inFlight = {}; t.steps = []; })), /at initial\.actors: a trace has at least one actor/);
   });
 });
 

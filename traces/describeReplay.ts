@@ -1,8 +1,13 @@
 // A replay result in one line, for a terminal or a test failure message.
+import { printable } from './labels.ts';
 import type { ReplayResult } from './replayTrace.ts';
 import type { TraceFile } from './traceFile.ts';
 
 export function describeReplay(result: ReplayResult, trace: TraceFile): string {
+  return printable(summary(result, trace));
+}
+
+function summary(result: ReplayResult, trace: TraceFile): string {
   const total = trace.steps.length;
   switch (result.status) {
     case 'reproduced':

@@ -1,5 +1,6 @@
 // A Markdown report of a trace: a summary, the sequence diagram (a mermaid block, rendered by GitHub)
 // and the text timeline.
+import { printable } from './labels.ts';
 import { renderMermaid } from './mermaid.ts';
 import { renderTimeline } from './timeline.ts';
 import type { TraceFile } from './traceFile.ts';
@@ -33,4 +34,4 @@ export function renderMarkdown(trace: TraceFile): string {
 }
 
 /** Text from the file on one Markdown line. */
-const inline = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/`/g, "'");
+const inline = (s: string) => printable(s).replace(/`/g, "'");

@@ -46,7 +46,7 @@ export function renderMermaid(trace: TraceFile): string {
 /** Message and note text: one line, with the characters Mermaid reads as syntax written as entity codes. */
 function text(s: string): string {
   return s
-    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/ -> /g, ' → ')
     .replace(/<- /g, '← ')
     .replace(/[#;<>%]/g, (c) => ENTITY[c]);

@@ -44,7 +44,7 @@ export const traceSchema: z.ZodType<TraceFile> = z.strictObject({
   property: z.string().min(1),
   message: z.string(),
   initial: z.strictObject({
-    actors: z.record(name, actorState),
+    actors: z.record(name, actorState).refine((actors) => Object.keys(actors).length > 0, 'a trace has at least one actor'),
     cells: z.record(name, cellValue),
     inFlight: z.record(name, z.array(event)),
   }),
