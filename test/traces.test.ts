@@ -46,7 +46,7 @@ describe('round trip: explore, write, read, replay', () => {
       const r = replayTrace(system(), trace);
       expect(r.status, describeReplay(r, trace)).toBe('reproduced');
       expect(r.violation?.property).toBe(property);
-      if (property !== 'deadlock') expect(r.violation?.message).toBe(message);
+      expect(r.violation?.message).toBe(message);
       expect(r.stepsReplayed).toBe(steps);
     });
   }

@@ -18,7 +18,7 @@ export function finalJudgement(exec: Execution, before: Int32Array | null, last:
     const stalled = stalls(exec, final, 'nothing can fire');
     out.push(...stalled);
     if (stalled.length === 0 && exec.sys.definition.deadlock !== false && !atEndState(exec, final)) {
-      out.push({ property: BUILTIN.deadlock, message: 'no step is enabled and some actor is not at an end state' });
+      out.push({ property: BUILTIN.deadlock, message: `no step is enabled and ${idleActors(exec, final)} not at an end state` });
     }
   }
   return out;
@@ -42,4 +42,10 @@ function atEndState(exec: Execution, v: Int32Array): boolean {
     return sys.definition.endState(view);
   }
   return sys.actors.every((a, i) => a.states.info[v[i]].atEnd);
+}
+
+/** The explorer's wording: `worker ("stuck") is` / `a ("x"), b ("y") are`. */
+function idleActors(exec: Execution, v: Int32Array): string {
+  const names = exec.sys.actors.flatMap((a, i) => (a.states.info[v[i]].atEnd ? [] : [`${a.name} (${JSON.stringify(a.states.snapshot(v[i]).value)})`]));
+  return names.length === 1 ? `${names[0]} is` : `${names.join(', ')} are`;
 }
