@@ -73,7 +73,7 @@ function checkDiagram(trace: TraceFile, actorNames: string[]): Diagram {
   expect(last.text.startsWith(`VIOLATED ${trace.property}`)).toBe(true);
   expect(last.over).toEqual(actorNames.length > 1 ? [d.participants[0].id, d.participants.at(-1)!.id] : [d.participants[0].id]);
   // Nothing Mermaid reads as syntax inside text: statement separators and comments are escaped.
-  for (const line of text.trimEnd().split('\n')) expect(line.replace(/#\w+;/g, '')).not.toMatch(/[;#<>]|%%/);
+  for (const line of text.trimEnd().split('\n')) expect(line.replace(/#\w+;/g, '')).not.toMatch(/[;#<>"]|%%/);
   return d;
 }
 
@@ -107,7 +107,8 @@ describe('Mermaid sequence diagram', () => {
     expect(d.participants.every((p) => p.id !== 'end' && p.id !== 'rx-ring')).toBe(true);
     const [arrow] = d.arrows;
     // The payload was 'x; y # %% <z>': every syntax character is an entity code, decoded back by Mermaid.
-    const decoded = arrow.text.replace(/#(\d+|lt|gt);/g, (_, c) => (c === 'lt' ? '<' : c === 'gt' ? '>' : String.fromCharCode(Number(c))));
+    const named: Record<string, string> = { lt: '<', gt: '>', quot: '"' };
+    const decoded = arrow.text.replace(/#(\d+|lt|gt|quot);/g, (_, c) => named[c] ?? String.fromCharCode(Number(c)));
     expect(decoded).toBe('note(text: "x; y # %% <z>")');
   });
 });

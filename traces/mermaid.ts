@@ -49,8 +49,8 @@ function text(s: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/ -> /g, ' → ')
     .replace(/<- /g, '← ')
-    .replace(/[#;<>%]/g, (c) => ENTITY[c]);
+    .replace(/[#;<>%"]/g, (c) => ENTITY[c]);
 }
 
 // In one pass, so the `;` of an entity code is not escaped again.
-const ENTITY: Record<string, string> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;', '%': '#37;' };
+const ENTITY: Record<string, string> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;', '%': '#37;', '"': '#quot;' };
