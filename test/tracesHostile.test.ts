@@ -116,6 +116,12 @@ describe('text from the file is printed inertly', () => {
     }
     expect(renderTimeline(t)).toContain('boom\\u001b[2J');
   });
+  it('escape sequences in an event payload are shown escaped in a divergence', () => {
+    const t = parseTrace(json((t) => { t.steps[0].event = { type: 'run', ['k\u001b[2J']: 'v\u001b' }; }));
+    const d = replayTrace(lostWakeup(false), t).divergence!;
+    expect(d.step).toBe(1);
+    for (const line of [d.reason, ...d.differences]) expect(line).not.toMatch(/[\u0000-\u001f]/);
+  });
   it('a trace with no actors is refused (every system has one)', () => {
     refused(() => parseTrace(json((t) => { t.initial.actors = {}; t.initial.inFlight = {}; t.steps = []; })), /at initial\.actors: a trace has at least one actor/);
   });

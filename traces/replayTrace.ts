@@ -4,7 +4,7 @@
 import { canonicalJson } from '../checker/canonical.ts';
 import { Execution } from '../checker/index.ts';
 import type { GlobalState, StepOutcome, SystemDefinition } from '../checker/index.ts';
-import { eventLabel } from './labels.ts';
+import { eventLabel, printable } from './labels.ts';
 import { finalJudgement } from './finalJudgement.ts';
 import { sentMessages } from './sentMessages.ts';
 import { applyChanges } from './stateChange.ts';
@@ -53,7 +53,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
   const init = exec.initial();
   if (!init.state) {
     const reason = `the system now fails as its actors start: ${init.violation?.property ?? init.bound}: ${init.violation?.message ?? ''}`;
-    return { status: 'diverged', stepsReplayed: 0, divergence: { step: 0, actor: '(initial state)', reason, differences: [] } };
+    return { status: 'diverged', stepsReplayed: 0, divergence: divergence(0, '(initial state)', reason, []) };
   }
   let v = init.state;
   let recorded = trace.initial;
@@ -110,11 +110,16 @@ function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: 
   if (same) return { status: 'reproduced', stepsReplayed: n, violation: same, state };
   const reason = `the run no longer ends in a violation of ${trace.property}`;
   const differences = found.length > 0 ? found.map((f) => `instead: ${f.property}: ${f.message}`) : ['no property is violated at the end'];
-  return { status: 'diverged', stepsReplayed: n, divergence: { step: n, actor: step?.actor ?? '(initial state)', reason, differences }, violation: found[0], state };
+  return { status: 'diverged', stepsReplayed: n, divergence: divergence(n, step?.actor ?? '(initial state)', reason, differences), violation: found[0], state };
 }
 
 function diverged(step: number, actor: string, reason: string, differences: string[], state: GlobalState): ReplayResult {
-  return { status: 'diverged', stepsReplayed: Math.max(0, step - 1), divergence: { step, actor, reason, differences }, state };
+  return { status: 'diverged', stepsReplayed: Math.max(0, step - 1), divergence: divergence(step, actor, reason, differences), state };
+}
+
+/** Reasons quote events and values from the file: made printable, as a CLI shows them as they are. */
+function divergence(step: number, actor: string, reason: string, differences: string[]): Divergence {
+  return { step, actor, reason: printable(reason), differences: differences.map((d) => printable(d)) };
 }
 
 function sentDifferences(step: TraceStep, out: StepOutcome): string[] {
