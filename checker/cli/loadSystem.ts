@@ -8,7 +8,7 @@ import { validateSystem } from '../index.ts';
 import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from '../index.ts';
 import { builtinScenarios } from '../../models/scenarios/index.ts';
 import type { SystemSource } from '../../traces/index.ts';
-import { CliError } from './exitCodes.ts';
+import { CliError, ExitCode } from './exitCodes.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
 export interface TargetVariant {
@@ -55,7 +55,7 @@ function validated(def: unknown, where: string): SystemDefinition {
   try {
     validateSystem(def);
   } catch (e) {
-    throw new CliError(`${where}: ${firstLine(e)}`);
+    throw new CliError(`${where}: ${firstLine(e)}`, ExitCode.usage, e);
   }
   return def;
 }
@@ -66,7 +66,7 @@ function builder(make: () => unknown, where: string): () => SystemDefinition {
     try {
       def = make();
     } catch (e) {
-      throw new CliError(`${where}: building the system threw: ${firstLine(e)}`);
+      throw new CliError(`${where}: building the system threw: ${firstLine(e)}`, ExitCode.usage, e);
     }
     if (!isSystemDefinition(def)) throw new CliError(`${where}: did not produce a system definition (an object with \`actors\`)`);
     return validated(def, where);
@@ -108,7 +108,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   try {
     return await tsImport(pathToFileURL(abs).href, import.meta.url);
   } catch (e) {
-    throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`);
+    throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`, ExitCode.usage, e);
   }
 }
 

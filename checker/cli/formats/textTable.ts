@@ -14,7 +14,7 @@ export function table(header: string[], rows: string[][], rightAligned: Set<numb
 export function verdictTable(records: CheckRecord[], againstExpectation: boolean): string {
   const rows = records.map((r) => {
     const outcome = outcomeOf(r, againstExpectation);
-    const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : 'FAIL') : outcome === 'bounded' ? 'BOUNDED' : '';
+    const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : 'VIOLATED') : outcome === 'bounded' ? 'BOUNDED' : '';
     return [
       r.scenario, r.variant ?? '-', r.result.verdict, r.expected ?? '-',
       r.result.stats.states.toLocaleString('en-US'), r.result.stats.seconds.toFixed(2), mark,
