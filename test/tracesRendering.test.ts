@@ -1,0 +1,132 @@
+// The pictures: the Mermaid sequence diagram is checked by parsing its lines against the sequenceDiagram
+// grammar it uses (not against a stored copy), and the Markdown report by its parts.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { explore } from '../checker/index.ts';
+import type { SystemDefinition } from '../checker/index.ts';
+import { lostWakeup } from '../models/examples/lostWakeup.ts';
+import { peterson } from '../models/examples/peterson.ts';
+import { buildTrace, parseTrace, renderMarkdown, renderMermaid, renderTimeline } from '../traces/index.ts';
+import type { TraceFile } from '../traces/index.ts';
+import { awkwardNames, unhandledPing } from './support/traceSystems.ts';
+
+interface Diagram {
+  participants: { id: string; label: string }[];
+  arrows: { from: string; arrow: string; to: string; text: string }[];
+  notes: { over: string[]; text: string }[];
+  /** Line kinds in order: 'participant' | 'arrow' | 'note'. */
+  order: string[];
+}
+
+/** Parses the subset of Mermaid's sequenceDiagram syntax a trace diagram may use; throws on anything else. */
+function parseSequenceDiagram(text: string): Diagram {
+  const lines = text.trimEnd().split('\n');
+  expect(lines[0]).toBe('sequenceDiagram');
+  const d: Diagram = { participants: [], arrows: [], notes: [], order: [] };
+  for (const line of lines.slice(1)) {
+    let m: RegExpMatchArray | null;
+    if ((m = line.match(/^\s+participant ([A-Za-z_][A-Za-z0-9_]*)(?: as (.+))?$/))) {
+      d.participants.push({ id: m[1], label: m[2] ?? m[1] });
+      d.order.push('participant');
+    } else if ((m = line.match(/^\s+([A-Za-z_][A-Za-z0-9_]*)(-\)|->>|-->>)([A-Za-z_][A-Za-z0-9_]*): (.+)$/))) {
+      d.arrows.push({ from: m[1], arrow: m[2], to: m[3], text: m[4] });
+      d.order.push('arrow');
+    } else if ((m = line.match(/^\s+Note over ([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)?): (.+)$/))) {
+      d.notes.push({ over: m[1].split(','), text: m[2] });
+      d.order.push('note');
+    } else {
+      throw new Error(`not a sequence diagram line: ${JSON.stringify(line)}`);
+    }
+  }
+  return d;
+}
+
+function traceOf(system: SystemDefinition): TraceFile {
+  return buildTrace(system, { module: 'test', parameters: {} }, explore(system).violations[0]);
+}
+
+/** Structure every trace diagram must have, whatever the system. */
+function checkDiagram(trace: TraceFile, actorNames: string[]): Diagram {
+  const text = renderMermaid(trace);
+  const d = parseSequenceDiagram(text);
+  // One lifeline per actor of the system, declared before anything else.
+  expect(d.participants.map((p) => p.label)).toEqual(actorNames);
+  expect(d.order.slice(0, actorNames.length).every((k) => k === 'participant')).toBe(true);
+  expect(d.order.slice(actorNames.length).includes('participant')).toBe(false);
+  const ids = new Set(d.participants.map((p) => p.id));
+  expect(ids.size).toBe(actorNames.length);
+  for (const a of d.arrows) { expect(ids.has(a.from)).toBe(true); expect(ids.has(a.to)).toBe(true); }
+  for (const n of d.notes) for (const id of n.over) expect(ids.has(id)).toBe(true);
+  // An arrow per message sent, in the style of its kind.
+  const sent = trace.steps.flatMap((s) => s.sent ?? []);
+  const style = { post: '-)', call: '->>', reply: '-->>' };
+  expect(d.arrows.map((a) => a.arrow)).toEqual(sent.map((m) => style[m.kind]));
+  const idOf = (name: string) => d.participants.find((p) => p.label === name)!.id;
+  expect(d.arrows.map((a) => [a.from, a.to])).toEqual(sent.map((m) => [idOf(m.from), idOf(m.to)]));
+  // A numbered note per step over the actor that took it, in order.
+  const stepNotes = d.notes.filter((n) => /^\d+\. /.test(n.text));
+  expect(stepNotes.map((n) => Number(n.text.split('.')[0]))).toEqual(trace.steps.map((s) => s.step));
+  expect(stepNotes.map((n) => n.over)).toEqual(trace.steps.map((s) => [idOf(s.actor)]));
+  // The violation marked at the end, across every lifeline.
+  expect(d.order.at(-1)).toBe('note');
+  const last = d.notes.at(-1)!;
+  expect(last.text.startsWith(`VIOLATED ${trace.property}`)).toBe(true);
+  expect(last.over).toEqual(actorNames.length > 1 ? [d.participants[0].id, d.participants.at(-1)!.id] : [d.participants[0].id]);
+  // Nothing Mermaid reads as syntax inside text: statement separators and comments are escaped.
+  for (const line of text.trimEnd().split('\n')) expect(line.replace(/#\w+;/g, '')).not.toMatch(/[;#<>]|%%/);
+  return d;
+}
+
+describe('Mermaid sequence diagram', () => {
+  it('of the committed lost-wakeup fixture parses as a sequence diagram with the expected structure', () => {
+    const text = readFileSync(new URL('../traces/fixtures/examples/lost-wakeup.trace.json', import.meta.url), 'utf8');
+    const trace = parseTrace(text);
+    const d = checkDiagram(trace, Object.keys(lostWakeup(false).actors));
+    // The one message of the race: the producer's wakeup, posted asynchronously to the consumer.
+    expect(d.arrows).toEqual([{ from: 'producer', arrow: '-)', to: 'consumer', text: 'wakeup' }]);
+    // The watchdog firing is the last step.
+    expect(d.notes.at(-2)!.text).toMatch(/^6\. timer after 1000ms/);
+  });
+
+  it('of broken Peterson (no messages, only shared memory) notes the writes', () => {
+    const trace = traceOf(peterson(true));
+    const d = checkDiagram(trace, ['p0', 'p1']);
+    expect(d.arrows).toEqual([]);
+    expect(d.notes.filter((n) => / := /.test(n.text))).toHaveLength(trace.steps.filter((s) => s.cells).length);
+  });
+
+  it('of an unhandled-event violation marks the step that raised it', () => {
+    const trace = traceOf(unhandledPing());
+    const d = checkDiagram(trace, ['sender', 'receiver']);
+    expect(d.notes.some((n) => n.over[0] === 'receiver' && n.text === 'raises unhandledEvent')).toBe(true);
+  });
+
+  it('gives actors whose names Mermaid would misread an alias, and escapes syntax characters in text', () => {
+    const trace = traceOf(awkwardNames());
+    const d = checkDiagram(trace, ['end', 'rx-ring']);
+    expect(d.participants.every((p) => p.id !== 'end' && p.id !== 'rx-ring')).toBe(true);
+    const [arrow] = d.arrows;
+    // The payload was 'x; y # %% <z>': every syntax character is an entity code, decoded back by Mermaid.
+    const decoded = arrow.text.replace(/#(\d+|lt|gt);/g, (_, c) => (c === 'lt' ? '<' : c === 'gt' ? '>' : String.fromCharCode(Number(c))));
+    expect(decoded).toBe('note(text: "x; y # %% <z>")');
+  });
+});
+
+describe('Markdown report', () => {
+  it('has a summary, the diagram in a mermaid block and the timeline', () => {
+    const trace = traceOf(lostWakeup(false));
+    const md = renderMarkdown(trace);
+    expect(md.split('\n')[0]).toBe('# Counterexample: lostWakeup in lost-wakeup');
+    expect(md).toContain(trace.message);
+    const blocks = [...md.matchAll(/```(\w+)\n([\s\S]*?)\n```/g)].map((m) => [m[1], m[2]]);
+    expect(blocks.map(([lang]) => lang)).toEqual(['mermaid', 'text']);
+    checkDiagramText(blocks[0][1], trace);
+    expect(blocks[1][1].split('\n')).toHaveLength(trace.steps.length + 3);
+    expect(blocks[1][1] + '\n').toBe(renderTimeline(trace));
+  });
+});
+
+function checkDiagramText(text: string, trace: TraceFile) {
+  const d = parseSequenceDiagram(text);
+  expect(d.participants.map((p) => p.label)).toEqual(Object.keys(trace.initial.actors));
+}

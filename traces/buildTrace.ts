@@ -1,0 +1,51 @@
+// Records a counterexample as a trace file: re-executes the violation's steps with Execution, which
+// reports everything each step did, and keeps what changed.
+import type { Happening, SystemDefinition, Violation } from '../checker/index.ts';
+import { Execution } from '../checker/index.ts';
+import { sentMessages } from './sentMessages.ts';
+import { stateChanges } from './stateChange.ts';
+import { TRACE_FORMAT } from './traceFile.ts';
+import type { SystemSource, TraceFile, TraceStep } from './traceFile.ts';
+import { TraceError } from './traceError.ts';
+
+export function buildTrace(system: SystemDefinition, source: SystemSource, violation: Violation): TraceFile {
+  const exec = new Execution(system);
+  const init = exec.initial();
+  if (!init.state) throw new TraceError(`the violation of ${violation.property} happens as the actors start; there is no run to record`);
+  const initial = exec.materialize(init.state);
+  let v = init.state;
+  let before = initial;
+  const steps: TraceStep[] = violation.steps.map((step, i) => {
+    const out = exec.apply(v, step);
+    if (!out) throw new TraceError(`step ${i + 1} of the counterexample (${step.actor}: ${step.kind} ${step.event.type}) is not enabled when re-executed`);
+    const recorded: TraceStep = { step: i + 1, actor: step.actor, kind: step.kind, event: step.event };
+    const reads = readsOf(out.happenings, step.actor, step.kind);
+    if (reads) recorded.reads = reads;
+    const sent = sentMessages(out.happenings);
+    if (sent.length > 0) recorded.sent = sent;
+    if (out.violation || !out.state) {
+      if (i !== violation.steps.length - 1) throw new TraceError(`step ${i + 1} of the counterexample stops the run before its end (${out.violation?.property ?? out.bound})`);
+      if (out.violation) recorded.violation = out.violation;
+      return recorded;
+    }
+    const after = exec.materialize(out.state);
+    Object.assign(recorded, stateChanges(before, after, out.happenings));
+    before = after;
+    v = out.state;
+    return recorded;
+  });
+  const trace: TraceFile = { format: TRACE_FORMAT, system: source, property: violation.property, message: violation.message, initial, steps };
+  if (system.name) trace.systemName = system.name;
+  return trace;
+}
+
+/** The cells the stepping actor read when it handled the step's event (absent when it reads none). */
+function readsOf(happenings: Happening[], actor: string, kind: string): TraceStep['reads'] {
+  for (const h of happenings) {
+    if (h.what === 'event' && h.actor === actor && h.via === kind) {
+      const cells = (h.event as { cells?: TraceStep['reads'] }).cells;
+      return cells && Object.keys(cells).length > 0 ? { ...cells } : undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,34 @@
+// Short human labels for events and state values, shared by the timeline, the diagram and replay messages.
+import type { EventObject } from 'xstate';
+import { compactJson } from './serializeTrace.ts';
+
+/** XState names a delayed transition's event `xstate.after.<ms>.<state node id>`. */
+const AFTER = /^xstate\.after\.(\d+)\.(.+)$/;
+
+/** `wakeup`, `postMessage(slot: 1)`, `after 1000ms (consumer.asleep)`; the cells read are left out. */
+export function eventLabel(event: EventObject): string {
+  const timer = AFTER.exec(event.type);
+  if (timer) return `after ${timer[1]}ms (${timer[2]})`;
+  const payload = Object.entries(event).filter(([k, v]) => k !== 'type' && k !== 'cells' && v !== undefined);
+  if (payload.length === 0) return event.type;
+  return `${event.type}(${payload.map(([k, v]) => `${k}: ${compactJson(v)}`).join(', ')})`;
+}
+
+/** `asleep`, `running.busy` for a nested state, `{rx: idle, tx: busy}` for parallel regions. */
+export function stateLabel(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 1) {
+      const [k, v] = entries[0];
+      return typeof v === 'object' && v !== null && Object.keys(v).length === 0 ? k : `${k}.${stateLabel(v)}`;
+    }
+    return `{${entries.map(([k, v]) => `${k}: ${stateLabel(v)}`).join(', ')}}`;
+  }
+  return compactJson(value);
+}
+
+/** `count = 1, ready = true` */
+export function cellsLabel(cells: Record<string, unknown>, sign = '='): string {
+  return Object.entries(cells).map(([k, v]) => `${k} ${sign} ${compactJson(v)}`).join(', ');
+}

@@ -1,0 +1,36 @@
+// A Markdown report of a trace: a summary, the sequence diagram (a mermaid block, rendered by GitHub)
+// and the text timeline.
+import { renderMermaid } from './mermaid.ts';
+import { renderTimeline } from './timeline.ts';
+import type { TraceFile } from './traceFile.ts';
+
+export function renderMarkdown(trace: TraceFile): string {
+  const { system } = trace;
+  const origin = system.module === 'builtin'
+    ? `built-in scenario \`${system.scenario ?? '?'}\`, variant \`${system.variant ?? '?'}\``
+    : `\`${system.module}\`${system.export ? `, export \`${system.export}\`` : ''}`;
+  const parameters = Object.entries(system.parameters).map(([k, v]) => `\`${k}=${JSON.stringify(v)}\``).join(', ');
+  return [
+    `# Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`,
+    '',
+    `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
+    `- **System:** ${origin}${parameters ? ` (${parameters})` : ''}`,
+    `- **Steps:** ${trace.steps.length}, actors: ${Object.keys(trace.initial.actors).map((a) => `\`${a}\``).join(', ')}`,
+    '',
+    '## Sequence diagram',
+    '',
+    '```mermaid',
+    renderMermaid(trace).trimEnd(),
+    '```',
+    '',
+    '## Timeline',
+    '',
+    '```text',
+    renderTimeline(trace).replace(/```/g, "'''").trimEnd(),
+    '```',
+    '',
+  ].join('\n');
+}
+
+/** Text from the file on one Markdown line. */
+const inline = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/`/g, "'");

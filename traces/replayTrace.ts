@@ -1,0 +1,123 @@
+// Replays a trace against a system: re-executes each recorded step with the models (Execution.apply)
+// and checks after each that the state reached is the state recorded. The first step that is not
+// enabled, or whose outcome differs, is where the counterexample stops being possible.
+import { canonicalJson } from '../checker/canonical.ts';
+import { Execution } from '../checker/index.ts';
+import type { GlobalState, StepOutcome, SystemDefinition } from '../checker/index.ts';
+import { eventLabel } from './labels.ts';
+import { finalJudgement } from './finalJudgement.ts';
+import { sentMessages } from './sentMessages.ts';
+import { applyChanges } from './stateChange.ts';
+import { stateDifferences } from './stateDifferences.ts';
+import { compactJson } from './serializeTrace.ts';
+import { checkTraceFitsSystem } from './traceFitsSystem.ts';
+import type { TraceFile, TraceStep } from './traceFile.ts';
+import { TraceError } from './traceError.ts';
+
+export interface Divergence {
+  /** The 1-based step (as in the timeline) where replay departs from the trace; 0 for the initial state. */
+  step: number;
+  actor: string;
+  /** One line: why the step does not reproduce. */
+  reason: string;
+  /** One line per difference between the recorded and the re-executed state (or outcome). */
+  differences: string[];
+}
+
+export interface ReplayResult {
+  /** reproduced: every step matched and the last one shows the recorded property's violation. */
+  status: 'reproduced' | 'diverged' | 'stopped';
+  /** Steps re-executed and matched. */
+  stepsReplayed: number;
+  divergence?: Divergence;
+  /** The violation the replayed run ends with (absent when it shows none, or was stopped early). */
+  violation?: { property: string; message: string };
+  /** The global state at the stop, at a divergence (before the diverging step) or at the end
+   *  (before the last step when that step itself raised the violation). */
+  state?: GlobalState;
+}
+
+export interface ReplayOptions {
+  /** Stop after this many steps (0 = the initial state) and report the state there. */
+  stopAtStep?: number;
+}
+
+export function replayTrace(system: SystemDefinition, trace: TraceFile, options: ReplayOptions = {}): ReplayResult {
+  const { stopAtStep } = options;
+  if (stopAtStep !== undefined && (!Number.isInteger(stopAtStep) || stopAtStep < 0)) {
+    throw new TraceError(`cannot stop at step ${stopAtStep}: give a step number from 0 to ${trace.steps.length}`);
+  }
+  const exec = new Execution(system);
+  checkTraceFitsSystem(exec, trace);
+
+  const init = exec.initial();
+  if (!init.state) {
+    const reason = `the system now fails as its actors start: ${init.violation?.property ?? init.bound}: ${init.violation?.message ?? ''}`;
+    return { status: 'diverged', stepsReplayed: 0, divergence: { step: 0, actor: '(initial state)', reason, differences: [] } };
+  }
+  let v = init.state;
+  let recorded = trace.initial;
+  let now = exec.materialize(v);
+  const initialDifferences = stateDifferences(recorded, now);
+  if (initialDifferences.length > 0) {
+    const actor = Object.keys(now.actors).find((a) => initialDifferences.some((d) => d.startsWith(`${a} `))) ?? '(initial state)';
+    return diverged(0, actor, 'the initial state differs from the recorded one', initialDifferences, now);
+  }
+  if (trace.steps.length === 0) return judgeEnd(exec, trace, null, v, { state: v, happenings: [] }, now);
+
+  for (let i = 0; i < trace.steps.length; i++) {
+    if (stopAtStep !== undefined && i >= stopAtStep) return { status: 'stopped', stepsReplayed: i, state: now };
+    const step = trace.steps[i];
+    const n = i + 1;
+    const last = i === trace.steps.length - 1;
+    const out = exec.apply(v, { actor: step.actor, kind: step.kind, event: step.event });
+    if (!out) {
+      const enabled = exec.enabled(v).map((s) => `${s.actor}: ${s.kind} ${eventLabel(s.event)}`);
+      return diverged(n, step.actor, `${step.kind} ${eventLabel(step.event)} is no longer enabled`,
+        [`enabled instead: ${enabled.length > 0 ? enabled.join('; ') : 'nothing'}`], now);
+    }
+    const differences = sentDifferences(step, out);
+    if (out.bound) return diverged(n, step.actor, `the step now hits a bound: ${out.bound}`, differences, now);
+    if (out.violation && !last) {
+      return diverged(n, step.actor, `the step now violates ${out.violation.property}: ${out.violation.message}`, differences, now);
+    }
+    if (out.violation || step.violation) {
+      // The recorded last step raised the violation itself: there is no state after it to compare.
+      if (!out.violation) differences.push(`violation: recorded ${step.violation!.property}, now none`);
+      if (differences.length > 0) return diverged(n, step.actor, 'the step has a different outcome than recorded', differences, now);
+    } else {
+      recorded = applyChanges(recorded, step);
+      const after = exec.materialize(out.state!);
+      differences.push(...stateDifferences(recorded, after));
+      if (differences.length > 0) return diverged(n, step.actor, 'the state after the step differs from the recorded one', differences, now);
+      now = after;
+    }
+    if (last) return judgeEnd(exec, trace, step, v, out, now);
+    v = out.state!;
+  }
+  throw new Error('unreachable: the loop returns at the last step');
+}
+
+/** Judges the end of a run whose steps all matched; `v` is the state before the last step (the initial state when there are none). */
+function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: Int32Array, out: StepOutcome, state: GlobalState): ReplayResult {
+  const n = trace.steps.length;
+  const found = finalJudgement(exec, v, step && { actor: step.actor, kind: step.kind, event: step.event }, out);
+  const same = found.find((f) => f.property === trace.property);
+  if (same) return { status: 'reproduced', stepsReplayed: n, violation: same, state };
+  const reason = `the run no longer ends in a violation of ${trace.property}`;
+  const differences = found.length > 0 ? found.map((f) => `instead: ${f.property}: ${f.message}`) : ['no property is violated at the end'];
+  return { status: 'diverged', stepsReplayed: n, divergence: { step: n, actor: step?.actor ?? '(initial state)', reason, differences }, violation: found[0], state };
+}
+
+function diverged(step: number, actor: string, reason: string, differences: string[], state: GlobalState): ReplayResult {
+  return { status: 'diverged', stepsReplayed: Math.max(0, step - 1), divergence: { step, actor, reason, differences }, state };
+}
+
+function sentDifferences(step: TraceStep, out: StepOutcome): string[] {
+  const now = sentMessages(out.happenings);
+  const recorded = step.sent ?? [];
+  if (canonicalJson(now) === canonicalJson(recorded)) return [];
+  return [`messages sent: recorded ${compactJson(recorded.map(messageText))}, now ${compactJson(now.map(messageText))}`];
+}
+
+const messageText = (m: { kind: string; from: string; to: string; event: { type: string } }) => `${m.kind} ${m.from}->${m.to} ${eventLabel(m.event)}`;

@@ -1,0 +1,64 @@
+// The counterexample trace file: what a run did, step by step, kept as data so it can be reviewed,
+// committed and replayed after the models change. Version 1 of the format.
+import type { EventObject } from 'xstate';
+import type { CellValue, GlobalState, Step } from '../checker/index.ts';
+
+export const TRACE_FORMAT = 'vmbus-check-trace/1';
+
+/** Where the checked system came from, so a tool can rebuild it (this module never loads it itself). */
+export interface SystemSource {
+  /** 'builtin' for a built-in scenario (then `scenario` and `variant` name it), else a path to a user .ts module. */
+  module: string;
+  /** The module's export that builds the system. */
+  export?: string;
+  scenario?: string;
+  variant?: string;
+  parameters: Record<string, string | number | boolean>;
+}
+
+/** A message an actor sent during a step, in the order sent. A reply goes back to the caller. */
+export interface TraceMessage {
+  kind: 'post' | 'call' | 'reply';
+  from: string;
+  to: string;
+  event: EventObject;
+}
+
+/** An actor's local state: its XState state value, context and status ('active' | 'done' | ...). */
+export interface TraceActorState {
+  value: unknown;
+  context: unknown;
+  status: string;
+}
+
+/** One step: what happened and what it changed. Unchanged actors, cells and queues are left out. */
+export interface TraceStep {
+  /** 1-based, as in the timeline; the initial state is step 0. Checked against the position. */
+  step: number;
+  actor: string;
+  kind: Step['kind'];
+  /** The event as the step names it (without the cells read). */
+  event: EventObject;
+  /** The shared cells as the actor read them when it handled the event. */
+  reads?: Record<string, CellValue>;
+  sent?: TraceMessage[];
+  /** The resulting local state of every actor whose state changed. */
+  changed?: Record<string, TraceActorState>;
+  /** Every cell the step wrote, with its value after the step. */
+  cells?: Record<string, CellValue>;
+  /** Every in-flight queue that changed, as it is after the step (oldest first). */
+  inFlight?: Record<string, EventObject[]>;
+  /** Set when this step itself raised the violation (assertion, unhandled event, model error, queue overflow). */
+  violation?: { property: string; message: string };
+}
+
+export interface TraceFile {
+  format: typeof TRACE_FORMAT;
+  system: SystemSource;
+  /** The system's own `name`, for people reading the file. */
+  systemName?: string;
+  property: string;
+  message: string;
+  initial: GlobalState;
+  steps: TraceStep[];
+}

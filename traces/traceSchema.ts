@@ -1,0 +1,52 @@
+// The schema a trace file must satisfy on load. Written against the TypeScript types in traceFile.ts
+// (`z.ZodType<TraceFile>`), so the two cannot drift apart. Objects are strict: an unknown field is more
+// likely a typo or a newer format than something to ignore.
+import { z } from 'zod';
+import { TRACE_FORMAT } from './traceFile.ts';
+import type { TraceFile } from './traceFile.ts';
+
+// The same identifiers checker/system.ts accepts for actor and cell names. `__proto__` and friends are
+// refused so names from a file can never reach an object's prototype chain.
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'not a plain identifier')
+  .refine((s) => s !== '__proto__' && s !== 'constructor' && s !== 'prototype', 'reserved name');
+
+const cellValue = z.union([z.number(), z.boolean(), z.string(), z.null()]);
+const event = z.looseObject({ type: z.string().min(1) });
+const actorState = z.strictObject({ value: z.json(), context: z.json(), status: z.string() });
+const message = z.strictObject({ kind: z.enum(['post', 'call', 'reply']), from: name, to: name, event });
+const violation = z.strictObject({ property: z.string(), message: z.string() });
+
+const step = z.strictObject({
+  step: z.int().positive(),
+  actor: name,
+  kind: z.enum(['deliver', 'spontaneous', 'timer']),
+  event,
+  reads: z.record(name, cellValue).optional(),
+  sent: z.array(message).optional(),
+  changed: z.record(name, actorState).optional(),
+  cells: z.record(name, cellValue).optional(),
+  inFlight: z.record(name, z.array(event)).optional(),
+  violation: violation.optional(),
+});
+
+const source = z.strictObject({
+  module: z.string().min(1),
+  export: z.string().optional(),
+  scenario: z.string().optional(),
+  variant: z.string().optional(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+
+export const traceSchema: z.ZodType<TraceFile> = z.strictObject({
+  format: z.literal(TRACE_FORMAT),
+  system: source,
+  systemName: z.string().optional(),
+  property: z.string().min(1),
+  message: z.string(),
+  initial: z.strictObject({
+    actors: z.record(name, actorState),
+    cells: z.record(name, cellValue),
+    inFlight: z.record(name, z.array(event)),
+  }),
+  steps: z.array(step),
+});
