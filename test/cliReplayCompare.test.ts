@@ -21,6 +21,17 @@ describe.concurrent('vmbus-check replay', () => {
     expect(r.stdout).toMatch(/reproduced.*lostWakeup/);
   });
 
+  test('against a patched model the replay diverges, naming the step: exit 0', async () => {
+    // Point the buggy variant's trace at the fixed variant, as if the model had been patched.
+    const patched = path.join(tmp, 'patched.json');
+    const t = JSON.parse(readFileSync(trace, 'utf8'));
+    writeFileSync(patched, JSON.stringify({ ...t, system: { ...t.system, variant: 'fixed' } }));
+    const r = await runCli(['replay', patched]);
+    expect(r.code).toBe(0);
+    // In the fix, the consumer's first step (seeing count 0) takes it straight to asleep.
+    expect(r.stdout).toMatch(/diverged at step 1 \(consumer\)/);
+  });
+
   test('--step N stops there and prints the whole global state', async () => {
     const r = await runCli(['replay', trace, '--step', '2']);
     expect(r.code).toBe(0);
