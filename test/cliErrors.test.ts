@@ -8,6 +8,7 @@ describe.concurrent('vmbus-check usage errors', () => {
     ['a missing model file', ['check', 'test/fixtures/doesNotExist.ts'], /no such file: test\/fixtures\/doesNotExist\.ts/],
     ['a module that exports no system', ['check', 'test/fixtures/noSystem.ts'], /noSystem\.ts exports no system/],
     ['a module that throws on import', ['check', 'test/fixtures/throwsOnImport.ts'], /throwsOnImport\.ts.*this model fails at import time/],
+    ['a system that is not well formed', ['check', 'test/fixtures/notAMachine.ts'], /actor 'worker'.*not an XState v5 machine/],
     ['an unknown scenario', ['check', 'no-such-scenario'], /unknown scenario 'no-such-scenario'/],
     ['--variant of a plain system', ['check', 'test/fixtures/racyCounter.ts', '--variant', 'x'], /not a scenario/],
     ['an unknown format', ['check', '--format', 'xml'], /format/],
