@@ -112,9 +112,14 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** The module path as recorded in a trace: relative to the working directory, with forward slashes. */
+/**
+ * The module path as recorded in a trace: relative to the working directory (a repository's root, so the
+ * trace reads the same on every machine), with forward slashes; absolute when the module lies outside it.
+ */
 function recordedPath(file: string): string {
-  const rel = path.relative(process.cwd(), path.resolve(file));
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return abs.split(path.sep).join('/');
   return rel.split(path.sep).join('/');
 }
 
