@@ -87,9 +87,15 @@ describe.concurrent('vmbus-check check', () => {
   });
 
   test('--format github on the built-ins: no error annotations when every verdict is as expected', async () => {
-    const r = await runCli(['--format', 'github']);
+    const out = path.join(tmp, 'ci', 'trace.json');
+    const r = await runCli(['--format', 'github', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/^::error/m);
+    // Several checks: one trace per counterexample, named after its check.
+    for (const v of builtinVariants.filter((x) => x.expected === 'violated')) {
+      const trace = JSON.parse(readFileSync(path.join(tmp, 'ci', `trace.${v.scenario}.${v.name}.json`), 'utf8'));
+      expect(trace.property).toBe(v.expectedProperty);
+    }
   });
 
   test('--out writes the counterexample trace, and json names it', async () => {
