@@ -60,6 +60,11 @@ const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
 export async function main(argv: string[]): Promise<ExitCode> {
+  // `vmbus-check ... | head` closes stdout early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   let code: ExitCode = ExitCode.ok;
   const stdout = (s: string) => { process.stdout.write(s); };
   const stderr = (s: string) => { process.stderr.write(s); };
