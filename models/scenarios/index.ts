@@ -1,9 +1,12 @@
-// The built-in scenarios, checked by `vmbus-check` with no arguments.
+// The built-in scenarios: what `vmbus-check` with no arguments checks.
 import type { Scenario } from '../../checker/index.ts';
+import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
 export const builtinScenarios: Scenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
+  lostWakeupScenario,
+  petersonScenario,
 ];

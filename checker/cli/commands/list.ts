@@ -1,0 +1,26 @@
+// `vmbus-check list [target]`: scenarios, their variants, parameters and one-line descriptions.
+import { builtinTargets, loadTarget } from '../loadSystem.ts';
+import type { CheckTarget } from '../loadSystem.ts';
+import { ExitCode } from '../exitCodes.ts';
+
+const parameters = (p: Record<string, unknown>) => Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+
+export function listText(targets: CheckTarget[]): string {
+  const lines: string[] = [];
+  for (const t of targets) {
+    lines.push(t.description ? `${t.name}: ${t.description}` : t.name);
+    if (!t.isScenario) { lines.push('  (a single system: no variants)'); continue; }
+    const width = Math.max(...t.variants.map((v) => (v.name ?? '').length));
+    for (const v of t.variants) {
+      const expected = v.expected === 'violated' && v.expectedProperty ? `violated (${v.expectedProperty})` : v.expected ?? '-';
+      lines.push(`  ${(v.name ?? '').padEnd(width)}  expected ${expected}; ${v.description}`);
+      if (Object.keys(v.parameters).length > 0) lines.push(`  ${' '.repeat(width)}  parameters: ${parameters(v.parameters)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function listCommand(target: string | undefined, stdout: (s: string) => void): Promise<ExitCode> {
+  stdout(listText(target === undefined ? builtinTargets() : [await loadTarget(target)]));
+  return ExitCode.ok;
+}

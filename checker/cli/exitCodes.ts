@@ -1,0 +1,46 @@
+// Every exit code of the vmbus-check command, and how a run's checks map onto one (README, "Exit codes").
+import type { CheckRecord } from './runChecks.ts';
+
+export const ExitCode = {
+  /** Every verdict as expected (for a single check: no violation). */
+  ok: 0,
+  /** A violation found, or a verdict not as expected. */
+  violation: 1,
+  /** A usage error, a bad model or a bad trace. */
+  usage: 2,
+  /** A bound was hit (or the run was interrupted) before a verdict was reached. */
+  bounded: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the user can cause: printed as one line (no stack trace unless --debug). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: ExitCode = ExitCode.usage, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'CliError';
+  }
+}
+
+export type Outcome = 'pass' | 'fail' | 'bounded';
+
+/**
+ * How one check turned out. Judged against its expectation (a whole scenario, every built-in), a
+ * violation a buggy variant is expected to have is a pass; judged on its own (one variant, a plain
+ * system), any violation is a failure.
+ */
+export function outcomeOf(r: CheckRecord, againstExpectation: boolean): Outcome {
+  const { verdict } = r.result;
+  if (verdict === 'bounded') return 'bounded';
+  if (!againstExpectation || r.expected === null) return verdict === 'violated' ? 'fail' : 'pass';
+  if (verdict !== r.expected) return 'fail';
+  if (verdict === 'violated' && r.expectedProperty !== undefined && r.result.violations[0].property !== r.expectedProperty) return 'fail';
+  return 'pass';
+}
+
+/** A failure anywhere decides the run; otherwise any bound (or an interrupted run) makes it bounded. */
+export function exitCodeOf(records: CheckRecord[], againstExpectation: boolean, interrupted: boolean): ExitCode {
+  const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
+  if (outcomes.includes('fail')) return ExitCode.violation;
+  if (interrupted || outcomes.includes('bounded')) return ExitCode.bounded;
+  return ExitCode.ok;
+}

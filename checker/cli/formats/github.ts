@@ -1,0 +1,32 @@
+// `--format github`: workflow commands that GitHub Actions turns into annotations on the run (and on the
+// model file, for a user's module). Syntax: docs.github.com, "Workflow commands for GitHub Actions".
+import { outcomeOf } from '../exitCodes.ts';
+import { checkLabel } from '../runChecks.ts';
+import type { CheckRecord } from '../runChecks.ts';
+
+const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+function command(level: 'error' | 'warning' | 'notice', props: Record<string, string | undefined>, message: string): string {
+  const p = Object.entries(props).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${escapeProperty(v!)}`).join(',');
+  return `::${level}${p ? ' ' + p : ''}::${escapeData(message)}`;
+}
+
+export function githubAnnotations(records: CheckRecord[], againstExpectation: boolean): string {
+  const lines: string[] = [];
+  for (const r of records) {
+    const label = checkLabel(r.scenario, r.variant);
+    const file = r.source.module === 'builtin' ? undefined : r.source.module;
+    const outcome = outcomeOf(r, againstExpectation);
+    const v = r.result.violations[0];
+    if (outcome === 'fail' && v) {
+      const where = r.tracePath ? `; trace: ${r.tracePath}` : '';
+      lines.push(command('error', { file, title: `vmbus-check: ${label} violates ${v.property}` }, `${v.message} (counterexample of ${v.steps.length} steps${where})`));
+    } else if (outcome === 'fail') {
+      lines.push(command('error', { file, title: `vmbus-check: ${label} not as expected` }, `verdict ${r.result.verdict}, expected ${r.expected}`));
+    } else if (outcome === 'bounded') {
+      lines.push(command('warning', { file, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
+    }
+  }
+  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}

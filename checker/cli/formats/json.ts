@@ -1,0 +1,21 @@
+// `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards.
+import type { CheckRecord } from '../runChecks.ts';
+
+export function checkObject(r: CheckRecord) {
+  const v = r.result.violations[0];
+  const s = r.result.stats;
+  return {
+    scenario: r.scenario,
+    variant: r.variant,
+    verdict: r.result.verdict,
+    expected: r.expected,
+    ...(v ? { property: v.property, message: v.message } : {}),
+    trace: r.tracePath ?? null,
+    ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
+    stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
+  };
+}
+
+export function jsonReport(records: CheckRecord[]): string {
+  return records.map((r) => JSON.stringify(checkObject(r)) + '\n').join('');
+}

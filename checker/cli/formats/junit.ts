@@ -1,0 +1,54 @@
+// `--format junit`: JUnit XML for CI test reporters, one test case per scenario and variant. A check
+// fails exactly when it would fail the exit code: an unexpected violation is a <failure> carrying the
+// text timeline; a run cut short by a bound is an <error> (no verdict).
+import { renderTimeline } from '../../../traces/index.ts';
+import { outcomeOf } from '../exitCodes.ts';
+import type { CheckRecord } from '../runChecks.ts';
+
+export function escapeXml(s: string): string {
+  // Characters XML 1.0 cannot carry at all are dropped; markup characters are escaped.
+  return s
+    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+export function junitReport(records: CheckRecord[], againstExpectation: boolean): string {
+  const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
+  const failures = outcomes.filter((o) => o === 'fail').length;
+  const errors = outcomes.filter((o) => o === 'bounded').length;
+  const seconds = records.reduce((t, r) => t + r.result.stats.seconds, 0);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="vmbus-check" tests="${records.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">`,
+  ];
+  const suites = [...new Set(records.map((r) => r.scenario))];
+  for (const suite of suites) {
+    const mine = records.filter((r) => r.scenario === suite);
+    const o = mine.map((r) => outcomeOf(r, againstExpectation));
+    lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
+    for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation)));
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return lines.join('\n') + '\n';
+}
+
+function testCase(r: CheckRecord, outcome: string): string[] {
+  const name = r.variant ?? r.scenario;
+  const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
+  const v = r.result.violations[0];
+  const body: string[] = [];
+  const timeline = r.trace ? renderTimeline(r.trace) : '';
+  if (outcome === 'fail' && v) {
+    body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(`${v.property} violated: ${v.message}`)}">${escapeXml(timeline)}</failure>`);
+  } else if (outcome === 'fail') {
+    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(`verdict ${r.result.verdict}, expected ${r.expected}`)}"/>`);
+  } else if (outcome === 'bounded') {
+    const why = r.result.bounds.map((b) => b.detail).join('; ');
+    body.push(`      <error type="bounded" message="${escapeXml(`no verdict: ${why}`)}"/>`);
+  } else if (v) {
+    // An expected violation passes; its counterexample is still worth keeping in the report.
+    body.push(`      <system-out>${escapeXml(`${v.property} violated as expected: ${v.message}\n${timeline}`)}</system-out>`);
+  }
+  return body.length === 0 ? [open.replace(/>$/, '/>')] : [open, ...body, '    </testcase>'];
+}

@@ -1,0 +1,60 @@
+// The plain-text report: a verdict table, then one line per violation or bound, then the overall result.
+import { renderTimeline } from '../../../traces/index.ts';
+import { outcomeOf } from '../exitCodes.ts';
+import { checkLabel } from '../runChecks.ts';
+import type { CheckRecord } from '../runChecks.ts';
+
+export function table(header: string[], rows: string[][], rightAligned: Set<number> = new Set()): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function verdictTable(records: CheckRecord[], againstExpectation: boolean): string {
+  const rows = records.map((r) => {
+    const outcome = outcomeOf(r, againstExpectation);
+    const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : 'VIOLATED') : outcome === 'bounded' ? 'BOUNDED' : '';
+    return [
+      r.scenario, r.variant ?? '-', r.result.verdict, r.expected ?? '-',
+      r.result.stats.states.toLocaleString('en-US'), r.result.stats.seconds.toFixed(2), mark,
+    ];
+  });
+  return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', ''], rows, new Set([4, 5]));
+}
+
+/** One line per violation (with its trace file) and per bound. */
+export function findings(records: CheckRecord[]): string {
+  const lines: string[] = [];
+  for (const r of records) {
+    const label = checkLabel(r.scenario, r.variant);
+    for (const v of r.result.violations) {
+      lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
+    }
+    if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
+    if (r.result.verdict === 'bounded') {
+      for (const b of r.result.bounds) lines.push(`${label}: bounded (${b.kind}): ${b.detail}`);
+      const s = r.result.stats;
+      lines.push(`${label}: explored ${s.states.toLocaleString('en-US')} states, ${s.transitions.toLocaleString('en-US')} transitions, depth ${s.depth}, ${s.queued.toLocaleString('en-US')} still queued`);
+    }
+  }
+  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[]): string {
+  let out = verdictTable(records, againstExpectation);
+  const found = findings(records);
+  if (found) out += '\n' + found;
+  // A single counterexample is worth reading right here.
+  if (records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);
+  if (notRun.length > 0) out += `\nnot checked (interrupted): ${notRun.join(', ')}\n`;
+  const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
+  const fails = outcomes.filter((o) => o === 'fail').length;
+  const bounded = outcomes.filter((o) => o === 'bounded').length + notRun.length;
+  const n = records.length + notRun.length;
+  const checks = `${n} check${n === 1 ? '' : 's'}`;
+  if (fails > 0) out += `\n${checks}: ${fails} ${againstExpectation ? 'not as expected' : 'violated'}${bounded ? `, ${bounded} without a verdict` : ''}\n`;
+  else if (bounded > 0) out += `\n${checks}: ${bounded} without a verdict (a bound was hit)\n`;
+  else out += `\n${checks}: ${againstExpectation ? 'every verdict as expected' : 'no violation'}\n`;
+  return out;
+}

@@ -1,0 +1,194 @@
+// Finds what to check: a built-in scenario by name, or a user's TypeScript module loaded as it is (tsx
+// compiles it on the fly, so the user has no build step). Every way this can go wrong is a CliError.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { validateSystem } from '../index.ts';
+import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from '../index.ts';
+import { builtinScenarios } from '../../models/scenarios/index.ts';
+import type { SystemSource } from '../../traces/index.ts';
+import { CliError, ExitCode } from './exitCodes.ts';
+
+/** One system to check, with what it is expected to conclude (null for a plain system). */
+export interface TargetVariant {
+  /** null for a module that exports a plain system rather than a scenario. */
+  name: string | null;
+  description: string;
+  expected: 'violated' | 'verified' | null;
+  expectedProperty?: string;
+  parameters: Record<string, ParameterValue>;
+  options: ExploreOptions;
+  /** Builds and validates the system; throws CliError for a bad model. */
+  build: () => SystemDefinition;
+  source: SystemSource;
+}
+
+export interface CheckTarget {
+  name: string;
+  description: string;
+  /** True when the target is a scenario (its variants carry expected verdicts). */
+  isScenario: boolean;
+  variants: TargetVariant[];
+}
+
+/** The exports a user module may use, in the order they are looked for. */
+const MODEL_EXPORTS = ['scenario', 'default', 'system'] as const;
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+
+function isScenario(value: unknown): value is Scenario {
+  const s = value as Scenario | null;
+  return typeof s === 'object' && s !== null && typeof s.name === 'string' && Array.isArray(s.variants);
+}
+
+function isSystemDefinition(value: unknown): value is SystemDefinition {
+  return typeof value === 'object' && value !== null && 'actors' in value;
+}
+
+/** Looks like a file path rather than a scenario name. */
+export function isModulePath(spec: string): boolean {
+  return /[\\/]/.test(spec) || /\.[cm]?[jt]s$/.test(spec);
+}
+
+function validated(def: unknown, where: string): SystemDefinition {
+  try {
+    validateSystem(def);
+  } catch (e) {
+    throw new CliError(`${where}: ${firstLine(e)}`, ExitCode.usage, e);
+  }
+  return def;
+}
+
+function builder(make: () => unknown, where: string): () => SystemDefinition {
+  return () => {
+    let def: unknown;
+    try {
+      def = make();
+    } catch (e) {
+      throw new CliError(`${where}: building the system threw: ${firstLine(e)}`, ExitCode.usage, e);
+    }
+    if (!isSystemDefinition(def)) throw new CliError(`${where}: did not produce a system definition (an object with \`actors\`)`);
+    return validated(def, where);
+  };
+}
+
+function scenarioTarget(scenario: Scenario, sourceOf: (variant: string) => SystemSource): CheckTarget {
+  return {
+    name: scenario.name,
+    description: scenario.description ?? '',
+    isScenario: true,
+    variants: scenario.variants.map((v) => ({
+      name: v.name,
+      description: v.description ?? '',
+      expected: v.expected,
+      expectedProperty: v.expectedProperty,
+      parameters: v.parameters ?? {},
+      options: v.options ?? {},
+      build: builder(() => v.system(), `scenario ${scenario.name}, variant ${v.name}`),
+      source: sourceOf(v.name),
+    })),
+  };
+}
+
+export function builtinTargets(): CheckTarget[] {
+  return builtinScenarios.map((s) => builtinTarget(s));
+}
+
+function builtinTarget(s: Scenario): CheckTarget {
+  return scenarioTarget(s, (variant) => ({
+    module: 'builtin', scenario: s.name, variant, parameters: s.variants.find((v) => v.name === variant)!.parameters ?? {},
+  }));
+}
+
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
+  if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
+  try {
+    return await tsImport(pathToFileURL(abs).href, import.meta.url);
+  } catch (e) {
+    throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`, ExitCode.usage, e);
+  }
+}
+
+/**
+ * The module path as recorded in a trace: relative to the working directory (a repository's root, so the
+ * trace reads the same on every machine), with forward slashes; absolute when the module lies outside it.
+ */
+function recordedPath(file: string): string {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return abs.split(path.sep).join('/');
+  return rel.split(path.sep).join('/');
+}
+
+async function moduleTarget(file: string, wantedExport?: string): Promise<CheckTarget> {
+  const mod = await importModule(file);
+  const names = wantedExport !== undefined ? [wantedExport] : MODEL_EXPORTS;
+  const exportName = names.find((n) => mod[n] !== undefined);
+  if (exportName === undefined) {
+    throw new CliError(wantedExport !== undefined
+      ? `${file} has no export '${wantedExport}'`
+      : `${file} exports no system: export \`scenario\` (a scenario), \`system\` (a system definition or a function returning one), or a default export`);
+  }
+  const value = mod[exportName];
+  const where = `${file} (export ${exportName})`;
+  const module = recordedPath(file);
+  if (isScenario(value)) {
+    return scenarioTarget(value, (variant) => ({
+      module, export: exportName, scenario: value.name, variant, parameters: value.variants.find((v) => v.name === variant)!.parameters ?? {},
+    }));
+  }
+  if (typeof value !== 'function' && !isSystemDefinition(value)) {
+    throw new CliError(`${where} is neither a scenario, a system definition, nor a function returning one`);
+  }
+  const build = builder(() => (typeof value === 'function' ? value() : value), where);
+  const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
+  return {
+    name, description: '', isScenario: false,
+    variants: [{ name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} } }],
+  };
+}
+
+/** Resolves a command-line target: a built-in scenario's name or the path of a model module. */
+export async function loadTarget(spec: string): Promise<CheckTarget> {
+  const builtin = builtinScenarios.find((s) => s.name === spec);
+  if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
+  if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);
+  throw new CliError(`unknown scenario '${spec}' (built-in: ${builtinScenarios.map((s) => s.name).join(', ')}); to check your own model, give the path of its .ts module`);
+}
+
+/** Picks variants by name; every name must exist. */
+export function selectVariants(target: CheckTarget, names: string[]): TargetVariant[] {
+  if (!target.isScenario) throw new CliError(`${target.name} is a single system, not a scenario: it has no variants to choose from`);
+  return names.map((n) => {
+    const v = target.variants.find((x) => x.name === n);
+    if (!v) throw new CliError(`scenario ${target.name} has no variant '${n}' (variants: ${target.variants.map((x) => x.name).join(', ')})`);
+    return v;
+  });
+}
+
+/**
+ * The system a trace came from. A user module's path is recorded relative to the working directory of
+ * the run that wrote the trace; if it is not found there, it is looked for beside the trace file.
+ */
+export async function loadSource(source: SystemSource, traceFile: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+  let target: CheckTarget;
+  if (source.module === 'builtin') {
+    const s = builtinScenarios.find((x) => x.name === source.scenario);
+    if (!s) throw new CliError(`the trace comes from built-in scenario '${source.scenario}', which does not exist`);
+    target = builtinTarget(s);
+  } else {
+    const besideTrace = path.join(path.dirname(traceFile), source.module);
+    const file = existsSync(source.module) || !existsSync(besideTrace) ? source.module : besideTrace;
+    target = await moduleTarget(file, source.export);
+  }
+  const variant = source.variant === undefined
+    ? target.variants[0]
+    : target.variants.find((v) => v.name === source.variant);
+  if (!variant || (source.variant === undefined && target.isScenario)) {
+    throw new CliError(`the trace names variant '${source.variant ?? ''}', which ${target.name} does not have`);
+  }
+  return { system: variant.build(), variant };
+}

@@ -1,0 +1,172 @@
+// The check command, run as a process: verdicts, exit codes and every report format.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { builtinScenarios } from '../models/scenarios/index.ts';
+import { TRACE_FORMAT } from '../traces/index.ts';
+import { runCli } from './cliProcess.ts';
+import { descendants, parseXml } from './xmlTree.ts';
+
+const builtinVariants = builtinScenarios.flatMap((s) => s.variants.map((v) => ({ scenario: s.name, ...v })));
+const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-cli-'));
+
+describe.concurrent('vmbus-check check', () => {
+  test('with no arguments checks every built-in variant and exits 0 when each verdict is as expected', async () => {
+    const r = await runCli([]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // The example scenarios are textbook races: each buggy variant is violated, each fix verified.
+    for (const v of builtinVariants) {
+      expect(r.stdout).toMatch(new RegExp(`^${v.scenario}\\s+${v.name}\\s+${v.expected}\\s+${v.expected}\\s+[\\d,]+\\s+\\d+\\.\\d+\\s*$`, 'm'));
+    }
+  });
+
+  test('--format json prints one object per check with the documented fields', async () => {
+    const r = await runCli(['check', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objects.map((o) => `${o.scenario}/${o.variant}`)).toEqual(builtinVariants.map((v) => `${v.scenario}/${v.name}`));
+    objects.forEach((o, i) => {
+      const v = builtinVariants[i];
+      expect(o.expected).toBe(v.expected);
+      expect(o.verdict).toBe(v.expected);
+      expect(o.trace).toBeNull();
+      expect(Object.keys(o.stats).sort()).toEqual(['depth', 'seconds', 'states', 'transitions']);
+      // Every state but the initial one was reached by at least one transition.
+      expect(o.stats.transitions).toBeGreaterThanOrEqual(o.stats.states - 1);
+      if (v.expected === 'violated') {
+        expect(o.property).toBe(v.expectedProperty);
+        expect(typeof o.message).toBe('string');
+      } else {
+        expect(o).not.toHaveProperty('property');
+      }
+    });
+  });
+
+  test('--format junit: one test case per variant; expected violations pass', async () => {
+    const r = await runCli(['--format', 'junit']);
+    expect(r.code).toBe(0);
+    const root = parseXml(r.stdout);
+    expect(root.name).toBe('testsuites');
+    const cases = descendants(root, 'testcase');
+    expect(cases.map((c) => `${c.attributes.classname}/${c.attributes.name}`)).toEqual(builtinVariants.map((v) => `${v.scenario}/${v.name}`));
+    expect(descendants(root, 'failure')).toEqual([]);
+    expect(root.attributes.failures).toBe('0');
+  });
+
+  test('--format junit on one violated variant: a failure carrying the timeline, exit 1', async () => {
+    const r = await runCli(['check', 'peterson', '--variant', 'broken', '--format', 'junit']);
+    expect(r.code).toBe(1);
+    const root = parseXml(r.stdout);
+    const cases = descendants(root, 'testcase');
+    expect(cases).toHaveLength(1);
+    expect(cases[0].attributes).toMatchObject({ classname: 'peterson', name: 'broken' });
+    const failures = descendants(cases[0], 'failure');
+    expect(failures).toHaveLength(1);
+    expect(failures[0].attributes.message).toContain('mutualExclusion');
+    // The timeline names the steps of both processes.
+    expect(failures[0].text).toMatch(/p0/);
+    expect(failures[0].text).toMatch(/p1/);
+    expect(root.attributes.failures).toBe('1');
+  });
+
+  test('--format github: an error annotation and a job summary with a Mermaid diagram', async () => {
+    const summary = path.join(tmp, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = await runCli(['check', 'peterson', '--variant', 'broken', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(r.code).toBe(1);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    expect(errors).toHaveLength(1);
+    // Workflow command syntax: ::error key=value,...::message, with ':' escaped inside values.
+    expect(errors[0]).toMatch(/^::error title=[^:]*peterson\/broken[^:]*mutualExclusion[^:]*::.+/);
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n')).toBe(true); // appended, not overwritten
+    expect(md).toMatch(/^\|.*peterson.*\|.*broken.*\|.*violated.*\|/m);
+    expect(md).toMatch(/```mermaid\s*\n\s*sequenceDiagram[\s\S]*?\n```/);
+  });
+
+  test('--format github on the built-ins: no error annotations when every verdict is as expected', async () => {
+    const out = path.join(tmp, 'ci', 'trace.json');
+    const r = await runCli(['--format', 'github', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/^::error/m);
+    // Several checks: one trace per counterexample, named after its check.
+    for (const v of builtinVariants.filter((x) => x.expected === 'violated')) {
+      const trace = JSON.parse(readFileSync(path.join(tmp, 'ci', `trace.${v.scenario}.${v.name}.json`), 'utf8'));
+      expect(trace.property).toBe(v.expectedProperty);
+    }
+  });
+
+  test('--out writes the counterexample trace, and json names it', async () => {
+    const out = path.join(tmp, 'lost-wakeup.json');
+    const r = await runCli(['check', 'lost-wakeup', '--variant', 'buggy', '--out', out, '--format', 'json']);
+    expect(r.code).toBe(1); // a single check: a violation is exit 1 even when the variant is expected buggy
+    const o = JSON.parse(r.stdout);
+    expect(o).toMatchObject({ scenario: 'lost-wakeup', variant: 'buggy', verdict: 'violated', property: 'lostWakeup', trace: out });
+    const trace = JSON.parse(readFileSync(out, 'utf8'));
+    expect(trace.format).toBe(TRACE_FORMAT);
+    expect(trace.system).toMatchObject({ module: 'builtin', scenario: 'lost-wakeup', variant: 'buggy' });
+    // Shortest lost wakeup: consumer sees count 0, producer stores 1 and posts the wakeup, the wakeup
+    // is delivered and dropped, the consumer sleeps, and only its watchdog timer is left to fire.
+    expect(trace.steps).toHaveLength(6);
+  });
+
+  test('a user module exporting `system` (a function): a violation is exit 1 and annotated on the file', async () => {
+    const out = path.join(tmp, 'racy.json');
+    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--format', 'github', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=[^:]*noLostUpdate[^:]*::/m);
+    // Replay re-loads the user's module from the path recorded in the trace.
+    const replay = await runCli(['replay', out]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(/reproduced/);
+  });
+
+  test('a user scenario exported as `scenario`: a verdict not as expected is exit 1', async () => {
+    const r = await runCli(['check', 'test/fixtures/counterScenario.ts']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^counter\s+racy\s+violated\s+violated\s/m);
+    expect(r.stdout).toMatch(/^counter\s+atomic\s+verified\s+verified\s/m);
+    expect(r.stdout).toMatch(/^counter\s+claimedSafe\s+violated\s+verified\s.*NOT AS EXPECTED/m);
+  });
+
+  test('--max-states: the verdict is bounded, exit 3', async () => {
+    // The default export of manyStates has 200^3 states.
+    const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--max-states', '500', '--format', 'json']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null });
+  });
+
+  test('--max-depth that hides a violation gives bounded, not verified', async () => {
+    // The lost update needs 4 steps (load, load, store, store).
+    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--max-depth', '2', '--format', 'json']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).verdict).toBe('bounded');
+  });
+
+  test('progress: plain lines on a pipe, none with --quiet', async () => {
+    const args = ['check', 'test/fixtures/manyStates.ts', '--max-states', '3000', '--progress-interval', '0'];
+    const [loud, quiet] = await Promise.all([runCli(args), runCli([...args, '--quiet'])]);
+    expect(loud.code).toBe(3);
+    expect(loud.stderr).toMatch(/^progress many-states: [\d,]+ states, depth \d+, [\d,]+ states\/s, queue [\d,]+, \d+ MB/m);
+    expect(loud.stderr).not.toMatch(/\r|\x1b/); // no terminal control codes in a log
+    expect(quiet.code).toBe(3);
+    expect(quiet.stderr).toBe('');
+  });
+
+  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+    let sent = false;
+    const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--progress-interval', '0'], {
+      onStderr: (child, soFar) => {
+        // Interrupt once the exploration is under way (its first progress report).
+        if (!sent && soFar.includes('progress ')) { sent = true; child.kill('SIGINT'); }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^many-states\s+-\s+bounded\s/m);
+    expect(r.stdout).toMatch(/interrupted/);
+    expect(r.stdout).toMatch(/explored [\d,]+ states/);
+  });
+});

@@ -1,0 +1,43 @@
+// Mistakes a user can make: each is exit 2 with a one-line message and no stack trace (unless --debug).
+import { describe, expect, test } from 'vitest';
+import { isOneLineError, runCli } from './cliProcess.ts';
+import { parseXml } from './xmlTree.ts';
+
+describe.concurrent('vmbus-check usage errors', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing model file', ['check', 'test/fixtures/doesNotExist.ts'], /no such file: test\/fixtures\/doesNotExist\.ts/],
+    ['a module that exports no system', ['check', 'test/fixtures/noSystem.ts'], /noSystem\.ts exports no system/],
+    ['a module that throws on import', ['check', 'test/fixtures/throwsOnImport.ts'], /throwsOnImport\.ts.*this model fails at import time/],
+    ['a system that is not well formed', ['check', 'test/fixtures/notAMachine.ts'], /actor 'worker'.*not an XState v5 machine/],
+    ['an unknown scenario', ['check', 'no-such-scenario'], /unknown scenario 'no-such-scenario'/],
+    ['--variant of a plain system', ['check', 'test/fixtures/racyCounter.ts', '--variant', 'x'], /not a scenario/],
+    ['an unknown format', ['check', '--format', 'xml'], /format/],
+    ['an unknown option', ['check', '--frobnicate'], /frobnicate/],
+    ['a bound that is not a number', ['check', 'peterson', '--max-states', 'many'], /--max-states/],
+    ['a negative time limit', ['check', 'peterson', '--time-limit', '-1'], /--time-limit/],
+  ];
+  for (const [what, args, message] of cases) {
+    test(what, async () => {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      expect(isOneLineError(r.stderr), r.stderr).toBe(true);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    });
+  }
+
+  test('--debug adds the stack trace', async () => {
+    const r = await runCli(['check', 'test/fixtures/throwsOnImport.ts', '--debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^\s+at .*throwsOnImport\.ts/m);
+  });
+});
+
+describe('the XML reader the JUnit tests rely on', () => {
+  test('accepts well-formed XML and rejects malformed XML', () => {
+    expect(parseXml('<?xml version="1.0"?>\n<a x="1 &amp; 2"><b/>t&lt;</a>').attributes.x).toBe('1 & 2');
+    for (const bad of ['<a><b></a></b>', '<a x=1/>', '<a x="1" x="2"/>', '<a>1 & 2</a>', '<a>&nbsp;</a>', '<a>', '<a/><b/>']) {
+      expect(() => parseXml(bad), bad).toThrow();
+    }
+  });
+});
