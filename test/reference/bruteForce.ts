@@ -25,6 +25,11 @@ export interface RefResult {
   states: number;
   transitions: number;
   violated: Set<string>;
+  /**
+   * For each violated property, the fewest steps from the initial state to where it shows: to the state
+   * that breaks an invariant, deadlocks or stalls, or up to and including the step that fails.
+   */
+  shortest: Map<string, number>;
   /** A post found a full FIFO under onQueueFull 'bound'. */
   bounded: boolean;
   /** The enumeration gave up at `maxStates`; the other fields are then partial. */
@@ -267,32 +272,39 @@ export class Reference {
 export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult {
   const ref = new Reference(def);
   const violated = new Set<string>();
+  const shortest = new Map<string, number>();
+  const violate = (property: string, length: number) => {
+    violated.add(property);
+    if (!shortest.has(property) || shortest.get(property)! > length) shortest.set(property, length);
+  };
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, bounded, gaveUp });
+    ({ states, transitions, violated, shortest, bounded, gaveUp });
   const init = ref.initial();
-  if (init instanceof Violated) { violated.add(init.property); return result(0, 0, false, false); }
+  if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
   if (init instanceof Cut) return result(0, 0, true, false);
 
   const props = Object.entries(def.properties ?? {});
-  const judge = (g: RefState) => {
+  const judge = (g: RefState, depth: number) => {
     for (const [name, p] of props) {
       if (p.kind !== 'invariant') continue;
       try {
         const j = p.holds(g);
-        if (j === false || typeof j === 'string') violated.add(name);
+        if (j === false || typeof j === 'string') violate(name, depth);
       } catch {
-        violated.add('modelError');
+        violate('modelError', depth);
       }
     }
   };
 
   const seen = new Set<string>([ref.key(init)]);
   const queue: RefState[] = [init];
+  const depths: number[] = [0];
   let transitions = 0;
   let bounded = false;
-  judge(init);
+  judge(init, 0);
   for (let i = 0; i < queue.length; i++) {
     const g = queue[i];
+    const depth = depths[i];
     let steps = ref.steps(g);
     if (steps.length === 0) {
       const timers = ref.armedTimers(g);
@@ -300,25 +312,26 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       for (const [name, p] of props) {
         if (p.kind !== 'stall') continue;
         try {
-          if (p.outstanding(g)) { violated.add(name); stalled = true; }
+          if (p.outstanding(g)) { violate(name, depth); stalled = true; }
         } catch {
-          violated.add('modelError');
+          violate('modelError', depth);
         }
       }
-      if (timers.length === 0 && !stalled && def.deadlock !== false && !ref.isEnd(g)) violated.add('deadlock');
+      if (timers.length === 0 && !stalled && def.deadlock !== false && !ref.isEnd(g)) violate('deadlock', depth);
       steps = timers;
     }
     for (const step of steps) {
       transitions++;
       const h = ref.apply(g, step);
-      if (h instanceof Violated) { violated.add(h.property); continue; }
+      if (h instanceof Violated) { violate(h.property, depth + 1); continue; }
       if (h instanceof Cut) { bounded = true; continue; }
       const k = ref.key(h);
       if (seen.has(k)) continue;
       seen.add(k);
       if (seen.size > maxStates) return result(seen.size, transitions, bounded, true);
-      judge(h);
+      judge(h, depth + 1);
       queue.push(h);
+      depths.push(depth + 1);
     }
   }
   return result(seen.size, transitions, bounded, false);
