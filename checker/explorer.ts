@@ -251,8 +251,8 @@ export class Exploration {
 
   /** Takes one step from the state being expanded; returns false when the run should stop. */
   private successor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
-    const { next, store, stepper } = this;
-    next.set(this.cur);
+    const { next, store, stepper, cur } = this;
+    for (let i = 0; i < cur.length; i++) next[i] = cur[i]; // a loop beats TypedArray.set at this size
     this.transitions++;
     const r = takeStep(stepper, next, actor, kind, event, t, null);
     if (r === Outcome.Violation) {

@@ -170,7 +170,7 @@ export class ActorLogic {
     const tuple = this.readTuples[readTuple];
     const cells: Record<string, CellValue> = {};
     this.readCellNames.forEach((name, i) => { cells[name] = this.ns.values.values[tuple[i]]; });
-    return { ...base, cells };
+    return { ...base, cells } as EventObject;
   }
 
   private compute(local: number, event: number, readTuple: number): LocalTransition {

@@ -75,22 +75,31 @@ export class StateStore {
     const chunk = this.arena[Math.floor(off / ARENA_CHUNK)];
     let p = off % ARENA_CHUNK;
     const { fixedWidth, queueBase, width } = this.shape;
+    // Fields are decoded inline: a closure here costs more than the decoding itself.
     let field = 0;
-    const next = (): number => {
+    let q = -1;
+    let end = fixedWidth;
+    for (;;) {
+      while (field < end) {
+        let b = chunk[p++];
+        let x = b & 0x7f;
+        let shift = 7;
+        while (b & 0x80) { b = chunk[p++]; x |= (b & 0x7f) << shift; shift += 7; }
+        out[field++] = x;
+      }
+      if (q >= 0) {
+        const regionEnd = q + 1 < queueBase.length ? queueBase[q + 1] : width;
+        while (field < regionEnd) out[field++] = 0;
+      }
+      if (++q === queueBase.length) return;
+      // Queue region: its length, then that many items.
       let b = chunk[p++];
-      let x = b & 0x7f;
+      let len = b & 0x7f;
       let shift = 7;
-      while (b & 0x80) { b = chunk[p++]; x |= (b & 0x7f) << shift; shift += 7; }
-      return x;
-    };
-    for (; field < fixedWidth; field++) out[field] = next();
-    for (let q = 0; q < queueBase.length; q++) {
-      const base = queueBase[q];
-      const end = q + 1 < queueBase.length ? queueBase[q + 1] : width;
-      const len = next();
-      out[base] = len;
-      for (let i = 1; i <= len; i++) out[base + i] = next();
-      for (let i = base + 1 + len; i < end; i++) out[i] = 0;
+      while (b & 0x80) { b = chunk[p++]; len |= (b & 0x7f) << shift; shift += 7; }
+      field = queueBase[q];
+      out[field++] = len;
+      end = field + len;
     }
   }
 
@@ -104,20 +113,22 @@ export class StateStore {
 
   private encode(v: Int32Array): void {
     const s = this.scratch;
+    const { fixedWidth, queueBase } = this.shape;
     let p = 0;
     let h = 0x811c9dc5 | 0;
-    const put = (x: number) => {
-      while (x > 0x7f) { s[p++] = (x & 0x7f) | 0x80; h = Math.imul(h ^ ((x & 0x7f) | 0x80), 0x01000193); x >>>= 7; }
-      s[p++] = x;
-      h = Math.imul(h ^ x, 0x01000193);
-    };
-    const { fixedWidth, queueBase } = this.shape;
-    for (let i = 0; i < fixedWidth; i++) put(v[i]);
-    for (let q = 0; q < queueBase.length; q++) {
-      const base = queueBase[q];
-      const len = v[base];
-      put(len);
-      for (let i = 1; i <= len; i++) put(v[base + i]);
+    let q = -1;
+    let i = 0;
+    let end = fixedWidth;
+    for (;;) {
+      while (i < end) {
+        let x = v[i++];
+        while (x > 0x7f) { const b = (x & 0x7f) | 0x80; s[p++] = b; h = Math.imul(h ^ b, 0x01000193); x >>>= 7; }
+        s[p++] = x;
+        h = Math.imul(h ^ x, 0x01000193);
+      }
+      if (++q === queueBase.length) break;
+      i = queueBase[q];
+      end = i + 1 + v[i];
     }
     // murmur3 finalizer: FNV alone leaves the low bits (the table index) poorly mixed.
     h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
@@ -145,7 +156,10 @@ export class StateStore {
       this.arenaChunk++;
       this.arenaUsed = 0;
     }
-    this.arena[this.arenaChunk].set(this.scratch.subarray(0, n), this.arenaUsed);
+    const dst = this.arena[this.arenaChunk];
+    const src = this.scratch;
+    const at = this.arenaUsed;
+    for (let i = 0; i < n; i++) dst[at + i] = src[i];
     const c = idx >>> COLUMN_BITS;
     if (c === this.offsets.length) {
       this.offsets.push(new Float64Array(COLUMN_CHUNK));
