@@ -1,7 +1,7 @@
 // Exhaustive breadth-first exploration with a packed visited-state store. BFS order makes the first
 // counterexample found a shortest one.
 import type { CompiledSystem } from './compile.ts';
-import { compileSystem } from './compile.ts';
+import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
@@ -59,7 +59,7 @@ export class Exploration {
   private finished = false;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
-    this.sys = 'layout' in system ? system : compileSystem(system);
+    this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     const { layout } = this.sys;
     this.stepper = new Stepper(this.sys);
     this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
