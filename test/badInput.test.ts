@@ -3,7 +3,7 @@
 // give the verdict `bounded` naming the bound, never `verified`.
 import { describe, expect, test } from 'vitest';
 import { assign, createActor, createMachine, setup } from 'xstate';
-import { call, defineSystem, explore, invariant, post, stall, SystemDefinitionError, write } from '../checker/index.ts';
+import { call, defineSystem, explore, invariant, post, reply, stall, SystemDefinitionError, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { peterson } from '../models/examples/peterson.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -111,6 +111,27 @@ describe('machines that throw are modelError counterexamples', () => {
   test('an invariant that throws', () => {
     const def: SystemDefinition = { ...single(oneStep([])), properties: { p: invariant(boom) } };
     onlyViolation(def, 'modelError', /invariant p threw: kaboom/, 0);
+  });
+});
+
+describe('call cycles are modelError counterexamples, not stack overflows', () => {
+  test('a caller that calls again on every reply', () => {
+    // host calls synic; synic replies; the host's reply handler calls again: unbounded within one step.
+    const host = createMachine({
+      id: 'host', initial: 'start',
+      states: {
+        start: { on: { go: { target: 'asking', actions: call('synic', { type: 'req' }) } } },
+        asking: { on: { ack: { actions: call('synic', { type: 'req' }) } } },
+      },
+    });
+    const synic = createMachine({ id: 'synic', initial: 'idle', states: { idle: { on: { req: { actions: reply({ type: 'ack' }) } } } } });
+    const def: SystemDefinition = { actors: { host: { machine: host, spontaneous: [{ type: 'go' }] }, synic: { machine: synic } } };
+    onlyViolation(def, 'modelError', /nested deeper than/, 1);
+  });
+
+  test('an actor that calls itself', () => {
+    const m = createMachine({ id: 'self', initial: 's', states: { s: { on: { go: { actions: call('a', { type: 'go' }) } } } } });
+    onlyViolation(single(m), 'modelError', /nested deeper than/, 1);
   });
 });
 
