@@ -144,7 +144,11 @@ export class Reference {
     localKey(s);
   }
 
-  private applyEffects(g: RefState, actor: string, effects: Effect[], callers: string[]): void {
+  /**
+   * `callers`: who is waiting on a call (a reply goes to the last); `nesting`: calls and replies being
+   * handled within this step, at most 32 (deeper is a call cycle: modelError).
+   */
+  private applyEffects(g: RefState, actor: string, effects: Effect[], callers: string[], nesting: number): void {
     for (const e of effects) {
       switch (e.kind) {
         case 'write': g.cells[e.cell] = e.value; break;
@@ -159,19 +163,20 @@ export class Reference {
           break;
         }
         case 'call':
-          if (callers.length + 1 > 32) throw new Violated('modelError', 'call depth');
-          this.handle(g, e.to, e.event, 'call', [...callers, actor]);
+          if (nesting >= 32) throw new Violated('modelError', 'call depth');
+          this.handle(g, e.to, e.event, 'call', [...callers, actor], nesting + 1);
           break;
         case 'reply':
           if (callers.length === 0) throw new Violated('modelError', 'reply outside a call');
-          this.handle(g, callers[callers.length - 1], e.event, 'reply', callers.slice(0, -1));
+          if (nesting >= 32) throw new Violated('modelError', 'call depth');
+          this.handle(g, callers[callers.length - 1], e.event, 'reply', callers.slice(0, -1), nesting + 1);
           break;
       }
     }
   }
 
   /** `actor` handles `event` to completion inside the current step, mutating `g`. */
-  private handle(g: RefState, actor: string, event: EventObject, via: string, callers: string[]): void {
+  private handle(g: RefState, actor: string, event: EventObject, via: string, callers: string[], nesting: number): void {
     const machine = this.def.actors[actor].machine;
     const snap = g.actors[actor];
     const ev = this.withReads(g, actor, event);
@@ -191,7 +196,7 @@ export class Reference {
       throw new Violated('modelError', e instanceof Error ? e.message : String(e));
     }
     g.actors[actor] = next;
-    this.applyEffects(g, actor, effects, callers);
+    this.applyEffects(g, actor, effects, callers, nesting);
     if (next.hasTag('error')) throw new Violated('assertion', `${actor} in error state`);
   }
 
@@ -222,7 +227,7 @@ export class Reference {
       }
     }
     try {
-      for (const n of this.names) this.applyEffects(g, n, entry[n], []);
+      for (const n of this.names) this.applyEffects(g, n, entry[n], [], 0);
       for (const n of this.names) if (g.actors[n].hasTag('error')) throw new Violated('assertion', `${n} starts in error`);
     } catch (e) {
       if (e instanceof Violated || e instanceof Cut) return e;
@@ -254,7 +259,7 @@ export class Reference {
     const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight } };
     if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
     try {
-      this.handle(h, step.actor, step.event, step.kind, []);
+      this.handle(h, step.actor, step.event, step.kind, [], 0);
     } catch (e) {
       if (e instanceof Violated || e instanceof Cut) return e;
       throw e;

@@ -59,7 +59,7 @@ function actionArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActionSpec>
   const bug = buggy ? 1 : 0;
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ k: fc.constant('post' as const), to: fc.nat(actorCount - 1), msg: fc.constantFrom('m1' as const, 'm2' as const) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant('call' as const), to: fc.nat(actorCount - 1) }) },
+    { weight: 4, arbitrary: fc.record({ k: fc.constant('call' as const), to: fc.nat(actorCount - 1) }) },
     { weight: bug, arbitrary: fc.constant({ k: 'reply' as const }) },
     { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), cell: fc.constantFrom('c0' as const, 'c1' as const), value: fc.nat(2) }) },
     { weight: 4, arbitrary: fc.constant({ k: 'inc' as const }) },
@@ -76,12 +76,18 @@ const guardArb = (buggy: boolean): fc.Arbitrary<GuardSpec | null> => fc.oneof(
   { weight: buggy ? 1 : 0, arbitrary: fc.constant({ k: 'throw' as const }) },
 );
 
-function stateArb(actorCount: number, stateCount: number, buggy: boolean, first: boolean): fc.Arbitrary<StateSpec> {
+function stateArb(actorCount: number, stateCount: number, buggy: boolean, index: number): fc.Arbitrary<StateSpec> {
+  const first = index === 0;
   const actions = fc.array(actionArb(actorCount, buggy), { maxLength: 2 });
   const transition = fc.record({
-    event: fc.constantFrom<TransitionSpec['event']>('tick', 'tick', 'tick', 'go', 'm1', 'm2', 'req', 'ack'),
+    event: fc.constantFrom<TransitionSpec['event']>('tick', 'tick', 'tick', 'go', 'm1', 'm2', 'req', 'ack', 'ack'),
     guard: guardArb(buggy),
-    target: fc.option(fc.nat(stateCount - 1), { freq: 4 }),
+    // Mostly on to the next state round a cycle, for long runs and bigger state spaces.
+    target: fc.oneof(
+      { weight: 3, arbitrary: fc.constant((index + 1) % stateCount) },
+      { weight: 2, arbitrary: fc.nat(stateCount - 1) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    ),
     actions,
     replies: fc.boolean(),
   }).map(({ replies, ...t }): TransitionSpec => {
@@ -90,22 +96,22 @@ function stateArb(actorCount: number, stateCount: number, buggy: boolean, first:
     return { ...t, actions: t.event === 'req' && replies ? [...actions, { k: 'reply' }] : actions };
   });
   // The initial state is plain, and error states are rare, so that most systems get somewhere.
-  const kinds: StateSpec['kind'][] = first ? ['plain'] : ['plain', 'plain', 'plain', 'plain', 'plain', 'plain', 'final', 'end', 'end', ...(buggy ? ['error' as const] : [])];
+  const kinds: StateSpec['kind'][] = first ? ['plain'] : ['plain', 'plain', 'plain', 'plain', 'final', 'end', 'end', ...(buggy ? ['error' as const] : [])];
   return fc.record({
     kind: fc.constantFrom(...kinds),
-    // Lead with a transition on a spontaneous event, so that most states can move on their own.
+    // Lead with a transition on a spontaneous event, so that most states can move on their own, or
+    // else on a message, to wait for it (which may never come: a deadlock).
     on: fc.tuple(transition, fc.array(transition, { maxLength: 4 }))
-      .map(([lead, rest]) => [{ ...lead, event: lead.event === 'go' ? ('go' as const) : ('tick' as const) }, ...rest]),
-    ignoreOtherMessages: fc.constantFrom(true, true, true, true, false),
-    after: fc.option(fc.record({ target: fc.nat(stateCount - 1), actions }), { freq: 5 }),
+      .map(([lead, rest]) => [{ ...lead, event: lead.event === 'go' || lead.event === 'm1' ? lead.event : ('tick' as const) }, ...rest]),
+    ignoreOtherMessages: fc.constantFrom(true, true, true, true, true, true, true, true, false),
+    after: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.record({ target: fc.nat(stateCount - 1), actions }) }),
   });
 }
 
 function actorArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActorData> {
   return fc.integer({ min: 2, max: 5 }).chain((stateCount) =>
     fc.record({
-      states: fc.tuple(stateArb(actorCount, stateCount, buggy, true), fc.array(stateArb(actorCount, stateCount, buggy, false), { minLength: stateCount - 1, maxLength: stateCount - 1 }))
-        .map(([first, rest]) => [first, ...rest]),
+      states: fc.tuple(...Array.from({ length: stateCount }, (_, i) => stateArb(actorCount, stateCount, buggy, i))),
       spontaneous: fc.constantFrom<('tick' | 'go')[]>(['tick'], ['tick'], ['tick', 'go'], ['tick', 'go'], ['go'], []),
       reads: fc.boolean(),
       queueCapacity: fc.integer({ min: 1, max: 3 }),
@@ -119,8 +125,8 @@ export const systemDataArb: fc.Arbitrary<SystemData> = fc.tuple(fc.constantFrom(
     actors: fc.array(actorArb(actorCount, buggy), { minLength: actorCount, maxLength: actorCount }),
     invariant: fc.option(fc.record({ actor: fc.nat(actorCount - 1), state: fc.nat(3), value: fc.nat(2) }), { freq: 2 }),
     stall: fc.option(fc.record({ value: fc.nat(2) }), { freq: 2 }),
-    onQueueFull: fc.constantFrom('bound' as const, 'violation' as const),
-    deadlock: fc.boolean(),
+    onQueueFull: fc.constantFrom('bound' as const, 'bound' as const, 'violation' as const),
+    deadlock: fc.constantFrom(true, true, true, false),
   }),
 );
 
@@ -162,7 +168,11 @@ export function buildMachine(data: ActorData, index: number) {
       if (guard) config.guard = guard;
       (on[t.event] ??= []).push(config);
     }
-    if (s.ignoreOtherMessages) for (const m of ['m1', 'm2', 'req', 'ack']) (on[m] ??= []).push({});
+    // Fallbacks: ignore stray messages, and answer any call, so that calls usually complete.
+    if (s.ignoreOtherMessages) {
+      for (const m of ['m1', 'm2', 'ack']) (on[m] ??= []).push({});
+      (on.req ??= []).push({ actions: reply({ type: 'ack' }) });
+    }
     const node: any = { on };
     if (s.kind === 'end') node.tags = ['end'];
     if (s.kind === 'error') node.tags = ['error'];
