@@ -92,4 +92,36 @@ describe('random systems', () => {
       expect(seen.properties).toContain(p);
     }
   });
+
+  test('bounds cut exactly where they say and never overclaim', () => {
+    fc.assert(
+      fc.property(systemDataArb, fc.nat(6), (data, maxDepth) => {
+        const system = buildSystem(data);
+        const ref = bruteForce(system, 20_000);
+        if (ref.gaveUp || ref.states === 0) return;
+        const full = explore(system, { allViolations: true });
+
+        // maxDepth d: exactly the states within d steps; every violation that shows within d steps is
+        // found (including a deadlock or stall at a state exactly d steps deep), and nothing else.
+        const cut = explore(system, { maxDepth, allViolations: true });
+        const within = ref.statesAtDepth.slice(0, maxDepth + 1).reduce((a, b) => a + b, 0);
+        expect(cut.stats.states).toBe(within);
+        const found = new Set(cut.violations.map((v) => v.property));
+        for (const [p, n] of ref.shortest) if (n <= maxDepth) expect(found).toContain(p);
+        for (const p of found) expect(ref.violated.has(p)).toBe(true);
+        if (ref.statesAtDepth.length > maxDepth + 1) expect(cut.bounds.map((b) => b.kind)).toContain('maxDepth');
+        if (cut.verdict === 'verified') expect(full.verdict).toBe('verified');
+
+        // maxStates one short of the reachable count: never verified; the exact count: the full answer.
+        if (ref.states >= 2) {
+          const short = explore(system, { maxStates: ref.states - 1, allViolations: true });
+          expect(short.verdict).not.toBe('verified');
+          expect(short.bounds.map((b) => b.kind)).toContain('maxStates');
+        }
+        const exact = explore(system, { maxStates: ref.states, allViolations: true });
+        expect([exact.verdict, exact.stats.states, exact.bounds]).toEqual([full.verdict, full.stats.states, full.bounds]);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -30,6 +30,8 @@ export interface RefResult {
    * that breaks an invariant, deadlocks or stalls, or up to and including the step that fails.
    */
   shortest: Map<string, number>;
+  /** How many of the reachable states are first reached at each BFS depth. */
+  statesAtDepth: number[];
   /** A post found a full FIFO under onQueueFull 'bound'. */
   bounded: boolean;
   /** The enumeration gave up at `maxStates`; the other fields are then partial. */
@@ -278,12 +280,13 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   const ref = new Reference(def);
   const violated = new Set<string>();
   const shortest = new Map<string, number>();
+  const statesAtDepth: number[] = [];
   const violate = (property: string, length: number) => {
     violated.add(property);
     if (!shortest.has(property) || shortest.get(property)! > length) shortest.set(property, length);
   };
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, shortest, bounded, gaveUp });
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, gaveUp });
   const init = ref.initial();
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
   if (init instanceof Cut) return result(0, 0, true, false);
@@ -307,6 +310,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   let transitions = 0;
   let bounded = false;
   judge(init, 0);
+  statesAtDepth[0] = 1;
   for (let i = 0; i < queue.length; i++) {
     const g = queue[i];
     const depth = depths[i];
@@ -337,6 +341,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       judge(h, depth + 1);
       queue.push(h);
       depths.push(depth + 1);
+      statesAtDepth[depth + 1] = (statesAtDepth[depth + 1] ?? 0) + 1;
     }
   }
   return result(seen.size, transitions, bounded, false);
