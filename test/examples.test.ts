@@ -91,3 +91,15 @@ describe('lost wakeup', () => {
     expect(r.stats.transitions).toBe(ref.transitions);
   });
 });
+
+describe('the soundness check itself rejects wrong counterexamples', () => {
+  test('tampered counterexamples do not replay', () => {
+    const [broken] = explore(peterson(true)).violations;
+    expect(() => replayViolation(peterson(true), { ...broken, steps: broken.steps.slice(0, -1) })).toThrow(/final state satisfies it/);
+    expect(() => replayViolation(peterson(true), { ...broken, property: 'deadlock' })).toThrow(/enabled/);
+    const [stalled] = explore(lostWakeup()).violations;
+    const withoutDelivery = stalled.steps.filter((s) => s.kind !== 'deliver');
+    expect(() => replayViolation(lostWakeup(), { ...stalled, steps: withoutDelivery })).toThrow(/not enabled/);
+    expect(() => replayViolation(lostWakeup(true), stalled)).toThrow(/unsound/);
+  });
+});
