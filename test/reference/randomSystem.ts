@@ -1,14 +1,16 @@
 // Random small systems for property tests: 2-3 actors whose machines are built from plain data (so
 // fast-check can shrink them and print them), using every part of the vocabulary: spontaneous events,
 // posts, calls with replies, writes, guards on cells and context, fail(), `after` timers, final / end /
-// error states, and now and then a model bug (a throwing guard or action, a post to an unknown actor).
+// error states, entry actions (also on the initial state), nested states with their own timers, event
+// payloads built in varying key order, one machine backing two actors with different inputs, and now
+// and then a model bug (a throwing guard or action, a post to an unknown actor).
 import fc from 'fast-check';
 import { assign, setup } from 'xstate';
 import { call, cellsOf, defineSystem, fail, invariant, post, reply, stall, write } from '../../checker/index.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 
 export type ActionSpec =
-  | { k: 'post'; to: number; msg: 'm1' | 'm2' }
+  | { k: 'post'; to: number; msg: 'm1' | 'm2'; payload: boolean }
   | { k: 'call'; to: number }
   | { k: 'reply' }
   | { k: 'write'; cell: 'c0' | 'c1'; value: number }
@@ -31,7 +33,9 @@ export interface TransitionSpec {
 }
 
 export interface StateSpec {
-  kind: 'plain' | 'final' | 'end' | 'error';
+  /** `nested`: has child states inner0 -go-> inner1 -after 50-> inner0, under its own transitions. */
+  kind: 'plain' | 'nested' | 'final' | 'end' | 'error';
+  entry: ActionSpec[];
   on: TransitionSpec[];
   /** Ends each message's transitions with an explicit ignore, so unhandled events stay occasional. */
   ignoreOtherMessages: boolean;
@@ -43,6 +47,8 @@ export interface ActorData {
   spontaneous: ('tick' | 'go')[];
   reads: boolean;
   queueCapacity: number;
+  /** The machine's input: its context starts at n = start. */
+  start: number;
 }
 
 export interface SystemData {
@@ -53,12 +59,14 @@ export interface SystemData {
   stall: { value: number } | null;
   onQueueFull: 'bound' | 'violation';
   deadlock: boolean;
+  /** The last actor runs actor 0's machine (the same object), with its own input and settings. */
+  sharedMachine: boolean;
 }
 
 function actionArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActionSpec> {
   const bug = buggy ? 1 : 0;
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ k: fc.constant('post' as const), to: fc.nat(actorCount - 1), msg: fc.constantFrom('m1' as const, 'm2' as const) }) },
+    { weight: 6, arbitrary: fc.record({ k: fc.constant('post' as const), to: fc.nat(actorCount - 1), msg: fc.constantFrom('m1' as const, 'm2' as const), payload: fc.boolean() }) },
     { weight: 4, arbitrary: fc.record({ k: fc.constant('call' as const), to: fc.nat(actorCount - 1) }) },
     { weight: bug, arbitrary: fc.constant({ k: 'reply' as const }) },
     { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), cell: fc.constantFrom('c0' as const, 'c1' as const), value: fc.nat(2) }) },
@@ -96,9 +104,10 @@ function stateArb(actorCount: number, stateCount: number, buggy: boolean, index:
     return { ...t, actions: t.event === 'req' && replies ? [...actions, { k: 'reply' }] : actions };
   });
   // The initial state is plain, and error states are rare, so that most systems get somewhere.
-  const kinds: StateSpec['kind'][] = first ? ['plain'] : ['plain', 'plain', 'plain', 'plain', 'final', 'end', 'end', ...(buggy ? ['error' as const] : [])];
+  const kinds: StateSpec['kind'][] = first ? ['plain', 'plain', 'nested'] : ['plain', 'plain', 'plain', 'nested', 'final', 'end', 'end', ...(buggy ? ['error' as const] : [])];
   return fc.record({
     kind: fc.constantFrom(...kinds),
+    entry: fc.oneof({ weight: 4, arbitrary: fc.constant([] as ActionSpec[]) }, { weight: 1, arbitrary: fc.array(actionArb(actorCount, buggy), { minLength: 1, maxLength: 2 }) }),
     // Lead with a transition on a spontaneous event, so that most states can move on their own, or
     // else on a message, to wait for it (which may never come: a deadlock).
     on: fc.tuple(transition, fc.array(transition, { maxLength: 4 }))
@@ -115,6 +124,7 @@ function actorArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActorData> {
       spontaneous: fc.constantFrom<('tick' | 'go')[]>(['tick'], ['tick'], ['tick', 'go'], ['tick', 'go'], ['go'], []),
       reads: fc.boolean(),
       queueCapacity: fc.integer({ min: 1, max: 3 }),
+      start: fc.constantFrom(0, 0, 1, 2),
     }),
   );
 }
@@ -127,6 +137,7 @@ export const systemDataArb: fc.Arbitrary<SystemData> = fc.tuple(fc.constantFrom(
     stall: fc.option(fc.record({ value: fc.nat(2) }), { freq: 2 }),
     onQueueFull: fc.constantFrom('bound' as const, 'bound' as const, 'violation' as const),
     deadlock: fc.constantFrom(true, true, true, false),
+    sharedMachine: fc.constantFrom(false, false, false, true),
   }),
 );
 
@@ -135,7 +146,10 @@ const actorName = (i: number) => `a${i}`;
 function buildActions(actions: ActionSpec[]): any[] {
   return actions.map((a) => {
     switch (a.k) {
-      case 'post': return post(actorName(a.to), { type: a.msg });
+      case 'post':
+        if (!a.payload) return post(actorName(a.to), { type: a.msg });
+        // The same event built with its keys in either order: one event to the checker.
+        return post(actorName(a.to), ({ context }) => (context.n === 1 ? { n: context.n % 2, type: a.msg } : { type: a.msg, n: context.n % 2 }));
       case 'call': return call(actorName(a.to), { type: 'req' });
       case 'reply': return reply({ type: 'ack' });
       case 'write': return write(a.cell, a.value);
@@ -173,7 +187,11 @@ export function buildMachine(data: ActorData, index: number) {
       for (const m of ['m1', 'm2', 'ack']) (on[m] ??= []).push({});
       (on.req ??= []).push({ actions: reply({ type: 'ack' }) });
     }
-    const node: any = { on };
+    const node: any = { on, entry: buildActions(s.entry) };
+    if (s.kind === 'nested') {
+      node.initial = 'inner0';
+      node.states = { inner0: { on: { go: 'inner1' } }, inner1: { after: { 50: 'inner0' } } };
+    }
     if (s.kind === 'end') node.tags = ['end'];
     if (s.kind === 'error') node.tags = ['error'];
     if (s.after) node.after = { 100: { target: `s${s.after.target}`, actions: buildActions(s.after.actions) } };
@@ -182,16 +200,19 @@ export function buildMachine(data: ActorData, index: number) {
   return setup({ types: {} as { context: { n: number } } }).createMachine({
     id: actorName(index),
     initial: 's0',
-    context: { n: 0 },
+    context: ({ input }: { input: { start: number } }) => ({ n: input.start }),
     states,
   } as any);
 }
 
 export function buildSystem(data: SystemData): SystemDefinition {
   const actors: SystemDefinition['actors'] = {};
+  const machines = data.actors.map((a, i) => buildMachine(a, i));
+  if (data.sharedMachine) machines[machines.length - 1] = machines[0];
   data.actors.forEach((a, i) => {
     actors[actorName(i)] = {
-      machine: buildMachine(a, i),
+      machine: machines[i],
+      input: { start: a.start },
       spontaneous: a.spontaneous.map((type) => ({ type })),
       reads: a.reads ? ['c0', 'c1'] : [],
       queueCapacity: a.queueCapacity,
