@@ -175,7 +175,8 @@ export function buildMachine(data: ActorData, index: number) {
   data.states.forEach((s, i) => {
     if (s.kind === 'final') { states[`s${i}`] = { type: 'final' }; return; }
     const on: Record<string, any[]> = {};
-    for (const t of s.on) {
+    // An `end` state rests: it reacts to messages only, so whole systems come to rest there.
+    for (const t of s.kind === 'end' ? s.on.filter((t) => t.event !== 'tick' && t.event !== 'go') : s.on) {
       const config: any = { actions: buildActions(t.actions) };
       if (t.target !== null) config.target = `s${t.target}`;
       const guard = buildGuard(t.guard);
