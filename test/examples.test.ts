@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { Execution, explore } from '../checker/index.ts';
 import { lostWakeup } from '../models/examples/lostWakeup.ts';
 import { peterson } from '../models/examples/peterson.ts';
-import { bruteForce } from './reference/bruteForce.ts';
+import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { replayViolation } from './reference/replay.ts';
 
 describe("Peterson's mutual exclusion", () => {
@@ -38,6 +38,7 @@ describe("Peterson's mutual exclusion", () => {
     expect(v.steps.filter((s) => s.actor === 'p0')).toHaveLength(4);
     expect(v.steps.every((s) => s.kind === 'spontaneous')).toBe(true);
     expect(replayViolation(peterson(true), v)).toBe(8);
+    expect(referenceReplay(peterson(true), v.property, v.steps)).toBe(8);
 
     const ex = new Execution(peterson(true));
     let state = ex.initial().state!;
@@ -80,6 +81,7 @@ describe('lost wakeup', () => {
     ]);
     expect(v.steps[5].event.type).toMatch(/^xstate\.after\.1000\./);
     expect(replayViolation(lostWakeup(), v)).toBe(5);
+    expect(referenceReplay(lostWakeup(), v.property, v.steps)).toBe(5);
   });
 
   test('fixed (check and sleep in one step) is verified, and agrees with the reference', () => {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createMachine } from 'xstate';
 import { defineSystem, explore, post } from '../checker/index.ts';
-import { bruteForce } from './reference/bruteForce.ts';
+import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
 
@@ -60,8 +60,12 @@ describe('random systems', () => {
         expect(all.stats.transitions).toBe(ref.transitions);
         expect(all.bounds.map((b) => b.kind)).toEqual(ref.bounded ? ['queueCapacity'] : []);
         expect(all.verdict).toBe(ref.violated.size > 0 ? 'violated' : ref.bounded ? 'bounded' : 'verified');
-        // Soundness, and BFS: each property's counterexample is a shortest one for it.
-        for (const v of all.violations) expect(replayViolation(system, v)).toBe(ref.shortest.get(v.property));
+        // Soundness (replayed by the engine's Execution and by the reference), and BFS: each property's
+        // counterexample is a shortest one for it.
+        for (const v of all.violations) {
+          expect(replayViolation(system, v)).toBe(ref.shortest.get(v.property));
+          expect(referenceReplay(system, v.property, v.steps)).toBe(ref.shortest.get(v.property));
+        }
 
         const first = explore(system);
         expect(first.verdict).toBe(all.verdict);

@@ -346,3 +346,53 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   }
   return result(seen.size, transitions, bounded, false);
 }
+
+/**
+ * Replays a counterexample's steps with the reference semantics; returns where the violation shows (as
+ * `replayViolation` does), or throws when the steps do not lead to it.
+ */
+export function referenceReplay(def: SystemDefinition, property: string, steps: RefStep[]): number {
+  const ref = new Reference(def);
+  const fail = (why: string): never => { throw new Error(`reference replay of ${property}: ${why}`); };
+  const kind = def.properties?.[property]?.kind;
+  const init = ref.initial();
+  if (init instanceof Violated) {
+    if (steps.length > 0 || init.property !== property) fail(`the initial state fails ${init.property}`);
+    return 0;
+  }
+  if (init instanceof Cut) return fail('the initial state hits a bound');
+  const enabled = (g: RefState) => {
+    const s = ref.steps(g);
+    return s.length > 0 ? s : ref.armedTimers(g);
+  };
+  const same = (a: RefStep, b: RefStep) => a.actor === b.actor && a.kind === b.kind && canon(a.event) === canon(b.event);
+  const states: RefState[] = [init];
+  let g: RefState = init;
+  for (let i = 0; i < steps.length; i++) {
+    if (!enabled(g).some((s) => same(s, steps[i]))) fail(`step ${i} is not enabled`);
+    const h = ref.apply(g, steps[i]);
+    if (h instanceof Cut) fail(`step ${i} hits a bound`);
+    if (h instanceof Violated) {
+      if (i !== steps.length - 1) fail(`step ${i} fails ${h.property}`);
+      if (kind === 'stall') break; // the watchdog step itself may fail; judged below
+      if (h.property !== property) fail(`the last step fails ${h.property}, not ${property}`);
+      return steps.length;
+    }
+    g = h as RefState;
+    states.push(g);
+  }
+  const n = steps.length;
+  const holdsAt = (s: RefState | undefined) => {
+    if (!s) return false;
+    if (kind === 'stall') return ref.steps(s).length === 0 && !!(def.properties![property] as any).outstanding(s);
+    if (kind === 'invariant') {
+      const j = (def.properties![property] as any).holds(s);
+      return j === false || typeof j === 'string';
+    }
+    if (property === 'deadlock') return ref.steps(s).length === 0 && ref.armedTimers(s).length === 0 && !ref.isEnd(s);
+    return false;
+  };
+  if (kind === 'stall' && n > 0 && steps[n - 1].kind === 'timer' && holdsAt(states[n - 1])) return n - 1;
+  if (states.length === n + 1 && holdsAt(states[n])) return n;
+  return fail('the steps do not reach it');
+}
