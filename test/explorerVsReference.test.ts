@@ -9,8 +9,8 @@
 // first-violation mode the explorer stops early, so only the violation it reports is compared.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createMachine } from 'xstate';
-import { defineSystem, explore, post } from '../checker/index.ts';
+import { assign, createMachine, setup } from 'xstate';
+import { defineSystem, explore, exploreAsync, post } from '../checker/index.ts';
 import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -41,6 +41,26 @@ describe('hand-counted systems', () => {
     const r = explore(def, { allViolations: true });
     expect([r.verdict, r.stats.states, r.stats.transitions]).toEqual(['violated', 5, 6]);
     expect(r.violations.map((v) => [v.property, v.steps.length])).toEqual([['unhandledEvent', 4]]);
+  });
+});
+
+describe('local state identity', () => {
+  test('does not depend on the key order of context objects', () => {
+    // Two routes to `done` build the same context with keys inserted in opposite orders; they must
+    // meet in one state: start, viaA, viaB, done = 4 states (5 with order-sensitive keys).
+    const m = setup({ types: {} as { context: Record<string, number> } }).createMachine({
+      id: 'keys', initial: 'start', context: {},
+      states: {
+        start: { on: { a: 'viaA', b: 'viaB' } },
+        viaA: { on: { a: { target: 'done', actions: assign(() => ({ x: 1, y: 2 })) } } },
+        viaB: { on: { b: { target: 'done', actions: assign(() => ({ y: 2, x: 1 })) } } },
+        done: { tags: ['end'] },
+      },
+    });
+    const def = defineSystem({ actors: { k: { machine: m, spontaneous: [{ type: 'a' }, { type: 'b' }] } } });
+    expect(bruteForce(def).states).toBe(4);
+    const r = explore(def);
+    expect([r.verdict, r.stats.states]).toEqual(['verified', 4]);
   });
 });
 
@@ -126,6 +146,19 @@ describe('random systems', () => {
         expect([exact.verdict, exact.stats.states, exact.bounds]).toEqual([full.verdict, full.stats.states, full.bounds]);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('exploreAsync gives the same answer as explore', async () => {
+    await fc.assert(
+      fc.asyncProperty(systemDataArb, async (data) => {
+        const system = buildSystem(data);
+        const sync = explore(system, { allViolations: true, maxStates: 2_000 });
+        const run = await exploreAsync(system, { allViolations: true, maxStates: 2_000 });
+        expect([run.verdict, run.stats.states, run.stats.transitions, run.bounds]).toEqual([sync.verdict, sync.stats.states, sync.stats.transitions, sync.bounds]);
+        expect(run.violations).toEqual(sync.violations);
+      }),
+      { numRuns: 30 },
     );
   });
 });

@@ -148,8 +148,8 @@ function buildActions(actions: ActionSpec[]): any[] {
     switch (a.k) {
       case 'post':
         if (!a.payload) return post(actorName(a.to), { type: a.msg });
-        // The same event built with its keys in either order: one event to the checker.
-        return post(actorName(a.to), ({ context }) => (context.n === 1 ? { n: context.n % 2, type: a.msg } : { type: a.msg, n: context.n % 2 }));
+        // n = 0 and n = 2 post the same event, built with its keys in opposite orders: one event.
+        return post(actorName(a.to), ({ context }) => (context.n === 2 ? { n: context.n % 2, type: a.msg } : { type: a.msg, n: context.n % 2 }));
       case 'call': return call(actorName(a.to), { type: 'req' });
       case 'reply': return reply({ type: 'ack' });
       case 'write': return write(a.cell, a.value);
