@@ -198,6 +198,8 @@ export class Reference {
       throw new Violated('modelError', e instanceof Error ? e.message : String(e));
     }
     g.actors[actor] = next;
+    // Effects run in the order of the actions; entering an error-tagged state is judged after them, so a
+    // failing effect or a full FIFO in the same transition is what the step reports.
     this.applyEffects(g, actor, effects, callers, nesting);
     if (next.hasTag('error')) throw new Violated('assertion', `${actor} in error state`);
   }
