@@ -43,6 +43,11 @@ export interface CompiledSystem {
   stalls: [string, Extract<Property, { kind: 'stall' }>][];
 }
 
+/** Tells an already compiled system from a definition (which may be anything a user passed). */
+export function isCompiledSystem(system: unknown): system is CompiledSystem {
+  return typeof system === 'object' && system !== null && 'layout' in system;
+}
+
 export function compileSystem(definition: SystemDefinition): CompiledSystem {
   validateSystem(definition);
   const actorNames = Object.keys(definition.actors);

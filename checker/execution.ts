@@ -3,7 +3,7 @@
 import type { EventObject } from 'xstate';
 import { canonicalJson } from './canonical.ts';
 import type { CompiledSystem } from './compile.ts';
-import { compileSystem } from './compile.ts';
+import { compileSystem, isCompiledSystem } from './compile.ts';
 import { materialize, VectorView } from './globalView.ts';
 import type { GlobalState } from './globalView.ts';
 import { EffectKind } from './localTransition.ts';
@@ -39,7 +39,7 @@ export class Execution {
   private readonly view: VectorView;
 
   constructor(system: SystemDefinition | CompiledSystem) {
-    this.sys = 'layout' in system ? system : compileSystem(system);
+    this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     this.stepper = new Stepper(this.sys);
     this.view = new VectorView(this.sys);
   }

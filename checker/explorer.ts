@@ -1,7 +1,7 @@
 // Exhaustive breadth-first exploration with a packed visited-state store. BFS order makes the first
 // counterexample found a shortest one.
 import type { CompiledSystem } from './compile.ts';
-import { compileSystem } from './compile.ts';
+import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
@@ -59,7 +59,7 @@ export class Exploration {
   private finished = false;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
-    this.sys = 'layout' in system ? system : compileSystem(system);
+    this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     const { layout } = this.sys;
     this.stepper = new Stepper(this.sys);
     this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
@@ -191,12 +191,13 @@ export class Exploration {
 
   private expand(idx: number): void {
     const { sys, stepper, cur } = this;
-    if (this.depth >= this.maxDepth) {
-      const enabled = forEachStep(sys, stepper, cur, () => false) + forEachTimer(sys, stepper, cur, () => false);
-      if (enabled > 0) this.addBound('maxDepth', `depth limit of ${this.maxDepth} steps reached with states still to expand`);
-      return;
-    }
-    const enabled = forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
+    // At the depth limit the state's successors are cut off, but the state itself is still judged
+    // (deadlock, stall): otherwise a deadlock exactly at the limit would pass as `verified`.
+    const atLimit = this.depth >= this.maxDepth;
+    const enabled = atLimit
+      ? forEachStep(sys, stepper, cur, () => false)
+      : forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
+    if (enabled > 0 && atLimit) this.depthLimitReached();
     if (enabled > 0 || this.finished) return;
 
     // Quiescent: only timers, or nothing, can fire.
@@ -206,7 +207,15 @@ export class Exploration {
       return false;
     });
     if (!this.checkQuiescent(idx, timers, firstTimer)) return;
+    if (atLimit) {
+      if (timers > 0) this.depthLimitReached();
+      return;
+    }
     forEachTimer(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
+  }
+
+  private depthLimitReached(): void {
+    this.addBound('maxDepth', `depth limit of ${this.maxDepth} steps reached with states still to expand`);
   }
 
   /** Stall and deadlock judgements at a quiescent state; returns false when the run should stop. */

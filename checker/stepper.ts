@@ -29,6 +29,8 @@ export class Stepper {
   violationMessage = '';
   boundReason = '';
   private readonly callStack: number[] = [];
+  /** Calls and replies being handled inside this step; a reply pops the call stack, so count them apart. */
+  private nesting = 0;
   private readonly cellBase: number;
   readonly memory: MemoryModel;
 
@@ -127,12 +129,11 @@ export class Stepper {
         return Outcome.Ok;
       }
       case EffectKind.Call: {
-        if (this.callStack.length >= MAX_CALL_DEPTH) {
-          this.callStack.length = 0;
-          return this.violation(BUILTIN.modelError, `calls nested deeper than ${MAX_CALL_DEPTH} (a call cycle?)`);
-        }
+        if (this.nesting >= MAX_CALL_DEPTH) return this.tooDeep();
         this.callStack.push(actor);
+        this.nesting++;
         const r = this.runEvent(v, e.to, e.event, 'call', obs);
+        this.nesting--;
         this.callStack.pop();
         return r;
       }
@@ -140,8 +141,11 @@ export class Stepper {
         if (this.callStack.length === 0) {
           return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} replied outside a call`);
         }
+        if (this.nesting >= MAX_CALL_DEPTH) return this.tooDeep();
         const caller = this.callStack.pop()!;
+        this.nesting++;
         const r = this.runEvent(v, caller, e.event, 'reply', obs);
+        this.nesting--;
         this.callStack.push(caller);
         return r;
       }
@@ -150,10 +154,15 @@ export class Stepper {
     }
   }
 
+  // A reply handler that calls again never deepens the call stack, so the limit counts nesting.
+  private tooDeep(): Outcome {
+    return this.violation(BUILTIN.modelError, `calls and replies nested deeper than ${MAX_CALL_DEPTH} within one step (a call cycle?)`);
+  }
+
+  // The call stack and nesting count unwind as the violation returns through each call and reply.
   private violation(property: string, message: string): Outcome {
     this.violationProperty = property;
     this.violationMessage = message;
-    this.callStack.length = 0;
     return Outcome.Violation;
   }
 }

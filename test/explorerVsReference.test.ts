@@ -1,0 +1,164 @@
+// The explorer against an independent, plainly written brute-force enumerator (test/reference/), on
+// hand-counted systems and on randomly generated small ones.
+//
+// Like with like: in collect mode (allViolations) the explorer never stores the successor of a step
+// that fails (assertion, unhandledEvent, modelError, queueOverflow) or that hits a full FIFO, but it
+// does store and expand states that break an invariant, stall or deadlock; the reference follows the
+// same definition of "reachable" (every state reachable from the initial state through steps that end
+// normally), so state and transition counts are compared on every system, violating or not. In
+// first-violation mode the explorer stops early, so only the violation it reports is compared.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { assign, createMachine, setup } from 'xstate';
+import { defineSystem, explore, exploreAsync, post } from '../checker/index.ts';
+import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
+import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
+import { replayViolation } from './reference/replay.ts';
+
+describe('hand-counted systems', () => {
+  test('two independent three-state chains: 3 x 3 = 9 states, 12 transitions, verified', () => {
+    // From (i, j) each actor not yet final can step: sum over the grid of [i<2] + [j<2] = 6 + 6.
+    const chain = createMachine({ id: 'chain', initial: 's0', states: { s0: { on: { tick: 's1' } }, s1: { on: { tick: 's2' } }, s2: { type: 'final' } } });
+    const def = defineSystem({ actors: { a: { machine: chain, spontaneous: [{ type: 'tick' }] }, b: { machine: chain, spontaneous: [{ type: 'tick' }] } } });
+    const ref = bruteForce(def);
+    expect([ref.states, ref.transitions, [...ref.violated]]).toEqual([9, 12, []]);
+    const r = explore(def);
+    expect([r.verdict, r.stats.states, r.stats.transitions]).toEqual(['verified', 9, 12]);
+  });
+
+  test('a sender posting two messages to a receiver that handles only the first', () => {
+    // Sender: s0 -go/post a-> s1 -go/post b-> s2 (end). Receiver: wait -a-> got (end), no transition
+    // for b there. States: (s0,[],wait) (s1,[a],wait) (s1,[],got) (s2,[a,b],wait) (s2,[b],got) = 5;
+    // delivering b in `got` is unhandledEvent. Transitions: 1 + 2 + 1 + 1 + 1 = 6.
+    const sender = createMachine({
+      id: 'sender', initial: 's0',
+      states: { s0: { on: { go: { target: 's1', actions: post('receiver', { type: 'a' }) } } }, s1: { on: { go: { target: 's2', actions: post('receiver', { type: 'b' }) } } }, s2: { tags: ['end'] } },
+    });
+    const receiver = createMachine({ id: 'receiver', initial: 'wait', states: { wait: { on: { a: 'got' } }, got: { tags: ['end'] } } });
+    const def = defineSystem({ actors: { sender: { machine: sender, spontaneous: [{ type: 'go' }] }, receiver: { machine: receiver } } });
+    const ref = bruteForce(def);
+    expect([ref.states, ref.transitions, [...ref.violated], ref.shortest.get('unhandledEvent')]).toEqual([5, 6, ['unhandledEvent'], 4]);
+    const r = explore(def, { allViolations: true });
+    expect([r.verdict, r.stats.states, r.stats.transitions]).toEqual(['violated', 5, 6]);
+    expect(r.violations.map((v) => [v.property, v.steps.length])).toEqual([['unhandledEvent', 4]]);
+  });
+});
+
+describe('local state identity', () => {
+  test('does not depend on the key order of context objects', () => {
+    // Two routes to `done` build the same context with keys inserted in opposite orders; they must
+    // meet in one state: start, viaA, viaB, done = 4 states (5 with order-sensitive keys).
+    const m = setup({ types: {} as { context: Record<string, number> } }).createMachine({
+      id: 'keys', initial: 'start', context: {},
+      states: {
+        start: { on: { a: 'viaA', b: 'viaB' } },
+        viaA: { on: { a: { target: 'done', actions: assign(() => ({ x: 1, y: 2 })) } } },
+        viaB: { on: { b: { target: 'done', actions: assign(() => ({ y: 2, x: 1 })) } } },
+        done: { tags: ['end'] },
+      },
+    });
+    const def = defineSystem({ actors: { k: { machine: m, spontaneous: [{ type: 'a' }, { type: 'b' }] } } });
+    expect(bruteForce(def).states).toBe(4);
+    const r = explore(def);
+    expect([r.verdict, r.stats.states]).toEqual(['verified', 4]);
+  });
+});
+
+describe('random systems', () => {
+  test('explorer and brute-force reference agree: states, transitions, violated properties, shortest counterexamples', () => {
+    const seen = { compared: 0, violated: 0, over50: 0, bounded: 0, tooBig: 0, properties: new Set<string>() };
+    fc.assert(
+      fc.property(systemDataArb, (data) => {
+        const system = buildSystem(data);
+        const ref = bruteForce(system, 1_000);
+        if (ref.gaveUp) { seen.tooBig++; return; }
+        seen.compared++;
+        const all = explore(system, { allViolations: true });
+
+        expect(new Set(all.violations.map((v) => v.property))).toEqual(ref.violated);
+        expect(all.stats.states).toBe(ref.states);
+        expect(all.stats.transitions).toBe(ref.transitions);
+        expect(all.bounds.map((b) => b.kind)).toEqual(ref.bounded ? ['queueCapacity'] : []);
+        expect(all.verdict).toBe(ref.violated.size > 0 ? 'violated' : ref.bounded ? 'bounded' : 'verified');
+        // Soundness (replayed by the engine's Execution and by the reference), and BFS: each property's
+        // counterexample is a shortest one for it.
+        for (const v of all.violations) {
+          expect(replayViolation(system, v)).toBe(ref.shortest.get(v.property));
+          expect(referenceReplay(system, v.property, v.steps)).toBe(ref.shortest.get(v.property));
+        }
+
+        const first = explore(system);
+        expect(first.verdict).toBe(all.verdict);
+        if (first.violations.length > 0) {
+          expect(first.violations).toHaveLength(1);
+          const v = first.violations[0];
+          expect(ref.violated.has(v.property)).toBe(true);
+          expect(replayViolation(system, v)).toBe(ref.shortest.get(v.property));
+          expect(first.stats.states).toBeLessThanOrEqual(all.stats.states);
+        } else {
+          expect(first.stats.states).toBe(all.stats.states);
+        }
+
+        if (ref.violated.size > 0) seen.violated++;
+        if (ref.states > 50) seen.over50++;
+        if (ref.bounded) seen.bounded++;
+        for (const p of ref.violated) seen.properties.add(p);
+      }),
+      { numRuns: 400 },
+    );
+    // The generator must reach interesting behaviour, or agreement means little.
+    expect(seen.compared).toBeGreaterThan(350);
+    expect(seen.violated / seen.compared).toBeGreaterThan(0.25);
+    expect(seen.violated / seen.compared).toBeLessThan(0.9);
+    expect(seen.over50).toBeGreaterThanOrEqual(5);
+    expect(seen.bounded).toBeGreaterThan(0);
+    for (const p of ['assertion', 'unhandledEvent', 'modelError', 'queueOverflow', 'generatedInvariant', 'generatedStall']) {
+      expect(seen.properties).toContain(p);
+    }
+  });
+
+  test('bounds cut exactly where they say and never overclaim', () => {
+    fc.assert(
+      fc.property(systemDataArb, fc.nat(6), (data, maxDepth) => {
+        const system = buildSystem(data);
+        const ref = bruteForce(system, 1_000);
+        if (ref.gaveUp || ref.states === 0) return;
+        const full = explore(system, { allViolations: true });
+
+        // maxDepth d: exactly the states within d steps; every violation that shows within d steps is
+        // found (including a deadlock or stall at a state exactly d steps deep), and nothing else.
+        const cut = explore(system, { maxDepth, allViolations: true });
+        const within = ref.statesAtDepth.slice(0, maxDepth + 1).reduce((a, b) => a + b, 0);
+        expect(cut.stats.states).toBe(within);
+        const found = new Set(cut.violations.map((v) => v.property));
+        for (const [p, n] of ref.shortest) if (n <= maxDepth) expect(found).toContain(p);
+        for (const p of found) expect(ref.violated.has(p)).toBe(true);
+        if (ref.statesAtDepth.length > maxDepth + 1) expect(cut.bounds.map((b) => b.kind)).toContain('maxDepth');
+        if (cut.verdict === 'verified') expect(full.verdict).toBe('verified');
+
+        // maxStates one short of the reachable count: never verified; the exact count: the full answer.
+        if (ref.states >= 2) {
+          const short = explore(system, { maxStates: ref.states - 1, allViolations: true });
+          expect(short.verdict).not.toBe('verified');
+          expect(short.bounds.map((b) => b.kind)).toContain('maxStates');
+        }
+        const exact = explore(system, { maxStates: ref.states, allViolations: true });
+        expect([exact.verdict, exact.stats.states, exact.bounds]).toEqual([full.verdict, full.stats.states, full.bounds]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('exploreAsync gives the same answer as explore', async () => {
+    await fc.assert(
+      fc.asyncProperty(systemDataArb, async (data) => {
+        const system = buildSystem(data);
+        const sync = explore(system, { allViolations: true, maxStates: 2_000 });
+        const run = await exploreAsync(system, { allViolations: true, maxStates: 2_000 });
+        expect([run.verdict, run.stats.states, run.stats.transitions, run.bounds]).toEqual([sync.verdict, sync.stats.states, sync.stats.transitions, sync.bounds]);
+        expect(run.violations).toEqual(sync.violations);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});

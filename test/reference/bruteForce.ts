@@ -1,0 +1,400 @@
+// An independent brute-force enumerator of a system's reachable global states, written plainly from the
+// step semantics in the README ("Step semantics") and nothing else of the engine: no memo, no interning,
+// no packed vectors. A global state is a plain object holding every actor's XState snapshot, the cells and
+// the in-flight FIFOs; every step calls XState's pure `transition` afresh; visited states are canonical
+// strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
+// so that the fast explorer has something to disagree with.
+//
+// Only the vocabulary's effect names and the definition's types come from checker/.
+import { initialTransition, transition } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { CALL, EFFECT_PREFIX, FAIL, POST, REPLY, WRITE } from '../../checker/vocabulary.ts';
+import type { CellValue } from '../../checker/vocabulary.ts';
+import type { SystemDefinition } from '../../checker/system.ts';
+
+export interface RefState {
+  actors: Record<string, AnyMachineSnapshot>;
+  cells: Record<string, CellValue>;
+  inFlight: Record<string, EventObject[]>;
+}
+
+export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer'; event: EventObject };
+
+export interface RefResult {
+  /** Distinct reachable global states (through steps that end without a violation or a bound). */
+  states: number;
+  transitions: number;
+  violated: Set<string>;
+  /**
+   * For each violated property, the fewest steps from the initial state to where it shows: to the state
+   * that breaks an invariant, deadlocks or stalls, or up to and including the step that fails.
+   */
+  shortest: Map<string, number>;
+  /** How many of the reachable states are first reached at each BFS depth. */
+  statesAtDepth: number[];
+  /** A post found a full FIFO under onQueueFull 'bound'. */
+  bounded: boolean;
+  /** The enumeration gave up at `maxStates`; the other fields are then partial. */
+  gaveUp: boolean;
+}
+
+/** The step ends in a violation of `property`: no successor state. */
+class Violated extends Error {
+  constructor(readonly property: string, message: string) { super(message); }
+}
+/** The step posted to a full FIFO under onQueueFull 'bound': the branch is cut. */
+class Cut extends Error {}
+
+/** Canonical JSON with sorted keys; throws on anything that is not plain JSON data. */
+export function canon(x: unknown): string {
+  if (x === null || x === undefined) return 'null';
+  if (typeof x === 'string' || typeof x === 'boolean') return JSON.stringify(x);
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new Error(`not JSON: ${x}`);
+    return x === 0 ? '0' : String(x);
+  }
+  if (Array.isArray(x)) return '[' + x.map(canon).join(',') + ']';
+  if (typeof x === 'object') {
+    const proto = Object.getPrototypeOf(x);
+    if (proto !== Object.prototype && proto !== null) throw new Error('not plain JSON data');
+    const o = x as Record<string, unknown>;
+    return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canon(o[k])).join(',') + '}';
+  }
+  throw new Error(`not JSON: a ${typeof x}`);
+}
+
+const isCell = (v: unknown) => v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+
+function localKey(s: AnyMachineSnapshot): string {
+  return canon({ value: s.value, context: s.context, status: s.status });
+}
+
+function timerTypes(machine: AnyStateMachine): string[] {
+  const out: string[] = [];
+  const walk = (node: any) => {
+    for (const t of node.after ?? []) if (!out.includes(t.eventType)) out.push(t.eventType);
+    for (const child of Object.values(node.states ?? {})) walk(child);
+  };
+  walk(machine.root);
+  return out;
+}
+
+type Effect =
+  | { kind: 'post' | 'call'; to: string; event: EventObject }
+  | { kind: 'reply'; event: EventObject }
+  | { kind: 'write'; cell: string; value: CellValue }
+  | { kind: 'fail'; message: string };
+
+export class Reference {
+  readonly names: string[];
+  readonly cellNames: string[];
+  private readonly timers: Record<string, string[]>;
+
+  constructor(readonly def: SystemDefinition) {
+    this.names = Object.keys(def.actors);
+    this.cellNames = Object.keys(def.cells ?? {});
+    this.timers = Object.fromEntries(this.names.map((n) => [n, timerTypes(def.actors[n].machine)]));
+  }
+
+  key(g: RefState): string {
+    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n])).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
+  }
+
+  /** The event as `actor` receives it now: with `cells` when it declares reads. */
+  private withReads(g: RefState, actor: string, event: EventObject): EventObject {
+    const reads = this.def.actors[actor].reads ?? [];
+    if (reads.length === 0) return event;
+    return { ...event, cells: Object.fromEntries(reads.map((c) => [c, g.cells[c]])) } as EventObject;
+  }
+
+  /** Runs XState's actions: our effects come back as emits, custom actions run as a real actor would. */
+  private effectsOf(actions: any[]): Effect[] {
+    const out: Effect[] = [];
+    for (const a of actions) {
+      if (a.type === 'xstate.emit') {
+        const e = a.params.event;
+        if (typeof e?.type !== 'string' || !e.type.startsWith(EFFECT_PREFIX)) continue;
+        if (e.type === POST || e.type === CALL) {
+          if (!(e.to in this.def.actors)) throw new Error(`unknown actor ${e.to}`);
+          if (typeof e.event?.type !== 'string') throw new Error('event without type');
+          canon(e.event);
+          out.push({ kind: e.type === POST ? 'post' : 'call', to: e.to, event: e.event });
+        } else if (e.type === REPLY) {
+          if (typeof e.event?.type !== 'string') throw new Error('event without type');
+          canon(e.event);
+          out.push({ kind: 'reply', event: e.event });
+        } else if (e.type === WRITE) {
+          if (!this.cellNames.includes(e.cell)) throw new Error(`unknown cell ${e.cell}`);
+          if (!isCell(e.value)) throw new Error('bad cell value');
+          out.push({ kind: 'write', cell: e.cell, value: e.value });
+        } else if (e.type === FAIL) {
+          out.push({ kind: 'fail', message: String(e.message) });
+        } else throw new Error(`unknown effect ${e.type}`);
+      } else if (a.type === 'xstate.sendTo' || a.type === 'xstate.sendParent' || a.type === 'xstate.spawnChild') {
+        throw new Error(`${a.type} not supported`);
+      } else if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
+        a.exec(a.info, a.params);
+      }
+    }
+    return out;
+  }
+
+  /** A snapshot the checker can represent: plain JSON context, no children. */
+  private checkSnapshot(s: AnyMachineSnapshot): void {
+    if (s.status === 'error') throw new Error('error status');
+    if (Object.keys(s.children ?? {}).length > 0) throw new Error('children');
+    localKey(s);
+  }
+
+  /**
+   * `callers`: who is waiting on a call (a reply goes to the last); `nesting`: calls and replies being
+   * handled within this step, at most 32 (deeper is a call cycle: modelError).
+   */
+  private applyEffects(g: RefState, actor: string, effects: Effect[], callers: string[], nesting: number): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'write': g.cells[e.cell] = e.value; break;
+        case 'fail': throw new Violated('assertion', e.message);
+        case 'post': {
+          const q = g.inFlight[e.to];
+          if (q.length >= (this.def.actors[e.to].queueCapacity ?? 4)) {
+            if (this.def.onQueueFull === 'violation') throw new Violated('queueOverflow', `${e.to} full`);
+            throw new Cut();
+          }
+          g.inFlight[e.to] = [...q, e.event];
+          break;
+        }
+        case 'call':
+          if (nesting >= 32) throw new Violated('modelError', 'call depth');
+          this.handle(g, e.to, e.event, 'call', [...callers, actor], nesting + 1);
+          break;
+        case 'reply':
+          if (callers.length === 0) throw new Violated('modelError', 'reply outside a call');
+          if (nesting >= 32) throw new Violated('modelError', 'call depth');
+          this.handle(g, callers[callers.length - 1], e.event, 'reply', callers.slice(0, -1), nesting + 1);
+          break;
+      }
+    }
+  }
+
+  /** `actor` handles `event` to completion inside the current step, mutating `g`. */
+  private handle(g: RefState, actor: string, event: EventObject, via: string, callers: string[], nesting: number): void {
+    const machine = this.def.actors[actor].machine;
+    const snap = g.actors[actor];
+    const ev = this.withReads(g, actor, event);
+    let next: AnyMachineSnapshot;
+    let effects: Effect[];
+    try {
+      if (machine.getTransitionData(snap as any, ev).length === 0) {
+        // Spontaneous events and timers are only taken when enabled, so this is a message nobody takes.
+        throw new Violated('unhandledEvent', `${actor} cannot handle ${via} ${event.type}`);
+      }
+      const [n, actions] = transition(machine, snap as any, ev) as [AnyMachineSnapshot, any[]];
+      this.checkSnapshot(n);
+      effects = this.effectsOf(actions);
+      next = n;
+    } catch (e) {
+      if (e instanceof Violated) throw e;
+      throw new Violated('modelError', e instanceof Error ? e.message : String(e));
+    }
+    g.actors[actor] = next;
+    // Effects run in the order of the actions; entering an error-tagged state is judged after them, so a
+    // failing effect or a full FIFO in the same transition is what the step reports.
+    this.applyEffects(g, actor, effects, callers, nesting);
+    if (next.hasTag('error')) throw new Violated('assertion', `${actor} in error state`);
+  }
+
+  /** Would `actor` take `event` on its own (spontaneous, timer)? A throwing guard counts: taking it fails. */
+  private offered(g: RefState, actor: string, event: EventObject): boolean {
+    const snap = g.actors[actor];
+    const ev = this.withReads(g, actor, event);
+    try {
+      if (this.def.actors[actor].machine.getTransitionData(snap as any, ev).length === 0) return false;
+      return snap.can(ev);
+    } catch {
+      return true;
+    }
+  }
+
+  initial(): RefState | Violated | Cut {
+    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {} };
+    const entry: Record<string, Effect[]> = {};
+    for (const n of this.names) {
+      g.inFlight[n] = [];
+      try {
+        const [s, actions] = initialTransition(this.def.actors[n].machine, this.def.actors[n].input) as [AnyMachineSnapshot, any[]];
+        this.checkSnapshot(s);
+        entry[n] = this.effectsOf(actions);
+        g.actors[n] = s;
+      } catch (e) {
+        return new Violated('modelError', String(e));
+      }
+    }
+    try {
+      for (const n of this.names) this.applyEffects(g, n, entry[n], [], 0);
+      for (const n of this.names) if (g.actors[n].hasTag('error')) throw new Violated('assertion', `${n} starts in error`);
+    } catch (e) {
+      if (e instanceof Violated || e instanceof Cut) return e;
+      throw e;
+    }
+    return g;
+  }
+
+  /** Enabled non-timer steps: each actor's oldest in-flight message, and its accepted spontaneous events. */
+  steps(g: RefState): RefStep[] {
+    const out: RefStep[] = [];
+    for (const n of this.names) {
+      if (g.inFlight[n].length > 0) out.push({ actor: n, kind: 'deliver', event: g.inFlight[n][0] });
+      for (const ev of this.def.actors[n].spontaneous ?? []) if (this.offered(g, n, ev)) out.push({ actor: n, kind: 'spontaneous', event: ev });
+    }
+    return out;
+  }
+
+  armedTimers(g: RefState): RefStep[] {
+    const out: RefStep[] = [];
+    for (const n of this.names) {
+      for (const type of this.timers[n]) if (this.offered(g, n, { type })) out.push({ actor: n, kind: 'timer', event: { type } });
+    }
+    return out;
+  }
+
+  /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
+  apply(g: RefState, step: RefStep): RefState | Violated | Cut {
+    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight } };
+    if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
+    try {
+      this.handle(h, step.actor, step.event, step.kind, [], 0);
+    } catch (e) {
+      if (e instanceof Violated || e instanceof Cut) return e;
+      throw e;
+    }
+    return h;
+  }
+
+  isEnd(g: RefState): boolean {
+    if (this.def.endState) return this.def.endState(g);
+    return this.names.every((n) => g.actors[n].status === 'done' || g.actors[n].hasTag('end'));
+  }
+}
+
+/** Breadth-first enumeration of every reachable state, collecting every violated property by name. */
+export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult {
+  const ref = new Reference(def);
+  const violated = new Set<string>();
+  const shortest = new Map<string, number>();
+  const statesAtDepth: number[] = [];
+  const violate = (property: string, length: number) => {
+    violated.add(property);
+    if (!shortest.has(property) || shortest.get(property)! > length) shortest.set(property, length);
+  };
+  const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, gaveUp });
+  const init = ref.initial();
+  if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
+  if (init instanceof Cut) return result(0, 0, true, false);
+
+  const props = Object.entries(def.properties ?? {});
+  const judge = (g: RefState, depth: number) => {
+    for (const [name, p] of props) {
+      if (p.kind !== 'invariant') continue;
+      try {
+        const j = p.holds(g);
+        if (j === false || typeof j === 'string') violate(name, depth);
+      } catch {
+        violate('modelError', depth);
+      }
+    }
+  };
+
+  const seen = new Set<string>([ref.key(init)]);
+  const queue: RefState[] = [init];
+  const depths: number[] = [0];
+  let transitions = 0;
+  let bounded = false;
+  judge(init, 0);
+  statesAtDepth[0] = 1;
+  for (let i = 0; i < queue.length; i++) {
+    const g = queue[i];
+    const depth = depths[i];
+    let steps = ref.steps(g);
+    if (steps.length === 0) {
+      const timers = ref.armedTimers(g);
+      let stalled = false;
+      for (const [name, p] of props) {
+        if (p.kind !== 'stall') continue;
+        try {
+          if (p.outstanding(g)) { violate(name, depth); stalled = true; }
+        } catch {
+          violate('modelError', depth);
+        }
+      }
+      if (timers.length === 0 && !stalled && def.deadlock !== false && !ref.isEnd(g)) violate('deadlock', depth);
+      steps = timers;
+    }
+    for (const step of steps) {
+      transitions++;
+      const h = ref.apply(g, step);
+      if (h instanceof Violated) { violate(h.property, depth + 1); continue; }
+      if (h instanceof Cut) { bounded = true; continue; }
+      const k = ref.key(h);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (seen.size > maxStates) return result(seen.size, transitions, bounded, true);
+      judge(h, depth + 1);
+      queue.push(h);
+      depths.push(depth + 1);
+      statesAtDepth[depth + 1] = (statesAtDepth[depth + 1] ?? 0) + 1;
+    }
+  }
+  return result(seen.size, transitions, bounded, false);
+}
+
+/**
+ * Replays a counterexample's steps with the reference semantics; returns where the violation shows (as
+ * `replayViolation` does), or throws when the steps do not lead to it.
+ */
+export function referenceReplay(def: SystemDefinition, property: string, steps: RefStep[]): number {
+  const ref = new Reference(def);
+  const fail = (why: string): never => { throw new Error(`reference replay of ${property}: ${why}`); };
+  const kind = def.properties?.[property]?.kind;
+  const init = ref.initial();
+  if (init instanceof Violated) {
+    if (steps.length > 0 || init.property !== property) fail(`the initial state fails ${init.property}`);
+    return 0;
+  }
+  if (init instanceof Cut) return fail('the initial state hits a bound');
+  const enabled = (g: RefState) => {
+    const s = ref.steps(g);
+    return s.length > 0 ? s : ref.armedTimers(g);
+  };
+  const same = (a: RefStep, b: RefStep) => a.actor === b.actor && a.kind === b.kind && canon(a.event) === canon(b.event);
+  const states: RefState[] = [init];
+  let g: RefState = init;
+  for (let i = 0; i < steps.length; i++) {
+    if (!enabled(g).some((s) => same(s, steps[i]))) fail(`step ${i} is not enabled`);
+    const h = ref.apply(g, steps[i]);
+    if (h instanceof Cut) fail(`step ${i} hits a bound`);
+    if (h instanceof Violated) {
+      if (i !== steps.length - 1) fail(`step ${i} fails ${h.property}`);
+      if (kind === 'stall') break; // the watchdog step itself may fail; judged below
+      if (h.property !== property) fail(`the last step fails ${h.property}, not ${property}`);
+      return steps.length;
+    }
+    g = h as RefState;
+    states.push(g);
+  }
+  const n = steps.length;
+  const holdsAt = (s: RefState | undefined) => {
+    if (!s) return false;
+    if (kind === 'stall') return ref.steps(s).length === 0 && !!(def.properties![property] as any).outstanding(s);
+    if (kind === 'invariant') {
+      const j = (def.properties![property] as any).holds(s);
+      return j === false || typeof j === 'string';
+    }
+    if (property === 'deadlock') return ref.steps(s).length === 0 && ref.armedTimers(s).length === 0 && !ref.isEnd(s);
+    return false;
+  };
+  if (kind === 'stall' && n > 0 && steps[n - 1].kind === 'timer' && holdsAt(states[n - 1])) return n - 1;
+  if (states.length === n + 1 && holdsAt(states[n])) return n;
+  return fail('the steps do not reach it');
+}
