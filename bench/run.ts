@@ -1,8 +1,12 @@
 // Benchmarks: `npm run bench` prints a table; `npm run bench -- --json` prints one JSON line per
 // benchmark. `--only NAME` runs one; `--large` adds a 52-million-state run that exercises the store's
-// capacity (a few GB of memory, about a minute). Compare figures as ratios within one run.
+// capacity (a few GB of memory, about two minutes); `--baseline` also explores each built-in scenario
+// with the plain brute-force reference (test/reference/bruteForce.ts: XState on every step, a Set of
+// strings) and reports the speed-up as a ratio measured side by side in the same run.
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
+import { builtinScenarios } from '../models/scenarios/index.ts';
+import { bruteForce } from '../test/reference/bruteForce.ts';
 import { counters, mailboxes } from './models.ts';
 
 interface Benchmark {
@@ -10,6 +14,8 @@ interface Benchmark {
   system: () => SystemDefinition;
   /** The state count the benchmark must reach (an independent figure, checked on every run). */
   expectedStates?: number;
+  /** Also time the brute-force reference on it with --baseline. */
+  baseline?: boolean;
 }
 
 const benchmarks: Benchmark[] = [
@@ -17,21 +23,26 @@ const benchmarks: Benchmark[] = [
   { name: 'counters-4x34', system: () => counters(4, 34), expectedStates: 34 ** 4 },
   { name: 'mailboxes-3x9', system: () => mailboxes(3, 9, 3) },
 ];
+// The built-in scenarios' verified variants: real models, where XState's own work (memo misses) counts.
+const scenarios: Benchmark[] = builtinScenarios.flatMap((sc) =>
+  sc.variants.filter((v) => v.expected === 'verified' && sc.name !== 'peterson' && sc.name !== 'lost-wakeup')
+    .map((v) => ({ name: `${sc.name}/${v.name}`, system: v.system, baseline: true })));
 const large: Benchmark[] = [{ name: 'counters-5x35', system: () => counters(5, 35), expectedStates: 35 ** 5 }];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const selected = [...benchmarks, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
+const withBaseline = args.includes('--baseline');
+const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
 if (selected.length === 0) {
-  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...large].map((b) => b.name).join(', ')})`);
+  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')})`);
   process.exit(2);
 }
 
 let failed = false;
 for (const b of selected) {
   const r = explore(b.system());
-  const row = {
+  const row: Record<string, string | number> = {
     name: b.name,
     states: r.stats.states,
     transitions: r.stats.transitions,
@@ -40,11 +51,25 @@ for (const b of selected) {
     bytesPerState: Number(r.stats.bytesPerState.toFixed(1)),
     verdict: r.verdict,
   };
+  if (withBaseline && b.baseline) {
+    const started = performance.now();
+    const ref = bruteForce(b.system(), 10_000_000);
+    const refSeconds = (performance.now() - started) / 1000;
+    if (ref.states !== r.stats.states) {
+      console.error(`bench: ${b.name}: the reference reached ${ref.states} states, the explorer ${r.stats.states}`);
+      failed = true;
+    }
+    row.referenceSeconds = Number(refSeconds.toFixed(3));
+    row.speedup = Number((refSeconds / r.stats.seconds).toFixed(1));
+  }
   if (b.expectedStates !== undefined && r.stats.states !== b.expectedStates) {
     console.error(`bench: ${b.name} reached ${r.stats.states} states, expected ${b.expectedStates}`);
     failed = true;
   }
   if (json) console.log(JSON.stringify(row));
-  else console.log(`${row.name.padEnd(16)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(6)} B/state ${row.seconds}s ${row.verdict}`);
+  else {
+    const vsReference = row.speedup !== undefined ? `  ${row.speedup}x the reference (${row.referenceSeconds}s)` : '';
+    console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}`);
+  }
 }
 process.exit(failed ? 1 : 0);

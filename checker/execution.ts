@@ -92,8 +92,13 @@ export class Execution {
     this.view.v = v;
     const out: { property: string; work: string }[] = [];
     for (const [name, p] of this.sys.stalls) {
-      const work = p.outstanding(this.view);
-      if (work) out.push({ property: name, work });
+      try {
+        const work = p.outstanding(this.view);
+        if (work) out.push({ property: name, work });
+      } catch (e) {
+        // Judged as the explorer judges it: a throwing property is a model error, not a crash.
+        out.push({ property: BUILTIN.modelError, work: `stall property ${name} threw: ${e instanceof Error ? e.message : String(e)}` });
+      }
     }
     return out;
   }

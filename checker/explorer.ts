@@ -270,13 +270,13 @@ export class Exploration {
       return this.report(stepper.violationProperty, stepper.violationMessage, steps);
     }
     if (r === Outcome.Bound) { this.addBound('queueCapacity', stepper.boundReason); return true; }
-    const added = store.add(next, idx, this.label(actor, kind, event));
-    if (!store.wasNew) return true;
-    if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
-    if (store.count > this.maxStates) {
+    const added = store.add(next, idx, this.label(actor, kind, event), store.count < this.maxStates);
+    if (added < 0) {
       this.stop('maxStates', `state limit of ${this.maxStates} reached`);
       return false;
     }
+    if (!store.wasNew) return true;
+    if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(next, added);
   }
 }

@@ -43,10 +43,11 @@ export class StateStore {
 
   /**
    * Adds vector `v` unless already present. Returns its index; `wasNew` tells whether it was added.
-   * `parent` and `step` record how BFS first reached it.
+   * `parent` and `step` record how BFS first reached it. With `mayAdd` false a new vector is not added
+   * and the result is -1 (the store is at its state limit).
    */
   wasNew = false;
-  add(v: Int32Array, parent: number, step: number): number {
+  add(v: Int32Array, parent: number, step: number, mayAdd = true): number {
     this.encode(v);
     const h = this.scratchHash;
     const table = this.table;
@@ -62,6 +63,8 @@ export class StateStore {
       }
       slot = (slot + 1) & mask;
     }
+    this.wasNew = false;
+    if (!mayAdd) return -1;
     const idx = this.append(parent, step, h);
     table[slot] = idx + 1;
     if (this.count > this.table.length * MAX_LOAD) this.grow();

@@ -3,7 +3,7 @@
 // give the verdict `bounded` naming the bound, never `verified`.
 import { describe, expect, test } from 'vitest';
 import { assign, createActor, createMachine, setup } from 'xstate';
-import { call, defineSystem, explore, invariant, post, reply, stall, SystemDefinitionError, write } from '../checker/index.ts';
+import { call, defineSystem, Execution, explore, invariant, post, reply, stall, SystemDefinitionError, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { peterson } from '../models/examples/peterson.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -114,6 +114,22 @@ describe('machines that throw are modelError counterexamples', () => {
   });
 });
 
+describe('a stall property that throws', () => {
+  const system = (): SystemDefinition => ({
+    actors: { a: { machine: oneStep([]), spontaneous: [{ type: 'go' }] } },
+    properties: { broken: stall(() => { throw new Error('no such ring'); }) },
+  });
+  test('is a modelError counterexample in the explorer', () => {
+    const r = explore(system());
+    expect(r.violations.map((v) => [v.property, v.message])).toEqual([['modelError', 'stall property broken threw: no such ring']]);
+  });
+  test('is a modelError judgement in step-by-step execution (replay), not a crash', () => {
+    const exec = new Execution(system());
+    const after = exec.apply(exec.initial().state!, { actor: 'a', kind: 'spontaneous', event: { type: 'go' } })!;
+    expect(exec.outstandingWork(after.state!)).toEqual([{ property: 'modelError', work: 'stall property broken threw: no such ring' }]);
+  });
+});
+
 describe('call cycles are modelError counterexamples, not stack overflows', () => {
   test('a caller that calls again on every reply', () => {
     // host calls synic; synic replies; the host's reply handler calls again: unbounded within one step.
@@ -174,6 +190,7 @@ describe('bounds give `bounded`, naming the bound, never `verified`', () => {
   test('maxStates', () => {
     const r = explore(peterson(), { maxStates: 10 });
     expect(r.verdict).toBe('bounded');
+    expect(r.stats.states).toBe(10); // the limit is the number of states stored, not one more
     expect(r.bounds.map((b) => b.kind)).toEqual(['maxStates']);
     expect(r.bounds[0].detail).toMatch(/10/);
   });
