@@ -98,16 +98,17 @@ describe('scenario shutdown-ic-boot', () => {
       expect(ex.materialize(v).actors.guest.value).toEqual({ channel: 'open', boot: 'timedOut' });
     });
 
-    it('is a shortest one: no violation within one step less, found with exactly its length', () => {
-      // The stall is judged at the state before the timer step; a depth bound of n explores states up
-      // to depth n without expanding them, so the quiescent state at depth len-1 is judged only when
-      // maxDepth >= len.
+    it('is a shortest one: no stalled state lies closer to the initial state', () => {
+      // The stall is judged at the quiescent state the counterexample reaches before its final timer
+      // step, at depth len-1; a depth bound of n still judges the states at depth n (it only stops
+      // expanding them). So with maxDepth len-2 no stall may show, and with len-1 this one must.
       const len = steps.length;
+      expect(steps[len - 1].kind).toBe('timer');
       expect(result.stats.depth).toBeLessThanOrEqual(len);
-      const shorter = explore(sys, { maxDepth: len - 1 });
+      const shorter = explore(sys, { maxDepth: len - 2 });
       expect(shorter.violations).toEqual([]);
       expect(shorter.verdict).toBe('bounded');
-      const exact = explore(sys, { maxDepth: len });
+      const exact = explore(sys, { maxDepth: len - 1 });
       expect(exact.verdict).toBe('violated');
       expect(exact.violations[0].steps).toHaveLength(len);
     });
