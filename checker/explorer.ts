@@ -25,7 +25,8 @@ export interface Progress {
   queued: number;
   seconds: number;
   statesPerSec: number;
-  heapBytes: number;
+  /** Resident memory of the process: the state store lives in typed arrays outside the JS heap. */
+  memoryBytes: number;
 }
 
 export interface AsyncExploreOptions extends ExploreOptions {
@@ -104,7 +105,7 @@ export class Exploration {
     const seconds = (performance.now() - this.started) / 1000;
     return {
       states: this.store.count, transitions: this.transitions, depth: this.deepest, queued: this.store.count - this.cursor,
-      seconds, statesPerSec: seconds > 0 ? this.store.count / seconds : 0, heapBytes: process.memoryUsage().heapUsed,
+      seconds, statesPerSec: seconds > 0 ? this.store.count / seconds : 0, memoryBytes: process.memoryUsage.rss(),
     };
   }
 

@@ -14,7 +14,7 @@ const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export function describeProgress(label: string, p: Progress): string {
   return `${label}: ${count(p.states)} states, depth ${p.depth}, ${count(p.statesPerSec)} states/s, ` +
-    `queue ${count(p.queued)}, ${Math.round(p.heapBytes / 2 ** 20)} MB, ${p.seconds.toFixed(1)} s`;
+    `queue ${count(p.queued)}, ${Math.round(p.memoryBytes / 2 ** 20)} MB, ${p.seconds.toFixed(1)} s`;
 }
 
 export interface ProgressOptions {
