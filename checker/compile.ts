@@ -11,6 +11,7 @@ import type { Effect, Namespace } from './localTransition.ts';
 import { validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
+import { propertyParts } from './properties.ts';
 import type { Property } from './properties.ts';
 
 export interface Layout {
@@ -88,7 +89,7 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     }
   });
 
-  const props = Object.entries(definition.properties ?? {});
+  const props = Object.entries(definition.properties ?? {}).flatMap(([name, p]) => propertyParts(name, p));
   return {
     definition,
     actorNames,

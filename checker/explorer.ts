@@ -239,8 +239,14 @@ export class Exploration {
       const why = firstTimer ? `only timers can fire (${(firstTimer as Step).actor}: ${(firstTimer as Step).event.type})` : 'nothing can fire';
       if (!this.report(name, `${why} while work is outstanding: ${work}`, steps)) return false;
     }
-    if (timers === 0 && !stalled && sys.definition.deadlock !== false && !this.isEndState()) {
-      return this.report(BUILTIN.deadlock, `no step is enabled and ${this.idleActors()} not at an end state`, this.pathTo(idx));
+    if (timers === 0 && !stalled && sys.definition.deadlock !== false) {
+      let atEnd: boolean;
+      try {
+        atEnd = this.isEndState();
+      } catch (e) {
+        return this.report(BUILTIN.modelError, `endState threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx));
+      }
+      if (!atEnd) return this.report(BUILTIN.deadlock, `no step is enabled and ${this.idleActors()} not at an end state`, this.pathTo(idx));
     }
     return true;
   }

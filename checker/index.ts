@@ -3,7 +3,7 @@ export { post, call, reply, write, fail, cellsOf } from './vocabulary.ts';
 export type { CellValue } from './vocabulary.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
 export type { ActorSpec, SystemDefinition } from './system.ts';
-export { invariant, stall, BUILTIN } from './properties.ts';
+export { invariant, stall, allOf, BUILTIN } from './properties.ts';
 export type { Property, Judgement } from './properties.ts';
 export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
 export { compileSystem } from './compile.ts';

@@ -78,6 +78,10 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
       throw new ModelError(`${type} is not routed by the checker; use post(to, event) or call(to, event)`);
     } else if (type === 'xstate.spawnChild') {
       throw new ModelError('spawning child actors is not supported; declare each actor in the system');
+    } else if (type === 'xstate.raise' && action.params?.delay !== undefined && !String(action.params?.event?.type).startsWith('xstate.after.')) {
+      // Timers are found from `after` (they fire only when nothing else can); a delayed raise would
+      // silently never fire, so refuse it rather than give a verdict that ignores it.
+      throw new ModelError(`a delayed raise of '${action.params?.event?.type}' is not supported; use an \`after\` transition for timers`);
     } else if (type.startsWith('xstate.')) {
       // raise (already handled inside the macrostep; delayed raises are timers, see `after`), cancel,
       // log, stopChild: no effect on the checked state.

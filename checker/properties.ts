@@ -20,10 +20,22 @@ export interface StallProperty {
   outstanding: (g: GlobalView) => string | false | undefined | null;
 }
 
-export type Property = InvariantProperty | StallProperty;
+export interface AllOfProperty {
+  kind: 'allOf';
+  /** Judged separately, reported under the one name: e.g. "dropped" (any state) and "stuck" (a stall). */
+  parts: Property[];
+}
+
+export type Property = InvariantProperty | StallProperty | AllOfProperty;
 
 export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => ({ kind: 'invariant', holds });
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => ({ kind: 'stall', outstanding });
+export const allOf = (...parts: Property[]): AllOfProperty => ({ kind: 'allOf', parts });
+
+/** The invariant and stall parts of a named property, with the name each is reported under. */
+export function propertyParts(name: string, p: Property): [string, InvariantProperty | StallProperty][] {
+  return p.kind === 'allOf' ? p.parts.flatMap((part) => propertyParts(name, part)) : [[name, p]];
+}
 
 /** Built-in properties, always checked. */
 export const BUILTIN = {

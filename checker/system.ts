@@ -90,7 +90,14 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
     if (!Number.isInteger(cap) || cap < 1 || cap > 64) fail(`actor '${name}': queueCapacity must be an integer from 1 to 64`);
   }
   for (const [prop, p] of Object.entries(d.properties ?? {})) {
-    if (typeof p !== 'object' || p === null || typeof (p as Property).kind !== 'string') fail(`property '${prop}' is not a property (use invariant() or stall())`);
+    const isProperty = (x: unknown): boolean => {
+      const q = x as Property | null;
+      if (typeof q !== 'object' || q === null) return false;
+      if (q.kind === 'invariant') return typeof q.holds === 'function';
+      if (q.kind === 'stall') return typeof q.outstanding === 'function';
+      return q.kind === 'allOf' && Array.isArray(q.parts) && q.parts.every(isProperty);
+    };
+    if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall() or allOf())`);
   }
   if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
 }

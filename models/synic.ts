@@ -37,7 +37,7 @@
 // SINTs and EOI-triggered rescans are not modelled; only the SINTs listed in `sints` exist.
 import { setup, enqueueActions } from 'xstate';
 import type { AnyEventObject } from 'xstate';
-import { post, reply, stall } from '../checker/index.ts';
+import { allOf, invariant, post, reply, stall } from '../checker/index.ts';
 import type { ActorSpec, GlobalView, Property } from '../checker/index.ts';
 
 export type SynicSemantics = 'hyperv' | 'openvmm';
@@ -357,21 +357,28 @@ export function synicContext(g: GlobalView, actor: string): SynicContext {
 }
 
 /**
- * Built-in property `lostMessage`: a message posted through one of the named SynIC actors was dropped,
- * or it still sits in a slot or queue at a state where only timers can fire (nobody will consume it).
+ * Built-in property `lostMessage`: a message posted through one of the named SynIC actors was dropped
+ * (judged in every state: a drop is recorded and never undone, so it shows even while other actors keep
+ * running), or it still sits in a slot or queue at a state where only timers can fire (nobody will
+ * consume it).
  */
 export function lostMessage(synics: string | string[]): Property {
   const names = typeof synics === 'string' ? [synics] : synics;
-  return stall((g) => {
+  const dropped = invariant((g) => {
     for (const name of names) {
-      const ctx = synicContext(g, name);
-      const d = ctx.dropped[0];
+      const d = synicContext(g, name).dropped[0];
       if (d) return `${name}: message '${d.message.type}' posted to SINT ${d.sint} was dropped (${d.reason})`;
-      for (const [sint, s] of Object.entries(ctx.sints)) {
+    }
+    return true;
+  });
+  const stuck = stall((g) => {
+    for (const name of names) {
+      for (const [sint, s] of Object.entries(synicContext(g, name).sints)) {
         if (s.slot) return `${name}: message '${s.slot.type}' sits in SINT ${sint}'s slot${s.masked ? ' (masked)' : ''} and nothing will consume it`;
         if (s.queue.length > 0) return `${name}: message '${s.queue[0].type}' is queued behind SINT ${sint}'s slot and nothing will deliver it`;
       }
     }
     return false;
   });
+  return allOf(dropped, stuck);
 }

@@ -2,8 +2,8 @@
 // before exploration or a counterexample (modelError) that ends in the mistake; never a crash. Bounds
 // give the verdict `bounded` naming the bound, never `verified`.
 import { describe, expect, test } from 'vitest';
-import { assign, createActor, createMachine, setup } from 'xstate';
-import { call, defineSystem, Execution, explore, invariant, post, reply, stall, SystemDefinitionError, write } from '../checker/index.ts';
+import { assign, createActor, createMachine, raise, setup } from 'xstate';
+import { call, defineSystem, Execution, explore, fail, invariant, post, reply, stall, SystemDefinitionError, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { peterson } from '../models/examples/peterson.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -127,6 +127,25 @@ describe('a stall property that throws', () => {
     const exec = new Execution(system());
     const after = exec.apply(exec.initial().state!, { actor: 'a', kind: 'spontaneous', event: { type: 'go' } })!;
     expect(exec.outstandingWork(after.state!)).toEqual([{ property: 'modelError', work: 'stall property broken threw: no such ring' }]);
+  });
+});
+
+describe('what the checker cannot represent is refused, not ignored', () => {
+  test('a delayed raise (which would never fire) is a modelError counterexample, not a verified run', () => {
+    const m = setup({}).createMachine({
+      initial: 'start',
+      states: {
+        start: { on: { go: { target: 'waiting', actions: raise({ type: 'late' }, { delay: 10 }) } } },
+        waiting: { tags: ['end'], on: { late: { actions: fail('the delayed event arrived') } } },
+      },
+    });
+    onlyViolation(single(m), 'modelError', /delayed raise of 'late'.*use an `after` transition/, 1);
+  });
+
+  test('an endState predicate that throws is a modelError counterexample, not a crash', () => {
+    const system: SystemDefinition = { ...single(oneStep([])), endState: () => { throw new Error('oops'); } };
+    const r = explore(system);
+    expect(r.violations.map((v) => [v.property, v.message])).toEqual([['modelError', 'endState threw: oops']]);
   });
 });
 

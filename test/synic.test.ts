@@ -2,6 +2,7 @@
 // masked SINTs, event flags with test-and-set coalescing, under Hyper-V and OpenVMM semantics.
 import { describe, expect, it } from 'vitest';
 import { defineSystem, explore, Execution } from '../checker/index.ts';
+import { setup } from 'xstate';
 import type { AnyEventObject as EventObject } from 'xstate';
 import { lostMessage, synicActor, synicStep, initialSynicContext } from '../models/synic.ts';
 import type { SynicSemantics } from '../models/synic.ts';
@@ -35,6 +36,18 @@ describe('a message posted to a masked SINT', () => {
     expect(synicState(run).dropped).toEqual([{ sint: SINT, message: m('offer'), reason: expect.stringContaining('masked') }]);
     expect(postsTo(run.happenings, 'guest')).toEqual([]);
     const r = explore(system('openvmm', [post1], { masked: [SINT] }));
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].property).toBe('lostMessage');
+    expect(r.violations[0].message).toContain('dropped');
+  });
+
+  it('is reported as lost even while another actor never stops running (the drop is judged in every state)', () => {
+    // A ticker always has a step, so the system never goes quiet: a stall-only judgement would never
+    // look, and this run would come back verified.
+    const ticker = setup({}).createMachine({ initial: 'a', states: { a: { on: { tick: 'b' } }, b: { on: { tick: 'a' } } } });
+    const base = system('openvmm', [post1], { masked: [SINT] });
+    const busy = defineSystem({ ...base, actors: { ...base.actors, ticker: { machine: ticker, spontaneous: [{ type: 'tick' }] } } });
+    const r = explore(busy);
     expect(r.verdict).toBe('violated');
     expect(r.violations[0].property).toBe('lostMessage');
     expect(r.violations[0].message).toContain('dropped');

@@ -17,8 +17,15 @@ export function finalJudgement(exec: Execution, before: Int32Array | null, last:
   if (enabled.length === 0) {
     const stalled = stalls(exec, final, 'nothing can fire');
     out.push(...stalled);
-    if (stalled.length === 0 && exec.sys.definition.deadlock !== false && !atEndState(exec, final)) {
-      out.push({ property: BUILTIN.deadlock, message: `no step is enabled and ${idleActors(exec, final)} not at an end state` });
+    if (stalled.length === 0 && exec.sys.definition.deadlock !== false) {
+      let atEnd: boolean;
+      try {
+        atEnd = atEndState(exec, final);
+      } catch (e) {
+        out.push({ property: BUILTIN.modelError, message: `endState threw: ${e instanceof Error ? e.message : String(e)}` });
+        return out;
+      }
+      if (!atEnd) out.push({ property: BUILTIN.deadlock, message: `no step is enabled and ${idleActors(exec, final)} not at an end state` });
     }
   }
   return out;

@@ -69,14 +69,17 @@ function localKey(s: AnyMachineSnapshot): string {
   return canon({ value: s.value, context: s.context, status: s.status });
 }
 
+// Derived independently of the engine (which reads each state node's processed `after` transitions):
+// from the raw `after` config and XState's documented naming of delayed events,
+// `xstate.after.<delay>.<state node id>`.
 function timerTypes(machine: AnyStateMachine): string[] {
-  const out: string[] = [];
-  const walk = (node: any) => {
-    for (const t of node.after ?? []) if (!out.includes(t.eventType)) out.push(t.eventType);
-    for (const child of Object.values(node.states ?? {})) walk(child);
+  const out = new Set<string>();
+  const visit = (node: any) => {
+    for (const delay of Object.keys(node.config?.after ?? {})) out.add(`xstate.after.${delay}.${node.id}`);
+    Object.values(node.states ?? {}).forEach(visit);
   };
-  walk(machine.root);
-  return out;
+  visit(machine.root);
+  return [...out];
 }
 
 type Effect =
@@ -293,7 +296,9 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
   if (init instanceof Cut) return result(0, 0, true, false);
 
-  const props = Object.entries(def.properties ?? {});
+  // A composite property (allOf) is each of its parts, reported under its one name.
+  const flatten = (name: string, p: any): [string, any][] => (p.kind === 'allOf' ? p.parts.flatMap((q: any) => flatten(name, q)) : [[name, p]]);
+  const props = Object.entries(def.properties ?? {}).flatMap(([name, p]) => flatten(name, p));
   const judge = (g: RefState, depth: number) => {
     for (const [name, p] of props) {
       if (p.kind !== 'invariant') continue;
