@@ -33,11 +33,14 @@ export class InternTable<T> {
   private readonly ids = new Map<string, number>();
   readonly values: T[] = [];
 
+  /** With `freeze`, values are deep-frozen as they are interned (see deepFreeze). */
+  constructor(private readonly freeze = false) {}
+
   intern(value: T, key: string = canonicalJson(value)): number {
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.values.length;
-      this.values.push(value);
+      this.values.push(this.freeze ? deepFreeze(value) : value);
       this.ids.set(key, id);
     }
     return id;
@@ -50,4 +53,17 @@ export class InternTable<T> {
   get size(): number {
     return this.values.length;
   }
+}
+
+/**
+ * Freezes a plain JSON value in depth. Interned snapshots and events are shared by every state that
+ * holds them, so a model that mutated one (an action writing `context.x = ...` instead of `assign`)
+ * would silently change states already explored; frozen, the write throws and becomes a modelError.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -57,7 +57,7 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
   const ns: Namespace = {
     actorIndex: new Map(actorNames.map((n, i) => [n, i])),
     cellIndex: new Map(cellNames.map((n, i) => [n, i])),
-    events: new InternTable<EventObject>(),
+    events: new InternTable<EventObject>(true),
     values: new InternTable<CellValue>(),
   };
   const actors = actorNames.map((name) => {

@@ -1,7 +1,7 @@
 // Interns each actor's XState snapshots to small integers. Two snapshots are the same local state when
 // their persisted form (value, context, status, history) is canonically equal.
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import { canonicalJson, InternTable } from './canonical.ts';
+import { canonicalJson, deepFreeze, InternTable } from './canonical.ts';
 
 export interface LocalStateInfo {
   /** Reached a final state, or is in a state tagged `end`: idle here is fine. */
@@ -27,6 +27,7 @@ export class LocalStates {
     const before = this.table.size;
     const id = this.table.intern(snapshot, key);
     if (id === before) {
+      deepFreeze(snapshot.context);
       this.info.push({
         atEnd: snapshot.status === 'done' || snapshot.hasTag('end'),
         inError: snapshot.hasTag('error'),

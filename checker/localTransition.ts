@@ -190,7 +190,12 @@ export class ActorLogic {
       const effects = extractEffects(actions, this.ns);
       return { accepts, handled: true, next: this.states.intern(next), effects, error: null };
     } catch (e) {
-      return this.errored(local, messageOf(e));
+      const message = messageOf(e);
+      // A write to a frozen (interned) context: say what to do instead.
+      if (e instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/.test(message)) {
+        return this.errored(local, `${message} (contexts are immutable: change them with assign)`);
+      }
+      return this.errored(local, message);
     }
   }
 

@@ -285,3 +285,30 @@ describe('bounds give `bounded`, naming the bound, never `verified`', () => {
     replayViolation(def, r.violations[0]);
   });
 });
+
+describe('models that mutate shared data', () => {
+  test('an action that assigns to context directly is a modelError counterexample, not a silent corruption', () => {
+    // Interned snapshots are shared by every state that holds them; a direct write would change states
+    // already explored (this model then came back verified). assign() is XState's way to change context.
+    const m = setup({}).createMachine({
+      context: { seen: 0 },
+      initial: 'start',
+      states: {
+        start: { on: { go: { target: 'done', actions: ({ context }) => { (context as { seen: number }).seen = 1; } } } },
+        done: { tags: ['end'] },
+      },
+    });
+    onlyViolation(single(m), 'modelError', /read.only.*contexts are immutable: change them with assign/, 1);
+  });
+
+  test('an action that mutates the event it handles is a modelError counterexample', () => {
+    const m = setup({}).createMachine({
+      initial: 'start',
+      states: {
+        start: { on: { go: { target: 'done', actions: ({ event }) => { (event as { type: string }).type = 'gone'; } } } },
+        done: { tags: ['end'] },
+      },
+    });
+    onlyViolation(single(m), 'modelError', /read.only/, 1);
+  });
+});
