@@ -9,6 +9,7 @@ import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from 
 import { builtinScenarios } from '../../models/scenarios/index.ts';
 import type { SystemSource } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
 export interface TargetVariant {
@@ -34,8 +35,6 @@ export interface CheckTarget {
 
 /** The exports a user module may use, in the order they are looked for. */
 const MODEL_EXPORTS = ['scenario', 'default', 'system'] as const;
-
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
 
 function isScenario(value: unknown): value is Scenario {
   const s = value as Scenario | null;

@@ -13,6 +13,7 @@ import { listCommand } from './commands/list.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -116,8 +117,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
       if (debug) stderr(`${(e.cause instanceof Error && e.cause.stack) || e.stack}\n`);
       return e.exitCode;
     }
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    stderr(`vmbus-check: internal error: ${message}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    stderr(`vmbus-check: internal error: ${firstLine(e)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug && e instanceof Error) stderr(`${e.stack}\n`);
     return ExitCode.usage;
   }

@@ -4,6 +4,7 @@ import type { CheckResult, ExploreOptions, SystemDefinition } from '../index.ts'
 import { buildTrace } from '../../traces/index.ts';
 import type { SystemSource, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
 
@@ -35,8 +36,6 @@ export interface RunOptions {
 }
 
 export const checkLabel = (scenario: string, variant: string | null) => (variant === null ? scenario : `${scenario}/${variant}`);
-
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 export async function runCheck(job: CheckJob, options: RunOptions): Promise<CheckRecord> {
   const { target, variant } = job;
