@@ -22,6 +22,17 @@ describe.concurrent('vmbus-check check', () => {
     }
   });
 
+  test('the text table: every column under its separator has a heading', async () => {
+    const r = await runCli(['check', 'peterson', '--variant', 'broken']);
+    expect(r.code).toBe(1);
+    const [header, separator, row] = r.stdout.split('\n');
+    expect(separator).toMatch(/^-[- ]*$/);
+    for (const m of separator.matchAll(/-+/g)) {
+      expect(header.slice(m.index, m.index + m[0].length).trim(), `heading above column at ${m.index}`).not.toBe('');
+    }
+    expect(row).toMatch(/^peterson\s+broken\s+violated\s+violated\s.*\bVIOLATED$/);
+  });
+
   test('--format json prints one object per check with the documented fields', async () => {
     const r = await runCli(['check', '--format', 'json']);
     expect(r.code).toBe(0);
