@@ -15,6 +15,8 @@ export interface CliRun {
 
 export interface CliOptions {
   env?: Record<string, string>;
+  /** The working directory; the repository's root unless given. */
+  cwd?: string;
   /** Called with the child and its stderr so far, each time stderr grows. */
   onStderr?: (child: ChildProcess, stderrSoFar: string) => void;
 }
@@ -24,7 +26,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   // A test must not write into the job summary of the CI run that executes it.
   if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });

@@ -34,7 +34,7 @@ export interface CheckTarget {
 }
 
 /** The exports a user module may use, in the order they are looked for. */
-const MODEL_EXPORTS = ['scenario', 'default', 'system'] as const;
+const MODEL_EXPORTS = ['scenario', 'system', 'default'] as const;
 
 function isScenario(value: unknown): value is Scenario {
   const s = value as Scenario | null;
@@ -122,8 +122,22 @@ function recordedPath(file: string): string {
   return rel.split(path.sep).join('/');
 }
 
+/**
+ * A model outside an ESM package (no package.json with "type": "module" above it) is compiled by tsx as
+ * CommonJS. Node then hands over its whole `module.exports` as the default export, and names only the
+ * exports its lexer spots; so a default export that is an exports object (it carries `scenario`, `system`
+ * or `default`, or esbuild's `__esModule` mark) is looked inside, its real default export included.
+ */
+function modelExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const d = mod.default;
+  if (typeof d !== 'object' || d === null || isScenario(d) || isSystemDefinition(d)) return mod;
+  if (!MODEL_EXPORTS.some((n) => n in d) && !('__esModule' in d)) return mod;
+  const named = Object.fromEntries(Object.entries(mod).filter(([n]) => n !== 'default'));
+  return { ...(d as Record<string, unknown>), ...named };
+}
+
 async function moduleTarget(file: string, wantedExport?: string): Promise<CheckTarget> {
-  const mod = await importModule(file);
+  const mod = modelExports(await importModule(file));
   const names = wantedExport !== undefined ? [wantedExport] : MODEL_EXPORTS;
   const exportName = names.find((n) => mod[n] !== undefined);
   if (exportName === undefined) {
