@@ -10,6 +10,7 @@ import { builtinScenarios } from '../../models/scenarios/index.ts';
 import type { SystemSource } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { traceModuleFile } from './traceModule.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
 export interface TargetVariant {
@@ -183,19 +184,19 @@ export function selectVariants(target: CheckTarget, names: string[]): TargetVari
 }
 
 /**
- * The system a trace came from. A user module's path is recorded relative to the working directory of
- * the run that wrote the trace; if it is not found there, it is looked for beside the trace file.
+ * The system a trace came from: a built-in scenario, the user module the trace names (if the trace may
+ * load it: traceModule.ts), or the module the user names with `replay --model`.
  */
-export async function loadSource(source: SystemSource, traceFile: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+export async function loadSource(source: SystemSource, traceFile: string, model?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
-  if (source.module === 'builtin') {
+  if (model !== undefined) {
+    target = await moduleTarget(model, source.module === 'builtin' ? undefined : source.export);
+  } else if (source.module === 'builtin') {
     const s = builtinScenarios.find((x) => x.name === source.scenario);
     if (!s) throw new CliError(`the trace comes from built-in scenario '${source.scenario}', which does not exist`);
     target = builtinTarget(s);
   } else {
-    const besideTrace = path.join(path.dirname(traceFile), source.module);
-    const file = existsSync(source.module) || !existsSync(besideTrace) ? source.module : besideTrace;
-    target = await moduleTarget(file, source.export);
+    target = await moduleTarget(traceModuleFile(source.module, traceFile), source.export);
   }
   const variant = source.variant === undefined
     ? target.variants[0]
