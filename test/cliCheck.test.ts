@@ -166,18 +166,49 @@ describe.concurrent('vmbus-check check', () => {
     expect(quiet.stderr).toBe('');
   });
 
-  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+  /** Runs the CLI and presses Ctrl-C once the exploration is under way (its first progress report). */
+  async function interrupted(args: string[]) {
     let sent = false;
-    const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--progress-interval', '0'], {
+    const r = await runCli([...args, '--progress-interval', '0'], {
       onStderr: (child, soFar) => {
-        // Interrupt once the exploration is under way (its first progress report).
         if (!sent && soFar.includes('progress ')) { sent = true; child.kill('SIGINT'); }
       },
     });
     expect(sent).toBe(true);
+    return r;
+  }
+
+  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+    const r = await interrupted(['check', 'test/fixtures/manyStates.ts']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^many-states\s+-\s+bounded\s/m);
     expect(r.stdout).toMatch(/interrupted/);
     expect(r.stdout).toMatch(/explored [\d,]+ states/);
+  });
+
+  test('Ctrl-C with --format json: a line for each check not run, verdict null, skipped', async () => {
+    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'json']);
+    expect(r.code).toBe(3);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objects.map((o) => o.variant)).toEqual(['first', 'second', 'third']);
+    expect(objects[0]).toMatchObject({ verdict: 'bounded', expected: 'verified' });
+    expect(objects[0]).not.toHaveProperty('skipped');
+    for (const o of objects.slice(1)) {
+      expect(o).toEqual({ scenario: 'slow', variant: o.variant, verdict: null, expected: 'verified', skipped: true, reason: 'interrupted' });
+    }
+  });
+
+  test('Ctrl-C with --format junit: a skipped test case for each check not run', async () => {
+    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'junit']);
+    expect(r.code).toBe(3);
+    const root = parseXml(r.stdout);
+    const cases = descendants(root, 'testcase');
+    expect(cases.map((c) => c.attributes.name)).toEqual(['first', 'second', 'third']);
+    expect(descendants(cases[0], 'error')[0].attributes.type).toBe('bounded');
+    expect(descendants(cases[0], 'skipped')).toEqual([]);
+    for (const c of cases.slice(1)) {
+      expect(c.children.map((x) => [x.name, x.attributes.message])).toEqual([['skipped', 'not run: interrupted']]);
+    }
+    expect(root.attributes).toMatchObject({ tests: '3', errors: '1', skipped: '2' });
   });
 });

@@ -23,6 +23,14 @@ export interface CheckRecord {
   tracePath?: string;
 }
 
+/** A check that an interrupt kept from starting: the reports still list it, as not run. */
+export interface SkippedCheck {
+  scenario: string;
+  variant: string | null;
+  expected: 'violated' | 'verified' | null;
+  reason: 'interrupted';
+}
+
 export interface CheckJob {
   target: CheckTarget;
   variant: TargetVariant;
@@ -66,11 +74,15 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
   return record;
 }
 
+const skippedCheck = ({ target, variant }: CheckJob): SkippedCheck => ({
+  scenario: target.name, variant: variant.name, expected: variant.expected, reason: 'interrupted',
+});
+
 /** Runs the jobs in order; after an interrupt the rest are not started. */
-export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: CheckJob[] }> {
+export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: SkippedCheck[] }> {
   const records: CheckRecord[] = [];
   for (let i = 0; i < jobs.length; i++) {
-    if (options.signal.aborted) return { records, skipped: jobs.slice(i) };
+    if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
     records.push(await runCheck(jobs[i], options));
   }
   return { records, skipped: [] };

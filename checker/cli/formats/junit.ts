@@ -3,7 +3,7 @@
 // text timeline; a run cut short by a bound is an <error> (no verdict).
 import { renderTimeline } from '../../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import type { CheckRecord } from '../runChecks.ts';
+import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {
   // Characters XML 1.0 cannot carry at all are dropped; markup characters are escaped.
@@ -12,25 +12,36 @@ export function escapeXml(s: string): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-export function junitReport(records: CheckRecord[], againstExpectation: boolean): string {
+export function junitReport(records: CheckRecord[], againstExpectation: boolean, skipped: SkippedCheck[] = []): string {
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const failures = outcomes.filter((o) => o === 'fail').length;
   const errors = outcomes.filter((o) => o === 'bounded').length;
   const seconds = records.reduce((t, r) => t + r.result.stats.seconds, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="vmbus-check" tests="${records.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">`,
+    `<testsuites name="vmbus-check" tests="${records.length + skipped.length}" failures="${failures}" errors="${errors}" skipped="${skipped.length}" time="${seconds.toFixed(3)}">`,
   ];
-  const suites = [...new Set(records.map((r) => r.scenario))];
+  const suites = [...new Set([...records, ...skipped].map((r) => r.scenario))];
   for (const suite of suites) {
     const mine = records.filter((r) => r.scenario === suite);
+    const notRun = skipped.filter((s) => s.scenario === suite);
     const o = mine.map((r) => outcomeOf(r, againstExpectation));
-    lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
+    lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length + notRun.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" skipped="${notRun.length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
     for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation)));
+    for (const s of notRun) lines.push(...skippedCase(s));
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');
   return lines.join('\n') + '\n';
+}
+
+/** A check an interrupt kept from starting: JUnit's <skipped>, so it is listed rather than left out. */
+function skippedCase(s: SkippedCheck): string[] {
+  return [
+    `    <testcase classname="${escapeXml(s.scenario)}" name="${escapeXml(s.variant ?? s.scenario)}" time="0.000">`,
+    `      <skipped message="not run: ${s.reason}"/>`,
+    '    </testcase>',
+  ];
 }
 
 function testCase(r: CheckRecord, outcome: string): string[] {
