@@ -42,6 +42,8 @@ describe.concurrent('vmbus-check check', () => {
       const v = builtinVariants[i];
       expect(o.expected).toBe(v.expected);
       expect(o.verdict).toBe(v.expected);
+      // The verdict holds for these parameters (e.g. vtl2-servicing's limit of 2 servicings).
+      expect(o.parameters).toEqual(v.parameters);
       expect(o.trace).toBeNull();
       expect(Object.keys(o.stats).sort()).toEqual(['depth', 'seconds', 'states', 'transitions']);
       // Every state but the initial one was reached by at least one transition.
@@ -64,6 +66,13 @@ describe.concurrent('vmbus-check check', () => {
     expect(cases.map((c) => `${c.attributes.classname}/${c.attributes.name}`)).toEqual(builtinVariants.map((v) => `${v.scenario}/${v.name}`));
     expect(descendants(root, 'failure')).toEqual([]);
     expect(root.attributes.failures).toBe('0');
+    // Each test case carries its variant's parameters as <properties>.
+    cases.forEach((c, i) => {
+      const props = descendants(c, 'property').map((p) => [p.attributes.name, p.attributes.value]);
+      expect(props).toEqual(Object.entries(builtinVariants[i].parameters).map(([k, v]) => [k, String(v)]));
+      expect(c.children.filter((x) => x.name === 'properties').length).toBe(props.length > 0 ? 1 : 0);
+    });
+    expect(builtinVariants.some((v) => v.scenario === 'vtl2-servicing' && v.expected === 'verified' && v.parameters.servicings === 2)).toBe(true);
   });
 
   test('--format junit on one violated variant: a failure carrying the timeline, exit 1', async () => {
@@ -146,7 +155,7 @@ describe.concurrent('vmbus-check check', () => {
     // The default export of manyStates has 200^3 states.
     const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--max-states', '500', '--format', 'json']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null, parameters: {} });
   });
 
   test('--max-depth that hides a violation gives bounded, not verified', async () => {
@@ -194,7 +203,7 @@ describe.concurrent('vmbus-check check', () => {
     expect(objects[0]).toMatchObject({ verdict: 'bounded', expected: 'verified' });
     expect(objects[0]).not.toHaveProperty('skipped');
     for (const o of objects.slice(1)) {
-      expect(o).toEqual({ scenario: 'slow', variant: o.variant, verdict: null, expected: 'verified', skipped: true, reason: 'interrupted' });
+      expect(o).toEqual({ scenario: 'slow', variant: o.variant, parameters: {}, verdict: null, expected: 'verified', skipped: true, reason: 'interrupted' });
     }
   });
 

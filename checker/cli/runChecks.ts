@@ -1,6 +1,6 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
 import { exploreAsync } from '../index.ts';
-import type { CheckResult, ExploreOptions, SystemDefinition } from '../index.ts';
+import type { CheckResult, ExploreOptions, ParameterValue, SystemDefinition } from '../index.ts';
 import { buildTrace } from '../../traces/index.ts';
 import type { SystemSource, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -12,6 +12,8 @@ export interface CheckRecord {
   scenario: string;
   /** null for a plain system (no variants). */
   variant: string | null;
+  /** The variant's parameters (the limits a bounded model builds in, e.g. servicings: 2); {} for a plain system. */
+  parameters: Record<string, ParameterValue>;
   expected: 'violated' | 'verified' | null;
   expectedProperty?: string;
   result: CheckResult;
@@ -27,6 +29,7 @@ export interface CheckRecord {
 export interface SkippedCheck {
   scenario: string;
   variant: string | null;
+  parameters: Record<string, ParameterValue>;
   expected: 'violated' | 'verified' | null;
   reason: 'interrupted';
 }
@@ -67,7 +70,7 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
     progress?.clear();
   }
   const record: CheckRecord = {
-    scenario: target.name, variant: variant.name, expected: variant.expected, expectedProperty: variant.expectedProperty,
+    scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, expectedProperty: variant.expectedProperty,
     result, system, source: variant.source,
   };
   if (result.violations.length > 0) record.trace = buildTrace(system, variant.source, result.violations[0]);
@@ -75,7 +78,7 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
 }
 
 const skippedCheck = ({ target, variant }: CheckJob): SkippedCheck => ({
-  scenario: target.name, variant: variant.name, expected: variant.expected, reason: 'interrupted',
+  scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, reason: 'interrupted',
 });
 
 /** Runs the jobs in order; after an interrupt the rest are not started. */

@@ -7,6 +7,7 @@ export function checkObject(r: CheckRecord) {
   return {
     scenario: r.scenario,
     variant: r.variant,
+    parameters: r.parameters,
     verdict: r.result.verdict,
     expected: r.expected,
     ...(v ? { property: v.property, message: v.message } : {}),
@@ -18,7 +19,7 @@ export function checkObject(r: CheckRecord) {
 
 /** A check an interrupt kept from starting: no verdict, and said so, rather than left out. */
 export function skippedObject(s: SkippedCheck) {
-  return { scenario: s.scenario, variant: s.variant, verdict: null, expected: s.expected, skipped: true, reason: s.reason };
+  return { scenario: s.scenario, variant: s.variant, parameters: s.parameters, verdict: null, expected: s.expected, skipped: true, reason: s.reason };
 }
 
 export function jsonReport(records: CheckRecord[], skipped: SkippedCheck[] = []): string {

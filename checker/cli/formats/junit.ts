@@ -3,6 +3,7 @@
 // text timeline; a run cut short by a bound is an <error> (no verdict).
 import { renderTimeline } from '../../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
+import type { ParameterValue } from '../../index.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {
@@ -35,10 +36,25 @@ export function junitReport(records: CheckRecord[], againstExpectation: boolean,
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The variant's parameters, as <properties> of its test case (a verdict holds for these limits only, e.g.
+ * servicings=2), first among the test case's children as JUnit readers that accept them expect.
+ */
+function properties(parameters: Record<string, ParameterValue>): string[] {
+  const entries = Object.entries(parameters);
+  if (entries.length === 0) return [];
+  return [
+    '      <properties>',
+    ...entries.map(([name, value]) => `        <property name="${escapeXml(name)}" value="${escapeXml(String(value))}"/>`),
+    '      </properties>',
+  ];
+}
+
 /** A check an interrupt kept from starting: JUnit's <skipped>, so it is listed rather than left out. */
 function skippedCase(s: SkippedCheck): string[] {
   return [
     `    <testcase classname="${escapeXml(s.scenario)}" name="${escapeXml(s.variant ?? s.scenario)}" time="0.000">`,
+    ...properties(s.parameters),
     `      <skipped message="not run: ${s.reason}"/>`,
     '    </testcase>',
   ];
@@ -48,7 +64,7 @@ function testCase(r: CheckRecord, outcome: string): string[] {
   const name = r.variant ?? r.scenario;
   const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
   const v = r.result.violations[0];
-  const body: string[] = [];
+  const body: string[] = properties(r.parameters);
   const timeline = r.trace ? renderTimeline(r.trace) : '';
   if (outcome === 'fail' && v) {
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(`${v.property} violated: ${v.message}`)}">${escapeXml(timeline)}</failure>`);
