@@ -1,11 +1,11 @@
 // The check command, run as a process: verdicts, exit codes and every report format.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { TRACE_FORMAT } from '../traces/index.ts';
-import { runCli } from './cliProcess.ts';
+import { repoRoot, runCli } from './cliProcess.ts';
 import { descendants, parseXml } from './xmlTree.ts';
 
 const builtinVariants = builtinScenarios.flatMap((s) => s.variants.map((v) => ({ scenario: s.name, ...v })));
@@ -141,6 +141,20 @@ describe.concurrent('vmbus-check check', () => {
     const replay = await runCli(['replay', out]);
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/reproduced/);
+  });
+
+  test('--format github names a model under the working directory by its relative path, even through a link', async () => {
+    const link = path.join(tmp, 'repository-link');
+    symlinkSync(repoRoot, link);
+    const r = await runCli(['check', path.join(link, 'test', 'fixtures', 'racyCounter.ts'), '--format', 'github']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=/m);
+  });
+
+  test('--format github in a workflow run from a subfolder: the path is relative to GITHUB_WORKSPACE', async () => {
+    const r = await runCli(['check', 'fixtures/racyCounter.ts', '--format', 'github'], { cwd: path.join(repoRoot, 'test'), env: { GITHUB_WORKSPACE: repoRoot } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=/m);
   });
 
   test('a user scenario exported as `scenario`: a verdict not as expected is exit 1', async () => {

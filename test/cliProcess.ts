@@ -25,6 +25,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   // A test must not write into the job summary of the CI run that executes it.
   if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
+  // Nor take the paths of its annotations from the workspace of that run.
+  if (!options.env?.GITHUB_WORKSPACE) delete env.GITHUB_WORKSPACE;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env });
     let stdout = '';

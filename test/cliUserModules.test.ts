@@ -55,6 +55,17 @@ describe.concurrent('a user model compiled as CommonJS', () => {
     expect(r.stdout).toMatch(/^counter\s+atomic\s+verified\s+verified\s/m);
   });
 
+  test('--format github names a model outside the working directory by its absolute path', async () => {
+    const model = path.join(dir, 'racyCounter.ts');
+    const r = await runCli(['check', model, '--format', 'github']);
+    expect(r.code).toBe(1);
+    // Workflow command syntax escapes ':' and ',' inside property values.
+    const escaped = model.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C');
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].startsWith(`::error file=${escaped},title=`), errors[0]).toBe(true);
+  });
+
   test('with a default export', async () => {
     const r = await runCli(['check', 'manyStates.ts', '--max-states', '100', '--format', 'json'], { cwd: dir });
     expect(r.stderr).toBe('');

@@ -10,6 +10,7 @@ import { builtinScenarios } from '../../models/scenarios/index.ts';
 import type { SystemSource } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { relativeInside } from './relativeInside.ts';
 import { traceModuleFile } from './traceModule.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
@@ -118,9 +119,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
  */
 function recordedPath(file: string): string {
   const abs = path.resolve(file);
-  const rel = path.relative(process.cwd(), abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return abs.split(path.sep).join('/');
-  return rel.split(path.sep).join('/');
+  return relativeInside(process.cwd(), abs) ?? abs.split(path.sep).join('/');
 }
 
 /**

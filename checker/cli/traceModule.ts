@@ -6,13 +6,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from './exitCodes.ts';
+import { relativeInside } from './relativeInside.ts';
 
 const TYPESCRIPT = /\.[cm]?ts$/;
-
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
-}
 
 /**
  * The file to import for a trace's user module, recorded relative to the working directory of the run
@@ -34,6 +30,6 @@ export function traceModuleFile(module: string, traceFile: string): string {
   const real = realpathSync(file);
   if (!TYPESCRIPT.test(real)) throw refuse('is a link to a file that is not a TypeScript module');
   const roots = [process.cwd(), traceDir].map((d) => realpathSync(d));
-  if (!roots.some((root) => isInside(root, real))) throw refuse("lies outside the working directory and the trace's folder");
+  if (!roots.some((root) => relativeInside(root, real) !== null)) throw refuse("lies outside the working directory and the trace's folder");
   return file;
 }
