@@ -1,4 +1,5 @@
-// `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards.
+// `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
+// Ctrl-C, one per check not run too (verdict null, skipped true).
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
