@@ -1,11 +1,11 @@
 // The check command, run as a process: verdicts, exit codes and every report format.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { TRACE_FORMAT } from '../traces/index.ts';
-import { runCli } from './cliProcess.ts';
+import { repoRoot, runCli } from './cliProcess.ts';
 import { descendants, parseXml } from './xmlTree.ts';
 
 const builtinVariants = builtinScenarios.flatMap((s) => s.variants.map((v) => ({ scenario: s.name, ...v })));
@@ -22,6 +22,17 @@ describe.concurrent('vmbus-check check', () => {
     }
   });
 
+  test('the text table: every column under its separator has a heading', async () => {
+    const r = await runCli(['check', 'peterson', '--variant', 'broken']);
+    expect(r.code).toBe(1);
+    const [header, separator, row] = r.stdout.split('\n');
+    expect(separator).toMatch(/^-[- ]*$/);
+    for (const m of separator.matchAll(/-+/g)) {
+      expect(header.slice(m.index, m.index + m[0].length).trim(), `heading above column at ${m.index}`).not.toBe('');
+    }
+    expect(row).toMatch(/^peterson\s+broken\s+violated\s+violated\s.*\bVIOLATED$/);
+  });
+
   test('--format json prints one object per check with the documented fields', async () => {
     const r = await runCli(['check', '--format', 'json']);
     expect(r.code).toBe(0);
@@ -31,6 +42,8 @@ describe.concurrent('vmbus-check check', () => {
       const v = builtinVariants[i];
       expect(o.expected).toBe(v.expected);
       expect(o.verdict).toBe(v.expected);
+      // The verdict holds for these parameters (e.g. vtl2-servicing's limit of 2 servicings).
+      expect(o.parameters).toEqual(v.parameters);
       expect(o.trace).toBeNull();
       expect(Object.keys(o.stats).sort()).toEqual(['depth', 'seconds', 'states', 'transitions']);
       // Every state but the initial one was reached by at least one transition.
@@ -53,6 +66,13 @@ describe.concurrent('vmbus-check check', () => {
     expect(cases.map((c) => `${c.attributes.classname}/${c.attributes.name}`)).toEqual(builtinVariants.map((v) => `${v.scenario}/${v.name}`));
     expect(descendants(root, 'failure')).toEqual([]);
     expect(root.attributes.failures).toBe('0');
+    // Each test case carries its variant's parameters as <properties>.
+    cases.forEach((c, i) => {
+      const props = descendants(c, 'property').map((p) => [p.attributes.name, p.attributes.value]);
+      expect(props).toEqual(Object.entries(builtinVariants[i].parameters).map(([k, v]) => [k, String(v)]));
+      expect(c.children.filter((x) => x.name === 'properties').length).toBe(props.length > 0 ? 1 : 0);
+    });
+    expect(builtinVariants.some((v) => v.scenario === 'vtl2-servicing' && v.expected === 'verified' && v.parameters.servicings === 2)).toBe(true);
   });
 
   test('--format junit on one violated variant: a failure carrying the timeline, exit 1', async () => {
@@ -123,6 +143,20 @@ describe.concurrent('vmbus-check check', () => {
     expect(replay.stdout).toMatch(/reproduced/);
   });
 
+  test('--format github names a model under the working directory by its relative path, even through a link', async () => {
+    const link = path.join(tmp, 'repository-link');
+    symlinkSync(repoRoot, link);
+    const r = await runCli(['check', path.join(link, 'test', 'fixtures', 'racyCounter.ts'), '--format', 'github']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=/m);
+  });
+
+  test('--format github in a workflow run from a subfolder: the path is relative to GITHUB_WORKSPACE', async () => {
+    const r = await runCli(['check', 'fixtures/racyCounter.ts', '--format', 'github'], { cwd: path.join(repoRoot, 'test'), env: { GITHUB_WORKSPACE: repoRoot } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=/m);
+  });
+
   test('a user scenario exported as `scenario`: a verdict not as expected is exit 1', async () => {
     const r = await runCli(['check', 'test/fixtures/counterScenario.ts']);
     expect(r.code).toBe(1);
@@ -135,7 +169,7 @@ describe.concurrent('vmbus-check check', () => {
     // The default export of manyStates has 200^3 states.
     const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--max-states', '500', '--format', 'json']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null, parameters: {} });
   });
 
   test('--max-depth that hides a violation gives bounded, not verified', async () => {
@@ -155,18 +189,49 @@ describe.concurrent('vmbus-check check', () => {
     expect(quiet.stderr).toBe('');
   });
 
-  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+  /** Runs the CLI and presses Ctrl-C once the exploration is under way (its first progress report). */
+  async function interrupted(args: string[]) {
     let sent = false;
-    const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--progress-interval', '0'], {
+    const r = await runCli([...args, '--progress-interval', '0'], {
       onStderr: (child, soFar) => {
-        // Interrupt once the exploration is under way (its first progress report).
         if (!sent && soFar.includes('progress ')) { sent = true; child.kill('SIGINT'); }
       },
     });
     expect(sent).toBe(true);
+    return r;
+  }
+
+  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+    const r = await interrupted(['check', 'test/fixtures/manyStates.ts']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^many-states\s+-\s+bounded\s/m);
     expect(r.stdout).toMatch(/interrupted/);
     expect(r.stdout).toMatch(/explored [\d,]+ states/);
+  });
+
+  test('Ctrl-C with --format json: a line for each check not run, verdict null, skipped', async () => {
+    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'json']);
+    expect(r.code).toBe(3);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objects.map((o) => o.variant)).toEqual(['first', 'second', 'third']);
+    expect(objects[0]).toMatchObject({ verdict: 'bounded', expected: 'verified' });
+    expect(objects[0]).not.toHaveProperty('skipped');
+    for (const o of objects.slice(1)) {
+      expect(o).toEqual({ scenario: 'slow', variant: o.variant, parameters: {}, verdict: null, expected: 'verified', skipped: true, reason: 'interrupted' });
+    }
+  });
+
+  test('Ctrl-C with --format junit: a skipped test case for each check not run', async () => {
+    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'junit']);
+    expect(r.code).toBe(3);
+    const root = parseXml(r.stdout);
+    const cases = descendants(root, 'testcase');
+    expect(cases.map((c) => c.attributes.name)).toEqual(['first', 'second', 'third']);
+    expect(descendants(cases[0], 'error')[0].attributes.type).toBe('bounded');
+    expect(descendants(cases[0], 'skipped')).toEqual([]);
+    for (const c of cases.slice(1)) {
+      expect(c.children.map((x) => [x.name, x.attributes.message])).toEqual([['skipped', 'not run: interrupted']]);
+    }
+    expect(root.attributes).toMatchObject({ tests: '3', errors: '1', skipped: '2' });
   });
 });

@@ -9,6 +9,8 @@ describe.concurrent('vmbus-check usage errors', () => {
     ['a module that exports no system', ['check', 'test/fixtures/noSystem.ts'], /noSystem\.ts exports no system/],
     ['a module that throws on import', ['check', 'test/fixtures/throwsOnImport.ts'], /throwsOnImport\.ts.*this model fails at import time/],
     ['a system that is not well formed', ['check', 'test/fixtures/notAMachine.ts'], /actor 'worker'.*not an XState v5 machine/],
+    // The error's message begins with a blank line: the line printed is its first line with text.
+    ['a system the checker cannot compile', ['check', 'test/fixtures/eventThrowsWhenRead.ts'], /cannot run this model: the payload getter threw$/m],
     ['an unknown scenario', ['check', 'no-such-scenario'], /unknown scenario 'no-such-scenario'/],
     ['--variant of a plain system', ['check', 'test/fixtures/racyCounter.ts', '--variant', 'x'], /not a scenario/],
     ['an unknown format', ['check', '--format', 'xml'], /format/],

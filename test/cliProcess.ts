@@ -15,6 +15,8 @@ export interface CliRun {
 
 export interface CliOptions {
   env?: Record<string, string>;
+  /** The working directory; the repository's root unless given. */
+  cwd?: string;
   /** Called with the child and its stderr so far, each time stderr grows. */
   onStderr?: (child: ChildProcess, stderrSoFar: string) => void;
 }
@@ -23,8 +25,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   // A test must not write into the job summary of the CI run that executes it.
   if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
+  // Nor take the paths of its annotations from the workspace of that run.
+  if (!options.env?.GITHUB_WORKSPACE) delete env.GITHUB_WORKSPACE;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });

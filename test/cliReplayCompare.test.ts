@@ -1,10 +1,10 @@
 // replay, compare and list, run as processes.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { builtinScenarios } from '../models/scenarios/index.ts';
-import { isOneLineError, runCli } from './cliProcess.ts';
+import { isOneLineError, repoRoot, runCli } from './cliProcess.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-replay-'));
 const trace = path.join(tmp, 'lost-wakeup.json');
@@ -74,6 +74,77 @@ describe.concurrent('vmbus-check replay', () => {
     }
     expect(runs[2].stderr).toMatch(/no such file/);
     expect(runs[3].stderr).toMatch(/--step 99/);
+  });
+});
+
+describe('vmbus-check replay loads only the model modules a trace may load', () => {
+  // Importing a module runs its top-level code. A trace is data: the module it names is loaded only if
+  // it is TypeScript under the working directory (here the repository) or the trace's folder.
+  const racyTrace = path.join(tmp, 'racy.json');
+  const outside = mkdtempSync(path.join(tmpdir(), 'vmbus-check-outside-'));
+  const traces = path.join(tmp, 'traces');
+
+  /** A module outside both folders that leaves a marker file when its top-level code runs. */
+  function hostileModule(name: string): { module: string; marker: string } {
+    const marker = path.join(outside, `${name}.ran`);
+    const module = path.join(outside, name);
+    writeFileSync(module, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const system = {};\n`);
+    return { module, marker };
+  }
+
+  /** The racy counter's trace, naming `module` instead, written into `dir`. */
+  function traceNaming(module: string, dir: string, name: string): string {
+    const t = JSON.parse(readFileSync(racyTrace, 'utf8'));
+    const file = path.join(dir, name);
+    writeFileSync(file, JSON.stringify({ ...t, system: { ...t.system, module } }));
+    return file;
+  }
+
+  beforeAll(async () => {
+    mkdirSync(traces);
+    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--out', racyTrace, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(readFileSync(racyTrace, 'utf8')).system.module).toBe('test/fixtures/racyCounter.ts');
+  });
+
+  test.concurrent.each([
+    ['an absolute .mjs path', 'evil.mjs', (m: string) => m],
+    ['a .ts module reached through ..', 'evil.ts', (m: string) => path.relative(traces, m)],
+    ['a .ts link beside the trace to a module outside', 'linked.ts', (m: string) => {
+      const link = path.join(traces, `link-to-${path.basename(m)}`);
+      symlinkSync(m, link);
+      return path.basename(link);
+    }],
+  ])('%s: refused before it is imported, exit 2 naming it and --model', async (_what, name, nameInTrace) => {
+    const { module, marker } = hostileModule(name);
+    const named = nameInTrace(module);
+    const trace = traceNaming(named, traces, `${name}.trace.json`);
+    const r = await runCli(['replay', trace]);
+    expect(existsSync(marker), 'the module ran').toBe(false);
+    expect(r.code).toBe(2);
+    expect(isOneLineError(r.stderr), r.stderr).toBe(true);
+    expect(r.stderr).toContain(JSON.stringify(named));
+    expect(r.stderr).toContain('--model <path>');
+    expect(r.stdout).toBe('');
+  });
+
+  test('--model loads the module the user names, in place of the one the trace names', async () => {
+    const { module, marker } = hostileModule('replaced.mjs');
+    const trace = traceNaming(module, traces, 'replaced.trace.json');
+    const r = await runCli(['replay', trace, '--model', path.join(repoRoot, 'test/fixtures/racyCounter.ts')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/reproduced: noLostUpdate/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test('a module beside the trace, outside the working directory, is loaded', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-check-beside-'));
+    writeFileSync(path.join(dir, 'model.ts'), `export { system } from ${JSON.stringify(path.join(repoRoot, 'test/fixtures/racyCounter.ts'))};\n`);
+    const r = await runCli(['replay', traceNaming('model.ts', dir, 'model.trace.json')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/reproduced: noLostUpdate/);
   });
 });
 

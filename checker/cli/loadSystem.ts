@@ -9,6 +9,9 @@ import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from 
 import { builtinScenarios } from '../../models/scenarios/index.ts';
 import type { SystemSource } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
+import { relativeInside } from './relativeInside.ts';
+import { traceModuleFile } from './traceModule.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
 export interface TargetVariant {
@@ -33,9 +36,7 @@ export interface CheckTarget {
 }
 
 /** The exports a user module may use, in the order they are looked for. */
-const MODEL_EXPORTS = ['scenario', 'default', 'system'] as const;
-
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+const MODEL_EXPORTS = ['scenario', 'system', 'default'] as const;
 
 function isScenario(value: unknown): value is Scenario {
   const s = value as Scenario | null;
@@ -118,13 +119,25 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
  */
 function recordedPath(file: string): string {
   const abs = path.resolve(file);
-  const rel = path.relative(process.cwd(), abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return abs.split(path.sep).join('/');
-  return rel.split(path.sep).join('/');
+  return relativeInside(process.cwd(), abs) ?? abs.split(path.sep).join('/');
+}
+
+/**
+ * A model outside an ESM package (no package.json with "type": "module" above it) is compiled by tsx as
+ * CommonJS. Node then hands over its whole `module.exports` as the default export, and names only the
+ * exports its lexer spots; so a default export that is an exports object (it carries `scenario`, `system`
+ * or `default`, or esbuild's `__esModule` mark) is looked inside, its real default export included.
+ */
+function modelExports(mod: Record<string, unknown>): Record<string, unknown> {
+  const d = mod.default;
+  if (typeof d !== 'object' || d === null || isScenario(d) || isSystemDefinition(d)) return mod;
+  if (!MODEL_EXPORTS.some((n) => n in d) && !('__esModule' in d)) return mod;
+  const named = Object.fromEntries(Object.entries(mod).filter(([n]) => n !== 'default'));
+  return { ...(d as Record<string, unknown>), ...named };
 }
 
 async function moduleTarget(file: string, wantedExport?: string): Promise<CheckTarget> {
-  const mod = await importModule(file);
+  const mod = modelExports(await importModule(file));
   const names = wantedExport !== undefined ? [wantedExport] : MODEL_EXPORTS;
   const exportName = names.find((n) => mod[n] !== undefined);
   if (exportName === undefined) {
@@ -170,19 +183,19 @@ export function selectVariants(target: CheckTarget, names: string[]): TargetVari
 }
 
 /**
- * The system a trace came from. A user module's path is recorded relative to the working directory of
- * the run that wrote the trace; if it is not found there, it is looked for beside the trace file.
+ * The system a trace came from: a built-in scenario, the user module the trace names (if the trace may
+ * load it: traceModule.ts), or the module the user names with `replay --model`.
  */
-export async function loadSource(source: SystemSource, traceFile: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+export async function loadSource(source: SystemSource, traceFile: string, model?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
-  if (source.module === 'builtin') {
+  if (model !== undefined) {
+    target = await moduleTarget(model, source.module === 'builtin' ? undefined : source.export);
+  } else if (source.module === 'builtin') {
     const s = builtinScenarios.find((x) => x.name === source.scenario);
     if (!s) throw new CliError(`the trace comes from built-in scenario '${source.scenario}', which does not exist`);
     target = builtinTarget(s);
   } else {
-    const besideTrace = path.join(path.dirname(traceFile), source.module);
-    const file = existsSync(source.module) || !existsSync(besideTrace) ? source.module : besideTrace;
-    target = await moduleTarget(file, source.export);
+    target = await moduleTarget(traceModuleFile(source.module, traceFile), source.export);
   }
   const variant = source.variant === undefined
     ? target.variants[0]

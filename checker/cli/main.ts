@@ -13,6 +13,7 @@ import { listCommand } from './commands/list.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -83,9 +84,10 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
+        .option('model', { type: 'string', describe: 'replay against this .ts model module instead of the one the trace names (which is loaded only if it lies under the working directory or beside the trace)' })
         .option('step', { type: 'number', describe: 'stop after this step and print the whole global state (0: the initial state)' })
         .option('format', { choices: REPLAY_FORMATS, default: 'text' as ReplayFormat, describe: 'how to show the trace' }),
-      run((a) => replayCommand({ trace: a.trace as string, step: wholeNumber(a, 'step', 0), format: a.format as ReplayFormat }, stdout, stderr)))
+      run((a) => replayCommand({ trace: a.trace as string, model: a.model as string | undefined, step: wholeNumber(a, 'step', 0), format: a.format as ReplayFormat }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
@@ -116,8 +118,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
       if (debug) stderr(`${(e.cause instanceof Error && e.cause.stack) || e.stack}\n`);
       return e.exitCode;
     }
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    stderr(`vmbus-check: internal error: ${message}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    stderr(`vmbus-check: internal error: ${firstLine(e)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug && e instanceof Error) stderr(`${e.stack}\n`);
     return ExitCode.usage;
   }

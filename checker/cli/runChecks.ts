@@ -1,9 +1,10 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
 import { exploreAsync } from '../index.ts';
-import type { CheckResult, ExploreOptions, SystemDefinition } from '../index.ts';
+import type { CheckResult, ExploreOptions, ParameterValue, SystemDefinition } from '../index.ts';
 import { buildTrace } from '../../traces/index.ts';
 import type { SystemSource, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
 
@@ -11,6 +12,8 @@ export interface CheckRecord {
   scenario: string;
   /** null for a plain system (no variants). */
   variant: string | null;
+  /** The variant's parameters (the limits a bounded model builds in, e.g. servicings: 2); {} for a plain system. */
+  parameters: Record<string, ParameterValue>;
   expected: 'violated' | 'verified' | null;
   expectedProperty?: string;
   result: CheckResult;
@@ -20,6 +23,15 @@ export interface CheckRecord {
   trace?: TraceFile;
   /** Where the trace was written, if it was. */
   tracePath?: string;
+}
+
+/** A check that an interrupt kept from starting: the reports still list it, as not run. */
+export interface SkippedCheck {
+  scenario: string;
+  variant: string | null;
+  parameters: Record<string, ParameterValue>;
+  expected: 'violated' | 'verified' | null;
+  reason: 'interrupted';
 }
 
 export interface CheckJob {
@@ -35,8 +47,6 @@ export interface RunOptions {
 }
 
 export const checkLabel = (scenario: string, variant: string | null) => (variant === null ? scenario : `${scenario}/${variant}`);
-
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 export async function runCheck(job: CheckJob, options: RunOptions): Promise<CheckRecord> {
   const { target, variant } = job;
@@ -60,18 +70,22 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
     progress?.clear();
   }
   const record: CheckRecord = {
-    scenario: target.name, variant: variant.name, expected: variant.expected, expectedProperty: variant.expectedProperty,
+    scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, expectedProperty: variant.expectedProperty,
     result, system, source: variant.source,
   };
   if (result.violations.length > 0) record.trace = buildTrace(system, variant.source, result.violations[0]);
   return record;
 }
 
+const skippedCheck = ({ target, variant }: CheckJob): SkippedCheck => ({
+  scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, reason: 'interrupted',
+});
+
 /** Runs the jobs in order; after an interrupt the rest are not started. */
-export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: CheckJob[] }> {
+export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: SkippedCheck[] }> {
   const records: CheckRecord[] = [];
   for (let i = 0; i < jobs.length; i++) {
-    if (options.signal.aborted) return { records, skipped: jobs.slice(i) };
+    if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
     records.push(await runCheck(jobs[i], options));
   }
   return { records, skipped: [] };

@@ -15,7 +15,7 @@ import { interruptOnSigint } from '../interrupt.ts';
 import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
 import { checkLabel, runChecks } from '../runChecks.ts';
-import type { CheckJob, CheckRecord } from '../runChecks.ts';
+import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export const REPORT_FORMATS = ['text', 'json', 'junit', 'github'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -67,7 +67,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
 
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
-  let skipped: CheckJob[];
+  let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
       bounds: args.bounds, signal: interrupt.signal,
@@ -85,10 +85,10 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     }
   }
 
-  const notRun = skipped.map((j) => checkLabel(j.target.name, j.variant.name));
+  const notRun = skipped.map((s) => checkLabel(s.scenario, s.variant));
   switch (args.format) {
-    case 'json': stdout(jsonReport(records)); break;
-    case 'junit': stdout(junitReport(records, againstExpectation)); break;
+    case 'json': stdout(jsonReport(records, skipped)); break;
+    case 'junit': stdout(junitReport(records, againstExpectation, skipped)); break;
     case 'github': {
       stdout(githubAnnotations(records, againstExpectation) + textReport(records, againstExpectation, notRun));
       const summary = process.env.GITHUB_STEP_SUMMARY;

@@ -1,6 +1,9 @@
 // `--format github`: workflow commands that GitHub Actions turns into annotations on the run (and on the
 // model file, for a user's module). Syntax: docs.github.com, "Workflow commands for GitHub Actions".
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { outcomeOf } from '../exitCodes.ts';
+import { relativeInside } from '../relativeInside.ts';
 import { checkLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
@@ -12,11 +15,33 @@ function command(level: 'error' | 'warning' | 'notice', props: Record<string, st
   return `::${level}${p ? ' ' + p : ''}::${escapeData(message)}`;
 }
 
+const realPath = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/**
+ * The `file=` of an annotation. GitHub places one on a file only given its path relative to the
+ * repository's root: GITHUB_WORKSPACE in a workflow, else the working directory. Real paths on both sides,
+ * so a model reached through a symbolic link still counts as lying under it. Outside: the absolute path.
+ */
+export function annotationPath(module: string, workspace: string | undefined = process.env.GITHUB_WORKSPACE): string {
+  const file = realPath(module);
+  for (const root of [workspace, process.cwd()]) {
+    const rel = root ? relativeInside(realPath(root), file) : null;
+    if (rel !== null) return rel;
+  }
+  return path.resolve(module).split(path.sep).join('/');
+}
+
 export function githubAnnotations(records: CheckRecord[], againstExpectation: boolean): string {
   const lines: string[] = [];
   for (const r of records) {
     const label = checkLabel(r.scenario, r.variant);
-    const file = r.source.module === 'builtin' ? undefined : r.source.module;
+    const file = r.source.module === 'builtin' ? undefined : annotationPath(r.source.module);
     const outcome = outcomeOf(r, againstExpectation);
     const v = r.result.violations[0];
     if (outcome === 'fail' && v) {

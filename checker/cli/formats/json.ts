@@ -1,5 +1,6 @@
-// `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards.
-import type { CheckRecord } from '../runChecks.ts';
+// `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
+// Ctrl-C, one per check not run too (verdict null, skipped true).
+import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
   const v = r.result.violations[0];
@@ -7,6 +8,7 @@ export function checkObject(r: CheckRecord) {
   return {
     scenario: r.scenario,
     variant: r.variant,
+    parameters: r.parameters,
     verdict: r.result.verdict,
     expected: r.expected,
     ...(v ? { property: v.property, message: v.message } : {}),
@@ -16,6 +18,11 @@ export function checkObject(r: CheckRecord) {
   };
 }
 
-export function jsonReport(records: CheckRecord[]): string {
-  return records.map((r) => JSON.stringify(checkObject(r)) + '\n').join('');
+/** A check an interrupt kept from starting: no verdict, and said so, rather than left out. */
+export function skippedObject(s: SkippedCheck) {
+  return { scenario: s.scenario, variant: s.variant, parameters: s.parameters, verdict: null, expected: s.expected, skipped: true, reason: s.reason };
+}
+
+export function jsonReport(records: CheckRecord[], skipped: SkippedCheck[] = []): string {
+  return [...records.map(checkObject), ...skipped.map(skippedObject)].map((o) => JSON.stringify(o) + '\n').join('');
 }

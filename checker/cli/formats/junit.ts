@@ -1,9 +1,11 @@
 // `--format junit`: JUnit XML for CI test reporters, one test case per scenario and variant. A check
 // fails exactly when it would fail the exit code: an unexpected violation is a <failure> carrying the
-// text timeline; a run cut short by a bound is an <error> (no verdict).
+// text timeline; a run cut short by a bound is an <error> (no verdict); a check an interrupt kept from
+// starting is <skipped>. A variant's parameters are the test case's <properties>.
 import { renderTimeline } from '../../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import type { CheckRecord } from '../runChecks.ts';
+import type { ParameterValue } from '../../index.ts';
+import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {
   // Characters XML 1.0 cannot carry at all are dropped; markup characters are escaped.
@@ -12,32 +14,58 @@ export function escapeXml(s: string): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-export function junitReport(records: CheckRecord[], againstExpectation: boolean): string {
+export function junitReport(records: CheckRecord[], againstExpectation: boolean, skipped: SkippedCheck[] = []): string {
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const failures = outcomes.filter((o) => o === 'fail').length;
   const errors = outcomes.filter((o) => o === 'bounded').length;
   const seconds = records.reduce((t, r) => t + r.result.stats.seconds, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="vmbus-check" tests="${records.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">`,
+    `<testsuites name="vmbus-check" tests="${records.length + skipped.length}" failures="${failures}" errors="${errors}" skipped="${skipped.length}" time="${seconds.toFixed(3)}">`,
   ];
-  const suites = [...new Set(records.map((r) => r.scenario))];
+  const suites = [...new Set([...records, ...skipped].map((r) => r.scenario))];
   for (const suite of suites) {
     const mine = records.filter((r) => r.scenario === suite);
+    const notRun = skipped.filter((s) => s.scenario === suite);
     const o = mine.map((r) => outcomeOf(r, againstExpectation));
-    lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
+    lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length + notRun.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" skipped="${notRun.length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
     for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation)));
+    for (const s of notRun) lines.push(...skippedCase(s));
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The variant's parameters, as <properties> of its test case (a verdict holds for these limits only, e.g.
+ * servicings=2), first among the test case's children as JUnit readers that accept them expect.
+ */
+function properties(parameters: Record<string, ParameterValue>): string[] {
+  const entries = Object.entries(parameters);
+  if (entries.length === 0) return [];
+  return [
+    '      <properties>',
+    ...entries.map(([name, value]) => `        <property name="${escapeXml(name)}" value="${escapeXml(String(value))}"/>`),
+    '      </properties>',
+  ];
+}
+
+/** A check an interrupt kept from starting: JUnit's <skipped>, so it is listed rather than left out. */
+function skippedCase(s: SkippedCheck): string[] {
+  return [
+    `    <testcase classname="${escapeXml(s.scenario)}" name="${escapeXml(s.variant ?? s.scenario)}" time="0.000">`,
+    ...properties(s.parameters),
+    `      <skipped message="not run: ${s.reason}"/>`,
+    '    </testcase>',
+  ];
+}
+
 function testCase(r: CheckRecord, outcome: string): string[] {
   const name = r.variant ?? r.scenario;
   const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
   const v = r.result.violations[0];
-  const body: string[] = [];
+  const body: string[] = properties(r.parameters);
   const timeline = r.trace ? renderTimeline(r.trace) : '';
   if (outcome === 'fail' && v) {
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(`${v.property} violated: ${v.message}`)}">${escapeXml(timeline)}</failure>`);

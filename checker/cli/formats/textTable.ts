@@ -20,7 +20,7 @@ export function verdictTable(records: CheckRecord[], againstExpectation: boolean
       r.result.stats.states.toLocaleString('en-US'), r.result.stats.seconds.toFixed(2), mark,
     ];
   });
-  return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', ''], rows, new Set([4, 5]));
+  return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', 'result'], rows, new Set([4, 5]));
 }
 
 /** One line per violation (with its trace file) and per bound. */
