@@ -70,6 +70,15 @@ export const VTL2_CLIENT_STEPS = [
 /** The control message Resume travels as itself; everything else in the outbox is a data message. */
 const toWire = (id: string) => (id === 'Resume' ? { type: 'Resume' } : { type: 'message', id });
 
+/** The last save step, the same in both protocols: take the saved state; stop looking at the slot. */
+const saveState = {
+  on: {
+    'save.queueMessage': { guard: 'canQueue', actions: 'queueMessage' },
+    'save.saveState': { target: '#vtl2.reset' },
+    sint: {},
+  },
+} as const;
+
 export function vtl2VmbusClient(o: Vtl2ClientOptions) {
   const sint = o.sint;
   const pauseResume = o.protocol === 'pause-resume';
@@ -163,14 +172,7 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
                   ],
                 },
               },
-              saveState: {
-                on: {
-                  'save.queueMessage': { guard: 'canQueue', actions: 'queueMessage' },
-                  'save.saveState': { target: '#vtl2.reset' },
-                  // Saving: the client no longer looks at the slot.
-                  sint: {},
-                },
-              },
+              saveState,
             },
           }
         : {
@@ -190,13 +192,7 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
                   ],
                 },
               },
-              saveState: {
-                on: {
-                  'save.queueMessage': { guard: 'canQueue', actions: 'queueMessage' },
-                  'save.saveState': { target: '#vtl2.reset' },
-                  sint: {},
-                },
-              },
+              saveState,
             },
           },
       // The host tears VTL2 down and resets its SynIC state (every SINT masked, the message slot cleared)
