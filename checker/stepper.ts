@@ -22,21 +22,30 @@ export interface StepObserver {
   effect(actor: number, effect: Effect): void;
 }
 
-const MAX_CALL_DEPTH = 32;
+/** Events one step may hand to actors (the root event, calls, replies) before it counts as a cycle. */
+const MAX_EVENTS_PER_STEP = 256;
+const NO_CALLER = -1;
+const VIAS: Via[] = ['deliver', 'spontaneous', 'timer', 'call', 'reply', 'init'];
 
 export class Stepper {
   violationProperty = '';
   violationMessage = '';
   boundReason = '';
-  private readonly callStack: number[] = [];
-  /** Calls and replies being handled inside this step; a reply pops the call stack, so count them apart. */
-  private nesting = 0;
   private readonly cellBase: number;
   readonly memory: MemoryModel;
+  // XState's mailbox order, within one step: an event for an actor that is still handling one waits in
+  // that actor's mailbox until it finishes (so a reply reaches a caller after the caller's remaining
+  // actions). An actor is never re-entered, so nesting is bounded by the number of actors.
+  private readonly busy: Uint8Array;
+  /** Per actor: queued [event, via index, caller] triples. */
+  private readonly mailbox: number[][];
+  private handled = 0;
 
   constructor(private readonly sys: CompiledSystem) {
     this.cellBase = sys.layout.cellBase;
     this.memory = sequentialConsistency(sys.layout);
+    this.busy = new Uint8Array(sys.layout.actorCount);
+    this.mailbox = sys.actorNames.map(() => []);
   }
 
   /** The local transition `actor` would take on `event` in `v`. */
@@ -53,30 +62,67 @@ export class Stepper {
     for (let i = 1; i < len; i++) v[qb + i] = v[qb + i + 1];
     v[qb + len] = 0;
     v[qb] = len - 1;
-    return this.runEvent(v, actor, event, 'deliver', obs);
+    this.beginStep();
+    return this.dispatch(v, actor, event, 'deliver', NO_CALLER, null, obs);
   }
 
   /** Applies an already looked-up spontaneous or timer transition. */
   fire(v: Int32Array, actor: number, event: number, t: LocalTransition, via: Via, obs: StepObserver | null): Outcome {
-    if (obs) obs.event(actor, event, this.readTupleOf(v, actor), via);
-    return this.apply(v, actor, event, t, obs);
+    this.beginStep();
+    return this.dispatch(v, actor, event, via, NO_CALLER, t, obs);
   }
 
   /** Applies effects that happen outside any transition (initial entry actions). */
   applyEffects(v: Int32Array, actor: number, effects: Effect[], obs: StepObserver | null): Outcome {
-    for (let i = 0; i < effects.length; i++) {
-      const r = this.applyEffect(v, actor, effects[i], obs);
-      if (r !== Outcome.Ok) return r;
+    this.beginStep();
+    this.busy[actor] = 1;
+    let r = Outcome.Ok;
+    for (let i = 0; i < effects.length && r === Outcome.Ok; i++) r = this.applyEffect(v, actor, NO_CALLER, effects[i], obs);
+    if (r === Outcome.Ok) r = this.drain(v, actor, obs);
+    this.busy[actor] = 0;
+    return r;
+  }
+
+  private beginStep(): void {
+    this.handled = 0;
+    this.busy.fill(0);
+    for (const box of this.mailbox) box.length = 0;
+  }
+
+  /** Hands `event` to `actor`: handled now, or queued if the actor is still handling another. */
+  private dispatch(v: Int32Array, actor: number, event: number, via: Via, caller: number, t: LocalTransition | null, obs: StepObserver | null): Outcome {
+    if (this.busy[actor]) {
+      this.mailbox[actor].push(event, VIAS.indexOf(via), caller);
+      return Outcome.Ok;
     }
-    return Outcome.Ok;
+    this.busy[actor] = 1;
+    let r = this.handle(v, actor, event, via, caller, t, obs);
+    if (r === Outcome.Ok) r = this.drain(v, actor, obs);
+    this.busy[actor] = 0;
+    return r;
+  }
+
+  /** Handles what queued up for `actor` while it was busy, in order. */
+  private drain(v: Int32Array, actor: number, obs: StepObserver | null): Outcome {
+    const box = this.mailbox[actor];
+    let r = Outcome.Ok;
+    while (r === Outcome.Ok && box.length > 0) {
+      const [event, via, caller] = box.splice(0, 3);
+      r = this.handle(v, actor, event, VIAS[via], caller, null, obs);
+    }
+    return r;
   }
 
   private readTupleOf(v: Int32Array, actor: number): number {
     return this.sys.actors[actor].readTuple(this.memory.loads(v, actor), this.cellBase);
   }
 
-  private runEvent(v: Int32Array, actor: number, event: number, via: Via, obs: StepObserver | null): Outcome {
-    const t = this.lookup(v, actor, event);
+  /** `actor` handles one event to completion; `caller` is who called it (replies go there), if anyone. */
+  private handle(v: Int32Array, actor: number, event: number, via: Via, caller: number, known: LocalTransition | null, obs: StepObserver | null): Outcome {
+    if (++this.handled > MAX_EVENTS_PER_STEP) {
+      return this.violation(BUILTIN.modelError, `a step handed out more than ${MAX_EVENTS_PER_STEP} events without settling (a call/reply cycle?)`);
+    }
+    const t = known ?? this.lookup(v, actor, event);
     if (obs) obs.event(actor, event, this.readTupleOf(v, actor), via);
     if (!t.handled) {
       const logic = this.sys.actors[actor];
@@ -85,10 +131,10 @@ export class Stepper {
       const what = via === 'deliver' ? 'delivered message' : via;
       return this.violation(BUILTIN.unhandledEvent, `${logic.name} in state ${state} has no transition for ${what} '${type}'`);
     }
-    return this.apply(v, actor, event, t, obs);
+    return this.apply(v, actor, caller, event, t, obs);
   }
 
-  private apply(v: Int32Array, actor: number, event: number, t: LocalTransition, obs: StepObserver | null): Outcome {
+  private apply(v: Int32Array, actor: number, caller: number, event: number, t: LocalTransition, obs: StepObserver | null): Outcome {
     const logic = this.sys.actors[actor];
     if (t.error !== null) {
       const type = this.sys.ns.events.values[event].type;
@@ -98,7 +144,7 @@ export class Stepper {
     v[actor] = t.next;
     const effects = t.effects;
     for (let i = 0; i < effects.length; i++) {
-      const r = this.applyEffect(v, actor, effects[i], obs);
+      const r = this.applyEffect(v, actor, caller, effects[i], obs);
       if (r !== Outcome.Ok) return r;
     }
     if (logic.states.info[t.next].inError) {
@@ -108,7 +154,7 @@ export class Stepper {
     return Outcome.Ok;
   }
 
-  private applyEffect(v: Int32Array, actor: number, e: Effect, obs: StepObserver | null): Outcome {
+  private applyEffect(v: Int32Array, actor: number, caller: number, e: Effect, obs: StepObserver | null): Outcome {
     if (obs) obs.effect(actor, e);
     switch (e.kind) {
       case EffectKind.Write:
@@ -128,38 +174,18 @@ export class Stepper {
         v[qb] = len + 1;
         return Outcome.Ok;
       }
-      case EffectKind.Call: {
-        if (this.nesting >= MAX_CALL_DEPTH) return this.tooDeep();
-        this.callStack.push(actor);
-        this.nesting++;
-        const r = this.runEvent(v, e.to, e.event, 'call', obs);
-        this.nesting--;
-        this.callStack.pop();
-        return r;
-      }
-      case EffectKind.Reply: {
-        if (this.callStack.length === 0) {
+      case EffectKind.Call:
+        return this.dispatch(v, e.to, e.event, 'call', actor, null, obs);
+      case EffectKind.Reply:
+        if (caller === NO_CALLER) {
           return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} replied outside a call`);
         }
-        if (this.nesting >= MAX_CALL_DEPTH) return this.tooDeep();
-        const caller = this.callStack.pop()!;
-        this.nesting++;
-        const r = this.runEvent(v, caller, e.event, 'reply', obs);
-        this.nesting--;
-        this.callStack.push(caller);
-        return r;
-      }
+        return this.dispatch(v, caller, e.event, 'reply', NO_CALLER, null, obs);
       case EffectKind.Fail:
         return this.violation(BUILTIN.assertion, `${this.sys.actorNames[actor]}: ${e.message}`);
     }
   }
 
-  // A reply handler that calls again never deepens the call stack, so the limit counts nesting.
-  private tooDeep(): Outcome {
-    return this.violation(BUILTIN.modelError, `calls and replies nested deeper than ${MAX_CALL_DEPTH} within one step (a call cycle?)`);
-  }
-
-  // The call stack and nesting count unwind as the violation returns through each call and reply.
   private violation(property: string, message: string): Outcome {
     this.violationProperty = property;
     this.violationMessage = message;

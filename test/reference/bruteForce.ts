@@ -82,6 +82,14 @@ function timerTypes(machine: AnyStateMachine): string[] {
   return [...out];
 }
 
+/** Within one step: who is busy handling an event, what waits for them, and how many were handed out. */
+interface StepMailboxes {
+  busy: Set<string>;
+  waiting: { actor: string; event: EventObject; via: string; caller: string | null }[];
+  count: number;
+}
+const newMailboxes = (): StepMailboxes => ({ busy: new Set(), waiting: [], count: 0 });
+
 type Effect =
   | { kind: 'post' | 'call'; to: string; event: EventObject }
   | { kind: 'reply'; event: EventObject }
@@ -150,10 +158,10 @@ export class Reference {
   }
 
   /**
-   * `callers`: who is waiting on a call (a reply goes to the last); `nesting`: calls and replies being
-   * handled within this step, at most 32 (deeper is a call cycle: modelError).
+   * Effects of `actor`'s transition, in order. `caller` is whoever called `actor` for the event it is
+   * handling (its replies go there), or null.
    */
-  private applyEffects(g: RefState, actor: string, effects: Effect[], callers: string[], nesting: number): void {
+  private applyEffects(g: RefState, box: StepMailboxes, actor: string, effects: Effect[], caller: string | null): void {
     for (const e of effects) {
       switch (e.kind) {
         case 'write': g.cells[e.cell] = e.value; break;
@@ -168,20 +176,41 @@ export class Reference {
           break;
         }
         case 'call':
-          if (nesting >= 32) throw new Violated('modelError', 'call depth');
-          this.handle(g, e.to, e.event, 'call', [...callers, actor], nesting + 1);
+          this.send(g, box, e.to, e.event, 'call', actor);
           break;
         case 'reply':
-          if (callers.length === 0) throw new Violated('modelError', 'reply outside a call');
-          if (nesting >= 32) throw new Violated('modelError', 'call depth');
-          this.handle(g, callers[callers.length - 1], e.event, 'reply', callers.slice(0, -1), nesting + 1);
+          if (caller === null) throw new Violated('modelError', 'reply outside a call');
+          this.send(g, box, caller, e.event, 'reply', null);
           break;
       }
     }
   }
 
+  /**
+   * XState's mailbox rule: an actor busy with an event gets later ones queued, handled in order when it
+   * is done. Not busy: handle now, then whatever queued up meanwhile.
+   */
+  private send(g: RefState, box: StepMailboxes, actor: string, event: EventObject, via: string, caller: string | null): void {
+    if (box.busy.has(actor)) {
+      box.waiting.push({ actor, event, via, caller });
+      return;
+    }
+    box.busy.add(actor);
+    this.handle(g, box, actor, event, via, caller);
+    this.handleWaiting(g, box, actor);
+    box.busy.delete(actor);
+  }
+
+  private handleWaiting(g: RefState, box: StepMailboxes, actor: string): void {
+    for (let i = box.waiting.findIndex((w) => w.actor === actor); i >= 0; i = box.waiting.findIndex((w) => w.actor === actor)) {
+      const [w] = box.waiting.splice(i, 1);
+      this.handle(g, box, actor, w.event, w.via, w.caller);
+    }
+  }
+
   /** `actor` handles `event` to completion inside the current step, mutating `g`. */
-  private handle(g: RefState, actor: string, event: EventObject, via: string, callers: string[], nesting: number): void {
+  private handle(g: RefState, box: StepMailboxes, actor: string, event: EventObject, via: string, caller: string | null): void {
+    if (++box.count > 256) throw new Violated('modelError', 'the step does not settle');
     const machine = this.def.actors[actor].machine;
     const snap = g.actors[actor];
     const ev = this.withReads(g, actor, event);
@@ -203,7 +232,7 @@ export class Reference {
     g.actors[actor] = next;
     // Effects run in the order of the actions; entering an error-tagged state is judged after them, so a
     // failing effect or a full FIFO in the same transition is what the step reports.
-    this.applyEffects(g, actor, effects, callers, nesting);
+    this.applyEffects(g, box, actor, effects, caller);
     if (next.hasTag('error')) throw new Violated('assertion', `${actor} in error state`);
   }
 
@@ -234,7 +263,12 @@ export class Reference {
       }
     }
     try {
-      for (const n of this.names) this.applyEffects(g, n, entry[n], [], 0);
+      for (const n of this.names) {
+        const box = newMailboxes();
+        box.busy.add(n);
+        this.applyEffects(g, box, n, entry[n], null);
+        this.handleWaiting(g, box, n);
+      }
       for (const n of this.names) if (g.actors[n].hasTag('error')) throw new Violated('assertion', `${n} starts in error`);
     } catch (e) {
       if (e instanceof Violated || e instanceof Cut) return e;
@@ -266,7 +300,7 @@ export class Reference {
     const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight } };
     if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
     try {
-      this.handle(h, step.actor, step.event, step.kind, [], 0);
+      this.send(h, newMailboxes(), step.actor, step.event, step.kind, null);
     } catch (e) {
       if (e instanceof Violated || e instanceof Cut) return e;
       throw e;
