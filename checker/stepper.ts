@@ -83,10 +83,16 @@ export class Stepper {
     return r;
   }
 
+  // A step that ends normally leaves no actor busy and every mailbox empty; only one cut short by a
+  // violation or a bound leaves state behind, so only then is there anything to clear.
+  private unsettled = false;
+
   private beginStep(): void {
     this.handled = 0;
+    if (!this.unsettled) return;
     this.busy.fill(0);
     for (const box of this.mailbox) box.length = 0;
+    this.unsettled = false;
   }
 
   /** Hands `event` to `actor`: handled now, or queued if the actor is still handling another. */
@@ -168,6 +174,7 @@ export class Stepper {
           const what = `${this.sys.actorNames[actor]} posted '${this.sys.ns.events.values[e.event].type}' to ${this.sys.actorNames[e.to]}, whose in-flight FIFO is full (capacity ${len})`;
           if (this.sys.definition.onQueueFull === 'violation') return this.violation(BUILTIN.queueOverflow, what);
           this.boundReason = `queueCapacity: ${what}`;
+          this.unsettled = true;
           return Outcome.Bound;
         }
         v[qb + 1 + len] = e.event;
@@ -187,6 +194,7 @@ export class Stepper {
   }
 
   private violation(property: string, message: string): Outcome {
+    this.unsettled = true;
     this.violationProperty = property;
     this.violationMessage = message;
     return Outcome.Violation;
