@@ -5,6 +5,7 @@ import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
+import { deadlockAt, quiescenceReason, stallsAt } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
 import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
@@ -223,46 +224,16 @@ export class Exploration {
   private checkQuiescent(idx: number, timers: number, firstTimer: Step | null): boolean {
     const { sys, view } = this;
     view.v = this.cur;
-    let stalled = false;
-    for (const [name, p] of sys.stalls) {
-      let work: string | false | undefined | null;
-      try {
-        work = p.outstanding(view);
-      } catch (e) {
-        return this.report(BUILTIN.modelError, `stall property ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx));
-      }
-      if (!work) continue;
-      stalled = true;
+    const stalls = stallsAt(sys, view, quiescenceReason(firstTimer));
+    for (const j of stalls) {
       // The counterexample ends with the watchdog firing, when there is one: the run has given up.
       const steps = this.pathTo(idx);
-      if (firstTimer) steps.push(firstTimer);
-      const why = firstTimer ? `only timers can fire (${(firstTimer as Step).actor}: ${(firstTimer as Step).event.type})` : 'nothing can fire';
-      if (!this.report(name, `${why} while work is outstanding: ${work}`, steps)) return false;
+      if (firstTimer && !j.threw) steps.push(firstTimer);
+      if (!this.report(j.property, j.message, steps)) return false;
     }
-    if (timers === 0 && !stalled && sys.definition.deadlock !== false) {
-      let atEnd: boolean;
-      try {
-        atEnd = this.isEndState();
-      } catch (e) {
-        return this.report(BUILTIN.modelError, `endState threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx));
-      }
-      if (!atEnd) return this.report(BUILTIN.deadlock, `no step is enabled and ${this.idleActors()} not at an end state`, this.pathTo(idx));
-    }
-    return true;
-  }
-
-  private isEndState(): boolean {
-    const { sys, view } = this;
-    if (sys.definition.endState) return sys.definition.endState(view);
-    return sys.actors.every((a, i) => a.states.info[this.cur[i]].atEnd);
-  }
-
-  private idleActors(): string {
-    const names: string[] = [];
-    this.sys.actors.forEach((a, i) => {
-      if (!a.states.info[this.cur[i]].atEnd) names.push(`${a.name} (${JSON.stringify(a.states.snapshot(this.cur[i]).value)})`);
-    });
-    return names.length === 1 ? `${names[0]} is` : `${names.join(', ')} are`;
+    if (timers > 0 || stalls.length > 0) return true;
+    const deadlock = deadlockAt(sys, view);
+    return deadlock === null || this.report(deadlock.property, deadlock.message, this.pathTo(idx));
   }
 
   /** Takes one step from the state being expanded; returns false when the run should stop. */

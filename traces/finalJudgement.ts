@@ -3,7 +3,7 @@
 // state; a stall, judged at the quiescent state before the watchdog timer that ends the trace (or at
 // the final state when nothing at all can fire); a deadlock at a final state with nothing enabled.
 import { VectorView } from '../checker/globalView.ts';
-import { BUILTIN } from '../checker/index.ts';
+import { deadlockAt, quiescenceReason, stallsAt } from '../checker/quiescence.ts';
 import type { Execution, Step, StepOutcome } from '../checker/index.ts';
 
 export interface Judged { property: string; message: string }
@@ -12,47 +12,24 @@ export function finalJudgement(exec: Execution, before: Int32Array | null, last:
   if (outcome.violation) return [outcome.violation];
   const final = outcome.state!;
   const out: Judged[] = [...exec.invariantViolations(final)];
-  if (last?.kind === 'timer' && before) out.push(...stalls(exec, before, `only timers can fire (${last.actor}: ${last.event.type})`));
-  const enabled = exec.enabled(final);
-  if (enabled.length === 0) {
-    const stalled = stalls(exec, final, 'nothing can fire');
+  if (last?.kind === 'timer' && before) out.push(...stalls(exec, before, quiescenceReason(last)));
+  if (exec.enabled(final).length === 0) {
+    const stalled = stalls(exec, final, quiescenceReason(null));
     out.push(...stalled);
-    if (stalled.length === 0 && exec.sys.definition.deadlock !== false) {
-      let atEnd: boolean;
-      try {
-        atEnd = atEndState(exec, final);
-      } catch (e) {
-        out.push({ property: BUILTIN.modelError, message: `endState threw: ${e instanceof Error ? e.message : String(e)}` });
-        return out;
-      }
-      if (!atEnd) out.push({ property: BUILTIN.deadlock, message: `no step is enabled and ${idleActors(exec, final)} not at an end state` });
-    }
+    const deadlock = stalled.length === 0 ? deadlockAt(exec.sys, viewOf(exec, final)) : null;
+    if (deadlock) out.push(deadlock);
   }
   return out;
 }
 
 /** Stall properties with work outstanding in `v`, provided only timers (or nothing) can fire there. */
-function stalls(exec: Execution, v: Int32Array, why: string): Judged[] {
+function stalls(exec: Execution, v: Int32Array, reason: string): Judged[] {
   if (exec.enabled(v).some((s) => s.kind !== 'timer')) return [];
-  try {
-    return exec.outstandingWork(v).map((w) => ({ property: w.property, message: `${why} while work is outstanding: ${w.work}` }));
-  } catch (e) {
-    return [{ property: BUILTIN.modelError, message: `a stall property threw: ${e instanceof Error ? e.message : String(e)}` }];
-  }
+  return stallsAt(exec.sys, viewOf(exec, v), reason).map(({ property, message }) => ({ property, message }));
 }
 
-function atEndState(exec: Execution, v: Int32Array): boolean {
-  const { sys } = exec;
-  if (sys.definition.endState) {
-    const view = new VectorView(sys);
-    view.v = v;
-    return sys.definition.endState(view);
-  }
-  return sys.actors.every((a, i) => a.states.info[v[i]].atEnd);
-}
-
-/** The explorer's wording: `worker ("stuck") is` / `a ("x"), b ("y") are`. */
-function idleActors(exec: Execution, v: Int32Array): string {
-  const names = exec.sys.actors.flatMap((a, i) => (a.states.info[v[i]].atEnd ? [] : [`${a.name} (${JSON.stringify(a.states.snapshot(v[i]).value)})`]));
-  return names.length === 1 ? `${names[0]} is` : `${names.join(', ')} are`;
+function viewOf(exec: Execution, v: Int32Array): VectorView {
+  const view = new VectorView(exec.sys);
+  view.v = v;
+  return view;
 }
