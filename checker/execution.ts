@@ -9,6 +9,7 @@ import type { GlobalState } from './globalView.ts';
 import { EffectKind } from './localTransition.ts';
 import type { Effect } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
+import { stallsAt } from './quiescence.ts';
 import type { Step } from './result.ts';
 import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { StepObserver, Via } from './stepper.ts';
@@ -90,17 +91,7 @@ export class Execution {
   /** What stall properties say is outstanding in `v` (to judge a quiescent state). */
   outstandingWork(v: Int32Array): { property: string; work: string }[] {
     this.view.v = v;
-    const out: { property: string; work: string }[] = [];
-    for (const [name, p] of this.sys.stalls) {
-      try {
-        const work = p.outstanding(this.view);
-        if (work) out.push({ property: name, work });
-      } catch (e) {
-        // Judged as the explorer judges it: a throwing property is a model error, not a crash.
-        out.push({ property: BUILTIN.modelError, work: `stall property ${name} threw: ${e instanceof Error ? e.message : String(e)}` });
-      }
-    }
-    return out;
+    return stallsAt(this.sys, this.view, '').map(({ property, work }) => ({ property, work: work! }));
   }
 
   materialize(v: Int32Array): GlobalState {

@@ -8,6 +8,8 @@ import { BUILTIN } from './properties.ts';
 export interface QuiescentJudgement {
   property: string;
   message: string;
+  /** For a stall, the outstanding work the property named (or, when it threw, the error). */
+  work?: string;
   /** A property or `endState` threw: the judgement is a modelError, not a stall or deadlock. */
   threw: boolean;
 }
@@ -27,10 +29,11 @@ export function stallsAt(sys: CompiledSystem, view: VectorView, reason: string):
     try {
       work = p.outstanding(view);
     } catch (e) {
-      out.push({ property: BUILTIN.modelError, message: `stall property ${name} threw: ${messageOf(e)}`, threw: true });
+      const error = `stall property ${name} threw: ${messageOf(e)}`;
+      out.push({ property: BUILTIN.modelError, message: error, work: error, threw: true });
       continue;
     }
-    if (work) out.push({ property: name, message: `${reason} while work is outstanding: ${work}`, threw: false });
+    if (work) out.push({ property: name, message: `${reason} while work is outstanding: ${work}`, work, threw: false });
   }
   return out;
 }
