@@ -1,6 +1,6 @@
 // A global state as text, for `replay --step N`: every actor's state value and context, the cells and
 // the messages in flight.
-import type { GlobalState } from '../index.ts';
+import type { GlobalState } from '../checker/index.ts';
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { ExploreOptions } from '../index.ts';
+import type { ExploreOptions } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
 import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -15,7 +15,7 @@ import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 type Args = Record<string, unknown>;
 
@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
   return code;
 }
 
-// Run directly (`npx tsx checker/cli/main.ts`, `npm run check`); bin/vmbus-check.js calls main() itself.
+// Run directly (`npx tsx cli/main.ts`, `npm run check`); bin/vmbus-check.js calls main() itself.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main(hideBin(process.argv));
 }

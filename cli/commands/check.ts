@@ -2,8 +2,8 @@
 // module), or one variant of it, and report in the format asked for.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExploreOptions } from '../../index.ts';
-import { serializeTrace } from '../../../traces/index.ts';
+import type { ExploreOptions } from '../../checker/index.ts';
+import { serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
 import { githubAnnotations } from '../formats/github.ts';

@@ -1,7 +1,7 @@
 // `vmbus-check compare <scenario> --variants a,b[,c]`: the fix-modelling job. Checks each variant, shows
 // the verdicts side by side, then replays the first violated variant's counterexample against each of
 // the others, saying at which step it becomes impossible.
-import type { ExploreOptions } from '../../index.ts';
+import type { ExploreOptions } from '../../checker/index.ts';
 import { counterexampleAgainst, describeStep } from '../counterexampleAgainst.ts';
 import type { Against } from '../counterexampleAgainst.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';

@@ -1,8 +1,8 @@
 // Replays one variant's counterexample, step by step, against another variant of the same scenario: the
 // fix-modelling question "does my fix rule this run out, and where?". A step is the same step in both
 // variants when the same actor takes the same kind of step with the same event.
-import { Execution } from '../index.ts';
-import type { Step, SystemDefinition, Violation } from '../index.ts';
+import { Execution } from '../checker/index.ts';
+import type { Step, SystemDefinition, Violation } from '../checker/index.ts';
 
 export type Against =
   /** Step `step` (1-based) is not enabled in the other variant: the run becomes impossible there. */

@@ -2,9 +2,9 @@
 // fails exactly when it would fail the exit code: an unexpected violation is a <failure> carrying the
 // text timeline; a run cut short by a bound is an <error> (no verdict); a check an interrupt kept from
 // starting is <skipped>. A variant's parameters are the test case's <properties>.
-import { renderTimeline } from '../../../traces/index.ts';
+import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import type { ParameterValue } from '../../index.ts';
+import type { ParameterValue } from '../../checker/index.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {

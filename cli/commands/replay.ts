@@ -1,8 +1,8 @@
 // `vmbus-check replay <trace.json>`: re-executes a counterexample against the models as they are now,
 // shows it (timeline, Mermaid or Markdown), and says whether it still reproduces or where it diverges.
 import { readFileSync, statSync } from 'node:fs';
-import { parseTrace, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../../traces/index.ts';
-import type { ReplayResult, TraceFile } from '../../../traces/index.ts';
+import { parseTrace, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
+import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
 import { loadSource } from '../loadSystem.ts';

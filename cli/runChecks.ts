@@ -1,8 +1,8 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
-import { exploreAsync } from '../index.ts';
-import type { CheckResult, ExploreOptions, ParameterValue, SystemDefinition } from '../index.ts';
-import { buildTrace } from '../../traces/index.ts';
-import type { SystemSource, TraceFile } from '../../traces/index.ts';
+import { exploreAsync } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, ParameterValue, SystemDefinition } from '../checker/index.ts';
+import { buildTrace } from '../traces/index.ts';
+import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';

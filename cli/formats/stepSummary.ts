@@ -1,6 +1,6 @@
 // The job summary for GitHub Actions (written to $GITHUB_STEP_SUMMARY): the verdicts as a Markdown
 // table, then each counterexample with its Mermaid sequence diagram, which GitHub renders.
-import { renderMarkdown } from '../../../traces/index.ts';
+import { renderMarkdown } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { checkLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';

@@ -1,6 +1,6 @@
 // Progress of a long exploration, on stderr so that stdout stays a clean report: one live line on a
 // terminal, plain periodic lines in a log (CI), nothing when quiet.
-import type { Progress } from '../index.ts';
+import type { Progress } from '../checker/index.ts';
 
 export interface ProgressReporter {
   /** How often the explorer should report, in milliseconds. */
