@@ -64,7 +64,7 @@ export class Exploration {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     const { layout } = this.sys;
     this.stepper = new Stepper(this.sys);
-    this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
+    this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: layout.queueBase, width: layout.width });
     this.view = new VectorView(this.sys);
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
