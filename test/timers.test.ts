@@ -121,3 +121,7 @@ describe('deadline-ordered timers', () => {
     expect([ref.states, [...ref.violated]]).toEqual([r.stats.states, ['twoPings']]);
   });
 });
+
+test("a timers setting other than 'deadline' or 'unordered' is a clear definition error", () => {
+  expect(() => defineSystem({ ...mitigationBesideWatchdog(), timers: 'fast' as never })).toThrow("`timers` must be 'deadline' or 'unordered'");
+});
