@@ -92,12 +92,14 @@ describe('vtl2-servicing scenario', () => {
   });
 
   it('the expectations come from the incident: the old client fails only on OpenVMM, the fix holds there', () => {
+    expect(variant('mask-and-drain-hv1').expected).toBe('violated');
+    expect(variant('mask-and-drain-tlfs-synic-only').expected).toBe('violated');
     expect(variant('mask-and-drain-openvmm').expected).toBe('violated');
     expect(variant('mask-and-drain-hyperv').expected).toBe('verified');
     expect(variant('pause-resume-openvmm').expected).toBe('verified');
-    expect(variant('mask-and-drain-openvmm').parameters).toMatchObject({ client: 'mask-and-drain', host: 'openvmm' });
+    expect(variant('mask-and-drain-openvmm').parameters).toMatchObject({ client: 'mask-and-drain', host: 'whp-offloaded' });
     expect(variant('mask-and-drain-hyperv').parameters).toMatchObject({ client: 'mask-and-drain', host: 'hyperv' });
-    expect(variant('pause-resume-openvmm').parameters).toMatchObject({ client: 'pause-resume', host: 'openvmm' });
+    expect(variant('pause-resume-openvmm').parameters).toMatchObject({ client: 'pause-resume', host: 'whp-offloaded' });
   });
 });
 
@@ -156,20 +158,29 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
 
   it('server reads while flushing is harmless with a single servicing: the bound must allow more than one', () => {
     const b = variant('pause-resume-server-reads-while-flushing').parameters as { hostMessages: number; clientMessages: number };
-    const r = explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', readsWhileFlushing: true, servicings: 1, hostMessages: b.hostMessages, clientMessages: b.clientMessages }));
+    const r = explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'whp-offloaded', readsWhileFlushing: true, servicings: 1, hostMessages: b.hostMessages, clientMessages: b.clientMessages }));
     expect(r.verdict).toBe('verified');
   });
 
-  it('mask-and-drain on OpenVMM loses the message because the direct post to the masked SINT fails', () => {
+  it('mask-and-drain on OpenVMM loses the message because the direct post to the masked SINT fails at the next queue flush', () => {
     const v = variant('mask-and-drain-openvmm');
+    expect(v.parameters).toMatchObject({ host: 'whp-offloaded' }); // #954 ran OpenHCL on virt_whp, offloaded hv1
     const cx = explore(v.system()).violations[0];
-    const run = replay(v.system(), cx.steps);
-    const last = run.happenings[run.happenings.length - 1];
-    // #954 commit text: HvPostMessageDirect cannot post to a masked SINT; message_queues.rs drops the message.
-    expect(last).toContainEqual(expect.objectContaining({ what: 'reply', from: 'synic', event: expect.objectContaining({ type: 'postResult', status: 'invalidSynicState' }) }));
-    expect(cx.message).toContain('InvalidSynicState');
+    replay(v.system(), cx.steps);
+    // #954 commit text: HvPostMessageDirect cannot post to a masked SINT; message_queues.rs
+    // post_pending_messages drops a message on any error but ObjectInUse, in the VP's flush (`scan`).
+    expect(cx.steps[cx.steps.length - 1]).toMatchObject({ actor: 'synic', event: { type: 'scan' } });
+    expect(cx.message).toContain('post_pending_messages');
     // The mask came from the client's save phase.
     expect(cx.steps.map((s) => s.event.type)).toContain('save.maskSint');
+  });
+
+  it('mask-and-drain on a TLFS SynIC alone is violated: the reset empties the hypervisor queue and the SIM page', () => {
+    const v = variant('mask-and-drain-tlfs-synic-only');
+    const cx = explore(v.system()).violations[0];
+    expect(cx.message).toContain('VP reset');
+    const last = cx.steps[cx.steps.length - 1];
+    expect(last).toMatchObject({ actor: 'vtl2', event: { type: 'reset.resetSynic' } });
   });
 
   it('a message that lands after the client stopped reading is wiped by the host reset of the VTL2 SynIC', () => {
@@ -179,7 +190,7 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
       const run = replay(v.system(), cx.steps);
       const last = run.happenings[run.happenings.length - 1];
       const wiped = last.some((h) => h.what === 'call' && h.to === 'synic' && h.event.type === 'reset');
-      const dropped = last.some((h) => h.what === 'reply' && h.from === 'synic' && (h.event as { status?: string }).status === 'invalidSynicState');
+      const dropped = cx.steps[cx.steps.length - 1].event.type === 'scan' && cx.message.includes('masked SINT');
       expect(wiped || dropped, name).toBe(true);
     }
   });
@@ -215,12 +226,12 @@ describe('vtl2-servicing verified variants are not vacuous', () => {
     expect(reachable(variant(name).system(), everythingArrived(b.servicings, b.hostMessages, b.clientMessages))).toBe(true);
   });
 
-  it('mask-and-drain on Hyper-V: a message posted while masked survives the reset inside the SynIC', () => {
+  it('mask-and-drain on Hyper-V: a message sent while masked survives the reset in the Hyper-V server, not in the SynIC', () => {
     const def = variant('mask-and-drain-hyperv').system();
-    expect(reachable(def, (g) => {
-      const sint = (g.actors.synic.context as SynicContext).sints['2'];
-      return g.actors.vtl2.matches({ reset: 'synicReset' }) && (sint.slot !== null || sint.queue.length > 0);
-    })).toBe(true);
+    const held = (g: GlobalView) => (g.actors.port.context as { held: unknown[] }).held.length > 0;
+    const inSynic = (g: GlobalView) => { const s = (g.actors.synic.context as SynicContext).sints['2']; return s.slot !== null || s.queue.length > 0; };
+    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && held(g))).toBe(true);
+    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && inSynic(g))).toBe(false);
   });
 
   it('pause-resume: the paused server holds a message across the reset', () => {
