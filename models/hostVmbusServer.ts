@@ -3,15 +3,15 @@
 // the `pause_resume` feature (#962) it answers Pause with PauseResponse, queues instead of sending while
 // paused, and rejects client messages other than Resume.
 //
-// Sources (OpenVMM `vm/devices/vmbus/vmbus_server/src/channels.rs`, PR #962 commit 7001a13; facts in
-// /work/shared/domain.md sections 2 and 3(b) and /tmp/research/openvmm-facts.md section 2d):
+// Sources (OpenVMM `vm/devices/vmbus/vmbus_server/src/channels.rs` and `lib.rs`, PR #962 commit 7001a13):
 // - `MessageSender::send_message`: queue (push_back onto `PendingMessages`) if the queue is non-empty,
 //   or the connection is paused, or the SynIC did not take the message; otherwise it went out.
 // - `Server::poll_flush_pending_messages`: while not paused, post from the front of the queue.
 // - `ServerWithNotifier::handle_pause`: send PauseResponse with a sender made while not yet paused (so
 //   it goes out, or queues behind pending messages), then set `paused`.
 // - `ServerWithNotifier::handle_synic_message`: while paused, anything but Resume, Unload and
-//   InitiateContact is rejected ("Received message while paused"); an accepted one clears `paused`.
+//   InitiateContact, a Pause included, is rejected (ChannelError::Paused, "Received message while
+//   paused"); an accepted one clears `paused`.
 // - `ServerTask::run` (vmbus_server/src/lib.rs): incoming messages are read only when no outgoing
 //   message is pending (`has_pending_messages`: queue non-empty and not paused); until then it flushes.
 //   So after Resume the queue is flushed before the next Pause is looked at, and PauseResponse is never
@@ -24,7 +24,7 @@
 // - Unload and InitiateContact are not modelled, and the server is never saved, so `paused` surviving
 //   in its saved state (channels/saved_state.rs) is not exercised.
 // - A rejected client message is dropped (the real server logs a warning); `rejected` records it.
-import { and, assign, setup } from 'xstate';
+import { and, assign, not, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import { call } from '../checker/index.ts';
 import type { SynicEvent } from './synic.ts';
@@ -57,7 +57,7 @@ export interface HostServerContext {
   sent: number;
   /** Data messages received from VTL2, in arrival order. */
   received: string[];
-  /** Data messages the paused server rejected (kept only to say why one is missing). */
+  /** Messages the paused server rejected: data message ids, or 'Pause' (kept to say why one is missing). */
   rejected: string[];
   paused: boolean;
   /** The message being posted inside the current step (null between steps). */
@@ -99,7 +99,7 @@ export function hostVmbusServer(o: HostServerOptions) {
       enqueueIncoming: assign({ inbox: ({ context, event }) => [...context.inbox, { type: event.type as IncomingMessage['type'], ...((event as Ev).id ? { id: (event as Ev).id } : {}) }] }),
       takeIncoming: assign({ inbox: ({ context }) => context.inbox.slice(1) }),
       receive: assign({ received: ({ context }) => [...context.received, String(context.inbox[0].id)] }),
-      reject: assign({ rejected: ({ context }) => [...context.rejected, String(context.inbox[0].id)] }),
+      reject: assign({ rejected: ({ context }) => [...context.rejected, context.inbox[0].id ?? context.inbox[0].type] }),
       queuePauseResponse: assign({ pending: ({ context }) => [...context.pending, 'PauseResponse'], paused: true }),
       postPauseResponse: assign({ posting: 'PauseResponse', paused: true }),
       resume: assign({ paused: false }),
@@ -120,6 +120,9 @@ export function hostVmbusServer(o: HostServerOptions) {
           Pause: { actions: 'enqueueIncoming' },
           Resume: { actions: 'enqueueIncoming' },
           'server.receiveMessage': [
+            // channels.rs handle_synic_message (7001a13): while paused, anything but Resume, Unload and
+            // InitiateContact, a second Pause included, is rejected with ChannelError::Paused.
+            { guard: and(['canRead', 'rejects', not('readsResume')]), actions: ['reject', 'takeIncoming'] },
             {
               guard: and(['canRead', 'readsPause', 'pauseResponseQueues']),
               actions: ['takeIncoming', 'queuePauseResponse'],
@@ -129,7 +132,6 @@ export function hostVmbusServer(o: HostServerOptions) {
               target: 'posting', actions: ['takeIncoming', 'postPauseResponse', 'callSynic'],
             },
             { guard: and(['canRead', 'readsResume']), actions: ['takeIncoming', 'resume'] },
-            { guard: and(['canRead', 'rejects']), actions: ['reject', 'takeIncoming'] },
             { guard: 'canRead', actions: ['receive', 'takeIncoming'] },
           ],
         },

@@ -1,4 +1,5 @@
-// The reading end of a VMBus ring (domain.md section 2, "Reader mask protocol" and "Reader frees space"),
+// The reading end of a VMBus ring (Linux include/linux/hyperv.h hv_begin_read / hv_end_read,
+// drivers/hv/ring_buffer.c hv_pkt_iter_close; OpenVMM vm/devices/vmbus/vmbus_ring/src/lib.rs commit_read),
 // one shared-memory access per step (a spontaneous `step`):
 //   on `interrupt`  hv_begin_read: interrupt_mask = 1 (Linux vmbus_chan_sched does this in the ISR for
 //                   HV_CALL_BATCHED channels, then schedules the callback; so it happens inside the

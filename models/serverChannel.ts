@@ -15,7 +15,7 @@
 //   'open_channel'  when the open request arrives, before the device is notified: #1850 (943b003a7)
 // (At OpenVMM HEAD, open_channel creates the host-to-guest port with its parameters,
 // new_guest_event_port, #1073.)
-// Control messages to the guest are SynIC messages on the VMBus SINT (domain.md section 2); messages
+// Control messages to the guest are SynIC messages on the VMBus SINT (vmbus_core/src/protocol.rs); messages
 // from the guest arrive as posted events ({ type: 'openChannel', vp, flag }).
 //
 // Use: `serverChannelActor({ armPortIn, synic, sint, device, eventPort })`, spontaneous `offer`.

@@ -1,6 +1,6 @@
 // The synthetic interrupt controller (SynIC) of one virtual processor: a message slot per SINT (the SIM
 // page), event flags per SINT (the SIEF page), SINT masking and end-of-message, under one of three host
-// semantics, each named for what it is (domain.md section 1):
+// semantics, each named for what it is:
 //   - 'tlfs-hyperv'   : the hypervisor of the Hyper-V TLFS (inter-partition-communication.md, "SynIC
 //                       Messages"): every posted message goes onto a per-SINT hypervisor queue; the queue
 //                       head moves into an empty slot; a masked SINT loses the interrupt, not the message;
@@ -156,7 +156,7 @@ function interrupt(ctx: SynicContext, sint: number, s: SintState, effects: Effec
 
 /**
  * TLFS Hyper-V: move the queue head into an empty slot and interrupt; with the slot full, mark the slot's
- * MessagePending so the guest writes EOM (TLFS "SynIC Messages"; domain.md section 1, "MessagePending").
+ * MessagePending so the guest writes EOM (TLFS "SynIC Messages", MessagePending).
  */
 function hypervDeliver(ctx: SynicContext, sint: number, s: SintState, effects: Effect[]): void {
   if (s.queue.length === 0) return;

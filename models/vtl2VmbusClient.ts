@@ -8,8 +8,7 @@
 // feature, `pause_message_stream` + drain), `ClientTask::can_pause_resume` (the fallback), saved_state.rs
 // `handle_save` (the outgoing queue is saved) and `handle_start` (Resume is the first message sent). In
 // OpenHCL `pause_message_stream` is the `hcl_pause_message_stream` ioctl (vmbus_client_hcl), which the
-// #962 commit text describes as masking the SINT. Facts: /work/shared/domain.md section 3(b) and
-// /tmp/research/openvmm-facts.md section 3.
+// #962 commit text describes as masking the SINT.
 //
 // Simplifications:
 // - Only the VMBus message SINT of one VP is modelled (models/synic.ts does the SynIC).

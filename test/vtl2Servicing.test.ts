@@ -252,3 +252,35 @@ describe('vtl2-servicing verified variants are not vacuous', () => {
     expect(explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'hyperv', ...b })).verdict).toBe('verified');
   });
 });
+
+describe('the host VMBus server while paused (channels.rs handle_synic_message, 7001a13)', () => {
+  it('rejects a second Pause with ChannelError::Paused instead of answering it', async () => {
+    const { defineSystem } = await import('../checker/index.ts');
+    const { hostVmbusServer, HOST_SERVER_STEPS } = await import('../models/hostVmbusServer.ts');
+    const { synicActor } = await import('../models/synic.ts');
+    const { scriptMachine, recorderMachine } = await import('./support/harness.ts');
+    const sys = defineSystem({
+      actors: {
+        host: { machine: hostVmbusServer({ hostMessages: 0, pauseResume: true, synic: 'synic', sint: 2 }), spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })) },
+        synic: synicActor({ semantics: 'whp-offloaded', interruptTarget: 'vtl2', sints: [2] }),
+        vtl2: { machine: recorderMachine },
+        script: { machine: scriptMachine([{ to: 'host', event: { type: 'Pause' }, post: true }, { to: 'host', event: { type: 'Pause' }, post: true }]), spontaneous: [{ type: 'next' }] },
+      },
+    });
+    const ex = new Execution(sys);
+    let v = ex.initial().state!;
+    const take = (s: Step) => { const out = ex.apply(v, s); expect(out, JSON.stringify(s)).not.toBeNull(); v = out!.state!; return out!.happenings; };
+    const next: Step = { actor: 'script', kind: 'spontaneous', event: { type: 'next' } };
+    const receive: Step = { actor: 'host', kind: 'spontaneous', event: { type: 'server.receiveMessage' } };
+    const pause: Step = { actor: 'host', kind: 'deliver', event: { type: 'Pause' } };
+    take(next); take(pause);
+    const first = take(receive);
+    expect(first.filter((h) => h.what === 'call' && h.to === 'synic').map((h) => (h as { event: { message: { type: string } } }).event.message.type)).toEqual(['PauseResponse']);
+    take(next); take(pause);
+    const second = take(receive);
+    expect(second.some((h) => h.what === 'call' && h.to === 'synic')).toBe(false);
+    const host = ex.materialize(v).actors.host.context as HostServerContext;
+    expect(host.paused).toBe(true);
+    expect(host.rejected).toEqual(['Pause']);
+  });
+});

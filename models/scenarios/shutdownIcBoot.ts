@@ -1,5 +1,5 @@
 // Scenario shutdown-ic-boot: the OpenVMM boot stall of issue #715, its fix #717 and the rest of the fix,
-// #1850 (domain.md 3(a)). The host's VMBus server offers the shutdown IC channel; the guest opens it; the
+// #1850 (OpenVMM issues #715; PRs #662, #717, #1850). The host's VMBus server offers the shutdown IC channel; the guest opens it; the
 // server notifies the IC, which speaks first (it writes its version request at once) while the server
 // completes the open. Both event ports have a lifecycle:
 //   host-to-guest (GuestEventPort, models/guestEventPort.ts): armed in complete_open at #662, in
