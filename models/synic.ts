@@ -85,6 +85,8 @@ export interface SintState {
   queue: SynicMessage[];
   /** whp-offloaded: a deliverability notification is requested for this SINT (request_sint_notifications). */
   notify: boolean;
+  /** tlfs-hyperv: a post was refused (insufficientBuffers) since the queue last shrank. */
+  refused: boolean;
   /** SIEF bits set for this SINT, ascending. */
   flags: number[];
 }
@@ -100,6 +102,7 @@ export interface SynicContext {
   vp: number;
   interruptTarget: string;
   unmaskObservers: string[];
+  spaceObservers: string[];
   queueCapacity: number;
   /** hv1-emulator, whp-offloaded: a post woke the VP to flush every SINT's queue (`check_queues`). */
   checkQueues: boolean;
@@ -120,6 +123,9 @@ export interface SynicInput {
   queueCapacity?: number;
   /** Actors told { type: 'sintUnmasked', vp, sint } when the guest unmasks a SINT. */
   unmaskObservers?: string[];
+  /** tlfs-hyperv: actors told { type: 'sintSpace', vp, sint } when a SINT's queue shrinks after a refused
+   * post (the host's retry; simplified: how a host learns that buffers are free is not modelled). */
+  spaceObservers?: string[];
 }
 
 export type SynicEvent =
@@ -162,6 +168,9 @@ function hypervDeliver(ctx: SynicContext, sint: number, s: SintState, effects: E
   if (s.queue.length === 0) return;
   if (s.slot === null) {
     s.slot = s.queue.shift()!;
+    // A buffer is free again: wake the posters that were refused (see `spaceObservers`).
+    if (s.refused) for (const to of ctx.spaceObservers) effects.push({ post: { type: 'sintSpace', vp: ctx.vp, sint }, to });
+    s.refused = false;
     s.messagePending = s.queue.length > 0;
     interrupt(ctx, sint, s, effects);
   } else {
@@ -238,6 +247,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
         // up, never because the slot is full; a new message also rescans the queue.
         if (s.queue.length >= ctx.queueCapacity) {
           status = 'insufficientBuffers';
+          s.refused = true;
         } else {
           s.queue.push(event.message);
           hypervDeliver(ctx, event.sint, s, effects);
@@ -283,6 +293,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
         s.slot = null;
         s.messagePending = false;
         s.notify = false;
+        s.refused = false;
         s.masked = true;
         s.flags = [];
       }
@@ -354,9 +365,10 @@ export function initialSynicContext(input: SynicInput): SynicContext {
     vp: input.vp ?? 0,
     interruptTarget: input.interruptTarget,
     unmaskObservers: input.unmaskObservers ?? [],
+    spaceObservers: input.spaceObservers ?? [],
     queueCapacity: input.queueCapacity ?? 4,
     checkQueues: false,
-    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, flags: [] }])),
+    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [] }])),
     dropped: [],
   };
 }

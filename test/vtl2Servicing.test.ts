@@ -5,7 +5,7 @@
 // - the #962 protocol keeps every message; each wrong fix loses or duplicates one in a servicing phase
 //   that follows from what the fix gets wrong.
 import { describe, expect, it } from 'vitest';
-import { Execution, explore, invariant } from '../checker/index.ts';
+import { Execution, explore, invariant, stall } from '../checker/index.ts';
 import type { GlobalView, Happening, Step, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { vtl2Servicing, vtl2ServicingSystem } from '../models/scenarios/vtl2Servicing.ts';
@@ -71,7 +71,8 @@ describe('vtl2-servicing scenario', () => {
       'pause-resume-server-sends-while-paused', 'pause-resume-save-before-response',
     ]));
     // At least two wrong fixes, each expected to fail.
-    const wrongFixes = vtl2Servicing.variants.filter((v) => v.name.startsWith('pause-resume-') && v.name !== 'pause-resume-openvmm');
+    // Wrong fixes: the pause-resume variants other than the real clients (#962 and #1100).
+    const wrongFixes = vtl2Servicing.variants.filter((v) => v.name.startsWith('pause-resume-') && v.name !== 'pause-resume-openvmm' && !/-(962|1100)-/.test(v.name));
     expect(wrongFixes.filter((v) => v.expectedProperty === 'messageConservation').length).toBeGreaterThanOrEqual(2);
     expect(wrongFixes.length).toBeGreaterThanOrEqual(2);
     for (const v of wrongFixes) expect(v.expected).toBe('violated');
@@ -264,7 +265,7 @@ describe('the host VMBus server while paused (channels.rs handle_synic_message, 
         host: { machine: hostVmbusServer({ hostMessages: 0, pauseResume: true, synic: 'synic', sint: 2 }), spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })) },
         synic: synicActor({ semantics: 'whp-offloaded', interruptTarget: 'vtl2', sints: [2] }),
         vtl2: { machine: recorderMachine },
-        script: { machine: scriptMachine([{ to: 'host', event: { type: 'Pause' }, post: true }, { to: 'host', event: { type: 'Pause' }, post: true }]), spontaneous: [{ type: 'next' }] },
+        script: { machine: scriptMachine([{ to: 'host', event: { type: 'Pause' } }, { to: 'host', event: { type: 'Pause' } }]), spontaneous: [{ type: 'next' }] },
       },
     });
     const ex = new Execution(sys);
@@ -272,15 +273,60 @@ describe('the host VMBus server while paused (channels.rs handle_synic_message, 
     const take = (s: Step) => { const out = ex.apply(v, s); expect(out, JSON.stringify(s)).not.toBeNull(); v = out!.state!; return out!.happenings; };
     const next: Step = { actor: 'script', kind: 'spontaneous', event: { type: 'next' } };
     const receive: Step = { actor: 'host', kind: 'spontaneous', event: { type: 'server.receiveMessage' } };
-    const pause: Step = { actor: 'host', kind: 'deliver', event: { type: 'Pause' } };
-    take(next); take(pause);
+    take(next);
     const first = take(receive);
-    expect(first.filter((h) => h.what === 'call' && h.to === 'synic').map((h) => (h as { event: { message: { type: string } } }).event.message.type)).toEqual(['PauseResponse']);
-    take(next); take(pause);
+    expect(first.filter((h) => h.what === 'call' && h.to === 'synic').map((h) => (h as unknown as { event: { message: { type: string } } }).event.message.type)).toEqual(['PauseResponse']);
+    take(next);
     const second = take(receive);
     expect(second.some((h) => h.what === 'call' && h.to === 'synic')).toBe(false);
     const host = ex.materialize(v).actors.host.context as HostServerContext;
     expect(host.paused).toBe(true);
     expect(host.rejected).toEqual(['Pause']);
+  });
+});
+
+describe('the #962 and #1100 pause-resume clients (vmbus_client handle_stop at 7001a13; OutgoingMessages::pause at 9171c3f38)', () => {
+  const stuckFlushing = (def: SystemDefinition) => {
+    const probe = { ...def, properties: { probe: stall((g) => g.actors.vtl2.matches({ save: 'flushForPause' }) && 'flush deadlock') } };
+    return explore(probe).verdict === 'violated';
+  };
+
+  it('#962 on a host with back-pressure deadlocks in the pause path: the client awaits its flush without reading, the server will not read until it has flushed', () => {
+    const v = variant('pause-resume-962-pause-path-deadlock');
+    const cx = explore(v.system()).violations[0];
+    expect(cx.property).toBe('messageDelivery');
+    expect(cx.message).toContain('VTL2 stuck in save.flushForPause');
+    const run = replay(v.system(), cx.steps);
+    expect(run.hostAtEnd.pending.length).toBeGreaterThan(0); // the server's flush is refused by the full SINT
+    expect(run.hostAtEnd.paused).toBe(false); // and it never saw the Pause, stuck behind in the client's queue
+  });
+
+  it('#1100 never deadlocks in its flush, on the same host or on OpenVMM', () => {
+    expect(stuckFlushing(variant('pause-resume-1100-back-pressure').system())).toBe(false);
+    expect(variant('pause-resume-1100-openvmm').expected).toBe('verified');
+  });
+
+  it('#1100 sends Pause before the messages already queued and keeps them, Resume first, for after the restore', () => {
+    const def = variant('pause-resume-1100-openvmm').system();
+    expect(reachable(def, (g) => {
+      const vtl2 = g.actors.vtl2.context as Vtl2ClientContext;
+      const host = g.actors.host.context as HostServerContext;
+      return g.actors.vtl2.matches({ save: 'drainUntilPauseResponse' }) && host.inbox[0]?.type === 'Pause' && vtl2.outbox[0] === 'Resume' && vtl2.outbox.includes('client#1');
+    })).toBe(true);
+  });
+
+  it('#1100 on the back-pressure host is still violated, by the server: a PauseResponse that had to queue is never flushed while paused', () => {
+    const v = variant('pause-resume-1100-back-pressure');
+    const cx = explore(v.system()).violations[0];
+    const run = replay(v.system(), cx.steps);
+    expect(run.hostAtEnd.paused).toBe(true);
+    expect(run.hostAtEnd.pending[0]).toBe('PauseResponse');
+    expect(cx.message).toContain('VTL2 stuck in save.drainUntilPauseResponse');
+  });
+
+  it('client posts have back-pressure: a refused post stays queued and is retried after the host reads', () => {
+    const def = variant('pause-resume-962-pause-path-deadlock').system();
+    expect(reachable(def, (g) => (g.actors.vtl2.context as Vtl2ClientContext).postBlocked && (g.actors.host.context as HostServerContext).inbox.length === 1)).toBe(true);
+    expect(reachable(def, (g) => (g.actors.host.context as HostServerContext).inbox.length > 1)).toBe(false);
   });
 });

@@ -8,7 +8,9 @@
 //   'hyperv'          a Hyper-V host: TLFS SynIC, and a VMBus server that holds messages while the SINT
 //                     is masked and retries after unmask (#962 commit text, #954);
 //   'tlfs-synic-only' a TLFS SynIC behind a server that posts regardless of the mask: not a real host;
-//                     it shows that the SynIC alone preserves nothing across the reset.
+//                     it shows that the SynIC alone preserves nothing across the reset, and, with bounded
+//                     buffers (`synicQueueCapacity`, `hostInboxCapacity`), gives posts back-pressure both
+//                     ways, which the pause-path deadlock #1100 fixed needs.
 import { defineScenario, defineSystem, invariant, stall } from '../../checker/index.ts';
 import type { GlobalView, Variant } from '../../checker/index.ts';
 import { HOST_SERVER_STEPS, hostVmbusServer } from '../hostVmbusServer.ts';
@@ -18,7 +20,7 @@ import type { HypervMessagePortContext } from '../hypervMessagePort.ts';
 import { synicActor, synicContext } from '../synic.ts';
 import type { SynicSemantics } from '../synic.ts';
 import { VTL2_CLIENT_STEPS, vtl2VmbusClient } from '../vtl2VmbusClient.ts';
-import type { ServicingProtocol, Vtl2ClientContext } from '../vtl2VmbusClient.ts';
+import type { PauseClientVersion, ServicingProtocol, Vtl2ClientContext } from '../vtl2VmbusClient.ts';
 
 /** Linux VMBUS_MESSAGE_SINT; which SINT carries VMBus messages does not matter to this model. */
 const VMBUS_SINT = 2;
@@ -36,6 +38,12 @@ export interface Vtl2ServicingOptions {
   servicings: number;
   hostMessages: number;
   clientMessages: number;
+  /** The pause-resume client: at #962 (default) or after #1100. */
+  clientVersion?: PauseClientVersion;
+  /** Client messages the server's connection holds unread (back-pressure on client posts). Default: no limit. */
+  hostInboxCapacity?: number;
+  /** Messages the SynIC queues per SINT (TLFS: the guest's message buffers). Default 4. */
+  synicQueueCapacity?: number;
   sendsWhilePaused?: boolean;
   readsWhileFlushing?: boolean;
   saveBeforePauseResponse?: boolean;
@@ -89,15 +97,19 @@ export function vtl2ServicingSystem(o: Vtl2ServicingOptions) {
       host: {
         machine: hostVmbusServer({
           hostMessages: o.hostMessages, pauseResume: o.client === 'pause-resume', sendsWhilePaused: o.sendsWhilePaused,
-          readsWhileFlushing: o.readsWhileFlushing, synic: withPort ? 'port' : 'synic', sint: VMBUS_SINT }),
+          readsWhileFlushing: o.readsWhileFlushing, synic: withPort ? 'port' : 'synic', sint: VMBUS_SINT,
+          ...(o.hostInboxCapacity !== undefined ? { inboxCapacity: o.hostInboxCapacity, client: 'vtl2' } : {}) }),
         spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })),
         queueCapacity: 6,
       },
       ...(withPort ? { port: hypervMessagePortActor({ synic: 'synic', sint: VMBUS_SINT }) } : {}),
-      synic: synicActor({ semantics, interruptTarget: 'vtl2', sints: [VMBUS_SINT], unmaskObservers: withPort ? ['port'] : [] }),
+      synic: synicActor({
+        semantics, interruptTarget: 'vtl2', sints: [VMBUS_SINT], unmaskObservers: withPort ? ['port'] : [],
+        spaceObservers: o.host === 'tlfs-synic-only' ? ['host'] : [],
+        ...(o.synicQueueCapacity !== undefined ? { queueCapacity: o.synicQueueCapacity } : {}) }),
       vtl2: {
         machine: vtl2VmbusClient({
-          protocol: o.client, servicings: o.servicings, clientMessages: o.clientMessages,
+          protocol: o.client, servicings: o.servicings, clientMessages: o.clientMessages, clientVersion: o.clientVersion,
           saveBeforePauseResponse: o.saveBeforePauseResponse, resumeQueuedAtRestore: o.resumeQueuedAtRestore,
           keepsFlushedMessages: o.keepsFlushedMessages,
           host: 'host', synic: 'synic', sint: VMBUS_SINT,
@@ -174,6 +186,27 @@ export const vtl2Servicing = defineScenario({
       expected: 'verified',
       parameters: { client: 'pause-resume', host: 'whp-offloaded', ...bounds },
       system: () => vtl2ServicingSystem({ client: 'pause-resume', host: 'whp-offloaded', ...bounds }),
+    },
+    {
+      name: 'pause-resume-1100-openvmm',
+      description: 'The client after #1100: Resume pushed onto the front of the queue, Pause sent before the messages already queued (which are saved), incoming messages read while Pause is posted.',
+      expected: 'verified',
+      parameters: { client: 'pause-resume', clientVersion: 'pr1100', host: 'whp-offloaded', ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', clientVersion: 'pr1100', host: 'whp-offloaded', ...bounds }),
+    },
+    {
+      name: 'pause-resume-962-pause-path-deadlock',
+      description: 'The #962 client on a host with back-pressure both ways (HvPostMessage refused while the guest\'s one message buffer or the server\'s one receive buffer is full): the client awaits its flush without reading, the server will not read until it has flushed to the unread SINT. The "theoretical deadlock in the pause path" #1100 fixed. OpenVMM\'s unbounded MessageQueues never refuse, so it does not happen there.',
+      expected: 'violated', expectedProperty: 'messageDelivery',
+      parameters: { client: 'pause-resume', clientVersion: 'pr962', host: 'tlfs-synic-only', synicQueueCapacity: 1, hostInboxCapacity: 1, ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', clientVersion: 'pr962', host: 'tlfs-synic-only', synicQueueCapacity: 1, hostInboxCapacity: 1, ...bounds }),
+    },
+    {
+      name: 'pause-resume-1100-back-pressure',
+      description: 'The #1100 client on the same host: it reads incoming messages while posting Pause, so the flush deadlock is gone; but the server sends PauseResponse through send_message, which queues it when the SynIC refuses it, and a paused server never flushes its queue (channels.rs handle_pause and poll_flush_pending_messages, at 7001a13 and at HEAD): the client drains for ever. Only a host whose post can be refused shows it; OpenVMM\'s unbounded MessageQueues never refuse.',
+      expected: 'violated', expectedProperty: 'messageDelivery',
+      parameters: { client: 'pause-resume', clientVersion: 'pr1100', host: 'tlfs-synic-only', synicQueueCapacity: 1, hostInboxCapacity: 1, ...bounds },
+      system: () => vtl2ServicingSystem({ client: 'pause-resume', clientVersion: 'pr1100', host: 'tlfs-synic-only', synicQueueCapacity: 1, hostInboxCapacity: 1, ...bounds }),
     },
     {
       name: 'pause-resume-server-sends-while-paused',
