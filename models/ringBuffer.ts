@@ -88,13 +88,26 @@ export function viewRing(cells: Readonly<Record<string, CellValue>>, ring: RingS
  * drivers/hv/ring_buffer.c hv_signal_on_write), so the data is never read. The same condition as OpenVMM vmbus_ring's
  * `reader_needs_signal` (mask clear and inp != outp), which its "unstick" mitigations (#1829) test.
  */
-export function lostInterrupt(ring: RingSpec, reader: string): Property {
+export function lostInterrupt(ring: RingSpec, reader: string): Property;
+/** Over several rings at once: the message names the ring that is stuck. */
+export function lostInterrupt(rings: { ring: RingSpec; reader: string }[]): Property;
+export function lostInterrupt(ringOrRings: RingSpec | { ring: RingSpec; reader: string }[], reader?: string): Property {
+  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, reader: reader! }];
+  if (pairs.length === 0) throw new Error('lostInterrupt: name at least one ring and its reader');
   return stall((g: GlobalView) => {
-    const r = viewRing(g.cells, ring);
-    if (r.used === 0 || r.mask !== 0) return false;
-    const snapshot = g.actors[reader];
-    if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
-    if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
-    return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
+    for (const p of pairs) {
+      const stuck = stuckRing(g, p.ring, p.reader);
+      if (stuck) return stuck;
+    }
+    return false;
   });
+}
+
+function stuckRing(g: GlobalView, ring: RingSpec, reader: string): string | false {
+  const r = viewRing(g.cells, ring);
+  if (r.used === 0 || r.mask !== 0) return false;
+  const snapshot = g.actors[reader];
+  if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
+  if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
+  return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
 }

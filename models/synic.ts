@@ -266,6 +266,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     }
     case 'signalEvent': {
       const s = sintOf(ctx, event.sint);
+      checkFlag(ctx, event.sint, event.flag);
       let status = 'success';
       let interrupted = false;
       if (s.masked) {
@@ -327,6 +328,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     case 'testAndClearFlag': {
       // Linux vmbus_chan_sched: sync_test_and_clear_bit on the SIEF page.
       const s = sintOf(ctx, event.sint);
+      checkFlag(ctx, event.sint, event.flag);
       const wasSet = s.flags.includes(event.flag);
       s.flags = s.flags.filter((f) => f !== event.flag);
       effects.push({ reply: { type: 'flagTested', sint: event.sint, flag: event.flag, wasSet } });
@@ -358,7 +360,27 @@ export function scanHasWork(ctx: SynicContext): boolean {
   return ctx.semantics !== 'tlfs-hyperv' && Object.values(ctx.sints).some((s) => flushable(ctx, s));
 }
 
+/** TLFS: 16 SINTs per VP; the SIEF page holds 2048 event flags per SINT (256 bytes). */
+export const SINT_COUNT = 16;
+export const EVENT_FLAGS_PER_SINT = 2048;
+
+function checkFlag(ctx: SynicContext, sint: number, flag: number): void {
+  // An out-of-range flag taken as a no-op let a buggy variant come back verified: it is a model error.
+  if (!Number.isInteger(flag) || flag < 0 || flag >= EVENT_FLAGS_PER_SINT) throw new Error(`event flag ${flag} on SINT ${sint} of VP ${ctx.vp} is out of range (0..${EVENT_FLAGS_PER_SINT - 1})`);
+}
+
+function checkInput(input: SynicInput): void {
+  const where = `SynIC of VP ${input.vp ?? 0}`;
+  if (!Array.isArray(input.sints) || input.sints.length === 0) throw new Error(`${where}: sints must list at least one SINT`);
+  for (const n of input.sints) if (!Number.isInteger(n) || n < 0 || n >= SINT_COUNT) throw new Error(`${where}: SINT ${n} is out of range (0..${SINT_COUNT - 1})`);
+  if (new Set(input.sints).size !== input.sints.length) throw new Error(`${where}: sints lists a SINT twice`);
+  for (const n of input.masked ?? []) if (!input.sints.includes(n)) throw new Error(`${where}: masked SINT ${n} is not in sints`);
+  if (input.queueCapacity !== undefined && !(Number.isInteger(input.queueCapacity) && input.queueCapacity >= 1)) throw new Error(`${where}: queueCapacity must be a positive integer`);
+  if (typeof input.interruptTarget !== 'string' || input.interruptTarget === '') throw new Error(`${where}: interruptTarget must name an actor`);
+}
+
 export function initialSynicContext(input: SynicInput): SynicContext {
+  checkInput(input);
   const masked = new Set(input.masked ?? []);
   return {
     semantics: synicSemantics(input.semantics),

@@ -106,7 +106,11 @@ export const vmbusGuestMachine = setup({
   },
 }).createMachine({
   id: 'vmbusGuest',
-  context: ({ input }) => ({ vp: 0, ...input, dpcPending: false }),
+  context: ({ input }) => {
+    if (!Number.isInteger(input.flag) || input.flag < 0 || input.flag >= 2048) throw new Error(`VMBus guest: event flag ${input.flag} is out of range (0..2047)`);
+    if (!Number.isInteger(input.sint) || input.sint < 0 || input.sint >= 16) throw new Error(`VMBus guest: SINT ${input.sint} is out of range (0..15)`);
+    return { vp: 0, ...input, dpcPending: false };
+  },
   type: 'parallel',
   on: {
     sint: { actions: 'isr' },

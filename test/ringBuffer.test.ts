@@ -252,3 +252,20 @@ describe('reader (hv_begin_read / hv_end_read / hv_pkt_iter_close)', () => {
     expect(ex.materialize(v).actors.reader.value).toBe('idle');
   });
 });
+
+describe('lostInterrupt over several rings', () => {
+  it('judges each ring and names the one that is stuck', () => {
+    const sys = pair({ capacity: 2, sends: 2, mode: 'direct', packetsPerCallback: 1 });
+    const other = { name: 'quiet', capacity: 1 };
+    const both = defineSystem({
+      ...sys,
+      cells: { ...sys.cells, ...ringCells(other) },
+      properties: { lostInterrupt: lostInterrupt([{ ring: other, reader: 'consumer' }, { ring: { name: 'r', capacity: 2 }, reader: 'reader' }]) },
+    });
+    const r = explore(both);
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].message).toContain('ring r holds');
+    expect(r.violations[0].message).not.toContain('quiet');
+    expect(() => lostInterrupt([])).toThrow(/at least one ring/);
+  });
+});
