@@ -8,7 +8,9 @@
 // feature, `pause_message_stream` + drain), `ClientTask::can_pause_resume` (the fallback), saved_state.rs
 // `handle_save` (the outgoing queue is saved) and `handle_start` (Resume is the first message sent). In
 // OpenHCL `pause_message_stream` is the `hcl_pause_message_stream` ioctl (vmbus_client_hcl), which the
-// #962 commit text describes as masking the SINT.
+// #962 commit text describes as masking the SINT. PR #1100 (commit 9171c3f38): OutgoingMessages::pause
+// (Resume pushed onto the front, Pause sent alone in the SendingPauseMessage state) and
+// process_next_message (incoming messages read while the flush runs); see `clientVersion`.
 //
 // Simplifications:
 // - Only the VMBus message SINT of one VP is modelled (models/synic.ts does the SynIC).
@@ -18,8 +20,8 @@
 //   nothing in it is lost; what the reset destroys is SynIC state.
 // - The VTL2 devices may queue outgoing messages until the client has saved; sending them is its own
 //   step, and the client sends only while running or, right after restore, its saved queue.
-// - The legacy client at #962 time unmasked and flushed its outgoing queue before saving (the "flush
-//   before save" loop, removed in #1100); here it saves the queue, as later versions do. This does not
+// - Without pause_resume, the client at #962 time resumed the stream and flushed its outgoing queue
+//   before saving (the loop #1100 removed); here it saves the queue, as later versions do. This does not
 //   touch the host -> VTL2 direction, where #954's messages were lost.
 import { and, assign, setup } from 'xstate';
 import type { EventObject } from 'xstate';
