@@ -9,7 +9,8 @@ import type { GlobalState } from './globalView.ts';
 import { EffectKind } from './localTransition.ts';
 import type { Effect } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
-import { stallsAt } from './quiescence.ts';
+import { judgeQuiescent, stallsAt } from './quiescence.ts';
+import type { QuiescentJudgement } from './quiescence.ts';
 import type { Step } from './result.ts';
 import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { StepObserver, Via } from './stepper.ts';
@@ -92,6 +93,17 @@ export class Execution {
   outstandingWork(v: Int32Array): { property: string; work: string }[] {
     this.view.v = v;
     return stallsAt(this.sys, this.view, '').map(({ property, work }) => ({ property, work: work! }));
+  }
+
+  /**
+   * The explorer's judgement of `v` when it is quiescent (only timers, or nothing, can fire): stalls and
+   * deadlock (checker/quiescence.ts). Empty when a non-timer step is enabled: nothing to judge there.
+   */
+  quiescentJudgement(v: Int32Array): QuiescentJudgement[] {
+    const enabled = this.enabled(v);
+    if (enabled.some((s) => s.kind !== 'timer')) return [];
+    this.view.v = v;
+    return judgeQuiescent(this.sys, this.view, enabled[0] ?? null);
   }
 
   materialize(v: Int32Array): GlobalState {
