@@ -17,6 +17,8 @@ export interface ExploreOptions {
   timeLimitSeconds?: number;
   /** Go on after the first violation, collecting one counterexample per violated property. */
   allViolations?: boolean;
+  /** Re-run every memoised local transition to catch impure model code, not only a sample (checker/localTransition.ts). */
+  paranoid?: boolean;
 }
 
 export interface Progress {
@@ -63,6 +65,7 @@ export class Exploration {
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     const { layout } = this.sys;
+    for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
     this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
     this.view = new VectorView(this.sys);
