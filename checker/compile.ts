@@ -61,6 +61,7 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     cellIndex: new Map(cellNames.map((n, i) => [n, i])),
     events: new InternTable<EventObject>(true),
     values: new InternTable<CellValue>(),
+    computed: { count: 0 },
   };
   const actors = actorNames.map((name) => {
     const spec = definition.actors[name];
