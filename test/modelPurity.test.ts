@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { assign, createMachine, raise, setup } from 'xstate';
 import { cellsOf, explore, invariant, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
+import { runCli } from './cliProcess.ts';
 
 /** A worker that may `try` to enter the critical section while the shared `lock` is free. */
 function lockedWorkers(guard: () => boolean): SystemDefinition {
@@ -155,5 +156,16 @@ describe('a macrostep that never settles', () => {
     explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
     expect(m.options.maxIterations).toBe(Infinity);
     expect(Object.hasOwn(m, 'getTransitionData')).toBe(false);
+  });
+});
+
+describe('the command', () => {
+  test('check --paranoid reports an impure model as modelError (exit 1), in JSON too', async () => {
+    for (const flags of [[], ['--paranoid']]) {
+      const r = await runCli(['check', 'test/fixtures/impureGuard.ts', '--format', 'json', '-q', ...flags]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'modelError' });
+      expect(JSON.parse(r.stdout).message).toMatch(/^a in state "idle" gave a different result for 'try'/);
+    }
   });
 });
