@@ -33,6 +33,11 @@ export interface StepOutcome {
   happenings: Happening[];
   violation?: { property: string; message: string };
   bound?: string;
+  /**
+   * Only from `initial`, after a start-up violation or bound: the state as far as start-up got, to show
+   * (`materialize` gives an actor whose initial transition threw as status 'error'). Not a state to step from.
+   */
+  reached?: Int32Array;
 }
 
 export class Execution {
@@ -48,7 +53,9 @@ export class Execution {
 
   initial(): StepOutcome {
     const v = new Int32Array(this.sys.layout.width);
-    return this.finish(v, initialState(this.sys, this.stepper, v, this.observer()));
+    const out = this.finish(v, initialState(this.sys, this.stepper, v, this.observer()));
+    if (!out.state) out.reached = v;
+    return out;
   }
 
   /** Every step enabled in `v`, timers included when (and only when) nothing else is enabled. */

@@ -54,8 +54,9 @@ export const MAX_MICROSTEPS = 1000;
 /**
  * The purity audit. Transitions are memoised, so a guard or action that reads hidden state
  * (Math.random(), Date.now(), a closure variable) would keep its first answer and the verdict would
- * depend on luck. An audited entry is re-run and compared when it is computed and again on its first
- * reuse (by then hidden state has had time to change). By default the audit covers the first AUDIT_ALL
+ * depend on luck. Every new transition has its guards evaluated again (cheap: no actions run) and an
+ * audited one is re-run whole, when it is computed and again on its first reuse (by then hidden state
+ * has had time to change); any difference is a modelError. By default the audit covers the first AUDIT_ALL
  * transitions the system computes (RERUNS_AT_FIRST re-runs each), each actor's first transition for
  * every event type (one re-run), and one in AUDIT_EVERY of the rest (on reuse only): small models are
  * covered nearly whole, large ones by a sample, for about a quarter more XState work at most (README,
@@ -65,6 +66,9 @@ export const MAX_MICROSTEPS = 1000;
 const AUDIT_ALL = 16;
 const AUDIT_EVERY = 16;
 const RERUNS_AT_FIRST = 2;
+/** Guard-only re-checks (cheap): for every new transition, and more for the audited ones. */
+const GUARD_CHECKS = 1;
+const GUARD_CHECKS_WIDE = 8;
 const LAST_AUDITED_USE = 64;
 
 function isCellValue(v: unknown): v is CellValue {
@@ -293,6 +297,9 @@ export class ActorLogic {
     if (t.error !== null) return t;
     const type = this.ns.events.values[event].type;
     const newType = !this.auditedTypes.has(type);
+    const guardChecks = this.paranoid || newType || index < AUDIT_ALL ? GUARD_CHECKS_WIDE : GUARD_CHECKS;
+    const changedGuards = this.guardsChange(t, local, event, readTuple, guardChecks);
+    if (changedGuards) return changedGuards;
     if (!this.paranoid && !newType && index >= AUDIT_ALL && index % AUDIT_EVERY !== 0) return t;
     this.auditedTypes.add(type);
     t.uses = 0;
@@ -315,12 +322,37 @@ export class ActorLogic {
     return changed;
   }
 
+  /**
+   * Selects the transitions for the event `checks` more times (XState's getTransitionData: the guards
+   * alone, far cheaper than a whole transition) and compares with the selection `t` was computed from.
+   */
+  private guardsChange(t: LocalTransition, local: number, event: number, readTuple: number, checks: number): LocalTransition | null {
+    const selected = this.lastSelection;
+    const snapshot = this.states.snapshot(local);
+    const ev = this.machineEvent(event, readTuple);
+    for (let i = 0; i < checks; i++) {
+      let again: readonly unknown[];
+      try {
+        again = this.machine.getTransitionData(snapshot, ev);
+      } catch (e) {
+        return this.changed(t, local, event, `a guard threw the second time: ${messageOf(e)}`);
+      }
+      if (again.length !== selected.length || again.some((x, k) => x !== selected[k])) {
+        return this.changed(t, local, event, 'the guards chose other transitions the second time');
+      }
+    }
+    return null;
+  }
+
   /** Re-runs `t`; returns a modelError transition when the result differs, else null. */
   private audit(t: LocalTransition, local: number, event: number, readTuple: number): LocalTransition | null {
     const again = this.compute(local, event, readTuple);
     this.computed--; // a re-run is not a distinct local transition
     const difference = differenceOf(t, again, this.states);
-    if (difference === null) return null;
+    return difference === null ? null : this.changed(t, local, event, difference);
+  }
+
+  private changed(t: LocalTransition, local: number, event: number, difference: string): LocalTransition {
     const state = JSON.stringify(this.states.snapshot(local).value);
     const type = this.ns.events.values[event].type;
     return this.errored(local, `the result changed when re-run: ${difference}`, {
@@ -339,6 +371,15 @@ export class ActorLogic {
     this.readCellNames.forEach((name, i) => { cells[name] = this.ns.values.values[tuple[i]]; });
     return { ...base, cells } as EventObject;
   }
+
+  /** The event as guards and actions see it: `eventFor`, with undeclared cell reads refused. */
+  private machineEvent(event: number, readTuple: number): EventObject {
+    const plain = this.eventFor(event, readTuple);
+    return this.readCells.length === 0 ? plain : { ...plain, cells: guardedCells(this.name, (plain as any).cells) } as EventObject;
+  }
+
+  /** The transitions `compute` last selected for its event (what guardsChange compares against). */
+  private lastSelection: readonly unknown[] = [];
 
   /** The machine's initial transition: its initial local state and the effects of its entry actions. */
   initial(input: unknown): { local: number; effects: Effect[]; error: string | null; violation: LocalTransition['violation'] } {
@@ -364,10 +405,11 @@ export class ActorLogic {
   private compute(local: number, event: number, readTuple: number): LocalTransition {
     this.computed++;
     const snapshot = this.states.snapshot(local);
-    const plain = this.eventFor(event, readTuple);
-    const ev = this.readCells.length === 0 ? plain : { ...plain, cells: guardedCells(this.name, (plain as any).cells) };
+    const ev = this.machineEvent(event, readTuple);
+    this.lastSelection = [];
     try {
-      const handled = this.machine.getTransitionData(snapshot, ev).length > 0;
+      this.lastSelection = this.machine.getTransitionData(snapshot, ev);
+      const handled = this.lastSelection.length > 0;
       if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null, violation: null, uses: -1 };
       const accepts = snapshot.can(ev);
       const watched = watchMacrostep(this.machine, () => transition(this.machine, snapshot, ev) as [AnyMachineSnapshot, any[]]);

@@ -258,6 +258,10 @@ export function takeStep(
 /** Builds the initial global state in `v`: initial snapshots, cells, then each actor's entry effects. */
 export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Array, obs: StepObserver | null): Outcome {
   v.fill(0);
+  // Laid out first, so that a start-up violation leaves the state as far as start-up got (an actor whose
+  // initial transition threw has local state -1).
+  sys.initialActors.forEach((a, i) => { v[i] = a.local; });
+  sys.initialCells.forEach((value, c) => { v[sys.layout.cellBase + c] = value; });
   // Actor by actor, as they start: the first whose initial macrostep throws or shows a violation.
   for (let i = 0; i < sys.initialActors.length; i++) {
     const a = sys.initialActors[i];
@@ -266,8 +270,6 @@ export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Arra
     stepper.violationMessage = a.violation?.message ?? `${sys.actorNames[i]} threw in its initial transition: ${a.error}`;
     return Outcome.Violation;
   }
-  sys.initialActors.forEach((a, i) => { v[i] = a.local; });
-  sys.initialCells.forEach((value, c) => { v[sys.layout.cellBase + c] = value; });
   for (let i = 0; i < sys.initialActors.length; i++) {
     const r = stepper.applyEffects(v, i, sys.initialActors[i].effects, obs);
     if (r !== Outcome.Ok) return r;

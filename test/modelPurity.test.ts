@@ -24,8 +24,8 @@ function lockedWorkers(guard: () => boolean): SystemDefinition {
 }
 
 describe('the purity audit of memoised transitions', () => {
-  test('a guard reading Math.random() is a modelError naming actor, state and event, in every one of 20 runs', () => {
-    for (let run = 0; run < 20; run++) {
+  test('a guard reading Math.random() is a modelError naming actor, state and event, in every one of 50 runs', () => {
+    for (let run = 0; run < 50; run++) {
       const r = explore(lockedWorkers(() => Math.random() < 0.5));
       expect(r.verdict).toBe('violated');
       expect(r.violations[0].property).toBe('modelError');
