@@ -18,7 +18,7 @@ export interface RefState {
   inFlight: Record<string, EventObject[]>;
 }
 
-export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer'; event: EventObject };
+export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer' | 'flush'; event: EventObject; choices?: number[] };
 
 export interface RefResult {
   /** Distinct reachable global states (through steps that end without a violation or a bound). */
