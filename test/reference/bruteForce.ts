@@ -5,10 +5,15 @@
 // strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
 // so that the fast explorer has something to disagree with.
 //
+// Under `memory: 'tso'` it adds x86-TSO as the Owens-Sarkar-Sewell abstract machine states it: a FIFO
+// of pending stores per actor, reads that take the actor's newest pending store to the cell, a step that
+// writes the oldest pending store to memory, and an mfence that waits for an empty FIFO (here: drains it).
+//
 // Only the vocabulary's effect names and the definition's types come from checker/.
 import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, EFFECT_PREFIX, FAIL, POST, REPLY, WRITE } from '../../checker/vocabulary.ts';
+import { FENCE } from '../../checker/memoryVocabulary.ts';
 import type { CellValue } from '../../checker/vocabulary.ts';
 import type { SystemDefinition } from '../../checker/system.ts';
 
@@ -16,6 +21,8 @@ export interface RefState {
   actors: Record<string, AnyMachineSnapshot>;
   cells: Record<string, CellValue>;
   inFlight: Record<string, EventObject[]>;
+  /** tso: each actor's pending stores, oldest first. */
+  pending: Record<string, { cell: string; value: CellValue }[]>;
 }
 
 export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer' | 'flush'; event: EventObject; choices?: number[] };
@@ -32,8 +39,10 @@ export interface RefResult {
   shortest: Map<string, number>;
   /** How many of the reachable states are first reached at each BFS depth. */
   statesAtDepth: number[];
-  /** A post found a full FIFO under onQueueFull 'bound'. */
+  /** A post found a full FIFO under onQueueFull 'bound', or a store a full store buffer. */
   bounded: boolean;
+  /** Which bounds cut a branch: 'queueCapacity', 'storeBuffer'. */
+  cuts: Set<string>;
   /** The enumeration gave up at `maxStates`; the other fields are then partial. */
   gaveUp: boolean;
 }
@@ -43,7 +52,9 @@ class Violated extends Error {
   constructor(readonly property: string, message: string) { super(message); }
 }
 /** The step posted to a full FIFO under onQueueFull 'bound': the branch is cut. */
-class Cut extends Error {}
+class Cut extends Error {
+  constructor(readonly bound: string) { super(bound); }
+}
 
 /** Canonical JSON with sorted keys; throws on anything that is not plain JSON data. */
 export function canon(x: unknown): string {
@@ -94,6 +105,7 @@ type Effect =
   | { kind: 'post' | 'call'; to: string; event: EventObject }
   | { kind: 'reply'; event: EventObject }
   | { kind: 'write'; cell: string; value: CellValue }
+  | { kind: 'fence' }
   | { kind: 'fail'; message: string };
 
 export class Reference {
@@ -101,21 +113,29 @@ export class Reference {
   readonly cellNames: string[];
   private readonly timers: Record<string, string[]>;
 
+  private readonly tso: boolean;
+
   constructor(readonly def: SystemDefinition) {
+    this.tso = def.memory === 'tso';
+    if (def.memory === 'arm') throw new Error('the reference has no ARM semantics');
     this.names = Object.keys(def.actors);
     this.cellNames = Object.keys(def.cells ?? {});
     this.timers = Object.fromEntries(this.names.map((n) => [n, timerTypes(def.actors[n].machine)]));
   }
 
   key(g: RefState): string {
-    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n])).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
+    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + canon(g.pending[n])).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
   }
 
   /** The event as `actor` receives it now: with `cells` when it declares reads. */
   private withReads(g: RefState, actor: string, event: EventObject): EventObject {
     const reads = this.def.actors[actor].reads ?? [];
     if (reads.length === 0) return event;
-    return { ...event, cells: Object.fromEntries(reads.map((c) => [c, g.cells[c]])) } as EventObject;
+    const seen = (c: string) => {
+      const mine = g.pending[actor].filter((p) => p.cell === c);
+      return mine.length > 0 ? mine[mine.length - 1].value : g.cells[c];
+    };
+    return { ...event, cells: Object.fromEntries(reads.map((c) => [c, seen(c)])) } as EventObject;
   }
 
   /** Runs XState's actions: our effects come back as emits, custom actions run as a real actor would. */
@@ -140,6 +160,8 @@ export class Reference {
           out.push({ kind: 'write', cell: e.cell, value: e.value });
         } else if (e.type === FAIL) {
           out.push({ kind: 'fail', message: String(e.message) });
+        } else if (e.type === FENCE) {
+          if (e.kind === 'full') out.push({ kind: 'fence' }); // x86 never reorders what smp_wmb/smp_rmb order
         } else throw new Error(`unknown effect ${e.type}`);
       } else if (a.type === 'xstate.sendTo' || a.type === 'xstate.sendParent' || a.type === 'xstate.spawnChild') {
         throw new Error(`${a.type} not supported`);
@@ -164,13 +186,21 @@ export class Reference {
   private applyEffects(g: RefState, box: StepMailboxes, actor: string, effects: Effect[], caller: string | null): void {
     for (const e of effects) {
       switch (e.kind) {
-        case 'write': g.cells[e.cell] = e.value; break;
+        case 'write':
+          if (!this.tso) { g.cells[e.cell] = e.value; break; }
+          if (g.pending[actor].length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
+          g.pending[actor] = [...g.pending[actor], { cell: e.cell, value: e.value }];
+          break;
+        case 'fence':
+          for (const p of g.pending[actor]) g.cells[p.cell] = p.value;
+          g.pending[actor] = [];
+          break;
         case 'fail': throw new Violated('assertion', e.message);
         case 'post': {
           const q = g.inFlight[e.to];
           if (q.length >= (this.def.actors[e.to].queueCapacity ?? 4)) {
             if (this.def.onQueueFull === 'violation') throw new Violated('queueOverflow', `${e.to} full`);
-            throw new Cut();
+            throw new Cut('queueCapacity');
           }
           g.inFlight[e.to] = [...q, e.event];
           break;
@@ -249,10 +279,11 @@ export class Reference {
   }
 
   initial(): RefState | Violated | Cut {
-    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {} };
+    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {}, pending: {} };
     const entry: Record<string, Effect[]> = {};
     for (const n of this.names) {
       g.inFlight[n] = [];
+      g.pending[n] = [];
       try {
         const [s, actions] = initialTransition(this.def.actors[n].machine, this.def.actors[n].input) as [AnyMachineSnapshot, any[]];
         this.checkSnapshot(s);
@@ -283,6 +314,7 @@ export class Reference {
     for (const n of this.names) {
       if (g.inFlight[n].length > 0) out.push({ actor: n, kind: 'deliver', event: g.inFlight[n][0] });
       for (const ev of this.def.actors[n].spontaneous ?? []) if (this.offered(g, n, ev)) out.push({ actor: n, kind: 'spontaneous', event: ev });
+      if (g.pending[n].length > 0) out.push({ actor: n, kind: 'flush', event: { type: 'vmbus-check.flush', cell: g.pending[n][0].cell } as EventObject });
     }
     return out;
   }
@@ -297,7 +329,13 @@ export class Reference {
 
   /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
   apply(g: RefState, step: RefStep): RefState | Violated | Cut {
-    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight } };
+    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, pending: { ...g.pending } };
+    if (step.kind === 'flush') {
+      const [oldest, ...rest] = h.pending[step.actor];
+      h.cells[oldest.cell] = oldest.value;
+      h.pending[step.actor] = rest;
+      return h;
+    }
     if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
     try {
       this.send(h, newMailboxes(), step.actor, step.event, step.kind, null);
@@ -324,11 +362,12 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
     violated.add(property);
     if (!shortest.has(property) || shortest.get(property)! > length) shortest.set(property, length);
   };
+  const cuts = new Set<string>();
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, shortest, statesAtDepth, bounded, gaveUp });
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp });
   const init = ref.initial();
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
-  if (init instanceof Cut) return result(0, 0, true, false);
+  if (init instanceof Cut) { cuts.add(init.bound); return result(0, 0, true, false); }
 
   // A composite property (allOf) is each of its parts, reported under its one name.
   const flatten = (name: string, p: any): [string, any][] => (p.kind === 'allOf' ? p.parts.flatMap((q: any) => flatten(name, q)) : [[name, p]]);
@@ -374,7 +413,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       transitions++;
       const h = ref.apply(g, step);
       if (h instanceof Violated) { violate(h.property, depth + 1); continue; }
-      if (h instanceof Cut) { bounded = true; continue; }
+      if (h instanceof Cut) { bounded = true; cuts.add(h.bound); continue; }
       const k = ref.key(h);
       if (seen.has(k)) continue;
       seen.add(k);
@@ -412,7 +451,10 @@ export function referenceReplay(def: SystemDefinition, property: string, steps: 
   for (let i = 0; i < steps.length; i++) {
     if (!enabled(g).some((s) => same(s, steps[i]))) fail(`step ${i} is not enabled`);
     const h = ref.apply(g, steps[i]);
-    if (h instanceof Cut) fail(`step ${i} hits a bound`);
+    if (h instanceof Cut) {
+      if (kind === 'stall' && i === steps.length - 1) break; // the watchdog step may hit a bound too; judged below
+      fail(`step ${i} hits a bound`);
+    }
     if (h instanceof Violated) {
       if (i !== steps.length - 1) fail(`step ${i} fails ${h.property}`);
       if (kind === 'stall') break; // the watchdog step itself may fail; judged below
