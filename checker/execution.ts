@@ -75,11 +75,18 @@ export class Execution {
     const kind = STEP_KIND_NAMES.indexOf(step.kind) as StepKind;
     const event = this.sys.ns.events.idOf(step.event)!;
     const t = kind === StepKind.Deliver || kind === StepKind.Flush ? null : this.stepper.lookup(v, actor, event);
-    const next = v.slice();
-    this.stepper.choices.start(step.choices ?? []);
-    const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
-    if (r === Outcome.Disabled || !this.stepper.choices.faithful) { this.recorded = []; return null; }
-    return this.finish(next, r);
+    // A step recorded without choices (a watchdog ending a stall's counterexample) takes the first
+    // combination of load values under which it is enabled.
+    let script: number[] | null = step.choices ?? [];
+    while (script !== null) {
+      const next = v.slice();
+      this.stepper.choices.start(script);
+      const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
+      if (r !== Outcome.Disabled && (step.choices === undefined || this.stepper.choices.faithful)) return this.finish(next, r);
+      this.recorded = [];
+      script = step.choices === undefined ? this.stepper.choices.advance() : null;
+    }
+    return null;
   }
 
   /** Invariant violations of the state `v`. */

@@ -179,7 +179,7 @@ export class Exploration {
       this.finished = true;
       return;
     }
-    if (r === Outcome.Bound) { this.stop('queueCapacity', this.stepper.boundReason); return; }
+    if (r === Outcome.Bound) { this.stop(this.stepper.boundKind, this.stepper.boundReason); return; }
     this.store.add(this.cur, ROOT, ROOT);
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
   }

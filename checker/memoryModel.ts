@@ -48,6 +48,8 @@ export interface MemoryModel {
   /** Stores value id `value` to `cell`; false when a bound cut it off. */
   store(v: Int32Array, actor: number, cell: number, value: number, release: boolean): boolean;
   fence(v: Int32Array, actor: number, kind: FenceKind): boolean;
+  /** `actor` receives an event from another actor (a delivered post, a call, a reply): it synchronizes. */
+  receive(v: Int32Array, actor: number): void;
   /**
    * Read-modify-write options: option 0 is the fully ordered RMW on the latest value; options 1.. are
    * relaxed loads of values for which `fails(value)` holds (a failed cmpxchg or test_and_set_bit is
@@ -89,6 +91,7 @@ function sequentialConsistency(layout: Layout): MemoryModel {
     load: (v, _a, cell) => v[base + cell],
     store(v, _a, cell, value) { v[base + cell] = value; return true; },
     fence: () => true,
+    receive() {},
     rmwOptions: () => 1,
     rmw(v, _a, cell, _o, _f, write) {
       const old = v[base + cell];
@@ -164,6 +167,7 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
       return true;
     },
     fence(v, a, kind) { if (kind === FenceKind.Full) drain(v, a); return true; },
+    receive() {},
     rmwOptions: () => 1,
     rmw(v, a, cell, _o, _f, write) {
       drain(v, a);
@@ -388,6 +392,11 @@ function armv8(layout: Layout, s: MemorySettings): MemoryModel {
       v[b + 1 + v[b]] = MARKER;
       v[b]++;
       return true;
+    },
+    receive(v, a) {
+      const vw = views(a);
+      join(v, vw + VR_OLD, v[hist]);
+      collect(v);
     },
     rmwOptions(v, a, cell, fails) {
       let n = 1;

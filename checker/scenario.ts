@@ -2,6 +2,7 @@
 // scenarios live in models/scenarios; users write their own the same way.
 import type { ExploreOptions } from './explorer.ts';
 import type { SystemDefinition } from './system.ts';
+import type { MemoryModelName } from './memoryModel.ts';
 
 export type ParameterValue = string | number | boolean;
 
@@ -14,6 +15,10 @@ export interface Variant {
   expectedProperty?: string;
   parameters: Record<string, ParameterValue>;
   system: () => SystemDefinition;
+  /** The memory model the variant runs under unless `--memory` says otherwise (default: the system's, else sc). */
+  memory?: MemoryModelName;
+  /** Expected verdicts under other memory models, for `--memory` (`expected` is the one under `memory`). */
+  expectedUnder?: Partial<Record<MemoryModelName, 'violated' | 'verified'>>;
   /** Bounds this variant needs (a variant with unbounded behaviour states its bound here). */
   options?: ExploreOptions;
 }

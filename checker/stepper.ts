@@ -51,6 +51,8 @@ export class Stepper {
   readonly choices = new ChoiceScript();
   private readonly readScratch: Int32Array;
   private readonly replyEvents = new Map<string, number>();
+  /** Under tso and arm, events between actors synchronize: see README, "Memory models". */
+  private readonly weak: boolean;
   // XState's mailbox order, within one step: an event for an actor that is still handling one waits in
   // that actor's mailbox until it finishes (so a reply reaches a caller after the caller's remaining
   // actions). An actor is never re-entered, so nesting is bounded by the number of actors.
@@ -64,6 +66,7 @@ export class Stepper {
     this.cellBase = sys.layout.cellBase;
     this.memory = createMemoryModel(sys.memory, sys.layout, sys.memorySettings);
     this.readScratch = new Int32Array(sys.layout.width);
+    this.weak = sys.memory !== 'sc';
     this.busy = new Uint8Array(sys.layout.actorCount);
     this.mailbox = sys.actorNames.map(() => []);
     sys.flushEvents.forEach((event, cell) => this.flushCells.set(event, cell));
@@ -200,6 +203,7 @@ export class Stepper {
       return this.violation(BUILTIN.modelError, `a step handed out more than ${MAX_EVENTS_PER_STEP} events without settling (a call/reply cycle?)`);
     }
     const logic = this.sys.actors[actor];
+    if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply')) this.memory.receive(v, actor);
     const reads = logic.readCells.length === 0 ? 0 : this.readTupleOf(v, actor);
     const t = known !== null && !this.branchingReads(actor) ? known : logic.lookup(v[actor], event, reads);
     // A spontaneous event or timer enabled for some values of the reads but not for these.
@@ -253,6 +257,7 @@ export class Stepper {
       case EffectKind.Rmw:
         return this.rmw(v, actor, e, obs);
       case EffectKind.Post: {
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         const layout = this.sys.layout;
         const qb = layout.queueBase[e.to];
         const len = v[qb];
@@ -269,11 +274,13 @@ export class Stepper {
         return Outcome.Ok;
       }
       case EffectKind.Call:
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         return this.dispatch(v, e.to, e.event, 'call', actor, null, obs);
       case EffectKind.Reply:
         if (caller === NO_CALLER) {
           return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} replied outside a call`);
         }
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         return this.dispatch(v, caller, e.event, 'reply', NO_CALLER, null, obs);
       case EffectKind.Fail:
         return this.violation(BUILTIN.assertion, `${this.sys.actorNames[actor]}: ${e.message}`);

@@ -61,11 +61,13 @@ function skippedCase(s: SkippedCheck): string[] {
   ];
 }
 
+const verdictMemory = (r: CheckRecord) => (r.result.memoryCaveat === null ? r.memory : `${r.memory} (${r.result.memoryCaveat})`);
+
 function testCase(r: CheckRecord, outcome: string): string[] {
-  const name = r.variant ?? r.scenario;
+  const name = (r.variant ?? r.scenario) + (r.memoryAsked || r.memory !== 'sc' ? ` [${r.memory}]` : '');
   const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
   const v = r.result.violations[0];
-  const body: string[] = properties(r.parameters);
+  const body: string[] = properties(r.memoryAsked || r.memory !== 'sc' ? { ...r.parameters, memory: verdictMemory(r) } : r.parameters);
   const timeline = r.trace ? renderTimeline(r.trace) : '';
   if (outcome === 'fail' && v) {
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(`${v.property} violated: ${v.message}`)}">${escapeXml(timeline)}</failure>`);

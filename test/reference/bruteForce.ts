@@ -8,6 +8,7 @@
 // Under `memory: 'tso'` it adds x86-TSO as the Owens-Sarkar-Sewell abstract machine states it: a FIFO
 // of pending stores per actor, reads that take the actor's newest pending store to the cell, a step that
 // writes the oldest pending store to memory, and an mfence that waits for an empty FIFO (here: drains it).
+// A post, call or reply (a hypercall, an interrupt) is ordered after the sender's pending stores.
 //
 // Only the vocabulary's effect names and the definition's types come from checker/.
 import { initialTransition, transition } from 'xstate';
@@ -192,11 +193,11 @@ export class Reference {
           g.pending[actor] = [...g.pending[actor], { cell: e.cell, value: e.value }];
           break;
         case 'fence':
-          for (const p of g.pending[actor]) g.cells[p.cell] = p.value;
-          g.pending[actor] = [];
+          this.drain(g, actor);
           break;
         case 'fail': throw new Violated('assertion', e.message);
         case 'post': {
+          this.drain(g, actor);
           const q = g.inFlight[e.to];
           if (q.length >= (this.def.actors[e.to].queueCapacity ?? 4)) {
             if (this.def.onQueueFull === 'violation') throw new Violated('queueOverflow', `${e.to} full`);
@@ -206,14 +207,21 @@ export class Reference {
           break;
         }
         case 'call':
+          this.drain(g, actor);
           this.send(g, box, e.to, e.event, 'call', actor);
           break;
         case 'reply':
           if (caller === null) throw new Violated('modelError', 'reply outside a call');
+          this.drain(g, actor);
           this.send(g, box, caller, e.event, 'reply', null);
           break;
       }
     }
+  }
+
+  private drain(g: RefState, actor: string): void {
+    for (const p of g.pending[actor]) g.cells[p.cell] = p.value;
+    g.pending[actor] = [];
   }
 
   /**
