@@ -75,10 +75,11 @@ export function memoryWidth(name: MemoryModelName, actors: number, cells: number
 
 const ARM_VIEWS = (cells: number) => cells + 4;
 
-export function createMemoryModel(name: MemoryModelName, layout: Layout, s: MemorySettings): MemoryModel {
+/** `finished(v, a)`: actor `a` has reached a final state in `v`, so it will never load again. */
+export function createMemoryModel(name: MemoryModelName, layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean = () => false): MemoryModel {
   if (name === 'sc') return sequentialConsistency(layout);
   if (name === 'tso') return totalStoreOrder(layout, s);
-  return armv8(layout, s);
+  return armv8(layout, s, finished);
 }
 
 function sequentialConsistency(layout: Layout): MemoryModel {
@@ -209,9 +210,10 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
  * - a fully ordered RMW is a full fence, a read of the latest message, an appended write, a full fence.
  * Left out: promises (so load buffering, LB, is forbidden where the hardware allows it) and address,
  * data and control dependencies (they order nothing here: weaker than the hardware, never stronger).
- * Messages that no actor can read any more are dropped and views renumbered, so the history stays short.
+ * Messages that no actor can read any more (its views rule them out, or it has finished) are dropped
+ * and views renumbered, so the history stays short.
  */
-function armv8(layout: Layout, s: MemorySettings): MemoryModel {
+function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean): MemoryModel {
   const base = layout.cellBase;
   const cells = layout.cellCount;
   const cap = s.storeBuffer;
@@ -255,6 +257,7 @@ function armv8(layout: Layout, s: MemorySettings): MemoryModel {
   const collect = (v: Int32Array) => {
     minBound.fill(0x7fffffff);
     for (let a = 0; a < layout.actorCount; a++) {
+      if (finished(v, a)) continue; // a finished actor never loads again
       const vw = views(a);
       for (let c = 0; c < cells; c++) { const b = Math.max(v[vw + VR_OLD], v[vw + 1 + c]); if (b < minBound[c]) minBound[c] = b; }
     }

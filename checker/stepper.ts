@@ -64,7 +64,7 @@ export class Stepper {
 
   constructor(private readonly sys: CompiledSystem) {
     this.cellBase = sys.layout.cellBase;
-    this.memory = createMemoryModel(sys.memory, sys.layout, sys.memorySettings);
+    this.memory = createMemoryModel(sys.memory, sys.layout, sys.memorySettings, (v, a) => sys.actors[a].states.snapshot(v[a]).status === 'done');
     this.readScratch = new Int32Array(sys.layout.width);
     this.weak = sys.memory !== 'sc';
     this.busy = new Uint8Array(sys.layout.actorCount);

@@ -2,6 +2,7 @@
 import type { Scenario } from '../../checker/index.ts';
 import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { appleTsoMode } from './appleTsoMode.ts';
+import { kvmVcpuKickScenario } from './kvmVcpuKick.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
@@ -11,4 +12,5 @@ export const builtinScenarios: Scenario[] = [
   lostWakeupScenario,
   petersonScenario,
   appleTsoMode,
+  kvmVcpuKickScenario,
 ];
