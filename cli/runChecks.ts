@@ -61,9 +61,9 @@ export interface RunOptions {
 export const checkLabel = (scenario: string, variant: string | null, memory?: MemoryModelName) =>
   (variant === null ? scenario : `${scenario}/${variant}`) + (memory === undefined ? '' : ` [${memory}]`);
 
-/** A record's label: with its memory model when --memory chose it or it is not sc. */
+/** A record's label: with its memory model when --memory chose it (then one variant runs under several). */
 export const recordLabel = (r: { scenario: string; variant: string | null; memory: MemoryModelName; memoryAsked: boolean }) =>
-  checkLabel(r.scenario, r.variant, r.memoryAsked || r.memory !== 'sc' ? r.memory : undefined);
+  checkLabel(r.scenario, r.variant, r.memoryAsked ? r.memory : undefined);
 
 export async function runCheck(job: CheckJob, options: RunOptions): Promise<CheckRecord> {
   const { target, variant } = job;
