@@ -1,7 +1,7 @@
 // Benchmark systems with known state counts, large enough (>= 1 million states) to measure the
 // explorer's throughput and memory per state.
 import { setup, assign } from 'xstate';
-import { cellsOf, defineSystem, post, write } from '../checker/index.ts';
+import { cellsOf, defineSystem, load, post, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 
 /** `n` independent modulo-`k` counters: exactly k^n states, every step a memo hit after the first round. */
@@ -53,4 +53,29 @@ export function mailboxes(n: number, messages: number, capacity: number): System
   for (let i = 0; i < n; i++) actors[`p${i}`] = { machine: producer(i), spontaneous: [{ type: 'send' }], reads: [`acked${i}`] };
   const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`acked${i}`, 0]));
   return defineSystem({ name: `mailboxes-${n}x${messages}`, actors, cells, deadlock: false });
+}
+
+/**
+ * `n` actors in a ring, each storing `rounds` successive values to its own cell and loading its
+ * neighbour's after each, every access its own step: the same model for the memory-model benchmarks
+ * (sc, tso, arm), where store buffers, flush steps and stale loads multiply the states.
+ */
+export function ringOfStores(n: number, rounds: number, memory: 'sc' | 'tso' | 'arm'): SystemDefinition {
+  const actor = (me: number) => setup({ types: {} as { context: { v: number; seen: unknown } } }).createMachine({
+    id: `node${me}`,
+    context: { v: 0, seen: 0 },
+    initial: 'store',
+    states: {
+      store: {
+        always: { guard: ({ context }) => context.v === rounds, target: 'done' },
+        on: { step: { target: 'load', actions: [write(`c${me}`, ({ context }) => context.v + 1), assign({ v: ({ context }) => context.v + 1 })] } },
+      },
+      load: { on: { step: { target: 'loading', actions: load(`c${(me + 1) % n}`) } } },
+      loading: { on: { loaded: { target: 'store', actions: assign({ seen: ({ event }) => event.value }) } } },
+      done: { type: 'final' },
+    },
+  });
+  const actors = Object.fromEntries(Array.from({ length: n }, (_, i) => [`node${i}`, { machine: actor(i), spontaneous: [{ type: 'step' }] }]));
+  const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, 0]));
+  return defineSystem({ name: `ring-of-stores-${n}x${rounds}-${memory}`, actors, cells, memory, storeBuffer: rounds, history: n * (rounds + 1) + 1 });
 }

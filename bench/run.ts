@@ -3,15 +3,18 @@
 // capacity (a few GB of memory, about two minutes); `--baseline` also explores each built-in scenario
 // with the plain brute-force reference (test/reference/bruteForce.ts: XState on every step, a Set of
 // strings) and reports the speed-up as a ratio measured side by side in the same run; `--paranoid`
-// explores with the purity audit on every memoised transition (ExploreOptions.paranoid).
+// explores with the purity audit on every memoised transition (ExploreOptions.paranoid). The weak-memory
+// benchmarks run each model under tso or arm and under sc in the same run, and report both ratios.
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { bruteForce } from '../test/reference/bruteForce.ts';
-import { counters, mailboxes } from './models.ts';
+import { counters, mailboxes, ringOfStores } from './models.ts';
 
 interface Benchmark {
   name: string;
+  /** A weak-memory benchmark: the same model is also run under sc (its twin), and the ratios reported. */
+  scTwin?: () => SystemDefinition;
   system: () => SystemDefinition;
   /** The state count the benchmark must reach (an independent figure, checked on every run). */
   expectedStates?: number;
@@ -23,6 +26,9 @@ const benchmarks: Benchmark[] = [
   // k^n states by construction.
   { name: 'counters-4x34', system: () => counters(4, 34), expectedStates: 34 ** 4 },
   { name: 'mailboxes-3x9', system: () => mailboxes(3, 9, 3) },
+  // The same ring of stores and loads under x86-TSO and ARMv8, each beside its SC twin.
+  { name: 'ring-of-stores-5x2-tso', system: () => ringOfStores(5, 2, 'tso'), scTwin: () => ringOfStores(5, 2, 'sc') },
+  { name: 'ring-of-stores-2x7-arm', system: () => ringOfStores(2, 7, 'arm'), scTwin: () => ringOfStores(2, 7, 'sc') },
 ];
 // The built-in scenarios' verified variants: real models, where XState's own work (memo misses) counts.
 const scenarios: Benchmark[] = builtinScenarios.flatMap((sc) =>
@@ -53,6 +59,12 @@ for (const b of selected) {
     bytesPerState: Number(r.stats.bytesPerState.toFixed(1)),
     verdict: r.verdict,
   };
+  if (b.scTwin) {
+    const twin = explore(b.scTwin());
+    row.scStates = twin.stats.states;
+    row.stateRatio = Number((r.stats.states / twin.stats.states).toFixed(1));
+    row.statesPerSecRatio = Number((r.stats.statesPerSec / twin.stats.statesPerSec).toFixed(2));
+  }
   if (withBaseline && b.baseline) {
     const started = performance.now();
     const ref = bruteForce(b.system(), 10_000_000);
@@ -71,7 +83,8 @@ for (const b of selected) {
   if (json) console.log(JSON.stringify(row));
   else {
     const vsReference = row.speedup !== undefined ? `  ${row.speedup}x the reference (${row.referenceSeconds}s)` : '';
-    console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}`);
+    const vsSc = row.stateRatio !== undefined ? `  vs sc twin: ${row.stateRatio}x the states (${row.scStates}), ${row.statesPerSecRatio}x the states/s` : '';
+    console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}${vsSc}`);
   }
 }
 process.exit(failed ? 1 : 0);

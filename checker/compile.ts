@@ -3,17 +3,20 @@
 //
 // Global state vector (Int32Array):
 //   [ local state id of each actor | value id of each cell | timer slots (checker/timers.ts) |
-//     per actor: queue length, queue slots... ]
+//     per actor: queue length, queue slots... | the memory model's regions (store buffers, ARM's
+//     write history and views; checker/memoryModel.ts) ]
 import type { EventObject } from 'xstate';
 import { InternTable } from './canonical.ts';
 import { ActorLogic } from './localTransition.ts';
 import type { Effect, Namespace } from './localTransition.ts';
-import { validateSystem } from './system.ts';
+import { SystemDefinitionError, validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
 import type { Property } from './properties.ts';
 import { TimerClock } from './timers.ts';
+import { memoryWidth } from './memoryModel.ts';
+import type { MemoryModelName, MemorySettings } from './memoryModel.ts';
 
 export interface Layout {
   actorCount: number;
@@ -24,6 +27,8 @@ export interface Layout {
   /** Index of each actor's queue-length slot; its items follow it. */
   queueBase: Int32Array;
   queueCapacity: Int32Array;
+  /** Where the memory model's regions start (= the end of the queues). */
+  memoryBase: number;
   width: number;
 }
 
@@ -46,6 +51,10 @@ export interface CompiledSystem {
   initialCells: number[];
   /** Each actor's initial local state and the effects of its initial entry actions. */
   initialActors: InitialActor[];
+  memory: MemoryModelName;
+  memorySettings: MemorySettings;
+  /** Per cell: the event id naming a flush of a buffered store to it (tso, arm). */
+  flushEvents: number[];
   invariants: [string, Extract<Property, { kind: 'invariant' }>][];
   stalls: [string, Extract<Property, { kind: 'stall' }>][];
   /** Where each actor's `after` timers live in the vector, and how they fire. */
@@ -57,8 +66,13 @@ export function isCompiledSystem(system: unknown): system is CompiledSystem {
   return typeof system === 'object' && system !== null && 'layout' in system;
 }
 
-export function compileSystem(definition: SystemDefinition): CompiledSystem {
+export const FLUSH_EVENT = 'vmbus-check.flush';
+
+/** Compiles `definition` under memory model `memory` (default: the definition's own, else `sc`). */
+export function compileSystem(definition: SystemDefinition, memory?: MemoryModelName): CompiledSystem {
   validateSystem(definition);
+  const model = memory ?? definition.memory ?? 'sc';
+  if (!['sc', 'tso', 'arm'].includes(model)) throw new SystemDefinitionError(`unknown memory model '${model}' (use sc, tso or arm)`);
   const actorNames = Object.keys(definition.actors);
   const cells = definition.cells ?? {};
   const cellNames = Object.keys(cells);
@@ -88,6 +102,11 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     queueCapacity[i] = definition.actors[name].queueCapacity ?? 4;
     width += 1 + queueCapacity[i];
   });
+  const memoryBase = width;
+  const memorySettings: MemorySettings = { storeBuffer: definition.storeBuffer ?? 4, history: definition.history ?? cellNames.length + 8 };
+  width += memoryWidth(model, actorCount, cellNames.length, memorySettings);
+  // Flush events are interned only under a weak model, so SC systems keep exactly today's event ids.
+  const flushEvents = model === 'sc' ? [] : cellNames.map((cell) => ns.events.intern({ type: FLUSH_EVENT, cell } as EventObject));
 
   const initialCells = cellNames.map((c) => ns.values.intern(cells[c]));
   const initialActors = actors.map((logic, i): InitialActor => logic.initial(definition.actors[actorNames[i]].input));
@@ -99,7 +118,10 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     cellNames,
     actors,
     ns,
-    layout: { actorCount, cellBase, cellCount: cellNames.length, fixedWidth, queueBase, queueCapacity, width },
+    layout: { actorCount, cellBase, cellCount: cellNames.length, fixedWidth, queueBase, queueCapacity, memoryBase, width },
+    memory: model,
+    memorySettings,
+    flushEvents,
     initialCells,
     initialActors,
     invariants: props.filter((p): p is [string, Extract<Property, { kind: 'invariant' }>] => p[1].kind === 'invariant'),

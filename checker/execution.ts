@@ -13,9 +13,11 @@ import { judgeQuiescent, stallsAt } from './quiescence.ts';
 import type { QuiescentJudgement } from './quiescence.ts';
 import type { Step } from './result.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
-import type { StepObserver, Via } from './stepper.ts';
+import type { MemoryEvent, StepObserver, Via } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
+import { FENCE_NAMES } from './memoryModel.ts';
+import type { MemoryModelName } from './memoryModel.ts';
 
 /** Something that happened inside one step, in order. */
 export type Happening =
@@ -24,7 +26,11 @@ export type Happening =
   | { what: 'post'; from: string; to: string; event: EventObject }
   | { what: 'call'; from: string; to: string; event: EventObject }
   | { what: 'reply'; from: string; event: EventObject }
-  | { what: 'write'; actor: string; cell: string; value: CellValue }
+  | { what: 'write'; actor: string; cell: string; value: CellValue; release: boolean; buffered: boolean }
+  | { what: 'load'; actor: string; cell: string; value: CellValue; acquire: boolean; forwarded: boolean }
+  | { what: 'fence'; actor: string; fence: 'full' | 'store' | 'load' }
+  | { what: 'rmw'; actor: string; op: string; cell: string; old: CellValue; stored: boolean }
+  | { what: 'flush'; actor: string; cell: string; value: CellValue }
   | { what: 'fail'; actor: string; message: string };
 
 export interface StepOutcome {
@@ -45,8 +51,8 @@ export class Execution {
   private readonly stepper: Stepper;
   private readonly view: VectorView;
 
-  constructor(system: SystemDefinition | CompiledSystem) {
-    this.sys = isCompiledSystem(system) ? system : compileSystem(system);
+  constructor(system: SystemDefinition | CompiledSystem, memory?: MemoryModelName) {
+    this.sys = isCompiledSystem(system) ? system : compileSystem(system, memory);
     this.stepper = new Stepper(this.sys);
     this.view = new VectorView(this.sys);
   }
@@ -78,9 +84,19 @@ export class Execution {
     if (!this.enabled(v).some((s) => s.actor === step.actor && s.kind === step.kind && canonicalJson(s.event) === key)) return null;
     const kind = STEP_KIND_NAMES.indexOf(step.kind) as StepKind;
     const event = this.sys.ns.events.idOf(step.event)!;
-    const t = kind === StepKind.Deliver ? null : this.stepper.lookup(v, actor, event);
-    const next = v.slice();
-    return this.finish(next, takeStep(this.stepper, next, actor, kind, event, t, this.observer()));
+    const t = kind === StepKind.Deliver || kind === StepKind.Flush ? null : this.stepper.lookup(v, actor, event);
+    // A step recorded without choices (a watchdog ending a stall's counterexample) takes the first
+    // combination of load values under which it is enabled.
+    let script: number[] | null = step.choices ?? [];
+    while (script !== null) {
+      const next = v.slice();
+      this.stepper.choices.start(script);
+      const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
+      if (r !== Outcome.Disabled && (step.choices === undefined || this.stepper.choices.faithful)) return this.finish(next, r);
+      this.recorded = [];
+      script = step.choices === undefined ? this.stepper.choices.advance() : null;
+    }
+    return null;
   }
 
   /** Invariant violations of the state `v`. */
@@ -147,8 +163,22 @@ export class Execution {
           case EffectKind.Post: rec.push({ what: 'post', from: name(actor), to: name(e.to), event: ev(e.event) }); break;
           case EffectKind.Call: rec.push({ what: 'call', from: name(actor), to: name(e.to), event: ev(e.event) }); break;
           case EffectKind.Reply: rec.push({ what: 'reply', from: name(actor), event: ev(e.event) }); break;
-          case EffectKind.Write: rec.push({ what: 'write', actor: name(actor), cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value] }); break;
+          case EffectKind.Write:
+            rec.push({ what: 'write', actor: name(actor), cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value], release: e.release, buffered: sys.memory !== 'sc' });
+            if (e.fence) rec.push({ what: 'fence', actor: name(actor), fence: 'full' });
+            break;
+          case EffectKind.Fence: rec.push({ what: 'fence', actor: name(actor), fence: FENCE_NAMES[e.fence] }); break;
           case EffectKind.Fail: rec.push({ what: 'fail', actor: name(actor), message: e.message }); break;
+        }
+      },
+      memory: (actor, m: MemoryEvent) => {
+        const cell = sys.cellNames[m.what === 'fence' ? 0 : m.cell];
+        const val = (id: number) => sys.ns.values.values[id];
+        switch (m.what) {
+          case 'load': rec.push({ what: 'load', actor: name(actor), cell, value: val(m.value), acquire: m.acquire, forwarded: m.forwarded }); break;
+          case 'rmw': rec.push({ what: 'rmw', actor: name(actor), op: m.op, cell, old: val(m.old), stored: m.stored }); break;
+          case 'flush': rec.push({ what: 'flush', actor: name(actor), cell, value: val(m.value) }); break;
+          case 'fence': break;
         }
       },
     };

@@ -10,6 +10,8 @@ import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './
 import { StateStore } from './stateStore.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
+import { MEMORY_CAVEATS } from './memoryModel.ts';
+import type { MemoryModelName } from './memoryModel.ts';
 
 export interface ExploreOptions {
   maxStates?: number;
@@ -17,6 +19,8 @@ export interface ExploreOptions {
   timeLimitSeconds?: number;
   /** Go on after the first violation, collecting one counterexample per violated property. */
   allViolations?: boolean;
+  /** The memory model, overriding the system's own `memory` (ignored for an already compiled system). */
+  memory?: MemoryModelName;
   /** Re-run every memoised local transition to catch impure model code, not only a sample (checker/localTransition.ts). */
   paranoid?: boolean;
 }
@@ -61,13 +65,17 @@ export class Exploration {
   private deepest = 0;
   private transitions = 0;
   private finished = false;
+  /** Steps with branching loads: label 2k+1 is entry k (a base label and its choices). */
+  private readonly choiceLabels: [number, number[]][] = [];
+  private readonly choiceLabelIndex = new Map<string, number>();
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
-    this.sys = isCompiledSystem(system) ? system : compileSystem(system);
+    this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
     const { layout } = this.sys;
     for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
-    this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: layout.queueBase, width: layout.width });
+    const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
+    this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width });
     this.view = new VectorView(this.sys);
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
@@ -121,7 +129,7 @@ export class Exploration {
     const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded' : 'verified';
     if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
     return {
-      verdict, violations, bounds,
+      verdict, violations, bounds, memory: this.sys.memory, memoryCaveat: MEMORY_CAVEATS[this.sys.memory],
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds,
         statesPerSec: seconds > 0 ? states / seconds : 0,
@@ -134,16 +142,31 @@ export class Exploration {
 
   /** Decodes a stored step label into a Step. */
   stepOfLabel(label: number): Step {
+    let choices: number[] | undefined;
+    if (label % 2 === 1) [label, choices] = this.choiceLabels[(label - 1) / 2];
+    else label /= 2;
     const actors = this.sys.layout.actorCount;
-    const kind = label % 3;
-    const rest = (label - kind) / 3;
+    const kinds = STEP_KIND_NAMES.length;
+    const kind = label % kinds;
+    const rest = (label - kind) / kinds;
     const actor = rest % actors;
     const event = (rest - actor) / actors;
-    return { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
+    const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
+    if (choices) step.choices = choices;
+    return step;
   }
 
-  private label(actor: number, kind: StepKind, event: number): number {
-    return (event * this.sys.layout.actorCount + actor) * 3 + kind;
+  private label(actor: number, kind: StepKind, event: number, choices: readonly number[]): number {
+    const base = (event * this.sys.layout.actorCount + actor) * STEP_KIND_NAMES.length + kind;
+    if (choices.length === 0) return base * 2;
+    const key = `${base}:${choices.join(',')}`;
+    let k = this.choiceLabelIndex.get(key);
+    if (k === undefined) {
+      k = this.choiceLabels.length;
+      this.choiceLabels.push([base, [...choices]]);
+      this.choiceLabelIndex.set(key, k);
+    }
+    return 2 * k + 1;
   }
 
   private pathTo(idx: number): Step[] {
@@ -159,7 +182,7 @@ export class Exploration {
       this.finished = true;
       return;
     }
-    if (r === Outcome.Bound) { this.stop('queueCapacity', this.stepper.boundReason); return; }
+    if (r === Outcome.Bound) { this.stop(this.stepper.boundKind, this.stepper.boundReason); return; }
     this.store.add(this.cur, ROOT, ROOT);
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
   }
@@ -238,19 +261,32 @@ export class Exploration {
     return true;
   }
 
-  /** Takes one step from the state being expanded; returns false when the run should stop. */
+  /** Takes one step from the state being expanded, once per combination of its load choices. */
   private successor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
+    const choices = this.stepper.choices;
+    let script: number[] | null = [];
+    while (script !== null) {
+      choices.start(script);
+      if (!this.successorFor(idx, actor, kind, event, t)) return false;
+      script = choices.advance();
+    }
+    return true;
+  }
+
+  private successorFor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
     const { next, store, stepper, cur } = this;
     for (let i = 0; i < cur.length; i++) next[i] = cur[i]; // a loop beats TypedArray.set at this size
     this.transitions++;
     const r = takeStep(stepper, next, actor, kind, event, t, null);
+    if (r === Outcome.Disabled) return true;
+    const label = this.label(actor, kind, event, stepper.choices.taken);
     if (r === Outcome.Violation) {
       const steps = this.pathTo(idx);
-      steps.push(this.stepOfLabel(this.label(actor, kind, event)));
+      steps.push(this.stepOfLabel(label));
       return this.report(stepper.violationProperty, stepper.violationMessage, steps);
     }
-    if (r === Outcome.Bound) { this.addBound('queueCapacity', stepper.boundReason); return true; }
-    const added = store.add(next, idx, this.label(actor, kind, event), store.count < this.maxStates);
+    if (r === Outcome.Bound) { this.addBound(stepper.boundKind, stepper.boundReason); return true; }
+    const added = store.add(next, idx, label, store.count < this.maxStates);
     if (added < 0) {
       this.stop('maxStates', `state limit of ${this.maxStates} reached`);
       return false;

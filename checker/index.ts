@@ -1,6 +1,13 @@
 // The public library API of vmbus-check: define a system of XState machines, explore it, judge it.
 export { post, call, reply, write, fail, cellsOf } from './vocabulary.ts';
 export type { CellValue } from './vocabulary.ts';
+export {
+  load, smp_load_acquire, smp_store_release, smp_store_mb, fence, smp_mb, virt_mb, mb, mfence, dmb_ish, smp_wmb, dmb_ishst,
+  smp_rmb, dmb_ishld, stlr, ldar, xchg, cmpxchg, test_and_set_bit, test_and_clear_bit, fetch_or,
+} from './memoryVocabulary.ts';
+export type { FenceName, RmwOp } from './memoryVocabulary.ts';
+export { MEMORY_MODELS, MEMORY_CAVEATS } from './memoryModel.ts';
+export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
 export type { ActorSpec, SystemDefinition } from './system.ts';
 export { invariant, stall, allOf, BUILTIN } from './properties.ts';

@@ -3,24 +3,27 @@
 import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, FAIL, POST, REPLY, WRITE, EFFECT_PREFIX } from './vocabulary.ts';
+import { memoryEffect } from './memoryEffects.ts';
+import type { MemoryEffect } from './memoryEffects.ts';
 import type { CellValue } from './vocabulary.ts';
 import { LocalStates } from './localStates.ts';
 import { BUILTIN } from './properties.ts';
 import { canonicalJson } from './canonical.ts';
 import type { InternTable } from './canonical.ts';
 
-export enum EffectKind { Post, Call, Reply, Write, Fail, ArmTimer, CancelTimer }
+export enum EffectKind { Post, Call, Reply, Write, Fail, ArmTimer, CancelTimer, Fence, Load, Rmw }
 
 export type Effect =
   | { kind: EffectKind.Post; to: number; event: number }
   | { kind: EffectKind.Call; to: number; event: number }
   | { kind: EffectKind.Reply; event: number }
-  | { kind: EffectKind.Write; cell: number; value: number }
+  | { kind: EffectKind.Write; cell: number; value: number; release: boolean; fence: boolean }
   | { kind: EffectKind.Fail; message: string }
   /** XState entered a state with an `after`: its timer `event` is armed for `delay` ms. */
   | { kind: EffectKind.ArmTimer; event: number; delay: number }
   /** XState left that state: the timer is disarmed. */
-  | { kind: EffectKind.CancelTimer; event: number };
+  | { kind: EffectKind.CancelTimer; event: number }
+  | MemoryEffect;
 
 export interface LocalTransition {
   /** `snapshot.can(event)`: the event would change something. Spontaneous events and timers need this. */
@@ -110,11 +113,13 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
         const cell = ns.cellIndex.get(ev.cell);
         if (cell === undefined) throw new ModelError(`write to unknown cell '${ev.cell}'`);
         if (!isCellValue(ev.value)) throw new ModelError(`write of ${JSON.stringify(ev.value)} to cell '${ev.cell}'; cells hold numbers, booleans, strings or null`);
-        effects.push({ kind: EffectKind.Write, cell, value: ns.values.intern(ev.value) });
+        effects.push({ kind: EffectKind.Write, cell, value: ns.values.intern(ev.value), release: ev.release === true, fence: ev.fence === true });
       } else if (ev.type === FAIL) {
         effects.push({ kind: EffectKind.Fail, message: String(ev.message) });
       } else {
-        throw new ModelError(`unknown vmbus-check effect '${ev.type}'`);
+        const memory = memoryEffect(ev, ns);
+        if (memory === null) throw new ModelError(`unknown vmbus-check effect '${ev.type}'`);
+        effects.push(memory);
       }
     } else if (type === 'xstate.sendTo' || type === 'xstate.sendParent') {
       throw new ModelError(`${type} is not routed by the checker; use post(to, event) or call(to, event)`);

@@ -1,24 +1,460 @@
-// How cell stores become visible to loads. Only sequential consistency is implemented: a store is
-// visible to every actor at once, and the loads and stores of one step are atomic.
+// How cell stores become visible to loads: sequential consistency, x86-TSO and ARMv8 (README,
+// "Memory models"). Each model keeps its state in regions of the packed vector after the queues
+// (`regions`: a length slot, then that many items), so the state store packs only what is in use.
 //
-// A TSO model (x86, or Apple Silicon's TSO mode; domain.md section 4) is a local change here: it adds a
-// per-actor store buffer to the state vector (`extraWidth`), makes `store` append to the buffer,
-// makes `loads` overlay the actor's own buffered stores, and adds a flush step per non-empty buffer.
+// The cell slots at `layout.cellBase` always hold each cell's coherence-latest value in memory (what
+// properties see as `g.cells`); buffered stores are not there until they are flushed.
+//
+// Loads may branch (ARM): `loadValues` says which values a load may return, `load` takes one.
 import type { Layout } from './compile.ts';
 
-export interface MemoryModel {
-  readonly name: string;
-  /** Applies a store by `actor` to `cell` (a value id). */
-  store(v: Int32Array, actor: number, cell: number, value: number): void;
-  /** The vector in which `actor`'s loads find cell values, at `layout.cellBase`. */
-  loads(v: Int32Array, actor: number): Int32Array;
+export type MemoryModelName = 'sc' | 'tso' | 'arm';
+export const MEMORY_MODELS: readonly MemoryModelName[] = ['sc', 'tso', 'arm'];
+
+export enum FenceKind { Full, Store, Load }
+export const FENCE_NAMES = ['full', 'store', 'load'] as const;
+
+/** What the models leave out of the architecture; printed beside every verdict given under the model. */
+export const MEMORY_CAVEATS: Record<MemoryModelName, string | null> = {
+  sc: null,
+  tso: null,
+  arm: 'without load buffering',
+};
+
+export interface MemorySettings {
+  /** Per actor (tso, arm): stores that may wait in the store buffer. */
+  storeBuffer: number;
+  /** arm: messages kept in the write history, over all cells (the latest of each cell included). */
+  history: number;
 }
 
-export function sequentialConsistency(layout: Layout): MemoryModel {
+export interface MemoryModel {
+  readonly name: MemoryModelName;
+  /** Start (length slot) of each region this model adds to the vector, in increasing order. */
+  readonly regions: number[];
+  /** Why the last operation that returned false could not proceed (a bound of the model was hit). */
+  boundReason: string;
+  init(v: Int32Array): void;
+  /** Runs before a load (ARM: an acquire load first commits earlier release stores); false at a bound. */
+  beforeLoad(v: Int32Array, actor: number, acquire: boolean): boolean;
+  /** The value ids a load by `actor` of `cell` may return in `v`, one per option (at least one); pure. */
+  loadValues(v: Int32Array, actor: number, cell: number, acquire: boolean): number[];
+  /** Whether a load may return more than one value (then `reads` and `load` branch). */
+  readonly branching: boolean;
+  /** Performs the load, returning option `option`'s value id; false-y never: loads cannot hit a bound. */
+  load(v: Int32Array, actor: number, cell: number, acquire: boolean, option: number): number;
+  /** Whether the last load was forwarded from the actor's own store buffer. */
+  forwarded: boolean;
+  /** Stores value id `value` to `cell`; false when a bound cut it off. */
+  store(v: Int32Array, actor: number, cell: number, value: number, release: boolean): boolean;
+  fence(v: Int32Array, actor: number, kind: FenceKind): boolean;
+  /** `actor` receives an event from another actor (a delivered post, a call, a reply): it synchronizes. */
+  receive(v: Int32Array, actor: number): void;
+  /**
+   * Read-modify-write options: option 0 is the fully ordered RMW on the latest value; options 1.. are
+   * relaxed loads of values for which `fails(value)` holds (a failed cmpxchg or test_and_set_bit is
+   * an unordered load in Linux, memory-barriers.txt "atomic operations").
+   */
+  rmwOptions(v: Int32Array, actor: number, cell: number, fails: (value: number) => boolean): number;
+  /** Performs option `option`: returns the old value id; `write(old)` gives the value to store or -1. */
+  rmw(v: Int32Array, actor: number, cell: number, option: number, fails: (value: number) => boolean, write: (old: number) => number): number;
+  /** Cells whose oldest buffered store by `actor` may be flushed now. */
+  flushable(v: Int32Array, actor: number, visit: (cell: number) => void): void;
+  /** Flushes `actor`'s oldest buffered store to `cell`; returns its value id, or -1 when a bound cut it off. */
+  flush(v: Int32Array, actor: number, cell: number): number;
+  /** `actor`'s buffered stores, oldest first (fence markers as cell -1). */
+  buffered(v: Int32Array, actor: number): { cell: number; value: number; release: boolean }[];
+}
+
+/** Vector slots each model needs after `base` for `actors` actors and `cells` cells. */
+export function memoryWidth(name: MemoryModelName, actors: number, cells: number, s: MemorySettings): number {
+  if (name === 'sc') return 0;
+  if (name === 'tso') return actors * (1 + s.storeBuffer);
+  return 1 + s.history + actors * (1 + ARM_VIEWS(cells) + 1 + s.storeBuffer);
+}
+
+const ARM_VIEWS = (cells: number) => cells + 4;
+
+/** `finished(v, a)`: actor `a` has reached a final state in `v`, so it will never load again. */
+export function createMemoryModel(name: MemoryModelName, layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean = () => false): MemoryModel {
+  if (name === 'sc') return sequentialConsistency(layout);
+  if (name === 'tso') return totalStoreOrder(layout, s);
+  return armv8(layout, s, finished);
+}
+
+function sequentialConsistency(layout: Layout): MemoryModel {
   const base = layout.cellBase;
   return {
-    name: 'sc',
-    store(v, _actor, cell, value) { v[base + cell] = value; },
-    loads(v) { return v; },
+    name: 'sc', regions: [], boundReason: '', forwarded: false, branching: false,
+    init() {},
+    beforeLoad: () => true,
+    loadValues: (v, _a, cell) => [v[base + cell]],
+    load: (v, _a, cell) => v[base + cell],
+    store(v, _a, cell, value) { v[base + cell] = value; return true; },
+    fence: () => true,
+    receive() {},
+    rmwOptions: () => 1,
+    rmw(v, _a, cell, _o, _f, write) {
+      const old = v[base + cell];
+      const next = write(old);
+      if (next >= 0) v[base + cell] = next;
+      return old;
+    },
+    flushable() {},
+    flush: () => -1,
+    buffered: () => [],
   };
+}
+
+// Buffer entries pack (value, cell, release) into one non-negative int; 0 is a store-fence marker.
+const entry = (cells: number, cell: number, value: number, release: boolean) => 1 + ((value * cells + cell) << 1) + (release ? 1 : 0);
+const entryCell = (cells: number, e: number) => ((e - 1) >>> 1) % cells;
+const entryValue = (cells: number, e: number) => Math.floor(((e - 1) >>> 1) / cells);
+const entryRelease = (e: number) => ((e - 1) & 1) === 1;
+const MARKER = 0;
+
+function decodeBuffer(v: Int32Array, at: number, cells: number) {
+  const out: { cell: number; value: number; release: boolean }[] = [];
+  for (let k = 1; k <= v[at]; k++) {
+    const e = v[at + k];
+    out.push(e === MARKER ? { cell: -1, value: -1, release: false } : { cell: entryCell(cells, e), value: entryValue(cells, e), release: entryRelease(e) });
+  }
+  return out;
+}
+
+/**
+ * x86-TSO (Owens, Sarkar, Sewell, TPHOLs 2009 / CACM 2010): a FIFO store buffer per actor; a load takes
+ * the actor's newest buffered store to the cell, else memory; flushing the oldest store is a step of
+ * its own; a full fence or a locked RMW drains the buffer first (the drain is the run of flush steps
+ * that the fence waits for, taken back to back). Store and load fences, release stores and acquire
+ * loads are plain on x86 (no store-store or load-load reordering).
+ */
+function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
+  const base = layout.cellBase;
+  const cells = layout.cellCount;
+  const cap = s.storeBuffer;
+  const buf = (a: number) => layout.memoryBase + a * (1 + cap);
+  const regions = Array.from({ length: layout.actorCount }, (_, a) => buf(a));
+  const drain = (v: Int32Array, a: number) => {
+    const b = buf(a);
+    for (let k = 1; k <= v[b]; k++) { const e = v[b + k]; v[base + entryCell(cells, e)] = entryValue(cells, e); v[b + k] = 0; }
+    v[b] = 0;
+  };
+  const m: MemoryModel = {
+    name: 'tso', regions, boundReason: '', forwarded: false, branching: false,
+    init() {},
+    beforeLoad: () => true,
+    loadValues(v, a, cell) {
+      const b = buf(a);
+      for (let k = v[b]; k >= 1; k--) if (entryCell(cells, v[b + k]) === cell) return [entryValue(cells, v[b + k])];
+      return [v[base + cell]];
+    },
+    load(v, a, cell) {
+      const b = buf(a);
+      for (let k = v[b]; k >= 1; k--) {
+        if (entryCell(cells, v[b + k]) === cell) { m.forwarded = true; return entryValue(cells, v[b + k]); }
+      }
+      m.forwarded = false;
+      return v[base + cell];
+    },
+    store(v, a, cell, value) {
+      const b = buf(a);
+      if (v[b] === cap) {
+        m.boundReason = `storeBuffer: actor ${a}'s store buffer is full (capacity ${cap})`;
+        return false;
+      }
+      v[b + 1 + v[b]] = entry(cells, cell, value, false);
+      v[b]++;
+      return true;
+    },
+    fence(v, a, kind) { if (kind === FenceKind.Full) drain(v, a); return true; },
+    receive() {},
+    rmwOptions: () => 1,
+    rmw(v, a, cell, _o, _f, write) {
+      drain(v, a);
+      const old = v[base + cell];
+      const next = write(old);
+      if (next >= 0) v[base + cell] = next;
+      return old;
+    },
+    flushable(v, a, visit) { const b = buf(a); if (v[b] > 0) visit(entryCell(cells, v[b + 1])); },
+    flush(v, a) {
+      const b = buf(a);
+      const e = v[b + 1];
+      const len = v[b];
+      for (let k = 1; k < len; k++) v[b + k] = v[b + k + 1];
+      v[b + len] = 0;
+      v[b] = len - 1;
+      v[base + entryCell(cells, e)] = entryValue(cells, e);
+      return entryValue(cells, e);
+    },
+    buffered: (v, a) => decodeBuffer(v, buf(a), cells),
+  };
+  return m;
+}
+
+/**
+ * ARMv8 after Promising-ARM (Pulte, Pichon-Pharabod, Kang, Lee, Hur, PLDI 2019) without promises,
+ * with stores committed from a per-actor buffer:
+ * - memory is one list of messages (cell, value), in the global order writes became visible (ARMv8 is
+ *   other-multi-copy-atomic); an index into it is a view. Each actor keeps `coh[cell]` and the views
+ *   vrOld (lower bound of later loads), vrNew (joined loads), vwNew (joined own writes) and vRel (own
+ *   release writes).
+ * - a load of x may read any x message m with no x write in (m, max(vrOld, coh[x])] (acquire loads add
+ *   vRel), or the actor's own newest buffered store to x (forwarding, raising no view); then
+ *   coh[x] and vrNew join max(m, vpre), and an acquire load also raises vrOld.
+ * - a store waits in the actor's buffer and commits (is appended) in a step of its own: stores to
+ *   different cells commit in any order, except across a store fence (smp_wmb), and a release store
+ *   only after every earlier one. A full fence commits the whole buffer and sets vrOld to
+ *   vrNew | vwNew; a load fence sets vrOld to vrNew.
+ * - a fully ordered RMW is a full fence, a read of the latest message, an appended write, a full fence.
+ * Left out: promises (so load buffering, LB, is forbidden where the hardware allows it) and address,
+ * data and control dependencies (they order nothing here: weaker than the hardware, never stronger).
+ * Messages that no actor can read any more (its views rule them out, or it has finished) are dropped
+ * and views renumbered, so the history stays short.
+ */
+function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean): MemoryModel {
+  const base = layout.cellBase;
+  const cells = layout.cellCount;
+  const cap = s.storeBuffer;
+  const H = s.history;
+  const hist = layout.memoryBase;
+  const VW = ARM_VIEWS(cells);
+  const perActor = 1 + VW + 1 + cap;
+  const views = (a: number) => hist + 1 + H + a * perActor; // length slot; coh[0..cells), vrOld, vrNew, vwNew, vRel
+  const buf = (a: number) => views(a) + 1 + VW;
+  const VR_OLD = cells + 1, VR_NEW = cells + 2, VW_NEW = cells + 3, V_REL = cells + 4;
+  const regions = [hist];
+  for (let a = 0; a < layout.actorCount; a++) regions.push(views(a), buf(a));
+  const msgCell = (x: number) => x % cells;
+  const msgValue = (x: number) => Math.floor(x / cells);
+  const minBound = new Int32Array(cells);
+
+  // Indices of messages are 1-based: message i is at v[hist + i]; view 0 has seen nothing.
+  const readable = (v: Int32Array, a: number, cell: number, acquire: boolean, visit: (i: number) => void) => {
+    const vw = views(a);
+    let vpre = v[vw + VR_OLD];
+    if (acquire && v[vw + V_REL] > vpre) vpre = v[vw + V_REL];
+    const bound = Math.max(vpre, v[vw + 1 + cell]);
+    // The oldest readable message: the last one to the cell within the bound (or the cell's first).
+    let floor = 0;
+    const len = v[hist];
+    for (let i = 1; i <= len; i++) {
+      if (msgCell(v[hist + i]) !== cell) continue;
+      if (i <= bound || floor === 0) floor = i;
+      if (i > bound) break;
+    }
+    for (let i = floor; i <= len; i++) if (msgCell(v[hist + i]) === cell) visit(i);
+  };
+  const ownNewest = (v: Int32Array, a: number, cell: number): number => {
+    const b = buf(a);
+    for (let k = v[b]; k >= 1; k--) { const e = v[b + k]; if (e !== MARKER && entryCell(cells, e) === cell) return k; }
+    return 0;
+  };
+  const join = (v: Int32Array, at: number, t: number) => { if (v[at] < t) v[at] = t; };
+
+  /** Drops messages no actor can read any more (a newer write to the cell lies within its bound). */
+  const collect = (v: Int32Array) => {
+    minBound.fill(0x7fffffff);
+    for (let a = 0; a < layout.actorCount; a++) {
+      if (finished(v, a)) continue; // a finished actor never loads again
+      const vw = views(a);
+      for (let c = 0; c < cells; c++) { const b = Math.max(v[vw + VR_OLD], v[vw + 1 + c]); if (b < minBound[c]) minBound[c] = b; }
+    }
+    for (let i = v[hist] - 1; i >= 1; i--) {
+      const c = msgCell(v[hist + i]);
+      let next = 0;
+      for (let j = i + 1; j <= v[hist]; j++) if (msgCell(v[hist + j]) === c) { next = j; break; }
+      if (next === 0 || next > minBound[c]) continue;
+      const len = v[hist];
+      for (let j = i; j < len; j++) v[hist + j] = v[hist + j + 1];
+      v[hist + len] = 0;
+      v[hist] = len - 1;
+      for (let a = 0; a < layout.actorCount; a++) {
+        const vw = views(a);
+        for (let k = 1; k <= VW; k++) if (v[vw + k] >= i && v[vw + k] > 0) v[vw + k]--;
+      }
+    }
+  };
+  const append = (v: Int32Array, a: number, cell: number, value: number, release: boolean): boolean => {
+    collect(v);
+    if (v[hist] === H) {
+      m.boundReason = `history: the ARM write history is full (${H} messages; raise \`history\`)`;
+      return false;
+    }
+    const t = ++v[hist];
+    v[hist + t] = value * cells + cell;
+    v[base + cell] = value;
+    const vw = views(a);
+    join(v, vw + 1 + cell, t);
+    join(v, vw + VW_NEW, t);
+    if (release) join(v, vw + V_REL, t);
+    return true;
+  };
+  const removeEntry = (v: Int32Array, b: number, k: number) => {
+    const len = v[b];
+    for (let j = k; j < len; j++) v[b + j] = v[b + j + 1];
+    v[b + len] = 0;
+    v[b] = len - 1;
+  };
+  /** Commits buffer entries 1..upto in order, dropping fence markers. */
+  const drainTo = (v: Int32Array, a: number, upto: number): boolean => {
+    const b = buf(a);
+    for (let k = 0; k < upto; k++) {
+      const e = v[b + 1];
+      if (e !== MARKER && !append(v, a, entryCell(cells, e), entryValue(cells, e), entryRelease(e))) return false;
+      removeEntry(v, b, 1);
+    }
+    return true;
+  };
+  const fullFence = (v: Int32Array, a: number): boolean => {
+    if (!drainTo(v, a, v[buf(a)])) return false;
+    const vw = views(a);
+    join(v, vw + VR_OLD, Math.max(v[vw + VR_NEW], v[vw + VW_NEW]));
+    collect(v);
+    return true;
+  };
+  const eligible = (v: Int32Array, a: number, k: number): boolean => {
+    const b = buf(a);
+    const e = v[b + k];
+    if (e === MARKER) return false;
+    if (entryRelease(e)) return k === 1;
+    const cell = entryCell(cells, e);
+    for (let j = 1; j < k; j++) { const f = v[b + j]; if (f === MARKER || entryCell(cells, f) === cell) return false; }
+    return true;
+  };
+  let scratch: number[] = [];
+
+  const m: MemoryModel = {
+    name: 'arm', regions, boundReason: '', forwarded: false, branching: true,
+    init(v) {
+      v[hist] = cells;
+      for (let c = 0; c < cells; c++) v[hist + 1 + c] = v[base + c] * cells + c;
+      for (let a = 0; a < layout.actorCount; a++) v[views(a)] = VW;
+    },
+    beforeLoad(v, a, acquire) {
+      if (!acquire) return true;
+      // RCsc: an acquire load is ordered after the actor's earlier release stores.
+      const b = buf(a);
+      let last = 0;
+      for (let k = 1; k <= v[b]; k++) if (v[b + k] !== MARKER && entryRelease(v[b + k])) last = k;
+      return last === 0 || drainTo(v, a, last);
+    },
+    loadValues(v, a, cell, acquire) {
+      const own = ownNewest(v, a, cell);
+      if (own > 0) return [entryValue(cells, v[buf(a) + own])];
+      const out: number[] = [];
+      readable(v, a, cell, acquire, (i) => out.push(msgValue(v[hist + i])));
+      return out;
+    },
+    load(v, a, cell, acquire, option) {
+      const vw = views(a);
+      const own = ownNewest(v, a, cell);
+      if (own > 0) {
+        m.forwarded = true;
+        return entryValue(cells, v[buf(a) + own]);
+      }
+      m.forwarded = false;
+      scratch = [];
+      readable(v, a, cell, acquire, (i) => scratch.push(i));
+      const t = scratch[Math.min(option, scratch.length - 1)];
+      let vpre = v[vw + VR_OLD];
+      if (acquire && v[vw + V_REL] > vpre) vpre = v[vw + V_REL];
+      const vpost = Math.max(t, vpre);
+      join(v, vw + 1 + cell, vpost);
+      join(v, vw + VR_NEW, vpost);
+      if (acquire) join(v, vw + VR_OLD, vpost);
+      const value = msgValue(v[hist + t]);
+      collect(v);
+      return value;
+    },
+    store(v, a, cell, value, release) {
+      const b = buf(a);
+      if (v[b] === cap) {
+        m.boundReason = `storeBuffer: actor ${a}'s store buffer is full (capacity ${cap})`;
+        return false;
+      }
+      v[b + 1 + v[b]] = entry(cells, cell, value, release);
+      v[b]++;
+      return true;
+    },
+    fence(v, a, kind) {
+      if (kind === FenceKind.Full) return fullFence(v, a);
+      if (kind === FenceKind.Load) {
+        const vw = views(a);
+        join(v, vw + VR_OLD, v[vw + VR_NEW]);
+        collect(v);
+        return true;
+      }
+      const b = buf(a);
+      if (v[b] === 0 || v[b + v[b]] === MARKER) return true;
+      if (v[b] === cap) {
+        m.boundReason = `storeBuffer: actor ${a}'s store buffer is full (capacity ${cap})`;
+        return false;
+      }
+      v[b + 1 + v[b]] = MARKER;
+      v[b]++;
+      return true;
+    },
+    receive(v, a) {
+      const vw = views(a);
+      join(v, vw + VR_OLD, v[hist]);
+      collect(v);
+    },
+    rmwOptions(v, a, cell, fails) {
+      let n = 1;
+      if (ownNewest(v, a, cell) > 0) return fails(entryValue(cells, v[buf(a) + ownNewest(v, a, cell)])) ? 2 : 1;
+      readable(v, a, cell, false, (i) => { if (fails(msgValue(v[hist + i]))) n++; });
+      return n;
+    },
+    rmw(v, a, cell, option, fails, write) {
+      if (option > 0) {
+        // A failed RMW: an unordered load of a value it fails on.
+        const own = ownNewest(v, a, cell);
+        if (own > 0) return entryValue(cells, v[buf(a) + own]);
+        scratch = [];
+        readable(v, a, cell, false, (i) => { if (fails(msgValue(v[hist + i]))) scratch.push(i); });
+        const t = scratch[option - 1];
+        const vw = views(a);
+        const vpost = Math.max(t, v[vw + VR_OLD]);
+        join(v, vw + 1 + cell, vpost);
+        join(v, vw + VR_NEW, vpost);
+        const value = msgValue(v[hist + t]);
+        collect(v);
+        return value;
+      }
+      if (!fullFence(v, a)) return -2;
+      const old = v[base + cell];
+      let latest = 0;
+      for (let i = v[hist]; i >= 1; i--) if (msgCell(v[hist + i]) === cell) { latest = i; break; }
+      const vw = views(a);
+      join(v, vw + 1 + cell, latest);
+      join(v, vw + VR_NEW, latest);
+      const next = write(old);
+      if (next >= 0 && !append(v, a, cell, next, false)) return -2;
+      if (!fullFence(v, a)) return -2;
+      return old;
+    },
+    flushable(v, a, visit) {
+      const b = buf(a);
+      for (let k = 1; k <= v[b]; k++) if (eligible(v, a, k)) visit(entryCell(cells, v[b + k]));
+    },
+    flush(v, a, cell) {
+      const b = buf(a);
+      for (let k = 1; k <= v[b]; k++) {
+        const e = v[b + k];
+        if (e !== MARKER && entryCell(cells, e) === cell && eligible(v, a, k)) {
+          if (!append(v, a, cell, entryValue(cells, e), entryRelease(e))) return -1;
+          removeEntry(v, b, k);
+          // A marker with no store before it orders nothing any more.
+          while (v[b] > 0 && v[b + 1] === MARKER) removeEntry(v, b, 1);
+          collect(v);
+          return entryValue(cells, e);
+        }
+      }
+      return -1;
+    },
+    buffered: (v, a) => decodeBuffer(v, buf(a), cells),
+  };
+  return m;
 }

@@ -2,12 +2,15 @@
 // space was explored with no bound hit.
 import type { EventObject } from 'xstate';
 import type { StepKindName } from './stepper.ts';
+import type { MemoryModelName } from './memoryModel.ts';
 
 /** One step of a run, as data: replayable from the initial state by (actor, kind, event). */
 export interface Step {
   actor: string;
   kind: StepKindName;
   event: EventObject;
+  /** Which value each branching load of the step returned (option indices; ARM only). */
+  choices?: number[];
 }
 
 export interface Violation {
@@ -19,7 +22,7 @@ export interface Violation {
 
 export type Verdict = 'violated' | 'verified' | 'bounded';
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'queueCapacity' | 'interrupted';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
 
 export interface Bound {
   kind: BoundKind;
@@ -42,6 +45,10 @@ export interface Stats {
 
 export interface CheckResult {
   verdict: Verdict;
+  /** The memory model the check ran under. */
+  memory: MemoryModelName;
+  /** What that memory model leaves out of the architecture, said with every verdict under it (null: nothing). */
+  memoryCaveat: string | null;
   violations: Violation[];
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];

@@ -3,6 +3,7 @@
 import type { ExploreOptions } from './explorer.ts';
 import { BUILTIN } from './properties.ts';
 import type { SystemDefinition } from './system.ts';
+import type { MemoryModelName } from './memoryModel.ts';
 
 export type ParameterValue = string | number | boolean;
 
@@ -15,6 +16,10 @@ export interface Variant {
   expectedProperty?: string;
   parameters: Record<string, ParameterValue>;
   system: () => SystemDefinition;
+  /** The memory model the variant runs under unless `--memory` says otherwise (default: the system's, else sc). */
+  memory?: MemoryModelName;
+  /** Expected verdicts under other memory models, for `--memory` (`expected` is the one under `memory`). */
+  expectedUnder?: Partial<Record<MemoryModelName, 'violated' | 'verified'>>;
   /** Bounds this variant needs (a variant with unbounded behaviour states its bound here). */
   options?: ExploreOptions;
 }
@@ -48,6 +53,10 @@ export function validateScenario(s: Scenario): void {
     seen.add(v.name);
     if (!VERDICTS.includes(v.expected)) fail(`variant ${v.name}: \`expected\` is ${JSON.stringify(v.expected)}, not a verdict ('violated' or 'verified')`);
     if (typeof v.system !== 'function') fail(`variant ${v.name}: \`system\` must be a function returning the system definition`);
+    if (v.memory !== undefined && !['sc', 'tso', 'arm'].includes(v.memory)) fail(`variant ${v.name}: \`memory\` is ${JSON.stringify(v.memory)}, not 'sc', 'tso' or 'arm'`);
+    for (const [m, verdict] of Object.entries(v.expectedUnder ?? {})) {
+      if (!['sc', 'tso', 'arm'].includes(m) || !VERDICTS.includes(verdict as string)) fail(`variant ${v.name}: \`expectedUnder\` maps memory models (sc, tso, arm) to verdicts; found ${m}: ${JSON.stringify(verdict)}`);
+    }
     if (v.expectedProperty === undefined) continue;
     if (v.expected !== 'violated') fail(`variant ${v.name}: \`expectedProperty\` is '${v.expectedProperty}', but only a variant expected to be violated names a property`);
     const known = propertyNames(v);

@@ -1,38 +1,58 @@
 // The step semantics (README, "Step semantics") applied to packed global state vectors.
 import type { CompiledSystem } from './compile.ts';
 import { EffectKind } from './localTransition.ts';
+import { FenceKind } from './memoryModel.ts';
 import type { Effect, LocalTransition } from './localTransition.ts';
+import { createMemoryModel } from './memoryModel.ts';
 import type { MemoryModel } from './memoryModel.ts';
-import { sequentialConsistency } from './memoryModel.ts';
+import { rmwResult } from './memoryVocabulary.ts';
 import { BUILTIN } from './properties.ts';
+import type { BoundKind } from './result.ts';
+import { ChoiceScript } from './choiceScript.ts';
 
-export enum Outcome { Ok, Violation, Bound }
+/** `Disabled`: under the choices taken, the step's event is not accepted (no such step). */
+export enum Outcome { Ok, Violation, Bound, Disabled }
 
-export enum StepKind { Deliver, Spontaneous, Timer }
-export const STEP_KIND_NAMES = ['deliver', 'spontaneous', 'timer'] as const;
+export enum StepKind { Deliver, Spontaneous, Timer, Flush }
+export const STEP_KIND_NAMES = ['deliver', 'spontaneous', 'timer', 'flush'] as const;
 export type StepKindName = (typeof STEP_KIND_NAMES)[number];
 
 /** How an event reached an actor inside a step. */
-export type Via = StepKindName | 'call' | 'reply' | 'init';
+export type Via = Exclude<StepKindName, 'flush'> | 'call' | 'reply' | 'init' | 'load' | 'rmw';
+
+/** What a step did to memory beyond plain stores (recorded in traces). */
+export type MemoryEvent =
+  | { what: 'load'; cell: number; value: number; acquire: boolean; forwarded: boolean }
+  | { what: 'fence'; fence: number }
+  | { what: 'rmw'; cell: number; op: string; old: number; stored: boolean }
+  | { what: 'flush'; cell: number; value: number };
 
 /** Sees everything a step does; used to record traces, never on the exploration hot path. */
 export interface StepObserver {
   event(actor: number, event: number, readTuple: number, via: Via): void;
   transition(actor: number, from: number, to: number): void;
   effect(actor: number, effect: Effect): void;
+  memory?(actor: number, happened: MemoryEvent): void;
 }
 
 /** Events one step may hand to actors (the root event, calls, replies) before it counts as a cycle. */
 const MAX_EVENTS_PER_STEP = 256;
 const NO_CALLER = -1;
-const VIAS: Via[] = ['deliver', 'spontaneous', 'timer', 'call', 'reply', 'init'];
+const VIAS: Via[] = ['deliver', 'spontaneous', 'timer', 'call', 'reply', 'init', 'load', 'rmw'];
 
 export class Stepper {
   violationProperty = '';
   violationMessage = '';
   boundReason = '';
+  boundKind: BoundKind = 'queueCapacity';
   private readonly cellBase: number;
   readonly memory: MemoryModel;
+  /** The choices (which value each branching load returns) of the step being taken. */
+  readonly choices = new ChoiceScript();
+  private readonly readScratch: Int32Array;
+  private readonly replyEvents = new Map<string, number>();
+  /** Under tso and arm, events between actors synchronize: see README, "Memory models". */
+  private readonly weak: boolean;
   // XState's mailbox order, within one step: an event for an actor that is still handling one waits in
   // that actor's mailbox until it finishes (so a reply reaches a caller after the caller's remaining
   // actions). An actor is never re-entered, so nesting is bounded by the number of actors.
@@ -40,18 +60,64 @@ export class Stepper {
   /** Per actor: queued [event, via index, caller] triples. */
   private readonly mailbox: number[][];
   private handled = 0;
+  private readonly flushCells = new Map<number, number>();
 
   constructor(readonly sys: CompiledSystem) {
     this.cellBase = sys.layout.cellBase;
-    this.memory = sequentialConsistency(sys.layout);
+    this.memory = createMemoryModel(sys.memory, sys.layout, sys.memorySettings, (v, a) => sys.actors[a].states.snapshot(v[a]).status === 'done');
+    this.readScratch = new Int32Array(sys.layout.width);
+    this.weak = sys.memory !== 'sc';
     this.busy = new Uint8Array(sys.layout.actorCount);
     this.mailbox = sys.actorNames.map(() => []);
+    sys.flushEvents.forEach((event, cell) => this.flushCells.set(event, cell));
   }
 
-  /** The local transition `actor` would take on `event` in `v`. */
+  /** The cell a flush event names. */
+  flushCell(event: number): number {
+    return this.flushCells.get(event)!;
+  }
+
+  /**
+   * The local transition `actor` would take on `event` in `v`. When its `reads` may return several
+   * values (ARM), the first accepting one over every combination (so enabledness is exact); the step
+   * itself then branches over all of them.
+   */
   lookup(v: Int32Array, actor: number, event: number): LocalTransition {
     const logic = this.sys.actors[actor];
-    return logic.lookup(v[actor], event, logic.readTuple(this.memory.loads(v, actor), this.cellBase));
+    if (!this.branchingReads(actor)) return logic.lookup(v[actor], event, logic.readTuple(this.pureReads(v, actor), this.cellBase));
+    const cells = logic.readCells;
+    const options = cells.map((c) => this.memory.loadValues(v, actor, c, false));
+    const pick = new Array<number>(cells.length).fill(0);
+    const scratch = this.readScratch;
+    for (;;) {
+      for (let i = 0; i < cells.length; i++) scratch[this.cellBase + cells[i]] = options[i][pick[i]];
+      const t = logic.lookup(v[actor], event, logic.readTuple(scratch, this.cellBase));
+      let i = cells.length - 1;
+      while (i >= 0 && pick[i] + 1 >= options[i].length) pick[i--] = 0;
+      if (t.accepts || i < 0) return t;
+      pick[i]++;
+    }
+  }
+
+  private branchingReads(actor: number): boolean {
+    return this.memory.branching && this.sys.actors[actor].readCells.length > 0;
+  }
+
+  /** The vector an actor's deterministic `reads` are taken from (its own buffered stores overlaid). */
+  private pureReads(v: Int32Array, actor: number): Int32Array {
+    if (this.sys.memory === 'sc') return v;
+    const scratch = this.readScratch;
+    for (const c of this.sys.actors[actor].readCells) scratch[this.cellBase + c] = this.memory.loadValues(v, actor, c, false)[0];
+    return scratch;
+  }
+
+  /** Commits `actor`'s oldest buffered store to `cell` (a flush step). */
+  flush(v: Int32Array, actor: number, cell: number, obs: StepObserver | null): Outcome {
+    this.beginStep();
+    const value = this.memory.flush(v, actor, cell);
+    if (value < 0) return this.memoryBound();
+    if (obs?.memory) obs.memory(actor, { what: 'flush', cell, value });
+    return Outcome.Ok;
   }
 
   /** Takes the head of `actor`'s in-flight FIFO and delivers it. The queue must be non-empty. */
@@ -119,8 +185,16 @@ export class Stepper {
     return r;
   }
 
+  /** The read tuple of the event `actor` handles now: under ARM its `reads` are loads that branch. */
   private readTupleOf(v: Int32Array, actor: number): number {
-    return this.sys.actors[actor].readTuple(this.memory.loads(v, actor), this.cellBase);
+    const logic = this.sys.actors[actor];
+    if (!this.branchingReads(actor)) return logic.readTuple(this.pureReads(v, actor), this.cellBase);
+    const scratch = this.readScratch;
+    for (const c of logic.readCells) {
+      const n = this.memory.loadValues(v, actor, c, false).length;
+      scratch[this.cellBase + c] = this.memory.load(v, actor, c, false, this.choices.choose(n));
+    }
+    return logic.readTuple(scratch, this.cellBase);
   }
 
   /** `actor` handles one event to completion; `caller` is who called it (replies go there), if anyone. */
@@ -128,10 +202,14 @@ export class Stepper {
     if (++this.handled > MAX_EVENTS_PER_STEP) {
       return this.violation(BUILTIN.modelError, `a step handed out more than ${MAX_EVENTS_PER_STEP} events without settling (a call/reply cycle?)`);
     }
-    const t = known ?? this.lookup(v, actor, event);
-    if (obs) obs.event(actor, event, this.readTupleOf(v, actor), via);
+    const logic = this.sys.actors[actor];
+    if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply')) this.memory.receive(v, actor);
+    const reads = logic.readCells.length === 0 ? 0 : this.readTupleOf(v, actor);
+    const t = known !== null && !this.branchingReads(actor) ? known : logic.lookup(v[actor], event, reads);
+    // A spontaneous event or timer enabled for some values of the reads but not for these.
+    if (!t.accepts && (via === 'spontaneous' || via === 'timer')) { this.unsettled = true; return Outcome.Disabled; }
+    if (obs) obs.event(actor, event, reads, via);
     if (!t.handled) {
-      const logic = this.sys.actors[actor];
       const state = JSON.stringify(logic.states.snapshot(v[actor]).value);
       const type = this.sys.ns.events.values[event].type;
       const what = via === 'deliver' ? 'delivered message' : via;
@@ -165,9 +243,22 @@ export class Stepper {
     if (obs) obs.effect(actor, e);
     switch (e.kind) {
       case EffectKind.Write:
-        this.memory.store(v, actor, e.cell, e.value);
+        if (!this.memory.store(v, actor, e.cell, e.value, e.release)) return this.memoryBound();
+        if (e.fence && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         return Outcome.Ok;
+      case EffectKind.Fence:
+        return this.memory.fence(v, actor, e.fence) ? Outcome.Ok : this.memoryBound();
+      case EffectKind.Load: {
+        if (!this.memory.beforeLoad(v, actor, e.acquire)) return this.memoryBound();
+        const n = this.memory.loadValues(v, actor, e.cell, e.acquire).length;
+        const value = this.memory.load(v, actor, e.cell, e.acquire, this.choices.choose(n));
+        if (obs?.memory) obs.memory(actor, { what: 'load', cell: e.cell, value, acquire: e.acquire, forwarded: this.memory.forwarded });
+        return this.dispatch(v, actor, this.replyEvent(e.reply, e.cell, this.sys.ns.values.values[value]), 'load', NO_CALLER, null, obs);
+      }
+      case EffectKind.Rmw:
+        return this.rmw(v, actor, e, obs);
       case EffectKind.Post: {
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         const layout = this.sys.layout;
         const qb = layout.queueBase[e.to];
         const len = v[qb];
@@ -175,6 +266,7 @@ export class Stepper {
           const what = `${this.sys.actorNames[actor]} posted '${this.sys.ns.events.values[e.event].type}' to ${this.sys.actorNames[e.to]}, whose in-flight FIFO is full (capacity ${len})`;
           if (this.sys.definition.onQueueFull === 'violation') return this.violation(BUILTIN.queueOverflow, what);
           this.boundReason = `queueCapacity: ${what}`;
+          this.boundKind = 'queueCapacity';
           this.unsettled = true;
           return Outcome.Bound;
         }
@@ -183,11 +275,13 @@ export class Stepper {
         return Outcome.Ok;
       }
       case EffectKind.Call:
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         return this.dispatch(v, e.to, e.event, 'call', actor, null, obs);
       case EffectKind.Reply:
         if (caller === NO_CALLER) {
           return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} replied outside a call`);
         }
+        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
         return this.dispatch(v, caller, e.event, 'reply', NO_CALLER, null, obs);
       case EffectKind.Fail:
         return this.violation(BUILTIN.assertion, `${this.sys.actorNames[actor]}: ${e.message}`);
@@ -200,6 +294,45 @@ export class Stepper {
         return Outcome.Ok;
       }
     }
+  }
+
+  private rmw(v: Int32Array, actor: number, e: Extract<Effect, { kind: EffectKind.Rmw }>, obs: StepObserver | null): Outcome {
+    const values = this.sys.ns.values;
+    let stored = false;
+    try {
+      const fails = (old: number) => rmwResult(e.op, values.values[old], e.a, e.b).store === undefined;
+      const option = this.choices.choose(this.memory.rmwOptions(v, actor, e.cell, fails));
+      const old = this.memory.rmw(v, actor, e.cell, option, fails, (o) => {
+        const next = rmwResult(e.op, values.values[o], e.a, e.b).store;
+        stored = next !== undefined;
+        return next === undefined ? -1 : values.intern(next);
+      });
+      if (old === -2) return this.memoryBound();
+      if (obs?.memory) obs.memory(actor, { what: 'rmw', cell: e.cell, op: e.op, old, stored });
+      const answer = rmwResult(e.op, values.values[old], e.a, e.b).answer;
+      return this.dispatch(v, actor, this.replyEvent(e.reply, e.cell, answer), 'rmw', NO_CALLER, null, obs);
+    } catch (err) {
+      return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The interned `{ type: reply, cell, value }` event answering a load or an RMW. */
+  private replyEvent(reply: string, cell: number, value: unknown): number {
+    const key = `${reply}\u0000${cell}\u0000${JSON.stringify(value)}`;
+    let id = this.replyEvents.get(key);
+    if (id === undefined) {
+      id = this.sys.ns.events.intern({ type: reply, cell: this.sys.cellNames[cell], value } as any);
+      this.replyEvents.set(key, id);
+    }
+    return id;
+  }
+
+  private memoryBound(): Outcome {
+    const reason = this.memory.boundReason;
+    this.boundKind = reason.startsWith('history') ? 'history' : 'storeBuffer';
+    this.boundReason = reason;
+    this.unsettled = true;
+    return Outcome.Bound;
   }
 
   private violation(property: string, message: string): Outcome {
@@ -230,6 +363,14 @@ export function forEachStep(
       n++;
       if (visit(a, StepKind.Spontaneous, spont[k], t) === false) return n;
     }
+    if (sys.memory === 'sc') continue;
+    let stop = false;
+    stepper.memory.flushable(v, a, (cell) => {
+      if (stop) return;
+      n++;
+      if (visit(a, StepKind.Flush, sys.flushEvents[cell], null) === false) stop = true;
+    });
+    if (stop) return n;
   }
   return n;
 }
@@ -272,6 +413,7 @@ export function takeStep(
   stepper: Stepper, v: Int32Array, actor: number, kind: StepKind, event: number, t: LocalTransition | null, obs: StepObserver | null,
 ): Outcome {
   if (kind === StepKind.Deliver) return settleTimers(stepper, v, stepper.deliver(v, actor, obs));
+  if (kind === StepKind.Flush) return settleTimers(stepper, v, stepper.flush(v, actor, stepper.flushCell(event), obs));
   if (kind === StepKind.Timer) {
     const { clock } = stepper.sys;
     clock.fire(v, clock.slot(actor, event));
@@ -292,6 +434,8 @@ export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Arra
   // initial transition threw has local state -1).
   sys.initialActors.forEach((a, i) => { v[i] = a.local; });
   sys.initialCells.forEach((value, c) => { v[sys.layout.cellBase + c] = value; });
+  stepper.memory.init(v);
+  stepper.choices.start();
   // Actor by actor, as they start: the first whose initial macrostep throws or shows a violation.
   for (let i = 0; i < sys.initialActors.length; i++) {
     const a = sys.initialActors[i];
@@ -305,6 +449,12 @@ export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Arra
     if (r !== Outcome.Ok) return r;
   }
   sys.clock.normalize(v);
+  if (stepper.choices.taken.length > 0) {
+    // One initial state only: an entry action's load that could return several values would need several.
+    stepper.violationProperty = BUILTIN.modelError;
+    stepper.violationMessage = `an initial entry action loads a cell that may return several values under ${sys.memory}; load in a step instead`;
+    return Outcome.Violation;
+  }
   for (let i = 0; i < sys.actors.length; i++) {
     if (sys.actors[i].states.info[v[i]].inError) {
       stepper.violationProperty = BUILTIN.assertion;

@@ -41,6 +41,12 @@ export interface SystemDefinition {
    * passing only when nothing else can happen; `unordered`: any armed timer, an over-approximation.
    */
   timers?: 'deadline' | 'unordered';
+  /** The memory model shared cells follow: `sc` (default), `tso` (x86, Apple TSO mode) or `arm` (ARMv8). */
+  memory?: 'sc' | 'tso' | 'arm';
+  /** tso, arm: stores each actor's store buffer holds (default 4); a store to a full buffer is a bound. */
+  storeBuffer?: number;
+  /** arm: messages the write history holds over all cells (default cells + 8); a write past it is a bound. */
+  history?: number;
 }
 
 /** A mistake in a system definition, found before exploration starts. */
@@ -104,9 +110,14 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
     };
     if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall() or allOf())`);
   }
+  if (d.memory !== undefined && !['sc', 'tso', 'arm'].includes(d.memory)) fail(`unknown memory model '${String(d.memory)}' (use 'sc', 'tso' or 'arm')`);
+  if (d.storeBuffer !== undefined && (!Number.isInteger(d.storeBuffer) || d.storeBuffer < 1 || d.storeBuffer > 64)) fail('`storeBuffer` must be an integer from 1 to 64');
+  if (d.history !== undefined && (!Number.isInteger(d.history) || d.history <= cellCount(d) || d.history > 256)) fail('`history` must be an integer above the number of cells, at most 256');
   if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
   if (d.timers !== undefined && d.timers !== 'deadline' && d.timers !== 'unordered') fail("`timers` must be 'deadline' or 'unordered'");
 }
+
+const cellCount = (d: SystemDefinition) => Object.keys(d.cells ?? {}).length;
 
 export function defineSystem<T extends SystemDefinition>(def: T): T {
   validateSystem(def);

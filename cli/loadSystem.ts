@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { validateScenario, validateSystem } from '../checker/index.ts';
-import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -20,6 +20,8 @@ export interface TargetVariant {
   description: string;
   expected: 'violated' | 'verified' | null;
   expectedProperty?: string;
+  memory?: MemoryModelName;
+  expectedUnder?: Partial<Record<MemoryModelName, 'violated' | 'verified'>>;
   parameters: Record<string, ParameterValue>;
   options: ExploreOptions;
   /** Builds and validates the system; throws CliError for a bad model. */
@@ -84,6 +86,8 @@ function scenarioTarget(scenario: Scenario, sourceOf: (variant: string) => Syste
       description: v.description ?? '',
       expected: v.expected,
       expectedProperty: v.expectedProperty,
+      memory: v.memory,
+      expectedUnder: v.expectedUnder,
       parameters: v.parameters ?? {},
       options: v.options ?? {},
       build: builder(() => v.system(), `scenario ${scenario.name}, variant ${v.name}`),

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { ExploreOptions } from '../checker/index.ts';
+import { MEMORY_MODELS } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
 import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -41,8 +42,20 @@ function boundsOf(a: Args): ExploreOptions {
   return bounds;
 }
 
+/** `--memory sc,tso,arm`: each check runs under each model named. */
+function memoriesOf(a: Args): MemoryModelName[] | undefined {
+  const v = a.memory;
+  if (v === undefined) return undefined;
+  const names = String(v).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = names.find((n) => !(MEMORY_MODELS as readonly string[]).includes(n));
+  if (names.length === 0 || bad !== undefined) throw new CliError(`--memory takes a comma-separated list of ${MEMORY_MODELS.join(', ')}${bad === undefined ? '' : `, not '${bad}'`}`);
+  if (new Set(names).size !== names.length) throw new CliError('--memory names a memory model twice');
+  return names as MemoryModelName[];
+}
+
 function explorationOptions<T>(y: Argv<T>) {
   return y
+    .option('memory', { type: 'string', describe: 'run each check under each of these memory models: sc, tso (x86, Apple TSO mode), arm (ARMv8), e.g. sc,tso,arm' })
     .option('max-states', { type: 'number', describe: 'stop after this many distinct states (verdict: bounded)' })
     .option('max-depth', { type: 'number', describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'number', describe: 'stop after this many seconds (verdict: bounded)' })
@@ -73,7 +86,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
   const stderr = (s: string) => { process.stderr.write(s); };
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: a.variant as string | undefined, bounds: boundsOf(a),
+    target: a.target as string | undefined, variant: a.variant as string | undefined, bounds: boundsOf(a), memories: memoriesOf(a),
     out: a.out as string | undefined, format: a.format as ReportFormat, quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
   }, stdout));
 
@@ -95,7 +108,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
         .option('variants', { type: 'string', demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: a.variants as string, bounds: boundsOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: a.variants as string, bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
       }, stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),

@@ -1,6 +1,6 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
 import { exploreAsync } from '../checker/index.ts';
-import type { CheckResult, ExploreOptions, ParameterValue, SystemDefinition } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, SystemDefinition } from '../checker/index.ts';
 import { buildTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -16,6 +16,9 @@ export interface CheckRecord {
   parameters: Record<string, ParameterValue>;
   expected: 'violated' | 'verified' | null;
   expectedProperty?: string;
+  /** The memory model it ran under; `memoryAsked` when --memory chose it. */
+  memory: MemoryModelName;
+  memoryAsked: boolean;
   result: CheckResult;
   system: SystemDefinition;
   source: SystemSource;
@@ -31,12 +34,21 @@ export interface SkippedCheck {
   variant: string | null;
   parameters: Record<string, ParameterValue>;
   expected: 'violated' | 'verified' | null;
+  memory: MemoryModelName;
+  memoryAsked: boolean;
   reason: 'interrupted';
 }
 
 export interface CheckJob {
   target: CheckTarget;
   variant: TargetVariant;
+  /** From --memory: run under this model instead of the variant's own. */
+  memory?: MemoryModelName;
+}
+
+/** The jobs for `variants`, one per memory model asked for (none asked: each variant's own). */
+export function jobsFor(target: CheckTarget, variants: TargetVariant[], memories: MemoryModelName[] | undefined): CheckJob[] {
+  return variants.flatMap((variant) => (memories ?? [undefined]).map((memory) => ({ target, variant, memory })));
 }
 
 export interface RunOptions {
@@ -46,18 +58,27 @@ export interface RunOptions {
   progress: ProgressReporter | null;
 }
 
-export const checkLabel = (scenario: string, variant: string | null) => (variant === null ? scenario : `${scenario}/${variant}`);
+export const checkLabel = (scenario: string, variant: string | null, memory?: MemoryModelName) =>
+  (variant === null ? scenario : `${scenario}/${variant}`) + (memory === undefined ? '' : ` [${memory}]`);
+
+/** A record's label: with its memory model when --memory chose it (then one variant runs under several). */
+export const recordLabel = (r: { scenario: string; variant: string | null; memory: MemoryModelName; memoryAsked: boolean }) =>
+  checkLabel(r.scenario, r.variant, r.memoryAsked ? r.memory : undefined);
 
 export async function runCheck(job: CheckJob, options: RunOptions): Promise<CheckRecord> {
   const { target, variant } = job;
-  const label = checkLabel(target.name, variant.name);
+  const label = checkLabel(target.name, variant.name, job.memory);
   const system = variant.build();
+  const own: MemoryModelName = variant.memory ?? system.memory ?? 'sc';
+  const memory = job.memory ?? own;
+  const expected = memory === own ? variant.expected : variant.expectedUnder?.[memory] ?? null;
   const progress = options.progress;
   let result: CheckResult;
   try {
     result = await exploreAsync(system, {
       ...variant.options,
       ...options.bounds,
+      memory,
       signal: options.signal,
       onProgress: progress ? (p) => progress.report(label, p) : undefined,
       progressIntervalMs: progress?.intervalMs,
@@ -70,15 +91,16 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
     progress?.clear();
   }
   const record: CheckRecord = {
-    scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, expectedProperty: variant.expectedProperty,
-    result, system, source: variant.source,
+    scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
+    memory, memoryAsked: job.memory !== undefined, result, system, source: variant.source,
   };
-  if (result.violations.length > 0) record.trace = buildTrace(system, variant.source, result.violations[0]);
+  if (result.violations.length > 0) record.trace = buildTrace({ ...system, memory }, variant.source, result.violations[0]);
   return record;
 }
 
-const skippedCheck = ({ target, variant }: CheckJob): SkippedCheck => ({
-  scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: variant.expected, reason: 'interrupted',
+const skippedCheck = ({ target, variant, memory }: CheckJob): SkippedCheck => ({
+  scenario: target.name, variant: variant.name, parameters: variant.parameters, expected: memory === undefined ? variant.expected : null,
+  memory: memory ?? variant.memory ?? 'sc', memoryAsked: memory !== undefined, reason: 'interrupted',
 });
 
 /** Runs the jobs in order; after an interrupt the rest are not started. */

@@ -118,6 +118,37 @@ describe('random systems', () => {
     }
   });
 
+  test('under tso, explorer and the store-buffer reference agree: states, transitions, verdicts, bounds, counterexamples', () => {
+    const seen = { compared: 0, violated: 0, storeBufferBound: 0, differsFromSc: 0 };
+    fc.assert(
+      fc.property(systemDataArb, fc.integer({ min: 1, max: 3 }), (data, storeBuffer) => {
+        const system = { ...buildSystem(data), memory: 'tso' as const, storeBuffer };
+        const ref = bruteForce(system, 1_000);
+        if (ref.gaveUp) return;
+        seen.compared++;
+        const all = explore(system, { allViolations: true });
+        expect(all.memory).toBe('tso');
+        expect(new Set(all.violations.map((v) => v.property))).toEqual(ref.violated);
+        expect(all.stats.states).toBe(ref.states);
+        expect(all.stats.transitions).toBe(ref.transitions);
+        expect(new Set(all.bounds.map((b) => b.kind))).toEqual(ref.cuts);
+        expect(all.verdict).toBe(ref.violated.size > 0 ? 'violated' : ref.bounded ? 'bounded' : 'verified');
+        for (const v of all.violations) {
+          expect(replayViolation(system, v)).toBe(ref.shortest.get(v.property));
+          expect(referenceReplay(system, v.property, v.steps)).toBe(ref.shortest.get(v.property));
+        }
+        if (ref.violated.size > 0) seen.violated++;
+        if (ref.cuts.has('storeBuffer')) seen.storeBufferBound++;
+        if (ref.states !== bruteForce(buildSystem(data), 1_000).states) seen.differsFromSc++;
+      }),
+      { numRuns: 150 },
+    );
+    expect(seen.compared).toBeGreaterThan(100);
+    expect(seen.violated).toBeGreaterThan(20);
+    expect(seen.storeBufferBound).toBeGreaterThan(0);
+    expect(seen.differsFromSc).toBeGreaterThan(20);
+  });
+
   test('bounds cut exactly where they say and never overclaim', () => {
     fc.assert(
       fc.property(systemDataArb, fc.nat(6), (data, maxDepth) => {

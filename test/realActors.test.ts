@@ -9,9 +9,13 @@ import { builtinScenarios } from '../models/scenarios/index.ts';
 import { RealActors } from './support/realActors.ts';
 
 const violated = builtinScenarios.flatMap((s) => s.variants.filter((v) => v.expected === 'violated').map((v) => ({ name: `${s.name}/${v.name}`, v })));
+// The host program here is sequentially consistent; a counterexample under tso or arm needs the hardware.
+const underSc = violated.filter(({ v }) => (v.memory ?? v.system().memory ?? 'sc') === 'sc');
+const weak = violated.filter((x) => !underSc.includes(x));
 
 describe('built-in counterexamples run the same in real XState actors', () => {
-  it.each(violated)('$name', ({ v }) => {
+  it.skip.each(weak)('$name (skipped: its counterexample is under a weak memory model; this host is sequentially consistent)', () => {});
+  it.each(underSc)('$name', ({ v }) => {
     const system = v.system();
     const [violation] = explore(system, v.options).violations;
     expect(violation).toBeDefined();

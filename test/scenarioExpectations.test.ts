@@ -41,7 +41,7 @@ describe('a verdict not as expected says what was expected and what was found', 
   // The racy counter violates noLostUpdate; expected to violate deadlock instead.
   const system = racyCounter(false);
   const record: CheckRecord = {
-    scenario: 'counter', variant: 'racy', parameters: {}, expected: 'violated', expectedProperty: 'deadlock',
+    scenario: 'counter', variant: 'racy', parameters: {}, expected: 'violated', expectedProperty: 'deadlock', memory: 'sc', memoryAsked: false,
     result: explore(system), system, source: { module: 'builtin', scenario: 'counter', variant: 'racy', parameters: {} },
   };
   const said = 'expected violated (deadlock), found violated (noLostUpdate)';

@@ -6,6 +6,7 @@ import { sentMessages } from './sentMessages.ts';
 import { stateChanges } from './stateChange.ts';
 import { TRACE_FORMAT } from './traceFile.ts';
 import type { SystemSource, TraceFile, TraceStep } from './traceFile.ts';
+import { memoryAccesses } from './memoryAccesses.ts';
 import { TraceError } from './traceError.ts';
 
 export function buildTrace(system: SystemDefinition, source: SystemSource, violation: Violation): TraceFile {
@@ -25,8 +26,11 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
     const out = exec.apply(v, step);
     if (!out) throw new TraceError(`step ${i + 1} of the counterexample (${step.actor}: ${step.kind} ${step.event.type}) is not enabled when re-executed`);
     const recorded: TraceStep = { step: i + 1, actor: step.actor, kind: step.kind, event: step.event };
+    if (step.choices) recorded.choices = step.choices;
     const reads = readsOf(out.happenings, step.actor, step.kind);
     if (reads) recorded.reads = reads;
+    const memory = exec.sys.memory === 'sc' ? [] : memoryAccesses(out.happenings);
+    if (memory.length > 0) recorded.memory = memory;
     const sent = sentMessages(out.happenings);
     if (sent.length > 0) recorded.sent = sent;
     if (out.violation || !out.state) {
@@ -42,6 +46,7 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
   });
   const trace: TraceFile = { format: TRACE_FORMAT, system: source, property: violation.property, message: violation.message, initial, steps };
   if (system.name) trace.systemName = system.name;
+  if (exec.sys.memory !== 'sc') trace.memory = exec.sys.memory;
   return trace;
 }
 

@@ -16,6 +16,7 @@ export function renderMarkdown(trace: TraceFile): string {
     '',
     `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
     `- **System:** ${origin}${parameters ? ` (${parameters})` : ''}`,
+    ...(trace.memory && trace.memory !== 'sc' ? [`- **Memory model:** ${trace.memory}`] : []),
     `- **Steps:** ${trace.steps.length}, actors: ${Object.keys(trace.initial.actors).map((a) => `\`${a}\``).join(', ')}`,
     '',
     '## Sequence diagram',

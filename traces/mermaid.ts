@@ -3,7 +3,7 @@
 // and the violation in a note across all lifelines at the end.
 import { cellsLabel, stateLabel } from './labels.ts';
 import { applyChanges } from './stateChange.ts';
-import { actorChange, triggerLabel } from './stepEffects.ts';
+import { accessLabel, actorChange, triggerLabel } from './stepEffects.ts';
 import { eventLabel } from './labels.ts';
 import { compactJson } from './serializeTrace.ts';
 import type { TraceFile } from './traceFile.ts';
@@ -28,7 +28,7 @@ export function renderMermaid(trace: TraceFile): string {
   let state = trace.initial;
   for (const step of trace.steps) {
     const own = actorChange(state, step.actor, step);
-    const writes = Object.entries(step.cells ?? {}).map(([c, v]) => `${c} := ${compactJson(v)}`);
+    const writes = step.memory ? step.memory.map(accessLabel) : Object.entries(step.cells ?? {}).map(([c, v]) => `${c} := ${compactJson(v)}`);
     lines.push(`  Note over ${id.get(step.actor)}: ${text([`${step.step}. ${triggerLabel(step)}`, ...own, ...writes].join(' | '))}`);
     for (const m of step.sent ?? []) lines.push(`  ${id.get(m.from)}${ARROW[m.kind]}${id.get(m.to)}: ${text(eventLabel(m.event))}`);
     for (const name of Object.keys(step.changed ?? {})) {

@@ -7,6 +7,8 @@ import type { GlobalState, StepOutcome, SystemDefinition } from '../checker/inde
 import { eventLabel, printable } from './labels.ts';
 import { finalJudgement } from './finalJudgement.ts';
 import { sentMessages } from './sentMessages.ts';
+import { memoryAccesses } from './memoryAccesses.ts';
+import { accessLabel } from './stepEffects.ts';
 import { applyChanges } from './stateChange.ts';
 import { stateDifferences } from './stateDifferences.ts';
 import { compactJson } from './serializeTrace.ts';
@@ -47,7 +49,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
   if (stopAtStep !== undefined && (!Number.isInteger(stopAtStep) || stopAtStep < 0)) {
     throw new TraceError(`cannot stop at step ${stopAtStep}: give a step number from 0 to ${trace.steps.length}`);
   }
-  const exec = new Execution(system);
+  const exec = new Execution(system, trace.memory ?? 'sc');
   checkTraceFitsSystem(exec, trace);
 
   const init = exec.initial();
@@ -77,14 +79,16 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
     const step = trace.steps[i];
     const n = i + 1;
     const last = i === trace.steps.length - 1;
-    const out = exec.apply(v, { actor: step.actor, kind: step.kind, event: step.event });
+    const out = exec.apply(v, { actor: step.actor, kind: step.kind, event: step.event, ...(step.choices ? { choices: step.choices } : {}) });
     if (!out) {
       const enabled = exec.enabled(v).map((s) => `${s.actor}: ${s.kind} ${eventLabel(s.event)}`);
       return diverged(n, step.actor, `${step.kind} ${eventLabel(step.event)} is no longer enabled`,
         [`enabled instead: ${enabled.length > 0 ? enabled.join('; ') : 'nothing'}`], now);
     }
-    const differences = sentDifferences(step, out);
-    const sentOther = differences.length > 0;
+    const sent = sentDifferences(step, out);
+    const accesses = memoryDifferences(exec, step, out);
+    const differences = [...sent, ...accesses];
+    const sentOther = sent.length > 0;
     if (out.bound) return diverged(n, step.actor, `the step now hits a bound: ${out.bound}`, differences, now);
     if (out.violation && !last) {
       return diverged(n, step.actor, `the step now violates ${out.violation.property}: ${out.violation.message}`, differences, now);
@@ -98,7 +102,8 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
       const after = exec.materialize(out.state!);
       differences.push(...stateDifferences(recorded, after));
       if (differences.length > 0) {
-        const reason = sentOther ? 'the step sends other messages than recorded' : 'the state after the step differs from the recorded one';
+        const reason = sentOther ? 'the step sends other messages than recorded'
+          : accesses.length > 0 ? 'the step loads or stores other values than recorded' : 'the state after the step differs from the recorded one';
         return diverged(n, step.actor, reason, differences, now);
       }
       now = after;
@@ -127,6 +132,14 @@ function diverged(step: number, actor: string, reason: string, differences: stri
 /** Reasons quote events and values from the file: made printable, as a CLI shows them as they are. */
 function divergence(step: number, actor: string, reason: string, differences: string[]): Divergence {
   return { step, actor, reason: printable(reason), differences: differences.map((d) => printable(d)) };
+}
+
+function memoryDifferences(exec: Execution, step: TraceStep, out: StepOutcome): string[] {
+  if (exec.sys.memory === 'sc') return [];
+  const now = memoryAccesses(out.happenings);
+  const recorded = step.memory ?? [];
+  if (canonicalJson(now) === canonicalJson(recorded)) return [];
+  return [`memory accesses: recorded ${compactJson(recorded.map(accessLabel))}, now ${compactJson(now.map(accessLabel))}`];
 }
 
 function sentDifferences(step: TraceStep, out: StepOutcome): string[] {

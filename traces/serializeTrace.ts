@@ -6,7 +6,7 @@ import type { TraceFile, TraceStep } from './traceFile.ts';
 export function serializeTrace(trace: TraceFile): string {
   const lines: string[] = ['{'];
   const header: [string, unknown][] = [
-    ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName],
+    ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
     ['property', trace.property], ['message', trace.message],
   ];
   for (const [key, value] of header) if (value !== undefined) lines.push(`  ${field(key, value)},`);
@@ -28,7 +28,9 @@ export function serializeTrace(trace: TraceFile): string {
 function stepLines(s: TraceStep, comma: string): string[] {
   const pad = '      ';
   const parts: string[][] = [[[field('step', s.step), field('actor', s.actor), field('kind', s.kind), field('event', s.event)].join(', ')]];
+  if (s.choices) parts.push([field('choices', s.choices)]);
   if (s.reads) parts.push([field('reads', s.reads)]);
+  if (s.memory) parts.push([field('memory', s.memory)]);
   if (s.sent) parts.push(s.sent.length === 1 ? [field('sent', s.sent)] : ['"sent": [', ...s.sent.map((m, i) => `  ${compactJson(m)}${i < s.sent!.length - 1 ? ',' : ''}`), ']']);
   if (s.changed) parts.push(block('changed', s.changed, '', ''));
   if (s.cells) parts.push([field('cells', s.cells)]);

@@ -9,15 +9,17 @@ export type StateChanges = Pick<TraceStep, 'changed' | 'cells' | 'inFlight'>;
 
 const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
-/** The actors and queues that differ between `before` and `after`, and the cells the step wrote. */
+/** The actors and queues that differ between `before` and `after`, and the cells the step wrote or changed in memory. */
 export function stateChanges(before: GlobalState, after: GlobalState, happenings: Happening[]): StateChanges {
   const out: StateChanges = {};
   for (const [name, a] of Object.entries(after.actors)) {
     if (!same(before.actors[name], a)) (out.changed ??= {})[name] = { value: a.value, context: a.context, status: a.status };
   }
   for (const h of happenings) {
-    if (h.what === 'write') (out.cells ??= {})[h.cell] = after.cells[h.cell];
+    if (h.what === 'write' || h.what === 'flush' || h.what === 'rmw') (out.cells ??= {})[h.cell] = after.cells[h.cell];
   }
+  // Under tso and arm a fence or a message also drains the store buffer into memory.
+  for (const [cell, value] of Object.entries(after.cells)) if (!same(before.cells[cell], value)) (out.cells ??= {})[cell] = value;
   for (const [name, q] of Object.entries(after.inFlight)) {
     if (!same(before.inFlight[name], q)) (out.inFlight ??= {})[name] = q;
   }

@@ -30,9 +30,21 @@ export function stepEffects(before: GlobalState, step: TraceStep): string[] {
   for (const name of Object.keys(step.changed ?? {})) {
     if (name !== step.actor) out.push(...actorChange(before, name, step).map((c) => `${name} ${c}`));
   }
-  for (const [cell, value] of Object.entries(step.cells ?? {})) out.push(`${cell} := ${compactJson(value)}`);
+  if (step.memory) out.push(...step.memory.map(accessLabel));
+  else for (const [cell, value] of Object.entries(step.cells ?? {})) out.push(`${cell} := ${compactJson(value)}`);
   for (const m of step.sent ?? []) out.push(`${m.kind} ${eventLabel(m.event)} ${m.kind === 'reply' ? 'to' : '->'} ${m.to}`);
   return out;
+}
+
+/** `store x = 1 (buffered)`, `load y = 0 (own buffer)`, `smp_mb`, `flush x = 1 to memory`. */
+export function accessLabel(a: NonNullable<TraceStep['memory']>[number]): string {
+  switch (a.op) {
+    case 'store': return `${a.release ? 'store-release' : 'store'} ${a.cell} = ${compactJson(a.value)}${a.buffered ? ' (buffered)' : ''}`;
+    case 'load': return `${a.acquire ? 'load-acquire' : 'load'} ${a.cell} = ${compactJson(a.value)}${a.from === 'buffer' ? ' (own buffer)' : ''}`;
+    case 'fence': return a.fence === 'full' ? 'smp_mb' : a.fence === 'store' ? 'smp_wmb' : 'smp_rmb';
+    case 'rmw': return `${a.rmw} ${a.cell}: was ${compactJson(a.old)}${a.stored ? '' : ' (failed, no store)'}`;
+    case 'flush': return `flush ${a.cell} = ${compactJson(a.value)} to memory`;
+  }
 }
 
 /** How the step's event reached its actor: `run`, `<- wakeup`, `timer after 1000ms (consumer.asleep)`. */
@@ -40,5 +52,6 @@ export function triggerLabel(step: TraceStep): string {
   const label = eventLabel(step.event);
   if (step.kind === 'deliver') return `<- ${label}`;
   if (step.kind === 'timer') return `timer ${label}`;
+  if (step.kind === 'flush') return 'store buffer flush';
   return label;
 }

@@ -12,7 +12,8 @@ export function renderTimeline(trace: TraceFile): string {
   const actorWidth = Math.max(7, ...trace.steps.map((s) => s.actor.length));
   const eventWidth = Math.min(MAX_EVENT_COLUMN, Math.max(5, ...trace.steps.map((s) => triggerLabel(s).length)));
   const numberWidth = String(trace.steps.length).length;
-  const lines = [`${trace.systemName ?? 'system'}: ${trace.property} violated after ${trace.steps.length} steps`];
+  const under = trace.memory && trace.memory !== 'sc' ? ` under ${trace.memory}` : '';
+  const lines = [`${trace.systemName ?? 'system'}: ${trace.property} violated after ${trace.steps.length} steps${under}`];
   lines.push(`${'0'.padStart(numberWidth)}  ${'initial'.padEnd(actorWidth)}  ${initialLabel(trace.initial)}`);
   let state = trace.initial;
   for (const step of trace.steps) {

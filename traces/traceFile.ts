@@ -1,7 +1,7 @@
 // The counterexample trace file: what a run did, step by step, kept as data so it can be reviewed,
 // committed and replayed after the models change. Version 1 of the format.
 import type { EventObject } from 'xstate';
-import type { CellValue, GlobalState, Step } from '../checker/index.ts';
+import type { CellValue, GlobalState, MemoryModelName, Step } from '../checker/index.ts';
 
 export const TRACE_FORMAT = 'vmbus-check-trace/1';
 
@@ -31,6 +31,17 @@ export interface TraceActorState {
   status: string;
 }
 
+/**
+ * A memory access of a step beyond what `cells` shows (tso, arm): a store that went to the store
+ * buffer, a load with the value it returned and where it came from, a fence, an RMW, a flush.
+ */
+export type TraceMemoryAccess =
+  | { op: 'store'; cell: string; value: CellValue; buffered: boolean; release?: boolean }
+  | { op: 'load'; cell: string; value: CellValue; from: 'memory' | 'buffer'; acquire?: boolean }
+  | { op: 'fence'; fence: 'full' | 'store' | 'load' }
+  | { op: 'rmw'; rmw: string; cell: string; old: CellValue; stored: boolean }
+  | { op: 'flush'; cell: string; value: CellValue };
+
 /** One step: what happened and what it changed. Unchanged actors, cells and queues are left out. */
 export interface TraceStep {
   /** 1-based, as in the timeline; the initial state is step 0. Checked against the position. */
@@ -39,8 +50,12 @@ export interface TraceStep {
   kind: Step['kind'];
   /** The event as the step names it (without the cells read). */
   event: EventObject;
-  /** The shared cells as the actor read them when it handled the event. */
+  /** The shared cells as the actor read them when it handled the event (what its loads returned). */
   reads?: Record<string, CellValue>;
+  /** Which value each branching load returned (arm), as the step is replayed. */
+  choices?: number[];
+  /** The step's memory accesses under tso or arm, in order. */
+  memory?: TraceMemoryAccess[];
   sent?: TraceMessage[];
   /** The resulting local state of every actor whose state changed. */
   changed?: Record<string, TraceActorState>;
@@ -57,6 +72,8 @@ export interface TraceFile {
   system: SystemSource;
   /** The system's own `name`, for people reading the file. */
   systemName?: string;
+  /** The memory model the run is under; absent: sc. */
+  memory?: MemoryModelName;
   property: string;
   message: string;
   initial: GlobalState;

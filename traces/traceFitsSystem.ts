@@ -30,6 +30,14 @@ export function checkTraceFitsSystem(exec: Execution, trace: TraceFile): void {
     actor(where, s.actor);
     for (const c of [...Object.keys(s.reads ?? {}), ...Object.keys(s.cells ?? {})]) cell(where, c);
     for (const a of Object.keys(s.changed ?? {})) actor(where, a);
+    if (s.kind === 'flush') {
+      // A store buffer flush names the cell, not an event of the machine.
+      const flushed = (s.event as { cell?: unknown }).cell;
+      if (exec.sys.memory === 'sc') throw new TraceError(`${where} is a store buffer flush, but the replay runs under sc`);
+      if (typeof flushed !== 'string') throw new TraceError(`${where}: a flush step must name its cell`);
+      cell(where, flushed);
+      return;
+    }
     const known = def.actors[s.actor].machine.root.events as string[];
     const delivered = s.kind === 'deliver' && sentTo.get(s.actor)?.has(s.event.type);
     if (!known.includes(s.event.type) && !delivered) {

@@ -16,12 +16,22 @@ const actorState = z.strictObject({ value: z.json(), context: z.json(), status: 
 const message = z.strictObject({ kind: z.enum(['post', 'call', 'reply']), from: name, to: name, event });
 const violation = z.strictObject({ property: z.string(), message: z.string() });
 
+const access = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('store'), cell: name, value: cellValue, buffered: z.boolean(), release: z.boolean().optional() }),
+  z.strictObject({ op: z.literal('load'), cell: name, value: cellValue, from: z.enum(['memory', 'buffer']), acquire: z.boolean().optional() }),
+  z.strictObject({ op: z.literal('fence'), fence: z.enum(['full', 'store', 'load']) }),
+  z.strictObject({ op: z.literal('rmw'), rmw: z.string(), cell: name, old: cellValue, stored: z.boolean() }),
+  z.strictObject({ op: z.literal('flush'), cell: name, value: cellValue }),
+]);
+
 const step = z.strictObject({
   step: z.int().positive(),
   actor: name,
-  kind: z.enum(['deliver', 'spontaneous', 'timer']),
+  kind: z.enum(['deliver', 'spontaneous', 'timer', 'flush']),
   event,
   reads: z.record(name, cellValue).optional(),
+  choices: z.array(z.int().nonnegative()).optional(),
+  memory: z.array(access).optional(),
   sent: z.array(message).optional(),
   changed: z.record(name, actorState).optional(),
   cells: z.record(name, cellValue).optional(),
@@ -41,6 +51,7 @@ export const traceSchema: z.ZodType<TraceFile> = z.strictObject({
   format: z.literal(TRACE_FORMAT),
   system: source,
   systemName: z.string().optional(),
+  memory: z.enum(['sc', 'tso', 'arm']).optional(),
   property: z.string().min(1),
   message: z.string(),
   initial: z.strictObject({

@@ -2,7 +2,7 @@
 // module), or one variant of it, and report in the format asked for.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExploreOptions } from '../../checker/index.ts';
+import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
 import { serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
@@ -14,7 +14,7 @@ import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
 import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
-import { checkLabel, runChecks } from '../runChecks.ts';
+import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export const REPORT_FORMATS = ['text', 'json', 'junit', 'github'] as const;
@@ -24,6 +24,8 @@ export interface CheckArgs {
   target?: string;
   variant?: string;
   bounds: ExploreOptions;
+  /** --memory: run each check under each of these models. */
+  memories?: MemoryModelName[];
   out?: string;
   format: ReportFormat;
   quiet: boolean;
@@ -35,7 +37,7 @@ export function tracePathFor(out: string, record: CheckRecord, single: boolean):
   if (single) return out;
   const ext = path.extname(out) || '.json';
   const base = out.slice(0, out.length - path.extname(out).length);
-  return `${base}.${checkLabel(record.scenario, record.variant).replace(/[^A-Za-z0-9_.-]+/g, '.')}${ext}`;
+  return `${base}.${recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.')}${ext}`;
 }
 
 function writeTrace(file: string, text: string): void {
@@ -52,15 +54,15 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   let againstExpectation: boolean;
   if (args.target === undefined) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
-    jobs = builtinTargets().flatMap((target) => target.variants.map((variant) => ({ target, variant })));
+    jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
     againstExpectation = true;
   } else {
     const target = await loadTarget(args.target);
     if (args.variant !== undefined) {
-      jobs = selectVariants(target, [args.variant]).map((variant) => ({ target, variant }));
+      jobs = jobsFor(target, selectVariants(target, [args.variant]), args.memories);
       againstExpectation = false;
     } else {
-      jobs = target.variants.map((variant) => ({ target, variant }));
+      jobs = jobsFor(target, target.variants, args.memories);
       againstExpectation = target.isScenario;
     }
   }
@@ -85,7 +87,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     }
   }
 
-  const notRun = skipped.map((s) => checkLabel(s.scenario, s.variant));
+  const notRun = skipped.map((s) => recordLabel(s));
   switch (args.format) {
     case 'json': stdout(jsonReport(records, skipped)); break;
     case 'junit': stdout(junitReport(records, againstExpectation, skipped)); break;

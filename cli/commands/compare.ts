@@ -1,7 +1,7 @@
 // `vmbus-check compare <scenario> --variants a,b[,c]`: the fix-modelling job. Checks each variant, shows
 // the verdicts side by side, then replays the first violated variant's counterexample against each of
 // the others, saying at which step it becomes impossible.
-import type { ExploreOptions } from '../../checker/index.ts';
+import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
 import { counterexampleAgainst, describeStep } from '../counterexampleAgainst.ts';
 import type { Against } from '../counterexampleAgainst.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
@@ -10,20 +10,22 @@ import { findings, verdictTable } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
 import { loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
-import { runChecks } from '../runChecks.ts';
+import { jobsFor, runChecks } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 export interface CompareArgs {
   scenario: string;
   variants: string;
   bounds: ExploreOptions;
+  /** --memory: each variant under each of these models, side by side like variants. */
+  memories?: MemoryModelName[];
   quiet: boolean;
   progressIntervalMs?: number;
 }
 
-export function parseVariantList(list: string): string[] {
+export function parseVariantList(list: string, memories = 1): string[] {
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length < 2) throw new CliError('--variants needs at least two variant names, separated by commas (e.g. --variants buggy,fixed)');
+  if (names.length === 0 || names.length * memories < 2) throw new CliError('--variants needs at least two variant names, separated by commas (e.g. --variants buggy,fixed)');
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new CliError(`--variants names '${dup}' twice`);
   return names;
@@ -46,13 +48,13 @@ export function describeAgainst(a: Against, from: CheckRecord): string {
 }
 
 export async function compareCommand(args: CompareArgs, stdout: (s: string) => void): Promise<ExitCode> {
-  const names = parseVariantList(args.variants);
+  const names = parseVariantList(args.variants, args.memories?.length ?? 1);
   const target = await loadTarget(args.scenario);
   const variants = selectVariants(target, names);
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   try {
-    ({ records } = await runChecks(variants.map((variant) => ({ target, variant })), {
+    ({ records } = await runChecks(jobsFor(target, variants, args.memories), {
       bounds: args.bounds, signal: interrupt.signal,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
     }));
@@ -70,10 +72,11 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
     out += '\nno variant is violated: there is no counterexample to replay\n';
   } else {
     const v = violated.result.violations[0];
-    out += `\nthe counterexample of ${violated.variant} (${v.property}, ${v.steps.length} steps) replayed against:\n`;
+    const name = (r: CheckRecord) => (args.memories ? `${r.variant} [${r.memory}]` : r.variant);
+    out += `\nthe counterexample of ${name(violated)} (${v.property}, ${v.steps.length} steps) replayed against:\n`;
     for (const r of records) {
       if (r === violated) continue;
-      out += `  ${r.variant}: ${describeAgainst(counterexampleAgainst(r.system, v), violated)}\n`;
+      out += `  ${name(r)}: ${describeAgainst(counterexampleAgainst({ ...r.system, memory: r.memory }, v), violated)}\n`;
     }
   }
   stdout(out);

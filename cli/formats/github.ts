@@ -5,7 +5,7 @@ import path from 'node:path';
 import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
-import { checkLabel } from '../runChecks.ts';
+import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -41,7 +41,7 @@ export function annotationPath(module: string, workspace: string | undefined = p
 export function githubAnnotations(records: CheckRecord[], againstExpectation: boolean): string {
   const lines: string[] = [];
   for (const r of records) {
-    const label = checkLabel(r.scenario, r.variant);
+    const label = recordLabel(r);
     const file = r.source.module === 'builtin' ? undefined : annotationPath(r.source.module);
     const outcome = outcomeOf(r, againstExpectation);
     const v = r.result.violations[0];

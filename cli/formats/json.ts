@@ -10,6 +10,8 @@ export function checkObject(r: CheckRecord) {
     scenario: r.scenario,
     variant: r.variant,
     parameters: r.parameters,
+    memory: r.memory,
+    ...(r.result.memoryCaveat === null ? {} : { memoryCaveat: r.result.memoryCaveat }),
     verdict: r.result.verdict,
     expected: r.expected,
     expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
@@ -23,7 +25,8 @@ export function checkObject(r: CheckRecord) {
 
 /** A check an interrupt kept from starting: no verdict, and said so, rather than left out. */
 export function skippedObject(s: SkippedCheck) {
-  return { scenario: s.scenario, variant: s.variant, parameters: s.parameters, verdict: null, expected: s.expected, skipped: true, reason: s.reason };
+  const memory = s.memoryAsked || s.memory !== 'sc' ? { memory: s.memory } : {};
+  return { scenario: s.scenario, variant: s.variant, parameters: s.parameters, ...memory, verdict: null, expected: s.expected, skipped: true, reason: s.reason };
 }
 
 export function jsonReport(records: CheckRecord[], skipped: SkippedCheck[] = []): string {

@@ -62,11 +62,13 @@ function skippedCase(s: SkippedCheck): string[] {
   ];
 }
 
+const verdictMemory = (r: CheckRecord) => (r.result.memoryCaveat === null ? r.memory : `${r.memory} (${r.result.memoryCaveat})`);
+
 function testCase(r: CheckRecord, outcome: string, mismatch: string | null): string[] {
-  const name = r.variant ?? r.scenario;
+  const name = (r.variant ?? r.scenario) + (r.memoryAsked ? ` [${r.memory}]` : '');
   const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
   const v = r.result.violations[0];
-  const body: string[] = properties(r.parameters);
+  const body: string[] = properties(r.memoryAsked || r.memory !== 'sc' ? { ...r.parameters, memory: verdictMemory(r) } : r.parameters);
   const timeline = r.trace ? renderTimeline(r.trace) : '';
   const notExpected = mismatch ? `not as expected: ${mismatch}` : null;
   if (outcome === 'fail' && v) {

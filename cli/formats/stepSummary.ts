@@ -2,7 +2,8 @@
 // table, then each counterexample with its Mermaid sequence diagram, which GitHub renders.
 import { renderMarkdown } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import { checkLabel } from '../runChecks.ts';
+import { recordLabel } from '../runChecks.ts';
+import { showsMemory, verdictUnder } from './textTable.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -13,16 +14,17 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
     '| scenario | variant | verdict | expected | states | seconds | result |',
     '| --- | --- | --- | --- | ---: | ---: | --- |',
   ];
+  const memory = showsMemory(records);
   for (const r of records) {
     const outcome = outcomeOf(r, againstExpectation);
     const result = outcome === 'pass' ? '✅ ok' : outcome === 'fail' ? '❌ fail' : '⚠️ no verdict';
-    lines.push(`| ${cell(r.scenario)} | ${cell(r.variant ?? '-')} | ${r.result.verdict} | ${r.expected ?? '-'} | ${r.result.stats.states} | ${r.result.stats.seconds.toFixed(2)} | ${result} |`);
+    lines.push(`| ${cell(r.scenario)} | ${cell(r.variant ?? '-')}${memory ? ` [${r.memory}]` : ''} | ${memory ? cell(verdictUnder(r)) : r.result.verdict} | ${r.expected ?? '-'} | ${r.result.stats.states} | ${r.result.stats.seconds.toFixed(2)} | ${result} |`);
   }
   lines.push('');
   for (const r of records) {
     if (!r.trace) continue;
     const expected = outcomeOf(r, againstExpectation) === 'pass' ? ' (expected)' : '';
-    lines.push(`### ${cell(checkLabel(r.scenario, r.variant))}: counterexample${expected}`, '');
+    lines.push(`### ${cell(recordLabel(r))}: counterexample${expected}`, '');
     if (r.tracePath) lines.push(`Trace file: \`${r.tracePath}\``, '');
     lines.push(renderMarkdown(r.trace).trimEnd(), '');
   }

@@ -2,7 +2,7 @@
 import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
-import { checkLabel } from '../runChecks.ts';
+import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 export function table(header: string[], rows: string[][], rightAligned: Set<number> = new Set()): string {
@@ -12,23 +12,35 @@ export function table(header: string[], rows: string[][], rightAligned: Set<numb
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
+/** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
+export function verdictUnder(r: CheckRecord): string {
+  return r.result.memoryCaveat === null ? r.result.verdict : `${r.result.verdict} (${r.result.memoryCaveat})`;
+}
+
+/** Whether reports show a memory column: some check ran under a model other than sc, or --memory chose. */
+export const showsMemory = (records: CheckRecord[]) => records.some((r) => r.memory !== 'sc' || r.memoryAsked);
+
 export function verdictTable(records: CheckRecord[], againstExpectation: boolean): string {
+  const memory = showsMemory(records);
   const rows = records.map((r) => {
     const outcome = outcomeOf(r, againstExpectation);
     const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : 'VIOLATED') : outcome === 'bounded' ? 'BOUNDED' : '';
-    return [
+    const row = [
       r.scenario, r.variant ?? '-', r.result.verdict, r.expected ?? '-',
       r.result.stats.states.toLocaleString('en-US'), r.result.stats.seconds.toFixed(2), mark,
     ];
+    if (memory) row.splice(2, 1, r.memory, verdictUnder(r));
+    return row;
   });
-  return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', 'result'], rows, new Set([4, 5]));
+  if (!memory) return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', 'result'], rows, new Set([4, 5]));
+  return table(['scenario', 'variant', 'memory', 'verdict', 'expected', 'states', 'seconds', 'result'], rows, new Set([5, 6]));
 }
 
 /** One line per verdict not as expected, per violation (with its trace file) and per bound. */
 export function findings(records: CheckRecord[], againstExpectation: boolean): string {
   const lines: string[] = [];
   for (const r of records) {
-    const label = checkLabel(r.scenario, r.variant);
+    const label = recordLabel(r);
     const mismatch = notAsExpected(r, againstExpectation);
     if (mismatch) lines.push(`${label}: not as expected: ${mismatch}`);
     for (const v of r.result.violations) {

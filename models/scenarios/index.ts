@@ -1,6 +1,8 @@
 // The built-in scenarios: what `vmbus-check` with no arguments checks.
 import type { Scenario } from '../../checker/index.ts';
 import { lostWakeupScenario, petersonScenario } from './examples.ts';
+import { appleTsoMode } from './appleTsoMode.ts';
+import { kvmVcpuKickScenario } from './kvmVcpuKick.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
@@ -9,4 +11,6 @@ export const builtinScenarios: Scenario[] = [
   vtl2Servicing,
   lostWakeupScenario,
   petersonScenario,
+  appleTsoMode,
+  kvmVcpuKickScenario,
 ];

@@ -5,10 +5,16 @@
 // strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
 // so that the fast explorer has something to disagree with.
 //
+// Under `memory: 'tso'` it adds x86-TSO as the Owens-Sarkar-Sewell abstract machine states it: a FIFO
+// of pending stores per actor, reads that take the actor's newest pending store to the cell, a step that
+// writes the oldest pending store to memory, and an mfence that waits for an empty FIFO (here: drains it).
+// A post, call or reply (a hypercall, an interrupt) is ordered after the sender's pending stores.
+//
 // Only the vocabulary's effect names and the definition's types come from checker/.
 import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, EFFECT_PREFIX, FAIL, POST, REPLY, WRITE } from '../../checker/vocabulary.ts';
+import { FENCE } from '../../checker/memoryVocabulary.ts';
 import type { CellValue } from '../../checker/vocabulary.ts';
 import type { SystemDefinition } from '../../checker/system.ts';
 
@@ -24,9 +30,11 @@ export interface RefState {
   inFlight: Record<string, EventObject[]>;
   /** Per actor, its armed timers by event type. */
   timers: Record<string, Record<string, RefTimer>>;
+  /** tso: each actor's pending stores, oldest first. */
+  pending: Record<string, { cell: string; value: CellValue }[]>;
 }
 
-export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer'; event: EventObject };
+export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer' | 'flush'; event: EventObject; choices?: number[] };
 
 export interface RefResult {
   /** Distinct reachable global states (through steps that end without a violation or a bound). */
@@ -40,8 +48,10 @@ export interface RefResult {
   shortest: Map<string, number>;
   /** How many of the reachable states are first reached at each BFS depth. */
   statesAtDepth: number[];
-  /** A post found a full FIFO under onQueueFull 'bound'. */
+  /** A post found a full FIFO under onQueueFull 'bound', or a store a full store buffer. */
   bounded: boolean;
+  /** Which bounds cut a branch: 'queueCapacity', 'storeBuffer'. */
+  cuts: Set<string>;
   /** The enumeration gave up at `maxStates`; the other fields are then partial. */
   gaveUp: boolean;
 }
@@ -51,7 +61,9 @@ class Violated extends Error {
   constructor(readonly property: string, message: string) { super(message); }
 }
 /** The step posted to a full FIFO under onQueueFull 'bound': the branch is cut. */
-class Cut extends Error {}
+class Cut extends Error {
+  constructor(readonly bound: string) { super(bound); }
+}
 
 /** Canonical JSON with sorted keys; throws on anything that is not plain JSON data. */
 export function canon(x: unknown): string {
@@ -103,6 +115,7 @@ type Effect =
   | { kind: 'reply'; event: EventObject }
   | { kind: 'write'; cell: string; value: CellValue }
   | { kind: 'fail'; message: string }
+  | { kind: 'fence' }
   | { kind: 'arm'; type: string; delay: number }
   | { kind: 'cancel'; type: string };
 
@@ -113,8 +126,12 @@ export class Reference {
   private readonly unordered: boolean;
   private armings = 0;
 
+  private readonly tso: boolean;
+
   constructor(readonly def: SystemDefinition) {
     this.unordered = def.timers === 'unordered';
+    this.tso = def.memory === 'tso';
+    if (def.memory === 'arm') throw new Error('the reference has no ARM semantics');
     this.names = Object.keys(def.actors);
     this.cellNames = Object.keys(def.cells ?? {});
     this.timers = Object.fromEntries(this.names.map((n) => [n, timerTypes(def.actors[n].machine)]));
@@ -128,14 +145,18 @@ export class Reference {
       const before = all.filter((o) => o.t.left === t.left && o.t.delay === t.delay && o.t.armedAt < t.armedAt).length;
       return [type, t.left, this.unordered ? 0 : t.delay, this.unordered ? 0 : before];
     }));
-    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + timerKey(n)).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
+    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + canon(g.pending[n]) + timerKey(n)).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
   }
 
   /** The event as `actor` receives it now: with `cells` when it declares reads. */
   private withReads(g: RefState, actor: string, event: EventObject): EventObject {
     const reads = this.def.actors[actor].reads ?? [];
     if (reads.length === 0) return event;
-    return { ...event, cells: Object.fromEntries(reads.map((c) => [c, g.cells[c]])) } as EventObject;
+    const seen = (c: string) => {
+      const mine = g.pending[actor].filter((p) => p.cell === c);
+      return mine.length > 0 ? mine[mine.length - 1].value : g.cells[c];
+    };
+    return { ...event, cells: Object.fromEntries(reads.map((c) => [c, seen(c)])) } as EventObject;
   }
 
   /** Runs XState's actions: our effects come back as emits, custom actions run as a real actor would. */
@@ -160,6 +181,8 @@ export class Reference {
           out.push({ kind: 'write', cell: e.cell, value: e.value });
         } else if (e.type === FAIL) {
           out.push({ kind: 'fail', message: String(e.message) });
+        } else if (e.type === FENCE) {
+          if (e.kind === 'full') out.push({ kind: 'fence' }); // x86 never reorders what smp_wmb/smp_rmb order
         } else throw new Error(`unknown effect ${e.type}`);
       } else if (a.type === 'xstate.raise' && a.params?.delay !== undefined && String(a.params.event?.type).startsWith('xstate.after.')) {
         out.push({ kind: 'arm', type: a.params.event.type, delay: a.params.delay });
@@ -188,7 +211,14 @@ export class Reference {
   private applyEffects(g: RefState, box: StepMailboxes, actor: string, effects: Effect[], caller: string | null): void {
     for (const e of effects) {
       switch (e.kind) {
-        case 'write': g.cells[e.cell] = e.value; break;
+        case 'write':
+          if (!this.tso) { g.cells[e.cell] = e.value; break; }
+          if (g.pending[actor].length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
+          g.pending[actor] = [...g.pending[actor], { cell: e.cell, value: e.value }];
+          break;
+        case 'fence':
+          this.drain(g, actor);
+          break;
         case 'arm': g.timers[actor] = { ...g.timers[actor], [e.type]: { left: this.unordered ? 0 : e.delay, delay: e.delay, armedAt: this.armings++ } }; break;
         case 'cancel': {
           const { [e.type]: _gone, ...rest } = g.timers[actor];
@@ -197,23 +227,31 @@ export class Reference {
         }
         case 'fail': throw new Violated('assertion', e.message);
         case 'post': {
+          this.drain(g, actor);
           const q = g.inFlight[e.to];
           if (q.length >= (this.def.actors[e.to].queueCapacity ?? 4)) {
             if (this.def.onQueueFull === 'violation') throw new Violated('queueOverflow', `${e.to} full`);
-            throw new Cut();
+            throw new Cut('queueCapacity');
           }
           g.inFlight[e.to] = [...q, e.event];
           break;
         }
         case 'call':
+          this.drain(g, actor);
           this.send(g, box, e.to, e.event, 'call', actor);
           break;
         case 'reply':
           if (caller === null) throw new Violated('modelError', 'reply outside a call');
+          this.drain(g, actor);
           this.send(g, box, caller, e.event, 'reply', null);
           break;
       }
     }
+  }
+
+  private drain(g: RefState, actor: string): void {
+    for (const p of g.pending[actor]) g.cells[p.cell] = p.value;
+    g.pending[actor] = [];
   }
 
   /**
@@ -293,11 +331,12 @@ export class Reference {
   }
 
   initial(): RefState | Violated | Cut {
-    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {}, timers: {} };
+    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {}, timers: {}, pending: {} };
     const entry: Record<string, Effect[]> = {};
     for (const n of this.names) {
       g.inFlight[n] = [];
       g.timers[n] = {};
+      g.pending[n] = [];
       let actions: any[];
       try {
         let s: AnyMachineSnapshot;
@@ -335,6 +374,7 @@ export class Reference {
     for (const n of this.names) {
       if (g.inFlight[n].length > 0) out.push({ actor: n, kind: 'deliver', event: g.inFlight[n][0] });
       for (const ev of this.def.actors[n].spontaneous ?? []) if (this.offered(g, n, ev)) out.push({ actor: n, kind: 'spontaneous', event: ev });
+      if (g.pending[n].length > 0) out.push({ actor: n, kind: 'flush', event: { type: 'vmbus-check.flush', cell: g.pending[n][0].cell } as EventObject });
     }
     return out;
   }
@@ -366,7 +406,13 @@ export class Reference {
 
   /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
   apply(g: RefState, step: RefStep): RefState | Violated | Cut {
-    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers } };
+    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers }, pending: { ...g.pending } };
+    if (step.kind === 'flush') {
+      const [oldest, ...rest] = h.pending[step.actor];
+      h.cells[oldest.cell] = oldest.value;
+      h.pending[step.actor] = rest;
+      return h;
+    }
     if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
     if (step.kind === 'timer') {
       // Time passes until this timer is due; it fires once, and does nothing more if no guard lets it.
@@ -401,11 +447,12 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
     violated.add(property);
     if (!shortest.has(property) || shortest.get(property)! > length) shortest.set(property, length);
   };
+  const cuts = new Set<string>();
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, shortest, statesAtDepth, bounded, gaveUp });
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp });
   const init = ref.initial();
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
-  if (init instanceof Cut) return result(0, 0, true, false);
+  if (init instanceof Cut) { cuts.add(init.bound); return result(0, 0, true, false); }
 
   // A composite property (allOf) is each of its parts, reported under its one name.
   const flatten = (name: string, p: any): [string, any][] => (p.kind === 'allOf' ? p.parts.flatMap((q: any) => flatten(name, q)) : [[name, p]]);
@@ -453,7 +500,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       transitions++;
       const h = ref.apply(g, step);
       if (h instanceof Violated) { violate(h.property, depth + 1); continue; }
-      if (h instanceof Cut) { bounded = true; continue; }
+      if (h instanceof Cut) { bounded = true; cuts.add(h.bound); continue; }
       const k = ref.key(h);
       if (seen.has(k)) continue;
       seen.add(k);

@@ -6,7 +6,7 @@
 // and then a model bug (a throwing guard or action, a post to an unknown actor).
 import fc from 'fast-check';
 import { assign, raise, setup } from 'xstate';
-import { call, cellsOf, defineSystem, fail, invariant, post, reply, stall, write } from '../../checker/index.ts';
+import { call, cellsOf, defineSystem, fail, invariant, post, reply, smp_mb, stall, write } from '../../checker/index.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 
 export type ActionSpec =
@@ -15,6 +15,7 @@ export type ActionSpec =
   | { k: 'reply' }
   | { k: 'write'; cell: 'c0' | 'c1'; value: number }
   | { k: 'inc' }
+  | { k: 'fence' }
   | { k: 'fail' }
   | { k: 'throw' }
   | { k: 'postUnknown' }
@@ -74,6 +75,7 @@ function actionArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActionSpec>
     { weight: bug, arbitrary: fc.constant({ k: 'reply' as const }) },
     { weight: 6, arbitrary: fc.record({ k: fc.constant('write' as const), cell: fc.constantFrom('c0' as const, 'c1' as const), value: fc.nat(2) }) },
     { weight: 4, arbitrary: fc.constant({ k: 'inc' as const }) },
+    { weight: 2, arbitrary: fc.constant({ k: 'fence' as const }) },
     { weight: bug, arbitrary: fc.constant({ k: 'fail' as const }) },
     { weight: bug, arbitrary: fc.constant({ k: 'throw' as const }) },
     { weight: bug, arbitrary: fc.constant({ k: 'postUnknown' as const }) },
@@ -158,6 +160,7 @@ function buildActions(actions: ActionSpec[]): any[] {
       case 'call': return call(actorName(a.to), { type: 'req' });
       case 'reply': return reply({ type: 'ack' });
       case 'write': return write(a.cell, a.value);
+      case 'fence': return smp_mb();
       case 'inc': return assign({ n: ({ context }: { context: { n: number } }) => (context.n + 1) % 3 });
       case 'fail': return fail('generated assertion');
       case 'throw': return () => { throw new Error('generated action bug'); };

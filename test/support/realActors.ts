@@ -1,9 +1,12 @@
 // Runs a system's machines in real XState actors (createActor, a SimulatedClock for timers), routing
 // the emitted vocabulary events with a small host program, the way a user would embed the models. A
 // test drives it with a counterexample's steps and compares it with the checker's own execution.
+// Memory is sequentially consistent here: a load or an RMW is answered at once from the cells, and
+// fences order nothing that could differ.
 import { createActor, SimulatedClock } from 'xstate';
 import type { AnyActorRef, EventObject } from 'xstate';
 import { CALL, FAIL, POST, REPLY, WRITE } from '../../checker/vocabulary.ts';
+import { LOAD, RMW, rmwResult } from '../../checker/memoryVocabulary.ts';
 import type { CellValue } from '../../checker/vocabulary.ts';
 import type { Step, SystemDefinition } from '../../checker/index.ts';
 
@@ -50,6 +53,12 @@ export class RealActors {
     if (e.type === POST) this.inFlight[e.to].push(e.event);
     else if (e.type === WRITE) this.cells[e.cell] = e.value;
     else if (e.type === FAIL) this.failures.push(e.message);
+    else if (e.type === LOAD) this.send(from, { type: e.reply, cell: e.cell, value: this.cells[e.cell] } as EventObject);
+    else if (e.type === RMW) {
+      const { store, answer } = rmwResult(e.op, this.cells[e.cell], e.a, e.b);
+      if (store !== undefined) this.cells[e.cell] = store;
+      this.send(from, { type: e.reply, cell: e.cell, value: answer } as EventObject);
+    }
     else if (e.type === CALL) {
       this.callers.push(from);
       this.send(e.to, e.event);

@@ -1,0 +1,160 @@
+// KVM's vCPU request and kick handshake (Linux Documentation/virt/kvm/vcpu-requests.rst; the run loop in
+// arch/arm64/kvm/arm.c kvm_arch_vcpu_ioctl_run, kvm_make_request and kvm_vcpu_kick in
+// include/linux/kvm_host.h and virt/kvm/kvm_main.c). A requester sets a request bit, then kicks: if
+// the vCPU is IN_GUEST_MODE, cmpxchg(mode, IN_GUEST_MODE, EXITING_GUEST_MODE) and send an IPI (only the
+// first kicker sends one). The vCPU, about to enter, does smp_store_mb(mode, IN_GUEST_MODE) and then
+// checks for requests, backing out if one is pending. The two full barriers make a Dekker pattern
+// (vcpu-requests.rst, "Ensuring Requests Are Seen"): either the vCPU sees the request, or the
+// requester sees IN_GUEST_MODE and the IPI forces an exit.
+//
+// Modelled: each vCPU has one requester, whose request asks it to pick up queued work (an interrupt
+// queued on its ap_list, as vgic_queue_irq_unlock does with KVM_REQ_IRQ_PENDING). The work is lost
+// when the vCPU runs the guest with the request pending and no IPI coming. Simplified: one request
+// per requester; the guest runs until an IPI, and a vCPU that re-entered with nothing pending stays in
+// the guest (an end state).
+import { assign, setup } from 'xstate';
+import {
+  cmpxchg, defineScenario, defineSystem, load, post, smp_mb, smp_wmb, stall, test_and_clear_bit, write,
+} from '../../checker/index.ts';
+import type { MemoryModelName, SystemDefinition } from '../../checker/index.ts';
+
+export interface KickOptions {
+  /** smp_store_mb(vcpu->mode, IN_GUEST_MODE) in the run loop (false: a plain store). */
+  vcpuBarrier: boolean;
+  /** smp_mb__before_atomic() before the kick's cmpxchg (false: none). */
+  requesterBarrier: boolean;
+  /** kvm_make_request before the kick (false: a kick without a request, which vcpu-requests.rst warns against). */
+  request: boolean;
+}
+
+const IN = 'IN_GUEST_MODE', OUTSIDE = 'OUTSIDE_GUEST_MODE', EXITING = 'EXITING_GUEST_MODE';
+
+function vcpuMachine(me: number, o: KickOptions) {
+  // With interrupts disabled (from local_irq_disable() to guest entry) an IPI stays pending and makes
+  // the guest exit as soon as it is entered; with them enabled it is taken and does nothing more.
+  const pend: Record<string, any> = { ipi: { actions: assign({ ipiPending: true }) } };
+  const ignore = { ipi: {} };
+  return setup({ types: {} as { context: { ipiPending: boolean } } }).createMachine({
+    id: `vcpu${me}`,
+    context: { ipiPending: false },
+    initial: 'outside',
+    states: {
+      // local_irq_disable(); smp_store_mb(vcpu->mode, IN_GUEST_MODE)
+      outside: { on: { ...ignore, run: { target: 'checking', actions: o.vcpuBarrier ? [write(`mode${me}`, IN), smp_mb()] : write(`mode${me}`, IN) } } },
+      // kvm_vcpu_exit_request(): kvm_request_pending(vcpu) is READ_ONCE(vcpu->requests)
+      checking: { on: { ...pend, run: { target: 'checked', actions: load(`requests${me}`) } } },
+      checked: {
+        on: {
+          ...pend,
+          loaded: [
+            { guard: ({ event }) => event.value !== 0, target: 'backingOut' },
+            { guard: ({ context }) => context.ipiPending, target: 'exiting', actions: [assign({ ipiPending: false }), write(`mode${me}`, OUTSIDE)] },
+            { target: 'inGuest' },
+          ],
+        },
+      },
+      // vcpu->mode = OUTSIDE_GUEST_MODE; local_irq_enable(); then the requests are handled.
+      backingOut: { on: { ...pend, run: { target: 'handling', actions: [write(`mode${me}`, OUTSIDE), assign({ ipiPending: false })] } } },
+      // kvm_check_request(KVM_REQ_IRQ_PENDING): kvm_test_request, kvm_clear_request, smp_mb__after_atomic()
+      // ("paired with the smp_wmb in kvm_make_request"), here one fully ordered test_and_clear_bit;
+      // if the bit was set, take the queued work.
+      handling: { on: { ...ignore, run: { target: 'handled', actions: test_and_clear_bit(0, `requests${me}`) } } },
+      handled: { on: { ...ignore, tested: [{ guard: ({ event }) => event.value === true, target: 'takingWork' }, { target: 'outside' }] } },
+      takingWork: { on: { ...ignore, run: { target: 'outside', actions: write(`work${me}`, 0) } } },
+      // The guest runs until an IPI forces an exit; with nothing pending this is where the run rests.
+      inGuest: { tags: ['end'], on: { ipi: { target: 'exiting', actions: write(`mode${me}`, OUTSIDE) } } },
+      exiting: { on: { ...ignore, run: { target: 'handling' } } },
+    },
+  });
+}
+
+function requesterMachine(target: number, o: KickOptions) {
+  return setup({}).createMachine({
+    id: `requester${target}`,
+    initial: 'queueWork',
+    states: {
+      // vgic_queue_irq_unlock: the interrupt goes on the vCPU's ap_list.
+      queueWork: { on: { run: { target: o.request ? 'makeRequest' : 'kick', actions: write(`work${target}`, 1) } } },
+      // __kvm_make_request: smp_wmb() ("Ensure the rq is visible before the request"); set_bit(req, &vcpu->requests)
+      makeRequest: { on: { run: { target: 'kick', actions: [smp_wmb(), write(`requests${target}`, 1)] } } },
+      // kvm_vcpu_kick -> kvm_vcpu_exiting_guest_mode: smp_mb__before_atomic(); cmpxchg(mode, IN, EXITING)
+      kick: { on: { run: { target: 'kicked', actions: o.requesterBarrier ? [smp_mb(), cmpxchg(`mode${target}`, IN, EXITING, 'exchanged')] : cmpxchg(`mode${target}`, IN, EXITING, 'exchanged') } } },
+      kicked: {
+        on: {
+          exchanged: [
+            { guard: ({ event }) => event.value === IN, target: 'done', actions: post(`vcpu${target}`, { type: 'ipi' }) },
+            { target: 'done' },
+          ],
+        },
+      },
+      done: { type: 'final' },
+    },
+  });
+}
+
+export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2): SystemDefinition {
+  const actors: SystemDefinition['actors'] = {};
+  const cells: Record<string, string | number> = {};
+  for (let i = 0; i < vcpus; i++) {
+    actors[`vcpu${i}`] = { machine: vcpuMachine(i, o), spontaneous: [{ type: 'run' }] };
+    actors[`requester${i}`] = { machine: requesterMachine(i, o), spontaneous: [{ type: 'run' }] };
+    Object.assign(cells, { [`mode${i}`]: OUTSIDE, [`requests${i}`]: 0, [`work${i}`]: 0 });
+  }
+  return defineSystem({
+    name: `kvm-vcpu-kick (${memory})`,
+    memory,
+    actors,
+    cells,
+    properties: {
+      lostKick: stall((g) => {
+        for (let i = 0; i < vcpus; i++) {
+          if (g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length === 0) {
+            return `vcpu${i} runs the guest with work queued and no IPI coming`;
+          }
+        }
+        return false;
+      }),
+    },
+  });
+}
+
+const correct: KickOptions = { vcpuBarrier: true, requesterBarrier: true, request: true };
+
+// Under arm the write history is shared by every cell, so two vCPUs' independent runs interleave into
+// far more states than CI can explore: the arm variants check one vCPU and its requester.
+export const kvmVcpuKickScenario = defineScenario({
+  name: 'kvm-vcpu-kick',
+  description: 'KVM vCPU requests and kicks (Documentation/virt/kvm/vcpu-requests.rst): a request must never be left pending while the vCPU runs the guest with no IPI coming. Two vCPUs and two requesters under sc and tso; one of each under arm',
+  variants: [
+    {
+      name: 'correct', description: 'smp_store_mb(mode, IN_GUEST_MODE), then check requests; smp_wmb and set the request, smp_mb__before_atomic, cmpxchg and IPI; 2 vCPUs',
+      expected: 'verified', memory: 'tso', expectedUnder: { sc: 'verified' },
+      parameters: { vcpus: 2, vcpuBarrier: true, requesterBarrier: true, request: true }, system: () => kvmVcpuKick('tso', correct, 2),
+    },
+    {
+      name: 'correct-arm', description: 'the same protocol under ARMv8, 1 vCPU',
+      expected: 'verified', memory: 'arm', expectedUnder: { sc: 'verified', tso: 'verified' },
+      parameters: { vcpus: 1, vcpuBarrier: true, requesterBarrier: true, request: true }, system: () => kvmVcpuKick('arm', correct, 1),
+    },
+    {
+      name: 'kick-without-request', description: 'a kick with no request bit: the vCPU exits, finds nothing and re-enters (violated even under SC); 2 vCPUs',
+      expected: 'violated', expectedProperty: 'lostKick', memory: 'sc', expectedUnder: { tso: 'violated', arm: 'violated' },
+      parameters: { vcpus: 2, vcpuBarrier: true, requesterBarrier: true, request: false }, system: () => kvmVcpuKick('sc', { ...correct, request: false }, 2),
+    },
+    {
+      name: 'no-vcpu-barrier', description: 'mode = IN_GUEST_MODE without smp_mb: the store waits in the store buffer while the requests are read; 2 vCPUs',
+      expected: 'violated', expectedProperty: 'lostKick', memory: 'tso', expectedUnder: { sc: 'verified', arm: 'violated' },
+      parameters: { vcpus: 2, vcpuBarrier: false, requesterBarrier: true, request: true }, system: () => kvmVcpuKick('tso', { ...correct, vcpuBarrier: false }, 2),
+    },
+    {
+      name: 'no-vcpu-barrier-arm', description: 'the same missing smp_mb under ARMv8, 1 vCPU',
+      expected: 'violated', expectedProperty: 'lostKick', memory: 'arm', expectedUnder: { sc: 'verified', tso: 'violated' },
+      parameters: { vcpus: 1, vcpuBarrier: false, requesterBarrier: true, request: true }, system: () => kvmVcpuKick('arm', { ...correct, vcpuBarrier: false }, 1),
+    },
+    {
+      name: 'no-requester-barrier-arm', description: 'no smp_mb__before_atomic before the kick: a failed cmpxchg is an unordered load, so on ARM it can read the mode before the request is visible; on x86 the cmpxchg is a locked instruction, a full barrier, so it is harmless under tso; 1 vCPU',
+      expected: 'violated', expectedProperty: 'lostKick', memory: 'arm', expectedUnder: { sc: 'verified', tso: 'verified' },
+      parameters: { vcpus: 1, vcpuBarrier: true, requesterBarrier: false, request: true }, system: () => kvmVcpuKick('arm', { ...correct, requesterBarrier: false }, 1),
+    },
+  ],
+});
