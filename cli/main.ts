@@ -60,15 +60,40 @@ const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
-export async function main(argv: string[]): Promise<ExitCode> {
-  // `vmbus-check ... | head` closes stdout early: stop quietly instead of crashing with EPIPE.
+/** Where the command writes: the process's streams, or a test's buffers (the CLI run in-process). */
+export interface CliOutput {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+let streamsGuarded = false;
+
+/**
+ * `vmbus-check ... | head` closes stdout early: stop quietly instead of crashing with EPIPE. A closed
+ * stderr (a CI runner gone, `2>&-`) only loses progress and messages: the run goes on to its own exit
+ * code rather than dying with exit 1.
+ */
+function guardProcessStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+const processOutput: CliOutput = {
+  stdout: (s) => { process.stdout.write(s); },
+  stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
+};
+
+export async function main(argv: string[], output: CliOutput = processOutput): Promise<ExitCode> {
+  if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
-  const stdout = (s: string) => { process.stdout.write(s); };
-  const stderr = (s: string) => { process.stderr.write(s); };
+  const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
     target: a.target as string | undefined, variant: a.variant as string | undefined, bounds: boundsOf(a),
@@ -84,7 +109,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
-        .option('model', { type: 'string', describe: 'replay against this .ts model module instead of the one the trace names (which is loaded only if it lies under the working directory or beside the trace)' })
+        .option('model', { type: 'string', describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
         .option('step', { type: 'number', describe: 'stop after this step and print the whole global state (0: the initial state)' })
         .option('format', { choices: REPLAY_FORMATS, default: 'text' as ReplayFormat, describe: 'how to show the trace' }),
       run((a) => replayCommand({ trace: a.trace as string, model: a.model as string | undefined, step: wholeNumber(a, 'step', 0), format: a.format as ReplayFormat }, stdout, stderr)))

@@ -58,7 +58,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     throw new CliError(`--step ${args.step} is out of range: the trace has ${trace.steps.length} steps (0 is the initial state)`);
   }
   if (args.step !== undefined && args.format !== 'text') throw new CliError('--step shows a global state, which only --format text prints');
-  const { system } = await loadSource(trace.system, args.trace, args.model);
+  const { system } = await loadSource(trace.system, args.model);
   let result: ReplayResult;
   try {
     result = replayTrace(system, trace, args.step !== undefined ? { stopAtStep: args.step } : {});
