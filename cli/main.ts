@@ -14,6 +14,7 @@ import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { safeText } from '../traces/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -139,11 +140,11 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
   } catch (e) {
     const debug = argv.includes('--debug');
     if (e instanceof CliError) {
-      stderr(`vmbus-check: ${e.message}\n`);
+      stderr(`vmbus-check: ${safeText(e.message)}\n`);
       if (debug) stderr(`${(e.cause instanceof Error && e.cause.stack) || e.stack}\n`);
       return e.exitCode;
     }
-    stderr(`vmbus-check: internal error: ${firstLine(e)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    stderr(`vmbus-check: internal error: ${safeText(firstLine(e))}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug && e instanceof Error) stderr(`${e.stack}\n`);
     return ExitCode.usage;
   }

@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExploreOptions } from '../../checker/index.ts';
-import { serializeTrace } from '../../traces/index.ts';
+import { safeLines, serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
 import { githubAnnotations } from '../formats/github.ts';
@@ -88,20 +88,21 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   const notRun = skipped.map((s) => checkLabel(s.scenario, s.variant));
   switch (args.format) {
     case 'json': stdout(jsonReport(records, skipped)); break;
-    case 'junit': stdout(junitReport(records, againstExpectation, skipped)); break;
+    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped))); break;
     case 'github': {
-      stdout(githubAnnotations(records, againstExpectation) + textReport(records, againstExpectation, notRun));
+      // The annotations are the only workflow commands printed; each escapes its own text.
+      stdout(githubAnnotations(records, againstExpectation) + safeLines(textReport(records, againstExpectation, notRun)));
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (summary) {
         try {
-          appendFileSync(summary, stepSummary(records, againstExpectation));
+          appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
         } catch (e) {
           throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       break;
     }
-    default: stdout(textReport(records, againstExpectation, notRun));
+    default: stdout(safeLines(textReport(records, againstExpectation, notRun)));
   }
   return exitCodeOf(records, againstExpectation, interrupt.signal.aborted);
 }

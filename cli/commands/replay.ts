@@ -1,7 +1,7 @@
 // `vmbus-check replay <trace.json>`: re-executes a counterexample against the models as they are now,
 // shows it (timeline, Mermaid or Markdown), and says whether it still reproduces or where it diverges.
 import { readFileSync, statSync } from 'node:fs';
-import { parseTrace, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
+import { parseTrace, safeLines, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
 import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
@@ -66,14 +66,14 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     if (e instanceof TraceError) throw new CliError(`${args.trace}: ${e.message}`, ExitCode.usage, e);
     throw e;
   }
-  const verdict = replayVerdict(result, trace);
+  const verdict = safeLines(replayVerdict(result, trace));
   switch (args.format) {
     case 'mermaid': stdout(renderMermaid(trace)); stderr(verdict); break;
     case 'markdown': stdout(renderMarkdown(trace)); stderr(verdict); break;
     default: {
       let out = renderTimeline(trace) + '\n' + verdict;
       if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
-      stdout(out);
+      stdout(safeLines(out));
     }
   }
   // Like a check: the violation still happening is exit 1; a counterexample the models no longer allow is 0.
