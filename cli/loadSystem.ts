@@ -165,6 +165,10 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
 
 /** Resolves a command-line target: a built-in scenario's name or the path of a model module. */
 export async function loadTarget(spec: string): Promise<CheckTarget> {
+  // yargs hands over `-` (standard input, to many tools) as an empty string.
+  if (spec.trim() === '' || spec === '-') {
+    throw new CliError("a model cannot be read from standard input ('-'): give a built-in scenario's name or the path of a .ts module");
+  }
   const builtin = builtinScenarios.find((s) => s.name === spec);
   if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
   if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);

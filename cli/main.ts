@@ -7,11 +7,9 @@ import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { ExploreOptions } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
-import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
-import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import { safeText } from '../traces/index.ts';
@@ -20,11 +18,31 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 type Args = Record<string, unknown>;
 
-function wholeNumber(a: Args, flag: string, min: number): number | undefined {
+/**
+ * A flag's one value, as given. Value-taking flags are strings to yargs and parsed here, so that a
+ * flag left without a value (`--max-states $UNSET`), an empty value or a flag given twice is a usage
+ * error rather than dropped, read as 0 or silently resolved.
+ */
+function single(a: Args, flag: string): string | undefined {
   const v = a[flag];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new CliError(`--${flag} must be a whole number of at least ${min}`);
+  if (Array.isArray(v)) throw new CliError(`--${flag} is given more than once`);
+  if (typeof v !== 'string' || v.trim() === '') throw new CliError(`--${flag} needs a value`);
   return v;
+}
+
+function wholeNumber(a: Args, flag: string, min: number): number | undefined {
+  const v = single(a, flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new CliError(`--${flag} must be a whole number of at least ${min}`);
+  return n;
+}
+
+function choice<T extends string>(a: Args, flag: string, choices: readonly T[]): T {
+  const v = single(a, flag) ?? choices[0];
+  if (!(choices as readonly string[]).includes(v)) throw new CliError(`--${flag} must be one of ${choices.join(', ')} (not ${JSON.stringify(v)})`);
+  return v as T;
 }
 
 function boundsOf(a: Args): ExploreOptions {
@@ -33,28 +51,38 @@ function boundsOf(a: Args): ExploreOptions {
   const maxDepth = wholeNumber(a, 'max-depth', 0);
   if (maxStates !== undefined) bounds.maxStates = maxStates;
   if (maxDepth !== undefined) bounds.maxDepth = maxDepth;
-  const t = a['time-limit'];
+  const t = single(a, 'time-limit');
   if (t !== undefined) {
-    if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) throw new CliError('--time-limit must be a positive number of seconds');
-    bounds.timeLimitSeconds = t;
+    const seconds = Number(t);
+    if (!/^\s*\d*\.?\d+\s*$/.test(t) || !(seconds > 0) || !Number.isFinite(seconds)) throw new CliError('--time-limit must be a positive number of seconds');
+    bounds.timeLimitSeconds = seconds;
   }
   return bounds;
 }
 
+/** `--quiet=maybe` would pass for true: a boolean flag given a value takes only true or false. */
+function checkBooleanValues(argv: string[]): void {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const m = /^(?:--(?:no-)?(quiet|debug|help|version)|-(q))=(.*)$/.exec(arg);
+    if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
+  }
+}
+
 function explorationOptions<T>(y: Argv<T>) {
   return y
-    .option('max-states', { type: 'number', describe: 'stop after this many distinct states (verdict: bounded)' })
-    .option('max-depth', { type: 'number', describe: 'explore at most this many steps deep (verdict: bounded)' })
-    .option('time-limit', { type: 'number', describe: 'stop after this many seconds (verdict: bounded)' })
+    .option('max-states', { type: 'string', requiresArg: true, describe: 'stop after this many distinct states (verdict: bounded)' })
+    .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
+    .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-    .option('progress-interval', { type: 'number', hidden: true, describe: 'milliseconds between progress reports' });
+    .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
 }
 
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
-    .option('variant', { type: 'string', describe: 'check only this variant of the scenario' })
-    .option('out', { type: 'string', describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { choices: REPORT_FORMATS, default: 'text' as ReportFormat, describe: 'report format' });
+    .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text)` });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
@@ -97,8 +125,8 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
   const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: a.variant as string | undefined, bounds: boundsOf(a),
-    out: a.out as string | undefined, format: a.format as ReportFormat, quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a),
+    out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
   }, stdout));
 
   const parser = yargs(argv)
@@ -110,16 +138,16 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
-        .option('model', { type: 'string', describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
-        .option('step', { type: 'number', describe: 'stop after this step and print the whole global state (0: the initial state)' })
-        .option('format', { choices: REPLAY_FORMATS, default: 'text' as ReplayFormat, describe: 'how to show the trace' }),
-      run((a) => replayCommand({ trace: a.trace as string, model: a.model as string | undefined, step: wholeNumber(a, 'step', 0), format: a.format as ReplayFormat }, stdout, stderr)))
+        .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
+        .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
+        .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
-        .option('variants', { type: 'string', demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
+        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: a.variants as string, bounds: boundsOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
       }, stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),
@@ -132,10 +160,13 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new CliError(`${oneLine(msg)} (see vmbus-check --help)`);
+      // yargs's own validation errors (a flag without its value) are usage errors like the rest.
+      if (err && err.name !== 'YError') throw err;
+      throw new CliError(`${oneLine(msg ?? err?.message ?? 'bad arguments')} (see vmbus-check --help)`);
     });
 
   try {
+    checkBooleanValues(argv);
     await parser.parseAsync();
   } catch (e) {
     const debug = argv.includes('--debug');
