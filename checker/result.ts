@@ -19,7 +19,7 @@ export interface Violation {
 
 export type Verdict = 'violated' | 'verified' | 'bounded';
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'queueCapacity' | 'interrupted';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'interrupted';
 
 export interface Bound {
   kind: BoundKind;

@@ -1,6 +1,7 @@
 // The vmbus-check command line: yargs wiring only. Each command lives in commands/, every exit code in
 // exitCodes.ts. Errors a user can cause are printed as one line (the stack only with --debug).
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
@@ -51,6 +52,7 @@ function boundsOf(a: Args): ExploreOptions {
   const maxDepth = wholeNumber(a, 'max-depth', 0);
   if (maxStates !== undefined) bounds.maxStates = maxStates;
   if (maxDepth !== undefined) bounds.maxDepth = maxDepth;
+  bounds.maxMemoryBytes = memoryLimit(single(a, 'max-memory'));
   const t = single(a, 'time-limit');
   if (t !== undefined) {
     const seconds = Number(t);
@@ -58,6 +60,25 @@ function boundsOf(a: Args): ExploreOptions {
     bounds.timeLimitSeconds = seconds;
   }
   return bounds;
+}
+
+const UNITS: Record<string, number> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/**
+ * `--max-memory 8G` (K, M, G, T; a bare number is megabytes). By default half of the machine's memory,
+ * or of the container's limit where there is one: a big model then stops with `bounded` (memory) and
+ * its report, rather than filling the machine.
+ */
+export function memoryLimit(value: string | undefined): number {
+  if (value === undefined) {
+    const constrained = process.constrainedMemory?.() ?? 0;
+    const physical = totalmem();
+    return Math.floor((constrained > 0 && constrained < physical ? constrained : physical) / 2);
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])?i?B?\s*$/i.exec(value);
+  const bytes = m ? Number(m[1]) * UNITS[(m[2] ?? 'M').toUpperCase()] : NaN;
+  if (!(bytes >= 2 ** 20)) throw new CliError('--max-memory must be a size of at least 1M, such as 512M or 8G');
+  return Math.floor(bytes);
 }
 
 /** `--quiet=maybe` would pass for true: a boolean flag given a value takes only true or false. */
@@ -74,6 +95,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('max-states', { type: 'string', requiresArg: true, describe: 'stop after this many distinct states (verdict: bounded)' })
     .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
+    .option('max-memory', { type: 'string', requiresArg: true, describe: 'stop when the process uses this much memory, e.g. 8G (default: half the machine\'s; verdict: bounded)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
 }
