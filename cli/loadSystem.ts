@@ -105,10 +105,25 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
+  // A module's top-level code may call process.exit (the run would end with its exit code and no
+  // message) or await something that never settles (Node would exit 13 when nothing is left to do).
+  const exit = process.exit;
+  let onDrain = () => {};
+  const neverSettles = new Promise<never>((_resolve, reject) => {
+    onDrain = () => reject(new CliError(`${file}: the module's top-level await never settles: it waits for something that will not happen`));
+    process.once('beforeExit', onDrain);
+  });
+  process.exit = ((code?: number | string | null) => {
+    throw new CliError(`${file}: the module called process.exit(${code ?? ''}) while loading`);
+  }) as typeof process.exit;
   try {
-    return await tsImport(pathToFileURL(abs).href, import.meta.url);
+    return await Promise.race([tsImport(pathToFileURL(abs).href, import.meta.url), neverSettles]);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`, ExitCode.usage, e);
+  } finally {
+    process.exit = exit;
+    process.off('beforeExit', onDrain);
   }
 }
 

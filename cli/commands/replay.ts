@@ -18,11 +18,25 @@ export interface ReplayArgs {
   format: ReplayFormat;
 }
 
+/**
+ * A trace's text: UTF-8, a byte-order mark (editors on Windows add one) dropped; bytes that are not
+ * UTF-8 are refused rather than silently replaced, since the replacement would change names and values.
+ */
+function decodeTrace(bytes: Buffer, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError(`${file}: not a trace: the file is not valid UTF-8`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function readTrace(file: string): TraceFile {
   let text: string;
   try {
     if (!statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
-    text = readFileSync(file, 'utf8');
+    text = decodeTrace(readFileSync(file), file);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
