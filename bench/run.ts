@@ -2,7 +2,8 @@
 // benchmark. `--only NAME` runs one; `--large` adds a 52-million-state run that exercises the store's
 // capacity (a few GB of memory, about two minutes); `--baseline` also explores each built-in scenario
 // with the plain brute-force reference (test/reference/bruteForce.ts: XState on every step, a Set of
-// strings) and reports the speed-up as a ratio measured side by side in the same run.
+// strings) and reports the speed-up as a ratio measured side by side in the same run; `--paranoid`
+// explores with the purity audit on every memoised transition (ExploreOptions.paranoid).
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
@@ -33,6 +34,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const withBaseline = args.includes('--baseline');
+const paranoid = args.includes('--paranoid');
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
 if (selected.length === 0) {
   console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')})`);
@@ -41,7 +43,7 @@ if (selected.length === 0) {
 
 let failed = false;
 for (const b of selected) {
-  const r = explore(b.system());
+  const r = explore(b.system(), { paranoid });
   const row: Record<string, string | number> = {
     name: b.name,
     states: r.stats.states,

@@ -59,6 +59,7 @@ function boundsOf(a: Args): ExploreOptions {
     if (!/^\s*\d*\.?\d+\s*$/.test(t) || !(seconds > 0) || !Number.isFinite(seconds)) throw new CliError('--time-limit must be a positive number of seconds');
     bounds.timeLimitSeconds = seconds;
   }
+  if (a.paranoid === true) bounds.paranoid = true;
   return bounds;
 }
 
@@ -85,7 +86,7 @@ export function memoryLimit(value: string | undefined): number {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -96,6 +97,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
     .option('max-memory', { type: 'string', requiresArg: true, describe: 'stop when the process uses this much memory, e.g. 8G (default: half the machine\'s; verdict: bounded)' })
+    .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
 }

@@ -1,6 +1,7 @@
 // `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
 // Ctrl-C, one per check not run too (verdict null, skipped true).
 import { renderTimeline } from '../../traces/index.ts';
+import { asExpected } from '../expectation.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
@@ -12,6 +13,8 @@ export function checkObject(r: CheckRecord) {
     parameters: r.parameters,
     verdict: r.result.verdict,
     expected: r.expected,
+    expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
+    asExpected: asExpected(r),
     // `steps` is the counterexample's length (stats.depth is the search's, one more for a stall that
     // ends with its watchdog timer); `timeline` is the text timeline of it.
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
