@@ -22,10 +22,11 @@ describe.concurrent('vmbus-check replay', () => {
   });
 
   test('against a patched model the replay diverges, naming the step: exit 0', async () => {
-    // Point the buggy variant's trace at the fixed variant, as if the model had been patched.
+    // Point the buggy variant's trace at the fixed variant (with its parameters: replay refuses a
+    // system built with other parameters), as if the model had been patched.
     const patched = path.join(tmp, 'patched.json');
     const t = JSON.parse(readFileSync(trace, 'utf8'));
-    writeFileSync(patched, JSON.stringify({ ...t, system: { ...t.system, variant: 'fixed' } }));
+    writeFileSync(patched, JSON.stringify({ ...t, system: { ...t.system, variant: 'fixed', parameters: { atomicSleep: true } } }));
     const r = await runCli(['replay', patched]);
     expect(r.code).toBe(0);
     // In the fix, the consumer's first step (seeing count 0) takes it straight to asleep.
