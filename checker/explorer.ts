@@ -1,5 +1,6 @@
 // Exhaustive breadth-first exploration with a packed visited-state store. BFS order makes the first
 // counterexample found a shortest one.
+import { getHeapStatistics } from 'node:v8';
 import type { CompiledSystem } from './compile.ts';
 import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
@@ -17,6 +18,8 @@ export interface ExploreOptions {
   maxStates?: number;
   maxDepth?: number;
   timeLimitSeconds?: number;
+  /** Stop (verdict: bounded, `memory`) once the process's resident memory reaches this many bytes. */
+  maxMemoryBytes?: number;
   /** Go on after the first violation, collecting one counterexample per violated property. */
   allViolations?: boolean;
   /** The memory model, overriding the system's own `memory` (ignored for an already compiled system). */
@@ -44,6 +47,8 @@ export interface AsyncExploreOptions extends ExploreOptions {
 }
 
 const ROOT = -1;
+/** Stop well before V8's own heap limit, whose out-of-memory crash would leave no report. */
+const HEAP_FRACTION = 0.85;
 
 /** One exploration, run in slices so that a caller can report progress and stop it. */
 export class Exploration {
@@ -101,11 +106,30 @@ export class Exploration {
         if (until === this.deadline) this.stop('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached`);
         break;
       }
+      if ((tick & 4095) === 0 && this.memoryExhausted()) break;
       store.read(this.cursor, cur);
       this.expand(this.cursor);
       this.cursor++;
     }
     return this.finished;
+  }
+
+  /**
+   * The state store lives in typed arrays outside the JS heap, so resident memory is what is bounded;
+   * the JS heap has its own, lower limit, and reaching that would crash the process with no report.
+   */
+  private memoryExhausted(): boolean {
+    const limit = this.options.maxMemoryBytes;
+    if (limit !== undefined && process.memoryUsage.rss() >= limit) {
+      this.stop('memory', `memory limit of ${Math.round(limit / 2 ** 20)} MB reached`);
+      return true;
+    }
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size >= HEAP_FRACTION * heap.heap_size_limit) {
+      this.stop('memory', `JS heap limit nearly reached (${Math.round(heap.used_heap_size / 2 ** 20)} of ${Math.round(heap.heap_size_limit / 2 ** 20)} MB)`);
+      return true;
+    }
+    return false;
   }
 
   stop(kind: BoundKind, detail: string): void {

@@ -22,7 +22,7 @@ export interface Violation {
 
 export type Verdict = 'violated' | 'verified' | 'bounded';
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
 
 export interface Bound {
   kind: BoundKind;

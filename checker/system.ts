@@ -84,7 +84,7 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
   if (typeof cells !== 'object') fail('`cells` must be an object of cell name -> initial value');
   for (const [cell, v] of Object.entries(cells)) {
     if (!IDENT.test(cell)) fail(`cell name '${cell}' is not a plain identifier`);
-    if (!isCellValue(v)) fail(`cell '${cell}' has initial value ${JSON.stringify(v)}; cells hold numbers, booleans, strings or null`);
+    if (!isCellValue(v)) fail(`cell '${cell}' has initial value ${describeValue(v)}; cells hold finite numbers, booleans, strings or null`);
   }
   for (const name of names) {
     if (!IDENT.test(name)) fail(`actor name '${name}' is not a plain identifier`);
@@ -122,4 +122,15 @@ const cellCount = (d: SystemDefinition) => Object.keys(d.cells ?? {}).length;
 export function defineSystem<T extends SystemDefinition>(def: T): T {
   validateSystem(def);
   return def;
+}
+
+/** A value as a message shows it: JSON.stringify would show NaN and Infinity as null, a function as nothing. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'symbol' || v === undefined) return String(v);
+  if (typeof v === 'function') return 'a function';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return 'a value that is not plain data';
+  }
 }

@@ -11,7 +11,6 @@ import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import { relativeInside } from './relativeInside.ts';
-import { traceModuleFile } from './traceModule.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
 export interface TargetVariant {
@@ -110,10 +109,25 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
+  // A module's top-level code may call process.exit (the run would end with its exit code and no
+  // message) or await something that never settles (Node would exit 13 when nothing is left to do).
+  const exit = process.exit;
+  let onDrain = () => {};
+  const neverSettles = new Promise<never>((_resolve, reject) => {
+    onDrain = () => reject(new CliError(`${file}: the module's top-level await never settles: it waits for something that will not happen`));
+    process.once('beforeExit', onDrain);
+  });
+  process.exit = ((code?: number | string | null) => {
+    throw new CliError(`${file}: the module called process.exit(${code ?? ''}) while loading`);
+  }) as typeof process.exit;
   try {
-    return await tsImport(pathToFileURL(abs).href, import.meta.url);
+    return await Promise.race([tsImport(pathToFileURL(abs).href, import.meta.url), neverSettles]);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`, ExitCode.usage, e);
+  } finally {
+    process.exit = exit;
+    process.off('beforeExit', onDrain);
   }
 }
 
@@ -175,6 +189,10 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
 
 /** Resolves a command-line target: a built-in scenario's name or the path of a model module. */
 export async function loadTarget(spec: string): Promise<CheckTarget> {
+  // yargs hands over `-` (standard input, to many tools) as an empty string.
+  if (spec.trim() === '' || spec === '-') {
+    throw new CliError("a model cannot be read from standard input ('-'): give a built-in scenario's name or the path of a .ts module");
+  }
   const builtin = builtinScenarios.find((s) => s.name === spec);
   if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
   if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);
@@ -192,25 +210,63 @@ export function selectVariants(target: CheckTarget, names: string[]): TargetVari
 }
 
 /**
- * The system a trace came from: a built-in scenario, the user module the trace names (if the trace may
- * load it: traceModule.ts), or the module the user names with `replay --model`.
+ * Which model modules replay may load without `--model`: importing a module runs its top-level code, and
+ * a trace is data that travels (a CI artifact, a bug report), so the module path it records is never
+ * loaded for being named there. Built-in scenarios are always available; a project configuration may
+ * list its own model modules here (none yet: there is no configuration file).
  */
-export async function loadSource(source: SystemSource, traceFile: string, model?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+export interface ReplayModels {
+  /** Model modules the project itself declares, as paths relative to the working directory. */
+  configured: string[];
+}
+
+export const NO_CONFIGURED_MODELS: ReplayModels = { configured: [] };
+
+const sameParameters = (a: Record<string, ParameterValue>, b: Record<string, ParameterValue>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+const showParameters = (p: Record<string, ParameterValue>) =>
+  Object.keys(p).length === 0 ? 'none' : Object.entries(p).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+
+/** The module file replay may load for a trace's source: the user's `--model`, or a configured model. */
+function replayModule(source: SystemSource, model: string | undefined, allowed: ReplayModels): string {
+  if (model !== undefined) return model;
+  const recorded = path.resolve(source.module);
+  const configured = allowed.configured.find((m) => path.resolve(m) === recorded);
+  if (configured !== undefined) return configured;
+  // Quoted: a path from a file is shown as data, on one line, whatever characters it holds.
+  const named = JSON.stringify(source.module);
+  throw new CliError(`the trace comes from model module ${named}${source.export ? ` (export ${JSON.stringify(source.export)})` : ''}; ` +
+    'replay runs no code a trace merely names: pass --model <path> to name the model to replay against');
+}
+
+/**
+ * The system a trace came from, rebuilt as it was recorded (module, export, variant and parameters): a
+ * built-in scenario, or the module the user names with `replay --model` (or the project configures).
+ * Throws a CliError when the recorded system cannot be rebuilt, rather than replaying another one.
+ */
+export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
-  if (model !== undefined) {
-    target = await moduleTarget(model, source.module === 'builtin' ? undefined : source.export);
-  } else if (source.module === 'builtin') {
+  if (model === undefined && source.module === 'builtin') {
     const s = builtinScenarios.find((x) => x.name === source.scenario);
-    if (!s) throw new CliError(`the trace comes from built-in scenario '${source.scenario}', which does not exist`);
+    if (!s) throw new CliError(`the trace comes from built-in scenario ${JSON.stringify(source.scenario ?? '')}, which does not exist`);
     target = builtinTarget(s);
   } else {
-    target = await moduleTarget(traceModuleFile(source.module, traceFile), source.export);
+    const file = replayModule(source, model, allowed);
+    target = await moduleTarget(file, source.module === 'builtin' ? undefined : source.export);
   }
-  const variant = source.variant === undefined
-    ? target.variants[0]
-    : target.variants.find((v) => v.name === source.variant);
+  if (!target.isScenario && source.variant !== undefined) {
+    throw new CliError(`the trace names variant ${JSON.stringify(source.variant)}, but ${target.name} is a single system, not a scenario`);
+  }
+  const variant = source.variant === undefined ? target.variants[0] : target.variants.find((v) => v.name === source.variant);
   if (!variant || (source.variant === undefined && target.isScenario)) {
-    throw new CliError(`the trace names variant '${source.variant ?? ''}', which ${target.name} does not have`);
+    throw new CliError(`the trace names variant ${JSON.stringify(source.variant ?? '')}, which ${target.name} does not have`);
+  }
+  // A system built with other parameters is another system: replaying against it would report a
+  // divergence at step 1 ("no longer reproduces") about a system the trace never came from.
+  if (!sameParameters(variant.parameters, source.parameters)) {
+    const which = variant.name === null ? `${target.name} (a plain system, which takes no parameters)` : `variant ${variant.name} now has ${showParameters(variant.parameters)}`;
+    throw new CliError(`the trace was recorded with parameters ${showParameters(source.parameters)}, but ${which}: replay cannot rebuild the recorded system`);
   }
   return { system: variant.build(), variant };
 }

@@ -1,6 +1,7 @@
 // The vmbus-check command line: yargs wiring only. Each command lives in commands/, every exit code in
 // exitCodes.ts. Errors a user can cause are printed as one line (the stack only with --debug).
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
@@ -8,23 +9,42 @@ import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
-import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
-import type { ReplayFormat } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { safeText } from '../traces/index.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 type Args = Record<string, unknown>;
 
-function wholeNumber(a: Args, flag: string, min: number): number | undefined {
+/**
+ * A flag's one value, as given. Value-taking flags are strings to yargs and parsed here, so that a
+ * flag left without a value (`--max-states $UNSET`), an empty value or a flag given twice is a usage
+ * error rather than dropped, read as 0 or silently resolved.
+ */
+function single(a: Args, flag: string): string | undefined {
   const v = a[flag];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new CliError(`--${flag} must be a whole number of at least ${min}`);
+  if (Array.isArray(v)) throw new CliError(`--${flag} is given more than once`);
+  if (typeof v !== 'string' || v.trim() === '') throw new CliError(`--${flag} needs a value`);
   return v;
+}
+
+function wholeNumber(a: Args, flag: string, min: number): number | undefined {
+  const v = single(a, flag);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new CliError(`--${flag} must be a whole number of at least ${min}`);
+  return n;
+}
+
+function choice<T extends string>(a: Args, flag: string, choices: readonly T[]): T {
+  const v = single(a, flag) ?? choices[0];
+  if (!(choices as readonly string[]).includes(v)) throw new CliError(`--${flag} must be one of ${choices.join(', ')} (not ${JSON.stringify(v)})`);
+  return v as T;
 }
 
 function boundsOf(a: Args): ExploreOptions {
@@ -33,10 +53,12 @@ function boundsOf(a: Args): ExploreOptions {
   const maxDepth = wholeNumber(a, 'max-depth', 0);
   if (maxStates !== undefined) bounds.maxStates = maxStates;
   if (maxDepth !== undefined) bounds.maxDepth = maxDepth;
-  const t = a['time-limit'];
+  bounds.maxMemoryBytes = memoryLimit(single(a, 'max-memory'));
+  const t = single(a, 'time-limit');
   if (t !== undefined) {
-    if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) throw new CliError('--time-limit must be a positive number of seconds');
-    bounds.timeLimitSeconds = t;
+    const seconds = Number(t);
+    if (!/^\s*\d*\.?\d+\s*$/.test(t) || !(seconds > 0) || !Number.isFinite(seconds)) throw new CliError('--time-limit must be a positive number of seconds');
+    bounds.timeLimitSeconds = seconds;
   }
   if (a.paranoid === true) bounds.paranoid = true;
   return bounds;
@@ -44,7 +66,7 @@ function boundsOf(a: Args): ExploreOptions {
 
 /** `--memory sc,tso,arm`: each check runs under each model named. */
 function memoriesOf(a: Args): MemoryModelName[] | undefined {
-  const v = a.memory;
+  const v = single(a, 'memory');
   if (v === undefined) return undefined;
   const names = String(v).split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = names.find((n) => !(MEMORY_MODELS as readonly string[]).includes(n));
@@ -53,41 +75,95 @@ function memoriesOf(a: Args): MemoryModelName[] | undefined {
   return names as MemoryModelName[];
 }
 
+const UNITS: Record<string, number> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/**
+ * `--max-memory 8G` (K, M, G, T; a bare number is megabytes). By default half of the machine's memory,
+ * or of the container's limit where there is one: a big model then stops with `bounded` (memory) and
+ * its report, rather than filling the machine.
+ */
+export function memoryLimit(value: string | undefined): number {
+  if (value === undefined) {
+    const constrained = process.constrainedMemory?.() ?? 0;
+    const physical = totalmem();
+    return Math.floor((constrained > 0 && constrained < physical ? constrained : physical) / 2);
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])?i?B?\s*$/i.exec(value);
+  const bytes = m ? Number(m[1]) * UNITS[(m[2] ?? 'M').toUpperCase()] : NaN;
+  if (!(bytes >= 2 ** 20)) throw new CliError('--max-memory must be a size of at least 1M, such as 512M or 8G');
+  return Math.floor(bytes);
+}
+
+/** `--quiet=maybe` would pass for true: a boolean flag given a value takes only true or false. */
+function checkBooleanValues(argv: string[]): void {
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|help|version)|-(q))=(.*)$/.exec(arg);
+    if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
+  }
+}
+
 function explorationOptions<T>(y: Argv<T>) {
   return y
-    .option('memory', { type: 'string', describe: 'run each check under each of these memory models: sc, tso (x86, Apple TSO mode), arm (ARMv8), e.g. sc,tso,arm' })
-    .option('max-states', { type: 'number', describe: 'stop after this many distinct states (verdict: bounded)' })
-    .option('max-depth', { type: 'number', describe: 'explore at most this many steps deep (verdict: bounded)' })
-    .option('time-limit', { type: 'number', describe: 'stop after this many seconds (verdict: bounded)' })
+    .option('memory', { type: 'string', requiresArg: true, describe: 'run each check under each of these memory models: sc, tso (x86, Apple TSO mode), arm (ARMv8), e.g. sc,tso,arm' })
+    .option('max-states', { type: 'string', requiresArg: true, describe: 'stop after this many distinct states (verdict: bounded)' })
+    .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
+    .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
+    .option('max-memory', { type: 'string', requiresArg: true, describe: 'stop when the process uses this much memory, e.g. 8G (default: half the machine\'s; verdict: bounded)' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
-    .option('progress-interval', { type: 'number', hidden: true, describe: 'milliseconds between progress reports' });
+    .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
 }
 
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
-    .option('variant', { type: 'string', describe: 'check only this variant of the scenario' })
-    .option('out', { type: 'string', describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { choices: REPORT_FORMATS, default: 'text' as ReportFormat, describe: 'report format' });
+    .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text)` });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
-export async function main(argv: string[]): Promise<ExitCode> {
-  // `vmbus-check ... | head` closes stdout early: stop quietly instead of crashing with EPIPE.
+/** Where the command writes: the process's streams, or a test's buffers (the CLI run in-process). */
+export interface CliOutput {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+let streamsGuarded = false;
+
+/**
+ * `vmbus-check ... | head` closes stdout early: stop quietly instead of crashing with EPIPE. A closed
+ * stderr (a CI runner gone, `2>&-`) only loses progress and messages: the run goes on to its own exit
+ * code rather than dying with exit 1.
+ */
+function guardProcessStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+const processOutput: CliOutput = {
+  stdout: (s) => { process.stdout.write(s); },
+  stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
+};
+
+export async function main(argv: string[], output: CliOutput = processOutput): Promise<ExitCode> {
+  if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
-  const stdout = (s: string) => { process.stdout.write(s); };
-  const stderr = (s: string) => { process.stderr.write(s); };
+  const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: a.variant as string | undefined, bounds: boundsOf(a), memories: memoriesOf(a),
-    out: a.out as string | undefined, format: a.format as ReportFormat, quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
+    out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
   }, stdout));
 
   const parser = yargs(argv)
@@ -99,16 +175,16 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
-        .option('model', { type: 'string', describe: 'replay against this .ts model module instead of the one the trace names (which is loaded only if it lies under the working directory or beside the trace)' })
-        .option('step', { type: 'number', describe: 'stop after this step and print the whole global state (0: the initial state)' })
-        .option('format', { choices: REPLAY_FORMATS, default: 'text' as ReplayFormat, describe: 'how to show the trace' }),
-      run((a) => replayCommand({ trace: a.trace as string, model: a.model as string | undefined, step: wholeNumber(a, 'step', 0), format: a.format as ReplayFormat }, stdout, stderr)))
+        .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
+        .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
+        .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
-        .option('variants', { type: 'string', demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
+        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: a.variants as string, bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
       }, stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),
@@ -121,19 +197,22 @@ export async function main(argv: string[]): Promise<ExitCode> {
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new CliError(`${oneLine(msg)} (see vmbus-check --help)`);
+      // yargs's own validation errors (a flag without its value) are usage errors like the rest.
+      if (err && err.name !== 'YError') throw err;
+      throw new CliError(`${oneLine(msg ?? err?.message ?? 'bad arguments')} (see vmbus-check --help)`);
     });
 
   try {
+    checkBooleanValues(argv);
     await parser.parseAsync();
   } catch (e) {
     const debug = argv.includes('--debug');
     if (e instanceof CliError) {
-      stderr(`vmbus-check: ${e.message}\n`);
+      stderr(`vmbus-check: ${safeText(e.message)}\n`);
       if (debug) stderr(`${(e.cause instanceof Error && e.cause.stack) || e.stack}\n`);
       return e.exitCode;
     }
-    stderr(`vmbus-check: internal error: ${firstLine(e)}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    stderr(`vmbus-check: internal error: ${safeText(firstLine(e))}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
     if (debug && e instanceof Error) stderr(`${e.stack}\n`);
     return ExitCode.usage;
   }

@@ -1,6 +1,7 @@
 // Progress of a long exploration, on stderr so that stdout stays a clean report: one live line on a
 // terminal, plain periodic lines in a log (CI), nothing when quiet.
 import type { Progress } from '../checker/index.ts';
+import { safeText } from '../traces/index.ts';
 
 export interface ProgressReporter {
   /** How often the explorer should report, in milliseconds. */
@@ -13,7 +14,7 @@ export interface ProgressReporter {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export function describeProgress(label: string, p: Progress): string {
-  return `${label}: ${count(p.states)} states, depth ${p.depth}, ${count(p.statesPerSec)} states/s, ` +
+  return `${safeText(label)}: ${count(p.states)} states, depth ${p.depth}, ${count(p.statesPerSec)} states/s, ` +
     `queue ${count(p.queued)}, ${Math.round(p.memoryBytes / 2 ** 20)} MB, ${p.seconds.toFixed(1)} s`;
 }
 

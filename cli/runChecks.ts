@@ -56,6 +56,8 @@ export interface RunOptions {
   bounds: ExploreOptions;
   signal: AbortSignal;
   progress: ProgressReporter | null;
+  /** Called as each check finishes (its trace written, its JSON line printed), not after the last. */
+  onRecord?: (r: CheckRecord) => void;
 }
 
 export const checkLabel = (scenario: string, variant: string | null, memory?: MemoryModelName) =>
@@ -108,7 +110,9 @@ export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<
   const records: CheckRecord[] = [];
   for (let i = 0; i < jobs.length; i++) {
     if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
-    records.push(await runCheck(jobs[i], options));
+    const record = await runCheck(jobs[i], options);
+    records.push(record);
+    options.onRecord?.(record);
   }
   return { records, skipped: [] };
 }

@@ -142,8 +142,8 @@ describe.concurrent('vmbus-check check', () => {
     const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--format', 'github', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,title=[^:]*noLostUpdate[^:]*::/m);
-    // Replay re-loads the user's module from the path recorded in the trace.
-    const replay = await runCli(['replay', out]);
+    // Replay loads the user's module only when the user names it.
+    const replay = await runCli(['replay', out, '--model', 'test/fixtures/racyCounter.ts']);
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/reproduced/);
   });

@@ -41,7 +41,7 @@ describe.concurrent('a user model compiled as CommonJS', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'noLostUpdate' });
-    const replay = await runCli(['replay', 'racy.trace.json'], { cwd: dir });
+    const replay = await runCli(['replay', 'racy.trace.json', '--model', 'racyCounter.ts'], { cwd: dir });
     expect(replay.stderr).toBe('');
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/reproduced: noLostUpdate/);

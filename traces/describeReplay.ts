@@ -1,10 +1,10 @@
 // A replay result in one line, for a terminal or a test failure message.
-import { printable } from './labels.ts';
+import { safeText } from './safeText.ts';
 import type { ReplayResult } from './replayTrace.ts';
 import type { TraceFile } from './traceFile.ts';
 
 export function describeReplay(result: ReplayResult, trace: TraceFile): string {
-  return printable(summary(result, trace));
+  return safeText(summary(result, trace));
 }
 
 function summary(result: ReplayResult, trace: TraceFile): string {

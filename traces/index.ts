@@ -12,3 +12,4 @@ export { describeReplay } from './describeReplay.ts';
 export { renderTimeline } from './timeline.ts';
 export { renderMermaid } from './mermaid.ts';
 export { renderMarkdown } from './markdown.ts';
+export { safeLines, safeText } from './safeText.ts';

@@ -32,10 +32,3 @@ export function stateLabel(value: unknown): string {
 export function cellsLabel(cells: Record<string, unknown>, sign = '='): string {
   return Object.entries(cells).map(([k, v]) => `${k} ${sign} ${compactJson(v)}`).join(', ');
 }
-
-/** Text from a trace file made safe to print: control characters (a terminal escape sequence in a hostile
- *  file, a stray newline) are shown as `\u001b` escapes instead of acting. Newlines are kept when `lines`. */
-export function printable(s: string, lines = false): string {
-  const control = lines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g : /[\u0000-\u001f\u007f-\u009f]/g;
-  return s.replace(control, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

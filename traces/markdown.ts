@@ -1,6 +1,6 @@
 // A Markdown report of a trace: a summary, the sequence diagram (a mermaid block, rendered by GitHub)
 // and the text timeline.
-import { printable } from './labels.ts';
+import { safeLines, safeText } from './safeText.ts';
 import { renderMermaid } from './mermaid.ts';
 import { renderTimeline } from './timeline.ts';
 import type { TraceFile } from './traceFile.ts';
@@ -8,10 +8,10 @@ import type { TraceFile } from './traceFile.ts';
 export function renderMarkdown(trace: TraceFile): string {
   const { system } = trace;
   const origin = system.module === 'builtin'
-    ? `built-in scenario \`${system.scenario ?? '?'}\`, variant \`${system.variant ?? '?'}\``
-    : `\`${system.module}\`${system.export ? `, export \`${system.export}\`` : ''}`;
-  const parameters = Object.entries(system.parameters).map(([k, v]) => `\`${k}=${JSON.stringify(v)}\``).join(', ');
-  return [
+    ? `built-in scenario \`${inline(system.scenario ?? '?')}\`, variant \`${inline(system.variant ?? '?')}\``
+    : `\`${inline(system.module)}\`${system.export ? `, export \`${inline(system.export)}\`` : ''}`;
+  const parameters = Object.entries(system.parameters).map(([k, v]) => `\`${inline(`${k}=${JSON.stringify(v)}`)}\``).join(', ');
+  return safeLines([
     `# Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`,
     '',
     `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
@@ -31,8 +31,8 @@ export function renderMarkdown(trace: TraceFile): string {
     renderTimeline(trace).replace(/```/g, "'''").trimEnd(),
     '```',
     '',
-  ].join('\n');
+  ].join('\n'));
 }
 
 /** Text from the file on one Markdown line. */
-const inline = (s: string) => printable(s).replace(/`/g, "'");
+const inline = (s: string) => safeText(s).replace(/`/g, "'");

@@ -1,6 +1,7 @@
 // The trace as a Mermaid sequenceDiagram (renders on GitHub as is): a lifeline per actor, a note per
 // step for what the actor did, arrows for the messages sent (post: async, call: solid, reply: dashed),
 // and the violation in a note across all lifelines at the end.
+import { safeLines } from './safeText.ts';
 import { cellsLabel, stateLabel } from './labels.ts';
 import { applyChanges } from './stateChange.ts';
 import { accessLabel, actorChange, triggerLabel } from './stepEffects.ts';
@@ -40,7 +41,7 @@ export function renderMermaid(trace: TraceFile): string {
     state = applyChanges(state, step);
   }
   lines.push(`  Note over ${span}: ${text(`VIOLATED ${trace.property}: ${trace.message}`)}`);
-  return lines.join('\n') + '\n';
+  return safeLines(lines.join('\n')) + '\n';
 }
 
 /** Message and note text: one line, with the characters Mermaid reads as syntax written as entity codes. */

@@ -4,7 +4,8 @@
 import { canonicalJson } from '../checker/canonical.ts';
 import { Execution } from '../checker/index.ts';
 import type { GlobalState, StepOutcome, SystemDefinition } from '../checker/index.ts';
-import { eventLabel, printable } from './labels.ts';
+import { eventLabel } from './labels.ts';
+import { safeText } from './safeText.ts';
 import { finalJudgement } from './finalJudgement.ts';
 import { sentMessages } from './sentMessages.ts';
 import { memoryAccesses } from './memoryAccesses.ts';
@@ -131,7 +132,7 @@ function diverged(step: number, actor: string, reason: string, differences: stri
 
 /** Reasons quote events and values from the file: made printable, as a CLI shows them as they are. */
 function divergence(step: number, actor: string, reason: string, differences: string[]): Divergence {
-  return { step, actor, reason: printable(reason), differences: differences.map((d) => printable(d)) };
+  return { step, actor, reason: safeText(reason), differences: differences.map((d) => safeText(d)) };
 }
 
 function memoryDifferences(exec: Execution, step: TraceStep, out: StepOutcome): string[] {

@@ -1,7 +1,8 @@
 // The trace as a text timeline for a terminal: one line per step (number, actor, event, what changed),
 // between a header line and the violation.
 import type { GlobalState } from '../checker/index.ts';
-import { cellsLabel, printable, stateLabel } from './labels.ts';
+import { cellsLabel, stateLabel } from './labels.ts';
+import { safeText } from './safeText.ts';
 import { applyChanges } from './stateChange.ts';
 import { stepEffects, triggerLabel } from './stepEffects.ts';
 import type { TraceFile } from './traceFile.ts';
@@ -26,7 +27,7 @@ export function renderTimeline(trace: TraceFile): string {
     state = applyChanges(state, step);
   }
   lines.push(`${'!'.repeat(numberWidth)}  ${trace.property}: ${trace.message}`);
-  return printable(lines.join('\n'), true) + '\n';
+  return lines.map(safeText).join('\n') + '\n';
 }
 
 function initialLabel(g: GlobalState): string {

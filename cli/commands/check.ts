@@ -1,9 +1,9 @@
 // `vmbus-check [check [target]]`: check every built-in scenario, one scenario (built-in or a user's
 // module), or one variant of it, and report in the format asked for.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
-import { serializeTrace } from '../../traces/index.ts';
+import { safeLines, serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
 import { githubAnnotations } from '../formats/github.ts';
@@ -32,20 +32,62 @@ export interface CheckArgs {
   progressIntervalMs?: number;
 }
 
-/** Where a check's trace goes: `--out` itself for one check, else `--out` with the check's name added. */
+/** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
+export function isFolderOut(out: string): boolean {
+  return /[\\/]$/.test(out) || (existsSync(out) && statSync(out).isDirectory());
+}
+
+const fileLabel = (record: CheckRecord) => recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '');
+
+/**
+ * Where a check's trace goes: in a folder, `<check>.trace.json` there; else `--out` itself for one
+ * check, or `--out` with the check's name added for several.
+ */
 export function tracePathFor(out: string, record: CheckRecord, single: boolean): string {
+  if (isFolderOut(out)) return path.join(out, `${fileLabel(record) || 'check'}.trace.json`);
   if (single) return out;
   const ext = path.extname(out) || '.json';
   const base = out.slice(0, out.length - path.extname(out).length);
-  return `${base}.${recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.')}${ext}`;
+  return `${base}.${fileLabel(record)}${ext}`;
+}
+
+/**
+ * Makes `dir` and its missing parents, one at a time: a recursive mkdir under /proc or /sys can fail
+ * in ways Node retries, and every failure here must be one clear message.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  if (existsSync(d) && !statSync(d).isDirectory()) throw new Error(`${d} is not a folder`);
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
+const outError = (file: string, e: unknown) => new CliError(`cannot write the trace to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+
+/** Checks `--out` before the search starts, so a long run's verdict is never lost on a bad path. */
+export function prepareOut(out: string): void {
+  const folder = isFolderOut(out);
+  try {
+    makeFolders(folder ? out : path.dirname(path.resolve(out)));
+    if (!folder && existsSync(out) && !statSync(out).isFile()) throw new Error('it exists and is not a file');
+    accessSync(folder ? out : path.dirname(path.resolve(out)), constants.W_OK);
+  } catch (e) {
+    throw outError(out, e);
+  }
 }
 
 function writeTrace(file: string, text: string): void {
   try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    makeFolders(path.dirname(path.resolve(file)));
     writeFileSync(file, text);
   } catch (e) {
-    throw new CliError(`cannot write the trace to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw outError(file, e);
   }
 }
 
@@ -67,6 +109,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     }
   }
 
+  if (args.out !== undefined) prepareOut(args.out);
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   let skipped: SkippedCheck[];
@@ -74,36 +117,38 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     ({ records, skipped } = await runChecks(jobs, {
       bounds: args.bounds, signal: interrupt.signal,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      onRecord: (r) => {
+        if (args.out !== undefined && r.trace) {
+          r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
+          writeTrace(r.tracePath, serializeTrace(r.trace));
+        }
+        // JSON Lines are a stream: a dashboard sees each check as it finishes.
+        if (args.format === 'json') stdout(jsonReport([r]));
+      },
     }));
   } finally {
     interrupt.dispose();
   }
 
-  if (args.out !== undefined) {
-    for (const r of records) {
-      if (!r.trace) continue;
-      r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
-      writeTrace(r.tracePath, serializeTrace(r.trace));
-    }
-  }
 
   const notRun = skipped.map((s) => recordLabel(s));
   switch (args.format) {
-    case 'json': stdout(jsonReport(records, skipped)); break;
-    case 'junit': stdout(junitReport(records, againstExpectation, skipped)); break;
+    case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
+    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped))); break;
     case 'github': {
-      stdout(githubAnnotations(records, againstExpectation) + textReport(records, againstExpectation, notRun));
+      // The annotations are the only workflow commands printed; each escapes its own text.
+      stdout(githubAnnotations(records, againstExpectation) + safeLines(textReport(records, againstExpectation, notRun)));
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (summary) {
         try {
-          appendFileSync(summary, stepSummary(records, againstExpectation));
+          appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
         } catch (e) {
           throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
       break;
     }
-    default: stdout(textReport(records, againstExpectation, notRun));
+    default: stdout(safeLines(textReport(records, againstExpectation, notRun)));
   }
   return exitCodeOf(records, againstExpectation, interrupt.signal.aborted);
 }

@@ -2,6 +2,7 @@
 // the verdicts side by side, then replays the first violated variant's counterexample against each of
 // the others, saying at which step it becomes impossible.
 import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
+import { safeLines } from '../../traces/index.ts';
 import { counterexampleAgainst, describeStep } from '../counterexampleAgainst.ts';
 import type { Against } from '../counterexampleAgainst.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
@@ -79,6 +80,6 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
       out += `  ${name(r)}: ${describeAgainst(counterexampleAgainst({ ...r.system, memory: r.memory }, v), violated)}\n`;
     }
   }
-  stdout(out);
+  stdout(safeLines(out));
   return exitCodeOf(records, true, interrupt.signal.aborted);
 }

@@ -1,4 +1,5 @@
 // `vmbus-check list [target]`: scenarios, their variants, parameters and one-line descriptions.
+import { safeLines } from '../../traces/index.ts';
 import { builtinTargets, loadTarget } from '../loadSystem.ts';
 import type { CheckTarget } from '../loadSystem.ts';
 import { ExitCode } from '../exitCodes.ts';
@@ -21,6 +22,6 @@ export function listText(targets: CheckTarget[]): string {
 }
 
 export async function listCommand(target: string | undefined, stdout: (s: string) => void): Promise<ExitCode> {
-  stdout(listText(target === undefined ? builtinTargets() : [await loadTarget(target)]));
+  stdout(safeLines(listText(target === undefined ? builtinTargets() : [await loadTarget(target)])));
   return ExitCode.ok;
 }

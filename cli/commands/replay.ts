@@ -1,7 +1,7 @@
 // `vmbus-check replay <trace.json>`: re-executes a counterexample against the models as they are now,
 // shows it (timeline, Mermaid or Markdown), and says whether it still reproduces or where it diverges.
 import { readFileSync, statSync } from 'node:fs';
-import { parseTrace, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
+import { parseTrace, safeLines, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
 import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
@@ -18,11 +18,25 @@ export interface ReplayArgs {
   format: ReplayFormat;
 }
 
+/**
+ * A trace's text: UTF-8, a byte-order mark (editors on Windows add one) dropped; bytes that are not
+ * UTF-8 are refused rather than silently replaced, since the replacement would change names and values.
+ */
+function decodeTrace(bytes: Buffer, file: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError(`${file}: not a trace: the file is not valid UTF-8`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function readTrace(file: string): TraceFile {
   let text: string;
   try {
     if (!statSync(file).isFile()) throw new CliError(`not a file: ${file}`);
-    text = readFileSync(file, 'utf8');
+    text = decodeTrace(readFileSync(file), file);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
@@ -58,7 +72,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     throw new CliError(`--step ${args.step} is out of range: the trace has ${trace.steps.length} steps (0 is the initial state)`);
   }
   if (args.step !== undefined && args.format !== 'text') throw new CliError('--step shows a global state, which only --format text prints');
-  const { system } = await loadSource(trace.system, args.trace, args.model);
+  const { system } = await loadSource(trace.system, args.model);
   let result: ReplayResult;
   try {
     result = replayTrace(system, trace, args.step !== undefined ? { stopAtStep: args.step } : {});
@@ -66,14 +80,14 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     if (e instanceof TraceError) throw new CliError(`${args.trace}: ${e.message}`, ExitCode.usage, e);
     throw e;
   }
-  const verdict = replayVerdict(result, trace);
+  const verdict = safeLines(replayVerdict(result, trace));
   switch (args.format) {
     case 'mermaid': stdout(renderMermaid(trace)); stderr(verdict); break;
     case 'markdown': stdout(renderMarkdown(trace)); stderr(verdict); break;
     default: {
       let out = renderTimeline(trace) + '\n' + verdict;
       if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
-      stdout(out);
+      stdout(safeLines(out));
     }
   }
   // Like a check: the violation still happening is exit 1; a counterexample the models no longer allow is 0.

@@ -2,13 +2,15 @@
 // model file, for a user's module). Syntax: docs.github.com, "Workflow commands for GitHub Actions".
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { safeText } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+// GitHub's own escapes for line breaks (an annotation may span lines), then safeText for the rest.
+const escapeData = (s: string) => safeText(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function command(level: 'error' | 'warning' | 'notice', props: Record<string, string | undefined>, message: string): string {

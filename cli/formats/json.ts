@@ -1,5 +1,6 @@
 // `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
 // Ctrl-C, one per check not run too (verdict null, skipped true).
+import { renderTimeline } from '../../traces/index.ts';
 import { asExpected } from '../expectation.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
@@ -16,7 +17,9 @@ export function checkObject(r: CheckRecord) {
     expected: r.expected,
     expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
     asExpected: asExpected(r),
-    ...(v ? { property: v.property, message: v.message } : {}),
+    // `steps` is the counterexample's length (stats.depth is the search's, one more for a stall that
+    // ends with its watchdog timer); `timeline` is the text timeline of it.
+    ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
     trace: r.tracePath ?? null,
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },

@@ -3,7 +3,7 @@
 // count and sends a wakeup that nobody waits for. The consumer then sleeps forever with an item ready.
 // `fixed` checks and sleeps in one atomic step (what a condition variable's wait does with its lock).
 import { setup } from 'xstate';
-import { cellsOf, defineSystem, post, stall, write } from '../../checker/index.ts';
+import { cellsOf, defineScenario, defineSystem, post, stall, write } from '../../checker/index.ts';
 
 export function lostWakeup(fixed = false) {
   const consumer = setup({}).createMachine({
@@ -52,3 +52,26 @@ export function lostWakeup(fixed = false) {
     },
   });
 }
+
+// The variants as a scenario; exported as `scenario`, so this file is also a model module for the CLI.
+export const scenario = defineScenario({
+  name: 'lost-wakeup',
+  description: 'A consumer checks for work, then sleeps; a wakeup sent in between is lost',
+  variants: [
+    {
+      name: 'buggy',
+      description: 'check and sleep are separate steps: the producer can slip in between',
+      expected: 'violated',
+      expectedProperty: 'lostWakeup',
+      parameters: { atomicSleep: false },
+      system: () => lostWakeup(false),
+    },
+    {
+      name: 'fixed',
+      description: 'check and sleep are one atomic step, as a condition variable wait is',
+      expected: 'verified',
+      parameters: { atomicSleep: true },
+      system: () => lostWakeup(true),
+    },
+  ],
+});

@@ -3,7 +3,7 @@
 // Each shared-memory access is its own step, as in the textbook interleaving model. The `broken` variant
 // swaps the first two stores (turn := j before flag[i] := true), the classic mistake that lets both in.
 import { setup, assign } from 'xstate';
-import { defineSystem, invariant, write, cellsOf } from '../../checker/index.ts';
+import { cellsOf, defineScenario, defineSystem, invariant, write } from '../../checker/index.ts';
 
 export function petersonProcess(me: 0 | 1, broken: boolean) {
   const other = 1 - me;
@@ -47,3 +47,26 @@ export function peterson(broken = false) {
     },
   });
 }
+
+// The variants as a scenario; exported as `scenario`, so this file is also a model module for the CLI.
+export const scenario = defineScenario({
+  name: 'peterson',
+  description: "Peterson's mutual exclusion for two processes over shared flags and a turn cell",
+  variants: [
+    {
+      name: 'correct',
+      description: 'flag[i] := true, then turn := j: never both in the critical section',
+      expected: 'verified',
+      parameters: { storeOrder: 'flag-then-turn' },
+      system: () => peterson(false),
+    },
+    {
+      name: 'broken',
+      description: 'turn := j before flag[i] := true: both processes can enter',
+      expected: 'violated',
+      expectedProperty: 'mutualExclusion',
+      parameters: { storeOrder: 'turn-then-flag' },
+      system: () => peterson(true),
+    },
+  ],
+});
