@@ -2,7 +2,8 @@
 // benchmark. `--only NAME` runs one; `--large` adds a 52-million-state run that exercises the store's
 // capacity (a few GB of memory, about two minutes); `--baseline` also explores each built-in scenario
 // with the plain brute-force reference (test/reference/bruteForce.ts: XState on every step, a Set of
-// strings) and reports the speed-up as a ratio measured side by side in the same run. Last comes the
+// strings) and reports the speed-up as a ratio measured side by side in the same run; `--paranoid`
+// explores with the purity audit on every memoised transition (ExploreOptions.paranoid). Last comes the
 // SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone, skipped
 // when spin is not installed): 65k and 168k states by default, 1.2M and 2.9M with `--large`;
 // `--repeat N` runs each side N times, interleaved, and keeps the fastest.
@@ -37,6 +38,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const withBaseline = args.includes('--baseline');
+const paranoid = args.includes('--paranoid');
 const RING = 'ring-vs-spin';
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
@@ -47,7 +49,7 @@ if (selected.length === 0 && only !== RING) {
 
 let failed = false;
 for (const b of selected) {
-  const r = explore(b.system());
+  const r = explore(b.system(), { paranoid });
   const row: Record<string, string | number> = {
     name: b.name,
     states: r.stats.states,

@@ -3,6 +3,31 @@
 export class CanonicalError extends Error {}
 
 export function canonicalJson(value: unknown): string {
+  try {
+    return canonical(value);
+  } catch (e) {
+    // Only a cycle (or absurd nesting) recurses this deep: say which, rather than "call stack exceeded".
+    throw deepRecursion(e, value);
+  }
+}
+
+/** A stack overflow walking `value`: a cycle (or absurd nesting) said as such; anything else as it is. */
+export function deepRecursion(e: unknown, value: unknown): unknown {
+  if (!(e instanceof RangeError)) return e;
+  return new CanonicalError(hasCycle(value) ? 'a cyclic object (it contains itself); contexts, events and cells must be plain JSON data' : 'data nested too deeply to store');
+}
+
+/** Does `value` contain itself? */
+export function hasCycle(value: unknown, path = new Set<unknown>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  const found = Object.values(value).some((v) => hasCycle(v, path));
+  path.delete(value);
+  return found;
+}
+
+function canonical(value: unknown): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -15,13 +40,13 @@ export function canonicalJson(value: unknown): string {
       return 'null';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) return '[' + value.map((v) => canonicalJson(v === undefined ? null : v)).join(',') + ']';
+      if (Array.isArray(value)) return '[' + value.map((v) => canonical(v === undefined ? null : v)).join(',') + ']';
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         throw new CanonicalError(`a ${proto?.constructor?.name ?? 'non-plain'} object; contexts, events and cells must be plain JSON data`);
       }
       const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-      return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJson((value as Record<string, unknown>)[k])).join(',') + '}';
+      return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonical((value as Record<string, unknown>)[k])).join(',') + '}';
     }
     default:
       throw new CanonicalError(`a ${typeof value}; contexts, events and cells must be plain JSON data`);

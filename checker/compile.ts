@@ -3,10 +3,9 @@
 //
 // Global state vector (Int32Array):
 //   [ local state id of each actor | value id of each cell | per actor: queue length, queue slots... ]
-import { initialTransition } from 'xstate';
-import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { EventObject } from 'xstate';
 import { InternTable } from './canonical.ts';
-import { ActorLogic, extractEffects } from './localTransition.ts';
+import { ActorLogic } from './localTransition.ts';
 import type { Effect, Namespace } from './localTransition.ts';
 import { validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
@@ -27,7 +26,10 @@ export interface Layout {
 export interface InitialActor {
   local: number;
   effects: Effect[];
+  /** The initial transition threw (local is then -1). */
   error: string | null;
+  /** A violation the initial macrostep shows (an unhandled raised event, a microstep loop). */
+  violation: { property: string; message: string } | null;
 }
 
 export interface CompiledSystem {
@@ -59,6 +61,7 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     cellIndex: new Map(cellNames.map((n, i) => [n, i])),
     events: new InternTable<EventObject>(true),
     values: new InternTable<CellValue>(),
+    computed: { count: 0 },
   };
   const actors = actorNames.map((name) => {
     const spec = definition.actors[name];
@@ -78,16 +81,7 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
   });
 
   const initialCells = cellNames.map((c) => ns.values.intern(cells[c]));
-  const initialActors = actors.map((logic, i): InitialActor => {
-    try {
-      const [snapshot, actions] = initialTransition(logic.machine, definition.actors[actorNames[i]].input) as [AnyMachineSnapshot, any[]];
-      if (snapshot.status === 'error') throw new Error(`the machine entered XState's error status: ${String(snapshot.error)}`);
-      return { local: logic.states.intern(snapshot), effects: extractEffects(actions, ns), error: null };
-    } catch (e) {
-      // Still needs a local state to stand on; the initial step reports the error as a violation.
-      return { local: -1, effects: [], error: e instanceof Error ? e.message.split('\n').join(' ') : String(e) };
-    }
-  });
+  const initialActors = actors.map((logic, i): InitialActor => logic.initial(definition.actors[actorNames[i]].input));
 
   const props = Object.entries(definition.properties ?? {}).flatMap(([name, p]) => propertyParts(name, p));
   return {

@@ -9,7 +9,8 @@ import type { GlobalState } from './globalView.ts';
 import { EffectKind } from './localTransition.ts';
 import type { Effect } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
-import { stallsAt } from './quiescence.ts';
+import { judgeQuiescent, stallsAt } from './quiescence.ts';
+import type { QuiescentJudgement } from './quiescence.ts';
 import type { Step } from './result.ts';
 import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { StepObserver, Via } from './stepper.ts';
@@ -32,6 +33,11 @@ export interface StepOutcome {
   happenings: Happening[];
   violation?: { property: string; message: string };
   bound?: string;
+  /**
+   * Only from `initial`, after a start-up violation or bound: the state as far as start-up got, to show
+   * (`materialize` gives an actor whose initial transition threw as status 'error'). Not a state to step from.
+   */
+  reached?: Int32Array;
 }
 
 export class Execution {
@@ -47,7 +53,9 @@ export class Execution {
 
   initial(): StepOutcome {
     const v = new Int32Array(this.sys.layout.width);
-    return this.finish(v, initialState(this.sys, this.stepper, v, this.observer()));
+    const out = this.finish(v, initialState(this.sys, this.stepper, v, this.observer()));
+    if (!out.state) out.reached = v;
+    return out;
   }
 
   /** Every step enabled in `v`, timers included when (and only when) nothing else is enabled. */
@@ -92,6 +100,17 @@ export class Execution {
   outstandingWork(v: Int32Array): { property: string; work: string }[] {
     this.view.v = v;
     return stallsAt(this.sys, this.view, '').map(({ property, work }) => ({ property, work: work! }));
+  }
+
+  /**
+   * The explorer's judgement of `v` when it is quiescent (only timers, or nothing, can fire): stalls and
+   * deadlock (checker/quiescence.ts). Empty when a non-timer step is enabled: nothing to judge there.
+   */
+  quiescentJudgement(v: Int32Array): QuiescentJudgement[] {
+    const enabled = this.enabled(v);
+    if (enabled.some((s) => s.kind !== 'timer')) return [];
+    this.view.v = v;
+    return judgeQuiescent(this.sys, this.view, enabled[0] ?? null);
   }
 
   materialize(v: Int32Array): GlobalState {

@@ -5,7 +5,7 @@ import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
 import { BUILTIN, violationMessage } from './properties.ts';
-import { deadlockAt, quiescenceReason, stallsAt } from './quiescence.ts';
+import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
 import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
@@ -17,6 +17,8 @@ export interface ExploreOptions {
   timeLimitSeconds?: number;
   /** Go on after the first violation, collecting one counterexample per violated property. */
   allViolations?: boolean;
+  /** Re-run every memoised local transition to catch impure model code, not only a sample (checker/localTransition.ts). */
+  paranoid?: boolean;
 }
 
 export interface Progress {
@@ -63,6 +65,7 @@ export class Exploration {
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system);
     const { layout } = this.sys;
+    for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
     this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
     this.view = new VectorView(this.sys);
@@ -208,7 +211,7 @@ export class Exploration {
       firstTimer = { actor: sys.actorNames[actor], kind: 'timer', event: sys.ns.events.values[event] };
       return false;
     });
-    if (!this.checkQuiescent(idx, timers, firstTimer)) return;
+    if (!this.checkQuiescent(idx, firstTimer)) return;
     if (atLimit) {
       if (timers > 0) this.depthLimitReached();
       return;
@@ -221,19 +224,15 @@ export class Exploration {
   }
 
   /** Stall and deadlock judgements at a quiescent state; returns false when the run should stop. */
-  private checkQuiescent(idx: number, timers: number, firstTimer: Step | null): boolean {
-    const { sys, view } = this;
-    view.v = this.cur;
-    const stalls = stallsAt(sys, view, quiescenceReason(firstTimer));
-    for (const j of stalls) {
-      // The counterexample ends with the watchdog firing, when there is one: the run has given up.
+  private checkQuiescent(idx: number, firstTimer: Step | null): boolean {
+    this.view.v = this.cur;
+    for (const j of judgeQuiescent(this.sys, this.view, firstTimer)) {
+      // The counterexample of a stall ends with the watchdog firing, when there is one: the run has given up.
       const steps = this.pathTo(idx);
       if (firstTimer && !j.threw) steps.push(firstTimer);
       if (!this.report(j.property, j.message, steps)) return false;
     }
-    if (timers > 0 || stalls.length > 0) return true;
-    const deadlock = deadlockAt(sys, view);
-    return deadlock === null || this.report(deadlock.property, deadlock.message, this.pathTo(idx));
+    return true;
   }
 
   /** Takes one step from the state being expanded; returns false when the run should stop. */

@@ -57,9 +57,11 @@ export function materialize(sys: CompiledSystem, v: Int32Array): GlobalState {
   const view = new VectorView(sys);
   view.v = v;
   const actors: Record<string, ActorState> = {};
-  for (const name of sys.actorNames) {
+  sys.actorNames.forEach((name, i) => {
+    // An actor whose initial transition threw has no state to show: it stopped in XState's error status.
+    if (v[i] < 0) { actors[name] = { value: null, context: null, status: 'error' }; return; }
     const s = view.actors[name];
     actors[name] = { value: structuredClone(s.value), context: structuredClone(s.context), status: s.status };
-  }
+  });
   return { actors, cells: { ...view.cells }, inFlight: Object.fromEntries(sys.actorNames.map((n) => [n, [...view.inFlight[n]]])) };
 }

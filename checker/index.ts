@@ -13,5 +13,5 @@ export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.t
 export { Execution } from './execution.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
-export { defineScenario } from './scenario.ts';
+export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
 export type { Scenario, Variant, ParameterValue } from './scenario.ts';

@@ -1,7 +1,7 @@
 // Interns each actor's XState snapshots to small integers. Two snapshots are the same local state when
 // their persisted form (value, context, status, history) is canonically equal.
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import { canonicalJson, deepFreeze, InternTable } from './canonical.ts';
+import { canonicalJson, deepFreeze, deepRecursion, InternTable } from './canonical.ts';
 
 export interface LocalStateInfo {
   /** Reached a final state, or is in a state tagged `end`: idle here is fine. */
@@ -18,7 +18,12 @@ export class LocalStates {
 
   /** Returns the id of `snapshot`, interning it if new. Throws on snapshots the checker cannot represent. */
   intern(snapshot: AnyMachineSnapshot): number {
-    const persisted = this.machine.getPersistedSnapshot(snapshot) as Record<string, unknown>;
+    let persisted: Record<string, unknown>;
+    try {
+      persisted = this.machine.getPersistedSnapshot(snapshot) as Record<string, unknown>;
+    } catch (e) {
+      throw deepRecursion(e, snapshot.context);
+    }
     const children = persisted.children as Record<string, unknown> | undefined;
     if (children && Object.keys(children).length > 0) {
       throw new Error('the machine spawned or invoked child actors; model each as its own actor in the system instead');

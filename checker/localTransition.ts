@@ -1,10 +1,12 @@
 // One actor's transitions, memoised: XState runs once per distinct (local state, event, cell values read).
 // This is the only place the checker calls XState, and only through its public pure functions.
-import { transition } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, FAIL, POST, REPLY, WRITE, EFFECT_PREFIX } from './vocabulary.ts';
 import type { CellValue } from './vocabulary.ts';
 import { LocalStates } from './localStates.ts';
+import { BUILTIN } from './properties.ts';
+import { canonicalJson } from './canonical.ts';
 import type { InternTable } from './canonical.ts';
 
 export enum EffectKind { Post, Call, Reply, Write, Fail }
@@ -25,6 +27,13 @@ export interface LocalTransition {
   effects: Effect[];
   /** A guard or action threw, or the machine entered XState's error status. */
   error: string | null;
+  /**
+   * A violation the transition itself shows, with its whole message: a raised event no transition takes
+   * (unhandledEvent), a macrostep that never settles or a result that changed when re-run (modelError).
+   */
+  violation: { property: string; message: string } | null;
+  /** Re-runs (purity audit, see ActorLogic.audit): lookups of this entry so far; -1 when not audited. */
+  uses: number;
 }
 
 /** Names and tables the effect extractor resolves against. */
@@ -33,9 +42,34 @@ export interface Namespace {
   cellIndex: Map<string, number>;
   events: InternTable<EventObject>;
   values: InternTable<CellValue>;
+  /** Local transitions computed so far by every actor of the system: the purity audit samples by it. */
+  computed: { count: number };
 }
 
 const KEY_EVENT_SPACE = 2 ** 21;
+
+/** Microsteps one macrostep may take before it counts as a loop (an `always` or `raise` cycle). */
+export const MAX_MICROSTEPS = 1000;
+
+/**
+ * The purity audit. Transitions are memoised, so a guard or action that reads hidden state
+ * (Math.random(), Date.now(), a closure variable) would keep its first answer and the verdict would
+ * depend on luck. Every new transition has its guards evaluated again (cheap: no actions run) and an
+ * audited one is re-run whole, when it is computed and again on its first reuse (by then hidden state
+ * has had time to change); any difference is a modelError. By default the audit covers the first AUDIT_ALL
+ * transitions the system computes (RERUNS_AT_FIRST re-runs each), each actor's first transition for
+ * every event type (one re-run), and one in AUDIT_EVERY of the rest (on reuse only): small models are
+ * covered nearly whole, large ones by a sample, for about a quarter more XState work at most (README,
+ * "Model code must be pure"). In paranoid mode every entry is audited, and again on its 2nd, 4th ...
+ * 64th reuse.
+ */
+const AUDIT_ALL = 16;
+const AUDIT_EVERY = 16;
+const RERUNS_AT_FIRST = 2;
+/** Guard-only re-checks (cheap): for every new transition, and more for the audited ones. */
+const GUARD_CHECKS = 1;
+const GUARD_CHECKS_WIDE = 8;
+const LAST_AUDITED_USE = 64;
 
 function isCellValue(v: unknown): v is CellValue {
   return v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
@@ -91,6 +125,82 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
     }
   }
   return effects;
+}
+
+/** What `watchMacrostep` saw of one macrostep. */
+interface Watched<T> {
+  result?: T;
+  thrown?: unknown;
+  /** The first raised event no transition took, and the state value it arrived in. */
+  unhandledRaise: { type: string; state: unknown } | null;
+  /** The macrostep was stopped at MAX_MICROSTEPS. */
+  loop: boolean;
+}
+
+/**
+ * Runs one XState macrostep (`run` calls XState's `transition` or `initialTransition` on `machine`) and
+ * watches two things XState's pure functions do not report. XState drops a raised event that no
+ * transition takes; every event the macrostep takes from its queue goes through
+ * `machine.getTransitionData`, so an empty answer there is such an event. And XState's own microstep
+ * cap (`options.maxIterations`, default unbounded) is set to MAX_MICROSTEPS, so an `always` or `raise`
+ * loop throws instead of hanging. The machine is only borrowed: both are put back before returning.
+ * Only the last `transition`/`getInitialSnapshot` call is watched: XState's inert actor scope also
+ * computes an initial snapshot first, and that is not this macrostep.
+ */
+function watchMacrostep<T>(machine: AnyStateMachine, run: () => T): Watched<T> {
+  const m = machine as any;
+  const own = { transition: m.transition, getInitialSnapshot: m.getInitialSnapshot, getTransitionData: Object.hasOwn(m, 'getTransitionData') ? m.getTransitionData : undefined, options: m.options };
+  const getTransitionData = m.getTransitionData;
+  const seen: { type: string; state: unknown; taken: boolean }[] = [];
+  let skipExternal = false;
+  const restart = (external: boolean) => { seen.length = 0; skipExternal = external; };
+  const watched: Watched<T> = { unhandledRaise: null, loop: false };
+  const cap = Math.min(own.options?.maxIterations ?? Infinity, MAX_MICROSTEPS);
+  m.options = { ...own.options, maxIterations: cap };
+  m.transition = (...args: unknown[]) => { restart(true); return own.transition(...args); };
+  m.getInitialSnapshot = (...args: unknown[]) => { restart(false); return own.getInitialSnapshot(...args); };
+  m.getTransitionData = (snapshot: AnyMachineSnapshot, event: EventObject) => {
+    const transitions = getTransitionData.call(machine, snapshot, event);
+    if (skipExternal) skipExternal = false; // the event the macrostep was started with
+    else seen.push({ type: event.type, state: snapshot.value, taken: transitions.length > 0 });
+    return transitions;
+  };
+  const isLoop = (e: unknown) => e instanceof Error && e.message.startsWith('Infinite loop detected');
+  try {
+    watched.result = run();
+    // An initial macrostep reports what it threw in the snapshot's error status instead.
+    watched.loop = (watched.result as any)?.[0]?.status === 'error' && isLoop((watched.result as any)[0].error);
+  } catch (e) {
+    watched.thrown = e;
+    watched.loop = isLoop(e);
+  } finally {
+    m.transition = own.transition;
+    m.getInitialSnapshot = own.getInitialSnapshot;
+    if (own.getTransitionData === undefined) delete m.getTransitionData; else m.getTransitionData = own.getTransitionData;
+    m.options = own.options;
+  }
+  // XState's own internal events (a compound state's done event, say) may go untaken by design.
+  const dropped = seen.find((s) => !s.taken && !s.type.startsWith('xstate.'));
+  if (dropped) watched.unhandledRaise = { type: dropped.type, state: dropped.state };
+  else if (watched.result) {
+    // A raise still queued when the machine stopped (it reached a final state) is dropped unseen.
+    const [snapshot, actions] = watched.result as unknown as [AnyMachineSnapshot, any[]];
+    const raised = actions.filter((a) => a.type === 'xstate.raise' && a.params?.delay === undefined).map((a) => String(a.params?.event?.type));
+    const unseen = raised.find((type) => !type.startsWith('xstate.') && raised.filter((t) => t === type).length > seen.filter((x) => x.type === type).length);
+    if (unseen !== undefined) watched.unhandledRaise = { type: unseen, state: snapshot.value };
+  }
+  return watched;
+}
+
+/** An event's cells as a guard or action sees them: reading a cell not declared in `reads` throws. */
+function guardedCells(actor: string, cells: Record<string, CellValue>): Record<string, CellValue> {
+  return new Proxy(cells, {
+    get(target, key, receiver) {
+      if (typeof key === 'symbol' || key === 'toJSON' || Reflect.has(target, key)) return Reflect.get(target, key, receiver);
+      const declared = Object.keys(target);
+      throw new ModelError(`cell '${key}' is read but not declared in ${actor}'s \`reads\` (${declared.length > 0 ? `it reads ${declared.join(', ')}` : 'it reads no cells'}); an undeclared cell would read as undefined`);
+    },
+  });
 }
 
 /** Every `after` timer event type the machine can arm, found by walking its state nodes. */
@@ -155,16 +265,101 @@ export class ActorLogic {
     const key = local * KEY_EVENT_SPACE + event;
     const hit = this.memo.get(key);
     if (this.readCells.length === 0) {
-      if (hit !== undefined) return hit as LocalTransition;
-      const t = this.compute(local, event, 0);
+      if (hit !== undefined) {
+        const t = hit as LocalTransition;
+        return t.uses < 0 ? t : this.reuse(t, local, event, 0, (u) => this.memo.set(key, u));
+      }
+      const t = this.first(local, event, 0);
       this.memo.set(key, t);
       return t;
     }
     let byReads = hit as Map<number, LocalTransition> | undefined;
     if (byReads === undefined) { byReads = new Map(); this.memo.set(key, byReads); }
-    let t = byReads.get(readTuple);
-    if (t === undefined) { t = this.compute(local, event, readTuple); byReads.set(readTuple, t); }
+    const t = byReads.get(readTuple);
+    if (t === undefined) {
+      const u = this.first(local, event, readTuple);
+      byReads.set(readTuple, u);
+      return u;
+    }
+    return t.uses < 0 ? t : this.reuse(t, local, event, readTuple, (u) => byReads.set(readTuple, u));
+  }
+
+  /** Audit every memoised transition (paranoid mode), not only the default sample. */
+  paranoid = false;
+  /** Event types this actor has had a transition audited for: each type's first one always is. */
+  private readonly auditedTypes = new Set<string>();
+
+  /** Computes a transition not in the memo yet; an audited one is re-run at once (see AUDIT_ALL). */
+  private first(local: number, event: number, readTuple: number): LocalTransition {
+    const index = this.ns.computed.count++;
+    const t = this.compute(local, event, readTuple);
+    // An error ends the run where it is met: nothing to gain from running it again.
+    if (t.error !== null) return t;
+    const type = this.ns.events.values[event].type;
+    const newType = !this.auditedTypes.has(type);
+    const guardChecks = this.paranoid || newType || index < AUDIT_ALL ? GUARD_CHECKS_WIDE : GUARD_CHECKS;
+    const changedGuards = this.guardsChange(t, local, event, readTuple, guardChecks);
+    if (changedGuards) return changedGuards;
+    if (!this.paranoid && !newType && index >= AUDIT_ALL && index % AUDIT_EVERY !== 0) return t;
+    this.auditedTypes.add(type);
+    t.uses = 0;
+    const reruns = this.paranoid || index < AUDIT_ALL ? RERUNS_AT_FIRST : newType ? 1 : 0;
+    for (let i = 0; i < reruns; i++) {
+      const changed = this.audit(t, local, event, readTuple);
+      if (changed) return changed;
+    }
     return t;
+  }
+
+  /** A memo hit on an audited entry: re-run on its first reuse (paranoid: 1st, 2nd, 4th ... 64th). */
+  private reuse(t: LocalTransition, local: number, event: number, readTuple: number, replace: (u: LocalTransition) => void): LocalTransition {
+    const uses = ++t.uses;
+    if ((uses & (uses - 1)) !== 0) return t;
+    if (!this.paranoid || uses >= LAST_AUDITED_USE) t.uses = -1;
+    const changed = this.audit(t, local, event, readTuple);
+    if (!changed) return t;
+    replace(changed);
+    return changed;
+  }
+
+  /**
+   * Selects the transitions for the event `checks` more times (XState's getTransitionData: the guards
+   * alone, far cheaper than a whole transition) and compares with the selection `t` was computed from.
+   */
+  private guardsChange(t: LocalTransition, local: number, event: number, readTuple: number, checks: number): LocalTransition | null {
+    const selected = this.lastSelection;
+    const snapshot = this.states.snapshot(local);
+    const ev = this.machineEvent(event, readTuple);
+    for (let i = 0; i < checks; i++) {
+      let again: readonly unknown[];
+      try {
+        again = this.machine.getTransitionData(snapshot, ev);
+      } catch (e) {
+        return this.changed(t, local, event, `a guard threw the second time: ${messageOf(e)}`);
+      }
+      if (again.length !== selected.length || again.some((x, k) => x !== selected[k])) {
+        return this.changed(t, local, event, 'the guards chose other transitions the second time');
+      }
+    }
+    return null;
+  }
+
+  /** Re-runs `t`; returns a modelError transition when the result differs, else null. */
+  private audit(t: LocalTransition, local: number, event: number, readTuple: number): LocalTransition | null {
+    const again = this.compute(local, event, readTuple);
+    this.computed--; // a re-run is not a distinct local transition
+    const difference = differenceOf(t, again, this.states);
+    return difference === null ? null : this.changed(t, local, event, difference);
+  }
+
+  private changed(t: LocalTransition, local: number, event: number, difference: string): LocalTransition {
+    const state = JSON.stringify(this.states.snapshot(local).value);
+    const type = this.ns.events.values[event].type;
+    return this.errored(local, `the result changed when re-run: ${difference}`, {
+      property: BUILTIN.modelError,
+      message: `${this.name} in state ${state} gave a different result for '${type}' when the same transition was re-run (${difference}): ` +
+        'guards and actions must be pure functions of context, event and the cells read (no Math.random(), Date.now() or state kept outside the machine)',
+    });
   }
 
   /** The event exactly as the machine receives it: the interned event plus the cells it reads. */
@@ -177,18 +372,61 @@ export class ActorLogic {
     return { ...base, cells } as EventObject;
   }
 
+  /** The event as guards and actions see it: `eventFor`, with undeclared cell reads refused. */
+  private machineEvent(event: number, readTuple: number): EventObject {
+    const plain = this.eventFor(event, readTuple);
+    return this.readCells.length === 0 ? plain : { ...plain, cells: guardedCells(this.name, (plain as any).cells) } as EventObject;
+  }
+
+  /** The transitions `compute` last selected for its event (what guardsChange compares against). */
+  private lastSelection: readonly unknown[] = [];
+
+  /** The machine's initial transition: its initial local state and the effects of its entry actions. */
+  initial(input: unknown): { local: number; effects: Effect[]; error: string | null; violation: LocalTransition['violation'] } {
+    const watched = watchMacrostep(this.machine, () => initialTransition(this.machine, input) as [AnyMachineSnapshot, any[]]);
+    const broken = (error: string) => ({ local: -1, effects: [], error, violation: null });
+    if (watched.loop) {
+      return { ...broken('the initial macrostep never settles'), violation: { property: BUILTIN.modelError, message: `${this.name}: its initial macrostep did not settle within ${MAX_MICROSTEPS} microsteps (an \`always\` or \`raise\` loop)` } };
+    }
+    if (watched.thrown !== undefined) return broken(messageOf(watched.thrown));
+    const [snapshot, actions] = watched.result!;
+    try {
+      if (snapshot.status === 'error') throw new Error(`the machine entered XState's error status: ${messageOf(snapshot.error)}`);
+      const local = this.states.intern(snapshot);
+      const effects = extractEffects(actions, this.ns);
+      const raised = watched.unhandledRaise;
+      const violation = raised && { property: BUILTIN.unhandledEvent, message: `${this.name} in state ${JSON.stringify(raised.state)} has no transition for raised '${raised.type}'` };
+      return { local, effects, error: null, violation };
+    } catch (e) {
+      return broken(messageOf(e));
+    }
+  }
+
   private compute(local: number, event: number, readTuple: number): LocalTransition {
     this.computed++;
     const snapshot = this.states.snapshot(local);
-    const ev = this.eventFor(event, readTuple);
+    const ev = this.machineEvent(event, readTuple);
+    this.lastSelection = [];
     try {
-      const handled = this.machine.getTransitionData(snapshot, ev).length > 0;
-      if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null };
+      this.lastSelection = this.machine.getTransitionData(snapshot, ev);
+      const handled = this.lastSelection.length > 0;
+      if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null, violation: null, uses: -1 };
       const accepts = snapshot.can(ev);
-      const [next, actions] = transition(this.machine, snapshot, ev) as [AnyMachineSnapshot, any[]];
+      const watched = watchMacrostep(this.machine, () => transition(this.machine, snapshot, ev) as [AnyMachineSnapshot, any[]]);
+      if (watched.loop) {
+        const state = JSON.stringify(snapshot.value);
+        return this.errored(local, 'the macrostep never settles', {
+          property: BUILTIN.modelError,
+          message: `${this.name} in state ${state}: handling '${ev.type}' did not settle within ${MAX_MICROSTEPS} microsteps (an \`always\` or \`raise\` loop that never reaches a stable state)`,
+        });
+      }
+      if (watched.thrown !== undefined) throw watched.thrown;
+      const [next, actions] = watched.result!;
       if (next.status === 'error') return this.errored(local, `the machine entered XState's error status: ${messageOf(next.error)}`);
       const effects = extractEffects(actions, this.ns);
-      return { accepts, handled: true, next: this.states.intern(next), effects, error: null };
+      const raised = watched.unhandledRaise;
+      const violation = raised && { property: BUILTIN.unhandledEvent, message: `${this.name} in state ${JSON.stringify(raised.state)} has no transition for raised '${raised.type}'` };
+      return { accepts, handled: true, next: this.states.intern(next), effects, error: null, violation, uses: -1 };
     } catch (e) {
       const message = messageOf(e);
       // A write to a frozen (interned) context: say what to do instead.
@@ -199,7 +437,23 @@ export class ActorLogic {
     }
   }
 
-  private errored(local: number, message: string): LocalTransition {
-    return { accepts: true, handled: true, next: local, effects: [], error: message };
+  private errored(local: number, message: string, violation: LocalTransition['violation'] = null): LocalTransition {
+    return { accepts: true, handled: true, next: local, effects: [], error: message, violation, uses: -1 };
   }
+}
+
+/** How two runs of one transition differ, in a few words; null when they agree. */
+function differenceOf(a: LocalTransition, b: LocalTransition, states: LocalStates): string | null {
+  if (a.handled !== b.handled) return `a transition took the event ${a.handled ? 'the first time but not the second' : 'the second time only'}`;
+  if (a.accepts !== b.accepts) return `the event was ${a.accepts ? 'enabled the first time but not the second' : 'enabled the second time only'}`;
+  if (a.error !== b.error) return `first ${a.error === null ? 'no error' : `error '${a.error}'`}, then ${b.error === null ? 'no error' : `error '${b.error}'`}`;
+  if (a.next !== b.next) return `next state first ${stateText(states, a.next)}, then ${stateText(states, b.next)}`;
+  if (canonicalJson(a.effects) !== canonicalJson(b.effects)) return 'the actions wrote, posted or sent something else';
+  if (canonicalJson(a.violation) !== canonicalJson(b.violation)) return 'a raised event was taken once and dropped once';
+  return null;
+}
+
+function stateText(states: LocalStates, id: number): string {
+  const s = states.snapshot(id);
+  return canonicalJson({ value: s.value, context: s.context });
 }

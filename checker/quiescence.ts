@@ -53,3 +53,14 @@ export function deadlockAt(sys: CompiledSystem, view: VectorView): QuiescentJudg
   const who = idle.length === 1 ? `${idle[0]} is` : `${idle.join(', ')} are`;
   return { property: BUILTIN.deadlock, message: `no step is enabled and ${who} not at an end state`, threw: false };
 }
+
+/**
+ * Everything wrong with a quiescent state (no non-timer step enabled): the stalls and, when nothing at
+ * all can fire and nothing stalled, a deadlock. `firstTimer` is the first armed timer, if any.
+ */
+export function judgeQuiescent(sys: CompiledSystem, view: VectorView, firstTimer: { actor: string; event: { type: string } } | null): QuiescentJudgement[] {
+  const stalls = stallsAt(sys, view, quiescenceReason(firstTimer));
+  if (firstTimer || stalls.length > 0) return stalls;
+  const deadlock = deadlockAt(sys, view);
+  return deadlock ? [deadlock] : [];
+}

@@ -1,6 +1,7 @@
 // A scenario: a family of systems (variants) with the verdict each is expected to get. The built-in
 // scenarios live in models/scenarios; users write their own the same way.
 import type { ExploreOptions } from './explorer.ts';
+import { BUILTIN } from './properties.ts';
 import type { SystemDefinition } from './system.ts';
 
 export type ParameterValue = string | number | boolean;
@@ -24,11 +25,51 @@ export interface Scenario {
   variants: Variant[];
 }
 
-export function defineScenario(s: Scenario): Scenario {
+/** A mistake in a scenario: found when it is defined, never as a verdict that cannot be right. */
+export class ScenarioDefinitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioDefinitionError';
+  }
+}
+
+const VERDICTS = ['violated', 'verified'];
+
+/** Checks a scenario's shape; throws ScenarioDefinitionError naming the first problem. */
+export function validateScenario(s: Scenario): void {
+  const name = typeof s?.name === 'string' ? `scenario ${s.name}` : 'a scenario';
+  const fail = (msg: string): never => { throw new ScenarioDefinitionError(`${name}: ${msg}`); };
+  if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || s.name === '') fail('needs a `name`');
+  if (!Array.isArray(s.variants) || s.variants.length === 0) fail('has no variants');
   const seen = new Set<string>();
   for (const v of s.variants) {
-    if (seen.has(v.name)) throw new Error(`scenario ${s.name}: duplicate variant '${v.name}'`);
+    if (typeof v?.name !== 'string' || v.name === '') fail('every variant needs a `name`');
+    if (seen.has(v.name)) fail(`two variants are named '${v.name}'`);
     seen.add(v.name);
+    if (!VERDICTS.includes(v.expected)) fail(`variant ${v.name}: \`expected\` is ${JSON.stringify(v.expected)}, not a verdict ('violated' or 'verified')`);
+    if (typeof v.system !== 'function') fail(`variant ${v.name}: \`system\` must be a function returning the system definition`);
+    if (v.expectedProperty === undefined) continue;
+    if (v.expected !== 'violated') fail(`variant ${v.name}: \`expectedProperty\` is '${v.expectedProperty}', but only a variant expected to be violated names a property`);
+    const known = propertyNames(v);
+    if (known !== null && !known.includes(v.expectedProperty)) {
+      fail(`variant ${v.name}: \`expectedProperty\` '${v.expectedProperty}' names no property of the system (it has ${known.join(', ')})`);
+    }
   }
+}
+
+/** The properties a variant's system can violate (the built-ins and its own); null when it cannot be built. */
+function propertyNames(v: Variant): string[] | null {
+  let def: SystemDefinition;
+  try {
+    def = v.system();
+  } catch {
+    return null; // the check reports it, with the model's own error
+  }
+  if (typeof def !== 'object' || def === null) return null;
+  return [...Object.values(BUILTIN), ...Object.keys(def.properties ?? {})];
+}
+
+export function defineScenario(s: Scenario): Scenario {
+  validateScenario(s);
   return s;
 }

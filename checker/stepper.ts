@@ -142,6 +142,7 @@ export class Stepper {
 
   private apply(v: Int32Array, actor: number, caller: number, event: number, t: LocalTransition, obs: StepObserver | null): Outcome {
     const logic = this.sys.actors[actor];
+    if (t.violation !== null) return this.violation(t.violation.property, t.violation.message);
     if (t.error !== null) {
       const type = this.sys.ns.events.values[event].type;
       return this.violation(BUILTIN.modelError, `${logic.name} threw while handling '${type}': ${t.error}`);
@@ -257,14 +258,18 @@ export function takeStep(
 /** Builds the initial global state in `v`: initial snapshots, cells, then each actor's entry effects. */
 export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Array, obs: StepObserver | null): Outcome {
   v.fill(0);
-  const broken = sys.initialActors.findIndex((a) => a.error !== null);
-  if (broken >= 0) {
-    stepper.violationProperty = BUILTIN.modelError;
-    stepper.violationMessage = `${sys.actorNames[broken]} threw in its initial transition: ${sys.initialActors[broken].error}`;
-    return Outcome.Violation;
-  }
+  // Laid out first, so that a start-up violation leaves the state as far as start-up got (an actor whose
+  // initial transition threw has local state -1).
   sys.initialActors.forEach((a, i) => { v[i] = a.local; });
   sys.initialCells.forEach((value, c) => { v[sys.layout.cellBase + c] = value; });
+  // Actor by actor, as they start: the first whose initial macrostep throws or shows a violation.
+  for (let i = 0; i < sys.initialActors.length; i++) {
+    const a = sys.initialActors[i];
+    if (a.violation === null && a.error === null) continue;
+    stepper.violationProperty = a.violation?.property ?? BUILTIN.modelError;
+    stepper.violationMessage = a.violation?.message ?? `${sys.actorNames[i]} threw in its initial transition: ${a.error}`;
+    return Outcome.Violation;
+  }
   for (let i = 0; i < sys.initialActors.length; i++) {
     const r = stepper.applyEffects(v, i, sys.initialActors[i].effects, obs);
     if (r !== Outcome.Ok) return r;

@@ -51,7 +51,19 @@ export function fail(message: Maybe<string>): VocabularyAction {
   return emit((args: Args) => ({ type: FAIL, message: resolve(message, args) }) as any);
 }
 
-/** The cell values an actor declared it reads, as they arrive on every event it handles. */
+/**
+ * The cell values an actor declared it reads, as they arrive on every event it handles. Under the
+ * checker, reading a cell the actor did not declare in `reads` is a modelError naming the cell (never a
+ * silent `undefined`); so is reading any cell from an event that carries none.
+ */
 export function cellsOf(event: EventObject): Record<string, CellValue> {
-  return ((event as any).cells ?? {}) as Record<string, CellValue>;
+  const cells = (event as any).cells as Record<string, CellValue> | undefined;
+  return cells ?? NO_CELLS;
 }
+
+const NO_CELLS: Record<string, CellValue> = new Proxy(Object.freeze({}) as Record<string, CellValue>, {
+  get(target, key, receiver) {
+    if (typeof key === 'symbol' || key === 'toJSON' || Reflect.has(target, key)) return Reflect.get(target, key, receiver);
+    throw new Error(`cell '${key}' is read, but this event carries no cells: declare the cells the actor reads in its \`reads\``);
+  },
+});

@@ -25,15 +25,10 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   if (broken.length > 0) return { kind: 'violated', step: 0, ...broken[0] };
   for (let i = 0; i < violation.steps.length; i++) {
     const step = violation.steps[i];
-    const enabled = exec.enabled(v);
     // A stall is judged where only timers can fire; its counterexample ends with the watchdog timer.
-    if (enabled.every((s) => s.kind === 'timer')) {
-      const stalled = exec.outstandingWork(v);
-      if (stalled.length > 0) {
-        const match = stalled.find((w) => w.property === violation.property) ?? stalled[0];
-        return { kind: 'violated', step: i + 1, property: match.property, message: match.work };
-      }
-    }
+    const stalled = judgeBefore(exec, v, violation.property);
+    if (stalled) return { kind: 'violated', step: i + 1, ...stalled };
+    const enabled = exec.enabled(v);
     const out = exec.apply(v, step);
     if (out === null) return { kind: 'impossible', step: i + 1, taken: step, enabled };
     if (out.violation) return { kind: 'violated', step: i + 1, ...out.violation };
@@ -42,5 +37,17 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
     const bad = exec.invariantViolations(v);
     if (bad.length > 0) return { kind: 'violated', step: i + 1, ...bad[0] };
   }
+  // The state the steps end in is judged too, as the explorer judges every state it reaches: a trace of
+  // a model with no watchdog timer ends in the stalled (or deadlocked) state itself.
+  const atEnd = judgeBefore(exec, v, violation.property);
+  if (atEnd) return { kind: 'violated', step: violation.steps.length, ...atEnd };
   return { kind: 'harmless', steps: violation.steps.length };
+}
+
+/** The quiescent judgement of `v` (checker/quiescence.ts), preferring the property the trace is about. */
+function judgeBefore(exec: Execution, v: Int32Array, property: string): { property: string; message: string } | null {
+  const found = exec.quiescentJudgement(v);
+  if (found.length === 0) return null;
+  const { property: p, message } = found.find((j) => j.property === property) ?? found[0];
+  return { property: p, message };
 }

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { validateSystem } from '../checker/index.ts';
+import { validateScenario, validateSystem } from '../checker/index.ts';
 import type { ExploreOptions, ParameterValue, Scenario, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
@@ -149,6 +149,11 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
   const where = `${file} (export ${exportName})`;
   const module = recordedPath(file);
   if (isScenario(value)) {
+    try {
+      validateScenario(value); // a scenario written as a plain object, not through defineScenario
+    } catch (e) {
+      throw new CliError(`${where}: ${firstLine(e)}`, ExitCode.usage, e);
+    }
     return scenarioTarget(value, (variant) => ({
       module, export: exportName, scenario: value.name, variant, parameters: value.variants.find((v) => v.name === variant)!.parameters ?? {},
     }));

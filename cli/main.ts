@@ -37,6 +37,7 @@ function boundsOf(a: Args): ExploreOptions {
     if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) throw new CliError('--time-limit must be a positive number of seconds');
     bounds.timeLimitSeconds = t;
   }
+  if (a.paranoid === true) bounds.paranoid = true;
   return bounds;
 }
 
@@ -45,6 +46,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('max-states', { type: 'number', describe: 'stop after this many distinct states (verdict: bounded)' })
     .option('max-depth', { type: 'number', describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'number', describe: 'stop after this many seconds (verdict: bounded)' })
+    .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'number', hidden: true, describe: 'milliseconds between progress reports' });
 }

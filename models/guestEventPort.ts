@@ -39,7 +39,16 @@ type GuestEventPortEvent =
 export const guestEventPortMachine = setup({
   types: {} as { context: GuestEventPortContext; events: GuestEventPortEvent; input: GuestEventPortInput; emitted: AnyEventObject },
   actions: {
-    arm: assign({ target: ({ event }) => { const e = event as Target; return { vp: e.vp, sint: e.sint, flag: e.flag }; } }),
+    arm: assign({
+      target: ({ context, event }) => {
+        const e = event as Target;
+        // GuestEventPort::set names a VP, a SINT and a flag the SynIC has: anything else is a model error.
+        if (context.synics[e.vp] === undefined) throw new Error(`event port armed for VP ${e.vp}, which has no SynIC actor (synics: ${context.synics.join(', ')})`);
+        if (!Number.isInteger(e.sint) || e.sint < 0 || e.sint >= 16) throw new Error(`event port armed for SINT ${e.sint}, out of range (0..15)`);
+        if (!Number.isInteger(e.flag) || e.flag < 0 || e.flag >= 2048) throw new Error(`event port armed for event flag ${e.flag}, out of range (0..2047)`);
+        return { vp: e.vp, sint: e.sint, flag: e.flag };
+      },
+    }),
     disarm: assign({ target: null }),
     signalEvent: enqueueActions(({ context, enqueue }) => {
       const t = context.target!;
@@ -50,7 +59,10 @@ export const guestEventPortMachine = setup({
   },
 }).createMachine({
   id: 'guestEventPort',
-  context: ({ input }) => ({ ...input, target: null }),
+  context: ({ input }) => {
+    if (!Array.isArray(input.synics) || input.synics.length === 0) throw new Error('guest event port: synics must name the SynIC actor of at least one VP');
+    return { ...input, target: null };
+  },
   initial: 'notCreated',
   on: {
     arm: { target: '.armed', actions: 'arm' },

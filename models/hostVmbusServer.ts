@@ -3,15 +3,15 @@
 // the `pause_resume` feature (#962) it answers Pause with PauseResponse, queues instead of sending while
 // paused, and rejects client messages other than Resume.
 //
-// Sources (OpenVMM `vm/devices/vmbus/vmbus_server/src/channels.rs`, PR #962 commit 7001a13; facts in
-// /work/shared/domain.md sections 2 and 3(b) and /tmp/research/openvmm-facts.md section 2d):
+// Sources (OpenVMM `vm/devices/vmbus/vmbus_server/src/channels.rs` and `lib.rs`, PR #962 commit 7001a13):
 // - `MessageSender::send_message`: queue (push_back onto `PendingMessages`) if the queue is non-empty,
 //   or the connection is paused, or the SynIC did not take the message; otherwise it went out.
 // - `Server::poll_flush_pending_messages`: while not paused, post from the front of the queue.
 // - `ServerWithNotifier::handle_pause`: send PauseResponse with a sender made while not yet paused (so
 //   it goes out, or queues behind pending messages), then set `paused`.
 // - `ServerWithNotifier::handle_synic_message`: while paused, anything but Resume, Unload and
-//   InitiateContact is rejected ("Received message while paused"); an accepted one clears `paused`.
+//   InitiateContact, a Pause included, is rejected (ChannelError::Paused, "Received message while
+//   paused"); an accepted one clears `paused`.
 // - `ServerTask::run` (vmbus_server/src/lib.rs): incoming messages are read only when no outgoing
 //   message is pending (`has_pending_messages`: queue non-empty and not paused); until then it flushes.
 //   So after Resume the queue is flushed before the next Pause is looked at, and PauseResponse is never
@@ -24,9 +24,12 @@
 // - Unload and InitiateContact are not modelled, and the server is never saved, so `paused` surviving
 //   in its saved state (channels/saved_state.rs) is not exercised.
 // - A rejected client message is dropped (the real server logs a warning); `rejected` records it.
-import { and, assign, setup } from 'xstate';
+// - Client messages arrive by `call` (HvPostMessage) and are answered with a postResult: with
+//   `inboxCapacity`, a full connection refuses them (insufficientBuffers), the back-pressure the #1100
+//   pause-path deadlock needs. Callers must `call`, and handle the reply.
+import { and, assign, enqueueActions, not, setup } from 'xstate';
 import type { EventObject } from 'xstate';
-import { call } from '../checker/index.ts';
+import { call, post, reply } from '../checker/index.ts';
 import type { SynicEvent } from './synic.ts';
 
 export interface HostServerOptions {
@@ -40,6 +43,12 @@ export interface HostServerOptions {
   readsWhileFlushing?: boolean;
   synic: string;
   sint: number;
+  /** Client messages the server's connection can hold unread (TLFS: the port's message buffers, 16 on
+   * Hyper-V); a post beyond it is refused with insufficientBuffers and the client retries. Default: no limit. */
+  inboxCapacity?: number;
+  /** With `inboxCapacity`: the actor told { type: 'bufferFree' } when the server reads from a connection
+   * that refused a post (the waker of the client's pending poll_post_message). */
+  client?: string;
 }
 
 /** A VTL2 message waiting in the server's receive queue (`message_recv`). */
@@ -57,11 +66,15 @@ export interface HostServerContext {
   sent: number;
   /** Data messages received from VTL2, in arrival order. */
   received: string[];
-  /** Data messages the paused server rejected (kept only to say why one is missing). */
+  /** Messages the paused server rejected: data message ids, or 'Pause' (kept to say why one is missing). */
   rejected: string[];
   paused: boolean;
   /** The message being posted inside the current step (null between steps). */
   posting: string | null;
+  /** A client post was refused since the server last read: reading frees a buffer and wakes the client. */
+  refusedSinceRead: boolean;
+  /** The SynIC refused the last post (insufficientBuffers): flushing waits for { type: 'sintSpace' }. */
+  flushBlocked: boolean;
 }
 
 export const HOST_SERVER_STEPS = ['server.sendMessage', 'server.flushPending', 'server.receiveMessage'] as const;
@@ -80,13 +93,14 @@ export function hostVmbusServer(o: HostServerOptions) {
     guards: {
       sendQueued: ({ context }) => context.sent < o.hostMessages && mustQueue(context, o.sendsWhilePaused === true),
       sendPosted: ({ context }) => context.sent < o.hostMessages && !mustQueue(context, o.sendsWhilePaused === true),
-      canFlush: ({ context }) => context.pending.length > 0 && !context.paused,
+      canFlush: ({ context }) => context.pending.length > 0 && !context.paused && !context.flushBlocked,
       pauseResponseQueues: ({ context }) => mustQueue(context, true),
       notTaken: ({ event }) => (event as Ev).status === 'insufficientBuffers',
       canRead: ({ context }) => context.inbox.length > 0 && (o.readsWhileFlushing === true || context.pending.length === 0 || context.paused),
       readsPause: ({ context }) => context.inbox[0]?.type === 'Pause',
       readsResume: ({ context }) => context.inbox[0]?.type === 'Resume',
       rejects: ({ context }) => context.paused && o.pauseResume,
+      inboxFull: ({ context }) => o.inboxCapacity !== undefined && context.inbox.length >= o.inboxCapacity,
     },
     actions: {
       queueNew: assign({ sent: ({ context }) => context.sent + 1, pending: ({ context }) => [...context.pending, `host#${context.sent + 1}`] }),
@@ -94,12 +108,21 @@ export function hostVmbusServer(o: HostServerOptions) {
       postHead: assign({ posting: ({ context }) => context.pending[0], pending: ({ context }) => context.pending.slice(1) }),
       callSynic: call(o.synic, ({ context }) => postMessage(o.sint, context.posting!)),
       // Only a full hypervisor buffer (Hyper-V) leaves the message with the server: back to the front.
-      requeue: assign({ pending: ({ context }) => [context.posting!, ...context.pending], posting: null }),
+      requeue: assign({ pending: ({ context }) => [context.posting!, ...context.pending], posting: null, flushBlocked: true }),
       posted: assign({ posting: null }),
       enqueueIncoming: assign({ inbox: ({ context, event }) => [...context.inbox, { type: event.type as IncomingMessage['type'], ...((event as Ev).id ? { id: (event as Ev).id } : {}) }] }),
-      takeIncoming: assign({ inbox: ({ context }) => context.inbox.slice(1) }),
+      // A client message arrives by HvPostMessage (a call): the answer is the hypercall's status.
+      accepted: reply({ type: 'postResult', status: 'success' }),
+      refused: enqueueActions(({ enqueue }) => {
+        enqueue.assign({ refusedSinceRead: true });
+        enqueue(reply({ type: 'postResult', status: 'insufficientBuffers' }));
+      }),
+      takeIncoming: enqueueActions(({ context, enqueue }) => {
+        enqueue.assign({ inbox: context.inbox.slice(1), refusedSinceRead: false });
+        if (context.refusedSinceRead && o.client !== undefined) enqueue(post(o.client, { type: 'bufferFree' }));
+      }),
       receive: assign({ received: ({ context }) => [...context.received, String(context.inbox[0].id)] }),
-      reject: assign({ rejected: ({ context }) => [...context.rejected, String(context.inbox[0].id)] }),
+      reject: assign({ rejected: ({ context }) => [...context.rejected, context.inbox[0].id ?? context.inbox[0].type] }),
       queuePauseResponse: assign({ pending: ({ context }) => [...context.pending, 'PauseResponse'], paused: true }),
       postPauseResponse: assign({ posting: 'PauseResponse', paused: true }),
       resume: assign({ paused: false }),
@@ -107,7 +130,7 @@ export function hostVmbusServer(o: HostServerOptions) {
   }).createMachine({
     id: 'host',
     initial: 'idle',
-    context: { inbox: [], pending: [], sent: 0, received: [], rejected: [], paused: false, posting: null },
+    context: { inbox: [], pending: [], sent: 0, received: [], rejected: [], paused: false, posting: null, refusedSinceRead: false, flushBlocked: false },
     states: {
       idle: {
         on: {
@@ -116,10 +139,14 @@ export function hostVmbusServer(o: HostServerOptions) {
             { guard: 'sendPosted', target: 'posting', actions: ['postNew', 'callSynic'] },
           ],
           'server.flushPending': { guard: 'canFlush', target: 'posting', actions: ['postHead', 'callSynic'] },
-          message: { actions: 'enqueueIncoming' },
-          Pause: { actions: 'enqueueIncoming' },
-          Resume: { actions: 'enqueueIncoming' },
+          sintSpace: { actions: assign({ flushBlocked: false }) },
+          message: [{ guard: 'inboxFull', actions: 'refused' }, { actions: ['enqueueIncoming', 'accepted'] }],
+          Pause: [{ guard: 'inboxFull', actions: 'refused' }, { actions: ['enqueueIncoming', 'accepted'] }],
+          Resume: [{ guard: 'inboxFull', actions: 'refused' }, { actions: ['enqueueIncoming', 'accepted'] }],
           'server.receiveMessage': [
+            // channels.rs handle_synic_message (7001a13): while paused, anything but Resume, Unload and
+            // InitiateContact, a second Pause included, is rejected with ChannelError::Paused.
+            { guard: and(['canRead', 'rejects', not('readsResume')]), actions: ['reject', 'takeIncoming'] },
             {
               guard: and(['canRead', 'readsPause', 'pauseResponseQueues']),
               actions: ['takeIncoming', 'queuePauseResponse'],
@@ -129,7 +156,6 @@ export function hostVmbusServer(o: HostServerOptions) {
               target: 'posting', actions: ['takeIncoming', 'postPauseResponse', 'callSynic'],
             },
             { guard: and(['canRead', 'readsResume']), actions: ['takeIncoming', 'resume'] },
-            { guard: and(['canRead', 'rejects']), actions: ['reject', 'takeIncoming'] },
             { guard: 'canRead', actions: ['receive', 'takeIncoming'] },
           ],
         },

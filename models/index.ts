@@ -1,16 +1,20 @@
 // The model library: reusable XState machines for SynIC and VMBus, and their properties.
-export { synicActor, synicMachine, synicStep, initialSynicContext, synicContext } from './synic.ts';
-export type { SynicSemantics, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
+export { synicActor, synicMachine, synicStep, initialSynicContext, synicContext, synicSemantics } from './synic.ts';
+export type { SynicSemantics, SynicSemanticsName, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
 export { ringCells, ringCellNames, ringCell, ringDataCell, viewRing, ringUsed, ringFree } from './ringBuffer.ts';
 export type { RingSpec, RingView, RingField } from './ringBuffer.ts';
 export { ringWriterActor, ringWriterMachine } from './ringWriter.ts';
 export type { RingWriterInput, Signal } from './ringWriter.ts';
 export { ringReaderActor, ringReaderMachine } from './ringReader.ts';
-export type { RingReaderInput } from './ringReader.ts';
+export type { RingReaderInput, ReadMode } from './ringReader.ts';
 export { guestEventPortActor, guestEventPortMachine } from './guestEventPort.ts';
 export type { GuestEventPortInput } from './guestEventPort.ts';
 export { serverChannelActor, serverChannelMachine } from './serverChannel.ts';
-export type { ArmPortIn, ServerChannelInput } from './serverChannel.ts';
+export type { ArmPortIn, HostPortIn, ServerChannelInput } from './serverChannel.ts';
+export { hostEventPortActor, hostEventPortMachine } from './hostEventPort.ts';
+export type { HostEventPortInput } from './hostEventPort.ts';
+export { hypervMessagePortActor, hypervMessagePortMachine } from './hypervMessagePort.ts';
+export type { HypervMessagePortInput, HypervMessagePortContext } from './hypervMessagePort.ts';
 export { shutdownIcActor, shutdownIcMachine } from './shutdownIc.ts';
 export type { ShutdownIcInput } from './shutdownIc.ts';
 export { vmbusGuestActor, vmbusGuestMachine, BOOT_TIMEOUT_MS } from './vmbusGuest.ts';

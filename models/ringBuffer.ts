@@ -1,6 +1,7 @@
 // One VMBus ring buffer (one direction of a channel) as shared memory cells: the control page fields
 // of Linux `struct hv_ring_buffer` / OpenVMM `vmbus_ring` `Control` (write_index = inp, read_index =
-// outp, interrupt_mask, pending_send_sz) and the data area. domain.md section 2, "Ring buffers".
+// outp, interrupt_mask, pending_send_sz) and the data area (include/linux/hyperv.h struct hv_ring_buffer;
+// vm/devices/vmbus/vmbus_ring/src/lib.rs).
 //
 // Simplified: a packet is one slot holding a string; the data area has capacity + 1 slots and indices
 // count slots modulo capacity + 1, so a ring holds at most `capacity` packets (the reserved slot plays
@@ -84,16 +85,29 @@ export function viewRing(cells: Readonly<Record<string, CellValue>>, ring: RingS
  * Built-in property `lostInterrupt`: the ring holds data, its reader is idle (a state tagged
  * `waitsForInterrupt`) with interrupt_mask clear, and nothing is in flight to it, at a state where only
  * timers can fire. The writer will not signal again (it signals only on the empty-to-non-empty edge,
- * domain.md section 2), so the data is never read. The same condition as OpenVMM vmbus_ring's
+ * drivers/hv/ring_buffer.c hv_signal_on_write), so the data is never read. The same condition as OpenVMM vmbus_ring's
  * `reader_needs_signal` (mask clear and inp != outp), which its "unstick" mitigations (#1829) test.
  */
-export function lostInterrupt(ring: RingSpec, reader: string): Property {
+export function lostInterrupt(ring: RingSpec, reader: string): Property;
+/** Over several rings at once: the message names the ring that is stuck. */
+export function lostInterrupt(rings: { ring: RingSpec; reader: string }[]): Property;
+export function lostInterrupt(ringOrRings: RingSpec | { ring: RingSpec; reader: string }[], reader?: string): Property {
+  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, reader: reader! }];
+  if (pairs.length === 0) throw new Error('lostInterrupt: name at least one ring and its reader');
   return stall((g: GlobalView) => {
-    const r = viewRing(g.cells, ring);
-    if (r.used === 0 || r.mask !== 0) return false;
-    const snapshot = g.actors[reader];
-    if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
-    if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
-    return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
+    for (const p of pairs) {
+      const stuck = stuckRing(g, p.ring, p.reader);
+      if (stuck) return stuck;
+    }
+    return false;
   });
+}
+
+function stuckRing(g: GlobalView, ring: RingSpec, reader: string): string | false {
+  const r = viewRing(g.cells, ring);
+  if (r.used === 0 || r.mask !== 0) return false;
+  const snapshot = g.actors[reader];
+  if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
+  if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
+  return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
 }

@@ -1,4 +1,5 @@
-// The reading end of a VMBus ring (domain.md section 2, "Reader mask protocol" and "Reader frees space"),
+// The reading end of a VMBus ring (Linux include/linux/hyperv.h hv_begin_read / hv_end_read,
+// drivers/hv/ring_buffer.c hv_pkt_iter_close; OpenVMM vm/devices/vmbus/vmbus_ring/src/lib.rs commit_read),
 // one shared-memory access per step (a spontaneous `step`):
 //   on `interrupt`  hv_begin_read: interrupt_mask = 1 (Linux vmbus_chan_sched does this in the ISR for
 //                   HV_CALL_BATCHED channels, then schedules the callback; so it happens inside the
@@ -14,7 +15,21 @@
 //   recheck         virt_mb(); load write_index: data -> "we raced": hv_begin_read and read again
 //                   (Linux drivers/hv/connection.c vmbus_on_event)
 // An `interrupt` that arrives during a run sets the mask again and schedules one more run (the
-// tasklet is rescheduled). A `poll` (a Windows-style driver reading the ring after open without an
+// tasklet is rescheduled).
+// Read modes (Linux drivers/hv/vmbus_drv.c vmbus_chan_sched, switch on channel->callback_mode; set with
+// set_channel_read_mode, include/linux/hyperv.h):
+//   'batched' (HV_CALL_BATCHED, the default): hv_begin_read in the ISR, then the callback; after it
+//             drivers/hv/connection.c vmbus_on_event does hv_end_read and re-checks (the steps above);
+//   'direct'  (HV_CALL_DIRECT): the callback only; vmbus_on_event returns after it ("if
+//             (channel->callback_mode != HV_CALL_BATCHED) return"): no interrupt_mask, no re-check. The
+//             util drivers run this way (drivers/hv/hv_util.c util_probe), the shutdown IC among them;
+//   'isr'     (HV_CALL_ISR): the callback runs inside the ISR; as for 'direct', no mask and no re-check.
+//             Simplified: modelled exactly as 'direct' (the ring accesses are the same).
+// In 'direct' and 'isr' modes the callback reads with vmbus_recvpacket (hv_util.c), which copies the
+// packet and commits read_index (with the pending_send_sz check) before the driver handles it; so the
+// packet reaches the consumer only after checkPending / checkSpaceEdge.
+// `packetsPerCallback` bounds what one callback reads: hv_util.c shutdown_onchannelcallback reads one
+// packet (one vmbus_recvpacket) per callback, so a second packet waits for the next interrupt. A `poll` (a Windows-style driver reading the ring after open without an
 // interrupt, per the #715 discussion) reads until empty without touching the mask.
 //
 // Simplified: the packet is handed over (a `call` to the consumer) in the step that copies it, before
@@ -25,7 +40,7 @@
 // Use: `ringReaderActor({ ring, consumer, signalWriter })`. Events: `{ type: 'interrupt' }` (call, from
 // the ISR or a host-side event), `{ type: 'poll' }` (post or call). The consumer receives
 // `{ type: 'packet', ring, packet }` by `call`. Idle is tagged `waitsForInterrupt` (see lostInterrupt).
-import { setup, assign, enqueueActions } from 'xstate';
+import { setup, assign, enqueueActions, not } from 'xstate';
 import type { AnyEventObject } from 'xstate';
 import { call, cellsOf, write } from '../checker/index.ts';
 import type { ActorSpec } from '../checker/index.ts';
@@ -44,7 +59,13 @@ export interface RingReaderInput {
    * interrupt of a write that lands between its last empty read and the mask store. For demonstrations.
    */
   skipRecheck?: boolean;
+  /** The channel's read mode (default 'batched'). */
+  mode?: ReadMode;
+  /** Packets one callback reads before returning (default: until the ring is empty). */
+  packetsPerCallback?: number;
 }
+
+export type ReadMode = 'batched' | 'direct' | 'isr';
 
 interface RingReaderContext extends RingReaderInput {
   /** Another run was requested while this one was in progress. */
@@ -53,6 +74,10 @@ interface RingReaderContext extends RingReaderInput {
   polling: boolean;
   /** read_index before the packet being consumed. */
   startRead: number;
+  /** Packets read in this callback. */
+  readThisRun: number;
+  /** direct/isr: the packet copied by vmbus_recvpacket, handed over once read_index is committed. */
+  copied: string | null;
 }
 
 type RingReaderEvent =
@@ -78,14 +103,22 @@ export const ringReaderMachine = setup({
       return oldFree < pss && newFree >= pss;
     },
     rerun: ({ context }) => context.rerun,
+    batched: ({ context }) => (context.mode ?? 'batched') === 'batched',
+    callbackDone: ({ context }) => !context.polling && context.packetsPerCallback !== undefined && context.readThisRun >= context.packetsPerCallback,
   },
   actions: {
-    beginRead: enqueueActions(({ context, enqueue }) => { enqueue(write(maskCell(context), 1)); }),
+    beginRead: enqueueActions(({ context, enqueue }) => { if ((context.mode ?? 'batched') === 'batched') enqueue(write(maskCell(context), 1)); }),
     endRead: enqueueActions(({ context, enqueue }) => { enqueue(write(maskCell(context), 0)); }),
     deliver: enqueueActions(({ context, event, enqueue }) => {
       const r = ring(context, event);
-      enqueue.assign({ startRead: r.read });
-      enqueue(call(context.consumer, { type: 'packet', ring: context.ring.name, packet: r.head }));
+      enqueue.assign({ startRead: r.read, readThisRun: context.readThisRun + 1 });
+      if ((context.mode ?? 'batched') === 'batched') enqueue(call(context.consumer, { type: 'packet', ring: context.ring.name, packet: r.head }));
+      else enqueue.assign({ copied: r.head });
+    }),
+    handOver: enqueueActions(({ context, enqueue }) => {
+      if (context.copied === null) return;
+      enqueue(call(context.consumer, { type: 'packet', ring: context.ring.name, packet: context.copied }));
+      enqueue.assign({ copied: null });
     }),
     commitRead: enqueueActions(({ context, enqueue }) => {
       enqueue(write(ringCell(context.ring.name, 'read_index'), nextIndex(context.startRead, context.ring.capacity)));
@@ -95,9 +128,12 @@ export const ringReaderMachine = setup({
   },
 }).createMachine({
   id: 'ringReader',
-  context: ({ input }) => ({ ...input, rerun: false, polling: false, startRead: 0 }),
+  context: ({ input }) => {
+    if (input.packetsPerCallback !== undefined && !(Number.isInteger(input.packetsPerCallback) && input.packetsPerCallback >= 1)) throw new Error(`ring reader ${input.ring.name}: packetsPerCallback must be a positive integer`);
+    return { ...input, rerun: false, polling: false, startRead: 0, readThisRun: 0, copied: null };
+  },
   initial: 'idle',
-  // During a run: vmbus_chan_sched's hv_begin_read, and the tasklet is scheduled once more.
+  // During a run: vmbus_chan_sched's hv_begin_read (batched only), and the tasklet is scheduled once more.
   on: {
     interrupt: { actions: ['beginRead', 'requestRerun'] },
     poll: { actions: 'requestRerun' },
@@ -111,6 +147,7 @@ export const ringReaderMachine = setup({
       },
     },
     read: {
+      always: { guard: 'callbackDone', target: 'finish' },
       on: {
         step: [
           { guard: 'empty', target: 'finish' },
@@ -124,7 +161,7 @@ export const ringReaderMachine = setup({
     checkPending: {
       on: {
         step: [
-          { guard: 'noSpaceRequest', target: 'read' },
+          { guard: 'noSpaceRequest', target: 'read', actions: 'handOver' },
           { target: 'checkSpaceEdge' },
         ],
       },
@@ -132,14 +169,16 @@ export const ringReaderMachine = setup({
     checkSpaceEdge: {
       on: {
         step: [
-          { guard: 'spaceEdge', target: 'read', actions: 'signalWriter' },
-          { target: 'read' },
+          { guard: 'spaceEdge', target: 'read', actions: ['signalWriter', 'handOver'] },
+          { target: 'read', actions: 'handOver' },
         ],
       },
     },
     finish: {
       always: [
         { guard: 'polling', target: 'afterRun' },
+        // HV_CALL_DIRECT / HV_CALL_ISR: vmbus_on_event returns after the callback.
+        { guard: not('batched'), target: 'afterRun' },
         { target: 'endRead' },
       ],
     },
@@ -156,8 +195,8 @@ export const ringReaderMachine = setup({
     },
     afterRun: {
       always: [
-        { guard: 'rerun', target: 'read', actions: assign({ rerun: false, polling: false }) },
-        { target: 'idle', actions: assign({ polling: false }) },
+        { guard: 'rerun', target: 'read', actions: assign({ rerun: false, polling: false, readThisRun: 0 }) },
+        { target: 'idle', actions: assign({ polling: false, readThisRun: 0 }) },
       ],
     },
   },

@@ -1,12 +1,12 @@
 // The writing end of a VMBus ring: Linux drivers/hv/ring_buffer.c `hv_ringbuffer_write` +
-// `hv_signal_on_write`, OpenVMM vmbus_ring `OutgoingRing::commit_write` (domain.md section 2, "Writer").
+// `hv_signal_on_write`, OpenVMM vmbus_ring `OutgoingRing::commit_write`.
 // Each shared-memory access that the race depends on is its own step (a spontaneous `step`):
 //   publish      read read_index, copy the packet, store write_index (old_write remembered)
 //   checkMask    load interrupt_mask: set -> no signal
 //   checkEmpty   load read_index: signal iff old_write == read_index (the ring was empty before)
 // so a writer signals only on the empty-to-non-empty edge with the reader's mask clear. When the ring is
 // full the writer asks for space: store pending_send_sz, re-check, then wait for the reader's signal
-// (domain.md "Reader frees space"; OpenVMM OutgoingRing::set_pending_send_size).
+// (drivers/hv/ring_buffer.c hv_pkt_iter_close; OpenVMM OutgoingRing::set_pending_send_size).
 //
 // Simplified: copying the data and storing write_index are one step (the full barrier between them
 // makes the data visible no later than the index under sequential consistency, and only the writer

@@ -7,9 +7,15 @@
 //                   (commit e85384d, "move guest event port creation back to open_channel")
 //   'complete_open' after the device accepted the open: the regression of #662 (commit ddb5316), which
 //                   lets a device that speaks first signal an unarmed port (OpenVMM #715)
-// (At OpenVMM HEAD, open_channel creates the port with its parameters, new_guest_event_port, #1073;
-// complete_open no longer exists.)
-// Control messages to the guest are SynIC messages on the VMBus SINT (domain.md section 2); messages
+// Where the guest-to-host event port is created (synic.add_event_port, models/hostEventPort.ts) is the
+// parameter `hostPortIn`:
+//   'complete_open' after the device was notified: from #649 (ec7cfcb63) through #662 and #717
+//                   (e85384d, lib.rs complete_open still calls add_event_port), so #717 fixed only the
+//                   host-to-guest direction
+//   'open_channel'  when the open request arrives, before the device is notified: #1850 (943b003a7)
+// (At OpenVMM HEAD, open_channel creates the host-to-guest port with its parameters,
+// new_guest_event_port, #1073.)
+// Control messages to the guest are SynIC messages on the VMBus SINT (vmbus_core/src/protocol.rs); messages
 // from the guest arrive as posted events ({ type: 'openChannel', vp, flag }).
 //
 // Use: `serverChannelActor({ armPortIn, synic, sint, device, eventPort })`, spontaneous `offer`.
@@ -24,6 +30,7 @@ import { call, post } from '../checker/index.ts';
 import type { ActorSpec } from '../checker/index.ts';
 
 export type ArmPortIn = 'open_channel' | 'complete_open';
+export type HostPortIn = 'open_channel' | 'complete_open';
 
 export interface ServerChannelInput {
   armPortIn: ArmPortIn;
@@ -34,6 +41,10 @@ export interface ServerChannelInput {
   /** The host device behind the channel. */
   device: string;
   eventPort: string;
+  /** Where the guest-to-host port is created (default 'open_channel', #1850). */
+  hostPortIn?: HostPortIn;
+  /** The guest-to-host event port actor (models/hostEventPort.ts); none: not modelled. */
+  hostEventPort?: string;
   /** The channel's relid, sent in OFFER_CHANNEL. */
   relid?: number;
 }
@@ -59,12 +70,16 @@ export const serverChannelMachine = setup({
       const e = event as { vp: number; flag: number };
       const target = { vp: e.vp, flag: e.flag };
       enqueue.assign({ target });
+      // #1850 (943b003a7): add_event_port when the open request arrives, before the device is notified.
+      if (context.hostEventPort !== undefined && (context.hostPortIn ?? 'open_channel') === 'open_channel') enqueue(call(context.hostEventPort, { type: 'create' }));
       // #717 (e85384d): GuestEventPort::set in open_channel, before ChannelRequest::Open reaches the device.
       if (context.armPortIn === 'open_channel') enqueue(call(context.eventPort, { type: 'arm', vp: target.vp, sint: context.sint, flag: target.flag }));
       enqueue(post(context.device, { type: 'open' }));
     }),
     completeOpen: enqueueActions(({ context, enqueue }) => {
       const t = context.target!;
+      // #649 (ec7cfcb63) to #1850: add_event_port in complete_open, after the device may have started talking.
+      if (context.hostEventPort !== undefined && context.hostPortIn === 'complete_open') enqueue(call(context.hostEventPort, { type: 'create' }));
       // #662 (ddb5316): GuestEventPort::set moved into complete_open, after the device accepted the open.
       if (context.armPortIn === 'complete_open') enqueue(call(context.eventPort, { type: 'arm', vp: t.vp, sint: context.sint, flag: t.flag }));
       // channels.rs open_complete: OPEN_CHANNEL_RESULT to the guest.

@@ -1,34 +1,50 @@
 // The synthetic interrupt controller (SynIC) of one virtual processor: a message slot per SINT (the SIM
-// page), event flags per SINT (the SIEF page), SINT masking and end-of-message, under one of two host
-// semantics (domain.md section 1):
-//   - 'hyperv'  : the hypervisor of the TLFS ("inter-partition-communication.md"): every posted message
-//                 goes onto a per-SINT queue; the queue head moves into an empty slot; a masked SINT
-//                 loses the interrupt, not the message; EOM rescans the queues.
-//   - 'openvmm' : OpenVMM's emulated SynIC (vm/hv1/hv1_emulator/src/synic.rs) behind its host-side
-//                 message queue (message_queues.rs): ObjectInUse keeps a message queued for a retry,
-//                 any other error drops it; EOM is a no-op; readiness is found by a polling `scan`.
+// page), event flags per SINT (the SIEF page), SINT masking and end-of-message, under one of three host
+// semantics, each named for what it is:
+//   - 'tlfs-hyperv'   : the hypervisor of the Hyper-V TLFS (inter-partition-communication.md, "SynIC
+//                       Messages"): every posted message goes onto a per-SINT hypervisor queue; the queue
+//                       head moves into an empty slot; a masked SINT loses the interrupt, not the message;
+//                       EOM rescans the queues; a VP reset empties every queue and clears the SIM page.
+//   - 'hv1-emulator'  : OpenVMM's emulated SynIC (vm/hv1/hv1_emulator/src/synic.rs, ProcessorSynic::
+//                       post_message) behind the host-side MessageQueues (message_queues.rs,
+//                       post_pending_messages): a post is enqueued; the VP's next flush posts it; ObjectInUse
+//                       keeps it, any other error (InvalidSynicState on a masked SINT) drops it
+//                       ("dropping sint message"); EOM is a no-op; a freed slot is found by polling (`scan`).
+//   - 'whp-offloaded' : OpenVMM's virt_whp with the SynIC offloaded to the Windows hypervisor, the host of
+//                       both incidents (#715, #954): the same MessageQueues, flushed by
+//                       vmm_core/virt_whp/src/vp.rs flush_messages through HvPostMessageDirect
+//                       (WHvPostVirtualProcessorSynicMessage): one slot, no hypervisor queue, ObjectInUse
+//                       while the slot is occupied, no post to a masked SINT (dropped like any error but
+//                       ObjectInUse). After ObjectInUse the VP asks for a deliverability notification
+//                       (request_sint_notifications) and flushes again when it arrives
+//                       (handle_sint_deliverable), not from a `scan`.
+// The legacy names 'hyperv' and 'openvmm' are accepted for 'tlfs-hyperv' and 'hv1-emulator'.
 //
-// Use: one actor per VP, built with `synicActor(...)` (which also lists the spontaneous `scan` step
-// under 'openvmm'). Every request is a `call` (a hypercall or an MSR/page access happens inside the
-// caller's step); requests that return something `reply` to the caller inside the same step, so the
-// caller MUST handle the reply event (an empty transition is enough).
+// Use: one actor per VP, built with `synicActor(...)` (which also lists the spontaneous `scan` step: the
+// VP loop's flush of the host-side queue, for 'hv1-emulator' and 'whp-offloaded'). Every request is a
+// `call` (a hypercall or an MSR/page access happens inside the caller's step); requests that return
+// something `reply` to the caller inside the same step, so the caller MUST handle the reply event (an
+// empty transition is enough).
 //
 //   host side                                            reply
-//   { type: 'postMessage', sint, message }               { type: 'postResult', sint, status }
-//       hyperv : status 'success' (queued) | 'insufficientBuffers' (queue full; the caller keeps it)
-//       openvmm: status 'success' (in the slot) | 'objectInUse' (kept queued, retried by `scan`)
-//                | 'invalidSynicState' (SINT masked: the message is DROPPED, see `lostMessage`)
+//   { type: 'postMessage', sint, message, unlessMasked? } { type: 'postResult', sint, status }
+//       tlfs-hyperv : status 'success' (queued) | 'insufficientBuffers' (queue full; the caller keeps it)
+//       hv1-emulator, whp-offloaded: status 'success' (enqueued on MessageQueues::enqueue_message; the
+//                     VP's flush posts it, keeps it on ObjectInUse, or DROPS it, see `lostMessage`)
+//       unlessMasked: true -> status 'sintMasked' and nothing is taken while the SINT is masked (the
+//                     Hyper-V host's VMBus server, models/hypervMessagePort.ts)
 //   { type: 'signalEvent', sint, flag }                  { type: 'signalResult', sint, flag, status, interrupted }
-//       status 'success' | 'invalidSynicState' (hyperv, masked SINT); `interrupted` is true only when
-//       the flag was clear before (signals coalesce)
+//       status 'success' | 'invalidSynicState' (tlfs-hyperv, masked SINT); `interrupted` is true only
+//       when the flag was clear before (signals coalesce)
 //   { type: 'reset' }                                    (none) VP reset / VTL2 servicing: see below
 //   guest side
 //   { type: 'readSlot', sint }                           { type: 'slotContents', sint, message, messagePending }
 //   { type: 'clearSlot', sint }                          { type: 'slotCleared', sint, messagePending }
 //   { type: 'eom' }                                      (none)
 //   { type: 'testAndClearFlag', sint, flag }             { type: 'flagTested', sint, flag, wasSet }
-//   { type: 'setMasked', sint, masked }                  (none)
-//   spontaneous (openvmm only): { type: 'scan' }         the VP loop retrying queued messages
+//   { type: 'setMasked', sint, masked }                  (none; unmasking posts { type: 'sintUnmasked',
+//                                                         vp, sint } to `unmaskObservers`)
+//   spontaneous: { type: 'scan' }                        the VP loop flushing MessageQueues
 //
 // Interrupts: the SynIC posts { type: 'sint', vp, sint } to the actor named `interruptTarget` (the
 // guest's VP). Each raised interrupt is its own event: APIC coalescing of a vector already pending in
@@ -40,7 +56,21 @@ import type { AnyEventObject } from 'xstate';
 import { allOf, invariant, post, reply, stall } from '../checker/index.ts';
 import type { ActorSpec, GlobalView, Property } from '../checker/index.ts';
 
-export type SynicSemantics = 'hyperv' | 'openvmm';
+export type SynicSemantics = 'tlfs-hyperv' | 'hv1-emulator' | 'whp-offloaded';
+/** Names accepted in `SynicInput.semantics`: the canonical ones and the legacy 'hyperv' and 'openvmm'. */
+export type SynicSemanticsName = SynicSemantics | 'hyperv' | 'openvmm';
+
+const SEMANTICS: Record<SynicSemanticsName, SynicSemantics> = {
+  'tlfs-hyperv': 'tlfs-hyperv', 'hv1-emulator': 'hv1-emulator', 'whp-offloaded': 'whp-offloaded',
+  hyperv: 'tlfs-hyperv', openvmm: 'hv1-emulator',
+};
+
+/** The canonical semantics for a name, or an error naming the accepted ones. */
+export function synicSemantics(name: string): SynicSemantics {
+  const s = SEMANTICS[name as SynicSemanticsName];
+  if (s === undefined) throw new Error(`unknown SynIC semantics '${name}' (expected ${Object.keys(SEMANTICS).join(', ')})`);
+  return s;
+}
 
 /** A SynIC message: plain JSON with a `type` (its payload, e.g. a VMBus control message). */
 export type SynicMessage = { type: string } & Record<string, unknown>;
@@ -51,8 +81,12 @@ export interface SintState {
   slot: SynicMessage | null;
   /** The slot header's MessagePending bit. */
   messagePending: boolean;
-  /** Messages waiting behind the slot (hyperv: the hypervisor's queue; openvmm: MessageQueues). */
+  /** Messages waiting behind the slot (tlfs-hyperv: the hypervisor's queue; otherwise MessageQueues). */
   queue: SynicMessage[];
+  /** whp-offloaded: a deliverability notification is requested for this SINT (request_sint_notifications). */
+  notify: boolean;
+  /** tlfs-hyperv: a post was refused (insufficientBuffers) since the queue last shrank. */
+  refused: boolean;
   /** SIEF bits set for this SINT, ascending. */
   flags: number[];
 }
@@ -67,13 +101,17 @@ export interface SynicContext {
   semantics: SynicSemantics;
   vp: number;
   interruptTarget: string;
+  unmaskObservers: string[];
+  spaceObservers: string[];
   queueCapacity: number;
+  /** hv1-emulator, whp-offloaded: a post woke the VP to flush every SINT's queue (`check_queues`). */
+  checkQueues: boolean;
   sints: Record<string, SintState>;
   dropped: DroppedMessage[];
 }
 
 export interface SynicInput {
-  semantics: SynicSemantics;
+  semantics: SynicSemanticsName;
   /** Actor that receives { type: 'sint', vp, sint } interrupts. */
   interruptTarget: string;
   /** The SINT numbers modelled, e.g. [2] (Linux VMBUS_MESSAGE_SINT). */
@@ -83,10 +121,15 @@ export interface SynicInput {
   vp?: number;
   /** Bound on each SINT's queue. Default 4. */
   queueCapacity?: number;
+  /** Actors told { type: 'sintUnmasked', vp, sint } when the guest unmasks a SINT. */
+  unmaskObservers?: string[];
+  /** tlfs-hyperv: actors told { type: 'sintSpace', vp, sint } when a SINT's queue shrinks after a refused
+   * post (the host's retry; simplified: how a host learns that buffers are free is not modelled). */
+  spaceObservers?: string[];
 }
 
 export type SynicEvent =
-  | { type: 'postMessage'; sint: number; message: SynicMessage }
+  | { type: 'postMessage'; sint: number; message: SynicMessage; unlessMasked?: boolean }
   | { type: 'signalEvent'; sint: number; flag: number }
   | { type: 'reset' }
   | { type: 'readSlot'; sint: number }
@@ -96,7 +139,7 @@ export type SynicEvent =
   | { type: 'setMasked'; sint: number; masked: boolean }
   | { type: 'scan' };
 
-type Effect = { post: AnyEventObject } | { reply: AnyEventObject };
+type Effect = { post: AnyEventObject; to?: string } | { reply: AnyEventObject };
 
 /** The next context and what to emit, computed purely from the current context and the request. */
 interface Outcome {
@@ -112,18 +155,22 @@ function sintOf(ctx: SynicContext, sint: number): SintState {
 
 function interrupt(ctx: SynicContext, sint: number, s: SintState, effects: Effect[]): void {
   // TLFS: an edge-triggered interrupt is raised when a message lands in the slot or a clear flag is set;
-  // a masked SINT generates none (the interrupt is lost, the message or flag is not).
+  // a masked SINT generates none. (Only a message can land in a masked SINT's slot, under tlfs-hyperv:
+  // a signal to a masked SINT sets no flag, see signalEvent.)
   if (!s.masked) effects.push({ post: { type: 'sint', vp: ctx.vp, sint } });
 }
 
 /**
- * Hyper-V: move the queue head into an empty slot and interrupt; with the slot full, mark the slot's
- * MessagePending so the guest writes EOM (TLFS; domain.md section 1, "MessagePending").
+ * TLFS Hyper-V: move the queue head into an empty slot and interrupt; with the slot full, mark the slot's
+ * MessagePending so the guest writes EOM (TLFS "SynIC Messages", MessagePending).
  */
 function hypervDeliver(ctx: SynicContext, sint: number, s: SintState, effects: Effect[]): void {
   if (s.queue.length === 0) return;
   if (s.slot === null) {
     s.slot = s.queue.shift()!;
+    // A buffer is free again: wake the posters that were refused (see `spaceObservers`).
+    if (s.refused) for (const to of ctx.spaceObservers) effects.push({ post: { type: 'sintSpace', vp: ctx.vp, sint }, to });
+    s.refused = false;
     s.messagePending = s.queue.length > 0;
     interrupt(ctx, sint, s, effects);
   } else {
@@ -131,17 +178,20 @@ function hypervDeliver(ctx: SynicContext, sint: number, s: SintState, effects: E
   }
 }
 
+type DirectStatus = 'success' | 'objectInUse' | 'invalidSynicState';
+
 /**
- * OpenVMM ProcessorSynic::post_message (synic.rs): masked -> InvalidSynicState; slot not ready ->
- * ObjectInUse (SintState::check_sint_ready then sets message_pending so the guest EOMs); otherwise the
- * message goes into the slot and sint_interrupt is requested. Simplified: "ready" is the slot itself,
- * where OpenVMM keeps a cached `ready_sints` bit refreshed by scan().
+ * One post into the slot, as the VP's flush makes it. hv1-emulator: ProcessorSynic::post_message
+ * (synic.rs): masked -> InvalidSynicState; slot not ready -> ObjectInUse, and check_sint_ready sets
+ * message_pending so the guest EOMs. whp-offloaded: HvPostMessageDirect: masked -> an error (no post to a
+ * masked SINT); slot occupied -> ObjectInUse (simplified: MessagePending is left alone, the retry comes
+ * from the deliverability notification). Simplified (hv1): "ready" is the slot itself, where OpenVMM
+ * keeps a cached `ready_sints` bit refreshed by scan().
  */
-function openvmmPost(ctx: SynicContext, sint: number, s: SintState, message: SynicMessage, effects: Effect[]): 'success' | 'objectInUse' | 'invalidSynicState' {
+function directPost(ctx: SynicContext, sint: number, s: SintState, message: SynicMessage, effects: Effect[]): DirectStatus {
   if (s.masked) return 'invalidSynicState';
   if (s.slot !== null) {
-    // Simplified: message_pending is set here rather than at the next scan's check_sint_ready.
-    s.messagePending = true;
+    if (ctx.semantics === 'hv1-emulator') s.messagePending = true;
     return 'objectInUse';
   }
   s.slot = message;
@@ -151,16 +201,29 @@ function openvmmPost(ctx: SynicContext, sint: number, s: SintState, message: Syn
 }
 
 /**
- * OpenVMM MessageQueues::post_pending_messages (message_queues.rs): post from the queue front; Ok pops,
- * ObjectInUse keeps the message and stops, any other error drops it ("dropping sint message").
+ * MessageQueues::post_pending_messages (hv1_emulator/src/message_queues.rs), called from the VP loop
+ * (virt_whp/src/vp.rs flush_messages): post from the queue front; Ok pops, ObjectInUse keeps the message
+ * and stops, any other error drops it ("dropping sint message"). whp-offloaded then requests a
+ * deliverability notification for a SINT still non-empty (request_sint_notifications).
  */
-function openvmmDrain(ctx: SynicContext, sint: number, s: SintState, effects: Effect[]): void {
+function flushQueue(ctx: SynicContext, sint: number, s: SintState, effects: Effect[]): void {
   while (s.queue.length > 0) {
-    const status = openvmmPost(ctx, sint, s, s.queue[0], effects);
-    if (status === 'objectInUse') return;
+    const status = directPost(ctx, sint, s, s.queue[0], effects);
+    if (status === 'objectInUse') break;
     const message = s.queue.shift()!;
-    if (status === 'invalidSynicState') ctx.dropped.push({ sint, message, reason: 'SINT masked (InvalidSynicState)' });
+    if (status === 'invalidSynicState') ctx.dropped.push({ sint, message, reason: 'posted to a masked SINT, dropped at the next queue flush (post_pending_messages)' });
   }
+  if (ctx.semantics === 'whp-offloaded') s.notify = s.queue.length > 0;
+}
+
+/** Whether the VP's flush would post from this SINT's queue now. */
+function flushable(ctx: SynicContext, s: SintState): boolean {
+  if (s.queue.length === 0) return false;
+  if (ctx.checkQueues) return true;
+  // hv1: scan() finds the freed slot by polling. whp: the hypervisor notifies once the SINT is
+  // deliverable (slot free, SINT unmasked; simplified: the notification is not modelled as lost).
+  if (ctx.semantics === 'hv1-emulator') return s.slot === null;
+  return s.notify && s.slot === null && !s.masked;
 }
 
 function overflow(ctx: SynicContext, sint: number): never {
@@ -177,37 +240,39 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     case 'postMessage': {
       const s = sintOf(ctx, event.sint);
       let status: string;
-      if (ctx.semantics === 'hyperv') {
+      if (event.unlessMasked === true && s.masked) {
+        status = 'sintMasked';
+      } else if (ctx.semantics === 'tlfs-hyperv') {
         // TLFS HvCallPostMessage: fails with HV_STATUS_INSUFFICIENT_BUFFERS only when the buffers are used
         // up, never because the slot is full; a new message also rescans the queue.
         if (s.queue.length >= ctx.queueCapacity) {
           status = 'insufficientBuffers';
+          s.refused = true;
         } else {
           s.queue.push(event.message);
           hypervDeliver(ctx, event.sint, s, effects);
           status = 'success';
         }
-      } else if (s.queue.length > 0) {
-        // Behind messages already retained by MessageQueues: FIFO order per SINT.
+      } else {
+        // MessageQueues::enqueue_message, then the VP is woken to flush (virt_whp/src/lib.rs post_message
+        // sets check_queues). The post itself cannot fail; what the flush finds decides the message's fate.
         if (s.queue.length >= ctx.queueCapacity) overflow(ctx, event.sint);
         s.queue.push(event.message);
-        status = 'objectInUse';
-      } else {
-        status = openvmmPost(ctx, event.sint, s, event.message, effects);
-        if (status === 'objectInUse') s.queue.push(event.message);
-        if (status === 'invalidSynicState') ctx.dropped.push({ sint: event.sint, message: event.message, reason: 'SINT masked (InvalidSynicState)' });
+        ctx.checkQueues = true;
+        status = 'success';
       }
       effects.push({ reply: { type: 'postResult', sint: event.sint, status } });
       break;
     }
     case 'signalEvent': {
       const s = sintOf(ctx, event.sint);
+      checkFlag(ctx, event.sint, event.flag);
       let status = 'success';
       let interrupted = false;
       if (s.masked) {
-        // TLFS HvCallSignalEvent: HV_STATUS_INVALID_SYNIC_STATE on a masked SINT. OpenVMM
+        // TLFS HvCallSignalEvent: HV_STATUS_INVALID_SYNIC_STATE on a masked SINT, no flag set. OpenVMM
         // GlobalSynic::signal_event: returns Ok(false) without setting the bit (silently dropped).
-        if (ctx.semantics === 'hyperv') status = 'invalidSynicState';
+        if (ctx.semantics === 'tlfs-hyperv') status = 'invalidSynicState';
       } else if (!s.flags.includes(event.flag)) {
         // Atomic test-and-set of the SIEF bit; interrupt only if it was clear (signals coalesce).
         s.flags = [...s.flags, event.flag].sort((a, b) => a - b);
@@ -218,23 +283,22 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       break;
     }
     case 'reset': {
-      // VP reset (TLFS: every SINT masked) as done to VTL2's SynIC during servicing (OpenVMM #954).
-      // Simplified: under 'hyperv' the slot's message goes back to the queue front (the Hyper-V host
-      // "has a workaround for preserving vmbus messages across VTL2 servicing", #954); under 'openvmm'
-      // the slot and the queue are lost.
+      // VP reset, as done to VTL2's SynIC during servicing (OpenVMM #954). TLFS: "All message queues of a
+      // virtual processor are empty upon creation or reset", "Upon ... reset, the SIM page is cleared to
+      // zero", and every SINT is masked. Nothing in the SynIC survives, under any semantics.
+      // Simplified (hv1-emulator, whp-offloaded): the host-side MessageQueues are lost with it.
       for (const [key, s] of Object.entries(ctx.sints)) {
         const sint = Number(key);
-        if (ctx.semantics === 'hyperv') {
-          if (s.slot !== null) s.queue.unshift(s.slot);
-        } else {
-          for (const message of [...(s.slot ? [s.slot] : []), ...s.queue]) ctx.dropped.push({ sint, message, reason: 'SynIC reset' });
-          s.queue = [];
-        }
+        for (const message of [...(s.slot ? [s.slot] : []), ...s.queue]) ctx.dropped.push({ sint, message, reason: 'VP reset (TLFS: message queues empty, SIM page cleared)' });
+        s.queue = [];
         s.slot = null;
         s.messagePending = false;
+        s.notify = false;
+        s.refused = false;
         s.masked = true;
         s.flags = [];
       }
+      ctx.checkQueues = false;
       break;
     }
     case 'readSlot': {
@@ -254,8 +318,9 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       break;
     }
     case 'eom': {
-      // TLFS: writing the EOM MSR rescans every SINT's queue. OpenVMM ProcessorSynic::set_eom is empty.
-      if (ctx.semantics === 'hyperv') {
+      // TLFS: writing the EOM MSR rescans every SINT's queue. OpenVMM ProcessorSynic::set_eom is empty; on
+      // whp-offloaded the hypervisor has no queue to rescan (direct posts only).
+      if (ctx.semantics === 'tlfs-hyperv') {
         for (const [key, s] of Object.entries(ctx.sints)) hypervDeliver(ctx, Number(key), s, effects);
       }
       break;
@@ -263,6 +328,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     case 'testAndClearFlag': {
       // Linux vmbus_chan_sched: sync_test_and_clear_bit on the SIEF page.
       const s = sintOf(ctx, event.sint);
+      checkFlag(ctx, event.sint, event.flag);
       const wasSet = s.flags.includes(event.flag);
       s.flags = s.flags.filter((f) => f !== event.flag);
       effects.push({ reply: { type: 'flagTested', sint: event.sint, flag: event.flag, wasSet } });
@@ -270,14 +336,18 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     }
     case 'setMasked': {
       // SINT register bit 16. Unmasking raises nothing by itself: the guest drains with EOM (TLFS).
-      sintOf(ctx, event.sint).masked = event.masked;
+      const s = sintOf(ctx, event.sint);
+      if (s.masked && !event.masked) for (const to of ctx.unmaskObservers) effects.push({ post: { type: 'sintUnmasked', vp: ctx.vp, sint: event.sint }, to });
+      s.masked = event.masked;
       break;
     }
     case 'scan': {
-      // OpenVMM ProcessorSynic::scan in the VP run loop finds SINTs whose slot became free. (Hyper-V
-      // has no such poll: its rescans are triggered, see postMessage and eom.)
-      if (ctx.semantics === 'openvmm') {
-        for (const [key, s] of Object.entries(ctx.sints)) if (s.slot === null) openvmmDrain(ctx, Number(key), s, effects);
+      // The VP loop: flush_messages for every SINT after a post woke it (check_queues), else for the
+      // SINTs found ready (hv1 scan) or reported deliverable (whp handle_sint_deliverable). TLFS Hyper-V
+      // has no such step: its rescans are triggered, see postMessage and eom.
+      if (ctx.semantics !== 'tlfs-hyperv') {
+        for (const [key, s] of Object.entries(ctx.sints)) if (flushable(ctx, s)) flushQueue(ctx, Number(key), s, effects);
+        ctx.checkQueues = false;
       }
       break;
     }
@@ -285,19 +355,42 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
   return { context: ctx, effects };
 }
 
-/** Whether the VP loop's `scan` has anything to do (a queued message with its slot free). */
+/** Whether the VP loop's flush has anything to do. */
 export function scanHasWork(ctx: SynicContext): boolean {
-  return ctx.semantics === 'openvmm' && Object.values(ctx.sints).some((s) => s.queue.length > 0 && s.slot === null);
+  return ctx.semantics !== 'tlfs-hyperv' && Object.values(ctx.sints).some((s) => flushable(ctx, s));
+}
+
+/** TLFS: 16 SINTs per VP; the SIEF page holds 2048 event flags per SINT (256 bytes). */
+export const SINT_COUNT = 16;
+export const EVENT_FLAGS_PER_SINT = 2048;
+
+function checkFlag(ctx: SynicContext, sint: number, flag: number): void {
+  // An out-of-range flag taken as a no-op let a buggy variant come back verified: it is a model error.
+  if (!Number.isInteger(flag) || flag < 0 || flag >= EVENT_FLAGS_PER_SINT) throw new Error(`event flag ${flag} on SINT ${sint} of VP ${ctx.vp} is out of range (0..${EVENT_FLAGS_PER_SINT - 1})`);
+}
+
+function checkInput(input: SynicInput): void {
+  const where = `SynIC of VP ${input.vp ?? 0}`;
+  if (!Array.isArray(input.sints) || input.sints.length === 0) throw new Error(`${where}: sints must list at least one SINT`);
+  for (const n of input.sints) if (!Number.isInteger(n) || n < 0 || n >= SINT_COUNT) throw new Error(`${where}: SINT ${n} is out of range (0..${SINT_COUNT - 1})`);
+  if (new Set(input.sints).size !== input.sints.length) throw new Error(`${where}: sints lists a SINT twice`);
+  for (const n of input.masked ?? []) if (!input.sints.includes(n)) throw new Error(`${where}: masked SINT ${n} is not in sints`);
+  if (input.queueCapacity !== undefined && !(Number.isInteger(input.queueCapacity) && input.queueCapacity >= 1)) throw new Error(`${where}: queueCapacity must be a positive integer`);
+  if (typeof input.interruptTarget !== 'string' || input.interruptTarget === '') throw new Error(`${where}: interruptTarget must name an actor`);
 }
 
 export function initialSynicContext(input: SynicInput): SynicContext {
+  checkInput(input);
   const masked = new Set(input.masked ?? []);
   return {
-    semantics: input.semantics,
+    semantics: synicSemantics(input.semantics),
     vp: input.vp ?? 0,
     interruptTarget: input.interruptTarget,
+    unmaskObservers: input.unmaskObservers ?? [],
+    spaceObservers: input.spaceObservers ?? [],
     queueCapacity: input.queueCapacity ?? 4,
-    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], flags: [] }])),
+    checkQueues: false,
+    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [] }])),
     dropped: [],
   };
 }
@@ -309,7 +402,7 @@ export const synicMachine = setup({
       const out = synicStep(context, event);
       enqueue.assign(() => out.context);
       for (const e of out.effects) {
-        if ('post' in e) enqueue(post(context.interruptTarget, e.post));
+        if ('post' in e) enqueue(post(e.to ?? context.interruptTarget, e.post));
         else enqueue(reply(e.reply));
       }
     }),
@@ -340,12 +433,12 @@ export const synicMachine = setup({
   },
 });
 
-/** An actor spec for a system definition: the machine, its input and (under 'openvmm') the `scan` step. */
+/** An actor spec for a system definition: the machine, its input and (but for tlfs-hyperv) the `scan` step. */
 export function synicActor(input: SynicInput): ActorSpec {
   return {
     machine: synicMachine,
     input,
-    spontaneous: input.semantics === 'openvmm' ? [{ type: 'scan' }] : [],
+    spontaneous: synicSemantics(input.semantics) === 'tlfs-hyperv' ? [] : [{ type: 'scan' }],
   };
 }
 

@@ -3,8 +3,8 @@
 //             vmbus_chan_sched -> the channel callback);
 //   'windows' polls the inbound ring once after the channel opens, then relies on interrupts
 //             ("windows guests always poll the ring after channel open", per the OpenVMM #715 discussion).
-// Interrupt path (Linux drivers/hv/vmbus_drv.c vmbus_isr, which checks events before messages "in the
-// order Windows guests do"): test-and-clear the channel's SIEF flag; if it was set, vmbus_chan_sched
+// Interrupt path (Linux drivers/hv/vmbus_drv.c vmbus_isr, which checks events before messages, the
+// order Windows guests on Hyper-V use, as its comment says): test-and-clear the channel's SIEF flag; if it was set, vmbus_chan_sched
 // does hv_begin_read and schedules the callback (a `call` of the ring reader's `interrupt`); then the
 // message DPC (vmbus_on_msg_dpc) reads the SIM slot, handles the message and releases the slot with
 // vmbus_signal_eom (clear message_type, EOM if MessagePending).
@@ -72,7 +72,7 @@ export const vmbusGuestMachine = setup({
       enqueue.assign({ dpcPending: true });
     }),
     scheduleChannel: enqueueActions(({ context, event, enqueue }) => {
-      // HV_CALL_BATCHED: hv_begin_read and schedule the callback; the reader does both on `interrupt`.
+      // vmbus_chan_sched: by the channel's read mode, hv_begin_read (HV_CALL_BATCHED only) and the callback; the reader does both on `interrupt`.
       if ((event as { wasSet: boolean }).wasSet) enqueue(call(context.reader, { type: 'interrupt' }));
     }),
     readSlot: enqueueActions(({ context, enqueue }) => {
@@ -106,7 +106,11 @@ export const vmbusGuestMachine = setup({
   },
 }).createMachine({
   id: 'vmbusGuest',
-  context: ({ input }) => ({ vp: 0, ...input, dpcPending: false }),
+  context: ({ input }) => {
+    if (!Number.isInteger(input.flag) || input.flag < 0 || input.flag >= 2048) throw new Error(`VMBus guest: event flag ${input.flag} is out of range (0..2047)`);
+    if (!Number.isInteger(input.sint) || input.sint < 0 || input.sint >= 16) throw new Error(`VMBus guest: SINT ${input.sint} is out of range (0..15)`);
+    return { vp: 0, ...input, dpcPending: false };
+  },
   type: 'parallel',
   on: {
     sint: { actions: 'isr' },

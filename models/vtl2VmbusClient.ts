@@ -8,8 +8,9 @@
 // feature, `pause_message_stream` + drain), `ClientTask::can_pause_resume` (the fallback), saved_state.rs
 // `handle_save` (the outgoing queue is saved) and `handle_start` (Resume is the first message sent). In
 // OpenHCL `pause_message_stream` is the `hcl_pause_message_stream` ioctl (vmbus_client_hcl), which the
-// #962 commit text describes as masking the SINT. Facts: /work/shared/domain.md section 3(b) and
-// /tmp/research/openvmm-facts.md section 3.
+// #962 commit text describes as masking the SINT. PR #1100 (commit 9171c3f38): OutgoingMessages::pause
+// (Resume pushed onto the front, Pause sent alone in the SendingPauseMessage state) and
+// process_next_message (incoming messages read while the flush runs); see `clientVersion`.
 //
 // Simplifications:
 // - Only the VMBus message SINT of one VP is modelled (models/synic.ts does the SynIC).
@@ -19,15 +20,18 @@
 //   nothing in it is lost; what the reset destroys is SynIC state.
 // - The VTL2 devices may queue outgoing messages until the client has saved; sending them is its own
 //   step, and the client sends only while running or, right after restore, its saved queue.
-// - The legacy client at #962 time unmasked and flushed its outgoing queue before saving (the "flush
-//   before save" loop, removed in #1100); here it saves the queue, as later versions do. This does not
+// - Without pause_resume, the client at #962 time resumed the stream and flushed its outgoing queue
+//   before saving (the loop #1100 removed); here it saves the queue, as later versions do. This does not
 //   touch the host -> VTL2 direction, where #954's messages were lost.
-import { assign, enqueueActions, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { EventObject } from 'xstate';
-import { call, post } from '../checker/index.ts';
+import { call } from '../checker/index.ts';
 import type { SynicEvent, SynicMessage } from './synic.ts';
 
 export type ServicingProtocol = 'mask-and-drain' | 'pause-resume';
+
+/** Which pause-resume client: at #962 (7001a13) or after #1100 (9171c3f38). */
+export type PauseClientVersion = 'pr962' | 'pr1100';
 
 export interface Vtl2ClientOptions {
   /** `mask-and-drain`: the client before #962. `pause-resume`: the #962 protocol. */
@@ -36,6 +40,15 @@ export interface Vtl2ClientOptions {
   servicings: number;
   /** How many data messages the VTL2 side sends to the host in one run. */
   clientMessages: number;
+  /** The pause-resume client's version (default 'pr962'):
+   *  'pr962'  ClientTask::handle_stop at 7001a13: send Pause behind the queued messages, await
+   *           flush_messages (posting everything queued, Pause last) without reading incoming
+   *           messages, then queue Resume and drain until PauseResponse;
+   *  'pr1100' OutgoingMessages::pause at 9171c3f38: Resume is pushed onto the front of the queue, only
+   *           Pause is sent (before the messages already queued, which are saved), and incoming
+   *           messages are read while it is being sent (process_next_message races recv with flush),
+   *           which fixes "a theoretical deadlock in the pause path". */
+  clientVersion?: PauseClientVersion;
   /** Wrong fix: save right after sending Pause, without draining until PauseResponse. */
   saveBeforePauseResponse?: boolean;
   /** Wrong fix: queue Resume at restore, behind the messages queued while servicing, not at the front. */
@@ -57,18 +70,23 @@ export interface Vtl2ClientContext {
   received: string[];
   /** Servicings begun so far. */
   servicings: number;
+  /** Wrong fix keepsFlushedMessages only: the messages posted by the #962 flush, kept for the save. */
+  flushed: string[];
+  /** The host refused the last post (insufficientBuffers); the retry waits for { type: 'bufferFree' }
+   * (poll_post_message returned Pending; simplified: the waker is the host reading a message). */
+  postBlocked: boolean;
 }
 
 /** The spontaneous steps the client may take; each machine state offers only its own. */
 export const VTL2_CLIENT_STEPS = [
   'running.queueMessage', 'running.sendMessage', 'running.beginServicing',
-  'save.maskSint', 'save.sendPause', 'save.queueMessage', 'save.drainSlot', 'save.saveState',
+  'save.maskSint', 'save.sendPause', 'save.flushMessage', 'save.queueMessage', 'save.drainSlot', 'save.saveState',
   'reset.resetSynic',
   'restore.restoreState', 'restore.unmaskSint', 'restore.sendSavedMessage',
 ] as const;
 
-/** The control message Resume travels as itself; everything else in the outbox is a data message. */
-const toWire = (id: string) => (id === 'Resume' ? { type: 'Resume' } : { type: 'message', id });
+/** The control messages Pause and Resume travel as themselves; everything else in the outbox is data. */
+const toWire = (id: string) => (id === 'Resume' || id === 'Pause' ? { type: id } : { type: 'message', id });
 
 /** The last save step, the same in both protocols: take the saved state; stop looking at the slot. */
 const saveState = {
@@ -92,9 +110,13 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
       slotFull: ({ event }) => slotMessage(event) !== null,
       slotEmpty: ({ event }) => slotMessage(event) === null,
       slotHoldsPauseResponse: ({ event }) => slotMessage(event)?.type === 'PauseResponse',
+      accepted: ({ event }) => (event as { status?: string }).status === 'success',
+      pr1100: () => o.clientVersion === 'pr1100',
+      saveBeforePauseResponse: () => o.saveBeforePauseResponse === true,
       messagePending: ({ event }) => (event as Reply).messagePending === true,
       canQueue: ({ context }) => context.queued < o.clientMessages,
-      outboxNotEmpty: ({ context }) => context.outbox.length > 0,
+      outboxNotEmpty: ({ context }) => context.outbox.length > 0 && !context.postBlocked,
+      canPost: ({ context }) => !context.postBlocked,
       outboxEmpty: ({ context }) => context.outbox.length === 0,
       servicingLeft: ({ context }) => context.servicings < o.servicings,
     },
@@ -109,17 +131,28 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
         outbox: ({ context }) => [...context.outbox, `client#${context.queued + 1}`],
         queued: ({ context }) => context.queued + 1,
       }),
-      sendHead: post(o.host, ({ context }) => toWire(context.outbox[0])),
+      // HvPostMessage to the host (a call): the host answers with the hypercall's status; a refused post
+      // (insufficientBuffers: the connection's buffers are full) stays at the head and is retried.
+      sendHead: call(o.host, ({ context }) => toWire(context.outbox[0])),
       dropHead: assign({ outbox: ({ context }) => context.outbox.slice(1) }),
-      // #962 client stop: send Pause and flush the queue ahead of it (modelled as posting the whole queue,
-      // then Pause, in one step), then push Resume onto the front of the now empty outgoing queue so that
-      // it is the first thing sent after restore: the paused server rejects anything else.
-      flushAndPause: enqueueActions(({ context, enqueue }) => {
-        for (const id of context.outbox) enqueue(post(o.host, toWire(id)));
-        enqueue(post(o.host, { type: 'Pause' }));
-        const kept = o.keepsFlushedMessages ? context.outbox : [];
-        enqueue(assign({ outbox: o.resumeQueuedAtRestore ? kept : ['Resume', ...kept] }));
+      // #962: handle_stop sends Pause with OutgoingMessages::send, which queues it behind messages not yet
+      // posted, then awaits flush_messages.
+      queuePauseLast: assign({ outbox: ({ context }) => [...context.outbox, 'Pause'], flushed: [] }),
+      recordFlushed: assign({ flushed: ({ context }) => (o.keepsFlushedMessages && context.outbox[0] !== 'Pause' ? [...context.flushed, context.outbox[0]] : context.flushed) }),
+      // #962: after the flush, push Resume onto the (now empty) queue so that it is the first thing sent
+      // after restore: the paused server rejects anything else.
+      queueResumeAfterFlush: assign({
+        outbox: ({ context }) => {
+          const kept = o.keepsFlushedMessages ? context.flushed : [];
+          return o.resumeQueuedAtRestore ? kept : ['Resume', ...kept];
+        },
+        flushed: [],
       }),
+      // #1100 OutgoingMessages::pause: Resume goes onto the front of the queue, before what is queued.
+      queueResumeFirst: assign({ outbox: ({ context }) => (o.resumeQueuedAtRestore ? context.outbox : ['Resume', ...context.outbox]) }),
+      sendPause: call(o.host, { type: 'Pause' }),
+      blockPosts: assign({ postBlocked: true }),
+      unblockPosts: assign({ postBlocked: false }),
       // The wrong fix `resumeQueuedAtRestore` queues Resume only at restore, behind what was saved.
       queueResumeLast: assign({ outbox: ({ context }) => (o.resumeQueuedAtRestore ? [...context.outbox, 'Resume'] : context.outbox) }),
       countServicing: assign({ servicings: ({ context }) => context.servicings + 1 }),
@@ -130,7 +163,7 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
   }).createMachine({
     id: 'vtl2',
     initial: 'running',
-    context: { outbox: [], queued: 0, received: [], servicings: 0 },
+    context: { outbox: [], queued: 0, received: [], servicings: 0, flushed: [], postBlocked: false },
     // Taking a message from the slot, shared by every state that reads it: an interrupt (`sint`) makes the
     // client read the slot; a message is recorded and the slot cleared; the clear reports MessagePending.
     // The replies arrive inside the same step (`call`); states that must react differently override them.
@@ -144,12 +177,14 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
         {},
       ],
       slotCleared: [{ guard: 'messagePending', actions: 'eom' }, {}],
+      postResult: [{ guard: 'accepted', actions: 'dropHead' }, { actions: 'blockPosts' }],
+      bufferFree: { actions: 'unblockPosts' },
     },
     states: {
       running: {
         on: {
           'running.queueMessage': { guard: 'canQueue', actions: 'queueMessage' },
-          'running.sendMessage': { guard: 'outboxNotEmpty', actions: ['sendHead', 'dropHead'] },
+          'running.sendMessage': { guard: 'outboxNotEmpty', actions: 'sendHead' },
           'running.beginServicing': { guard: 'servicingLeft', target: 'save', actions: 'countServicing' },
         },
       },
@@ -158,7 +193,39 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
             initial: 'sendPause',
             states: {
               sendPause: {
-                on: { 'save.sendPause': { target: o.saveBeforePauseResponse ? 'saveState' : 'drainUntilPauseResponse', actions: 'flushAndPause' } },
+                on: {
+                  'save.sendPause': [
+                    // #1100: only Pause is sent now; the reply says whether the host took it.
+                    { guard: and(['pr1100', 'canPost']), actions: ['queueResumeFirst', 'sendPause'], target: 'sendingPause' },
+                    { guard: 'pr1100', actions: 'queueResumeFirst', target: 'sendingPause' },
+                    { actions: 'queuePauseLast', target: 'flushForPause' },
+                  ],
+                },
+              },
+              // #1100: Pause is being posted while incoming messages are read (the global `sint` handler).
+              sendingPause: {
+                on: {
+                  'save.queueMessage': { guard: 'canQueue', actions: 'queueMessage' },
+                  'save.sendPause': { guard: 'canPost', actions: 'sendPause' },
+                  postResult: [
+                    { guard: and(['accepted', 'saveBeforePauseResponse']), target: 'saveState' },
+                    { guard: 'accepted', target: 'drainUntilPauseResponse' },
+                    { actions: 'blockPosts' },
+                  ],
+                },
+              },
+              // #962: await flush_messages, posting the queue and Pause last, one post per step; nothing
+              // reads the SINT meanwhile, so a message the host posts waits in the slot (its interrupt is
+              // taken and ignored; the drain below polls the slot first).
+              flushForPause: {
+                always: [
+                  { guard: and(['outboxEmpty', 'saveBeforePauseResponse']), target: 'saveState', actions: 'queueResumeAfterFlush' },
+                  { guard: 'outboxEmpty', target: 'drainUntilPauseResponse', actions: ['queueResumeAfterFlush', 'readSlot'] },
+                ],
+                on: {
+                  sint: {},
+                  'save.flushMessage': { guard: 'outboxNotEmpty', actions: ['recordFlushed', 'sendHead'] },
+                },
               },
               // #962: drain incoming messages (the SINT stays unmasked, so they interrupt as usual) until
               // PauseResponse; after it the paused server sends nothing more.
@@ -223,7 +290,7 @@ export function vtl2VmbusClient(o: Vtl2ClientOptions) {
           // first), before it counts as running again.
           sendSavedMessages: {
             always: { guard: 'outboxEmpty', target: '#vtl2.running' },
-            on: { 'restore.sendSavedMessage': { actions: ['sendHead', 'dropHead'] } },
+            on: { 'restore.sendSavedMessage': { guard: 'outboxNotEmpty', actions: 'sendHead' } },
           },
         },
       },

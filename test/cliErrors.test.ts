@@ -11,6 +11,8 @@ describe.concurrent('vmbus-check usage errors', () => {
     ['a system that is not well formed', ['check', 'test/fixtures/notAMachine.ts'], /actor 'worker'.*not an XState v5 machine/],
     // The error's message begins with a blank line: the line printed is its first line with text.
     ['a system the checker cannot compile', ['check', 'test/fixtures/eventThrowsWhenRead.ts'], /cannot run this model: the payload getter threw$/m],
+    ['a scenario whose expectedProperty names no property', ['check', 'test/fixtures/scenarioUnknownProperty.ts'], /scenario counter: variant racy: `expectedProperty` 'noLostUpdates' names no property of the system \(it has .*noLostUpdate/],
+    ['a plain scenario with two variants of one name', ['check', 'test/fixtures/scenarioPlainDuplicate.ts'], /scenarioPlainDuplicate\.ts \(export scenario\): scenario counter: two variants are named 'racy'/],
     ['an unknown scenario', ['check', 'no-such-scenario'], /unknown scenario 'no-such-scenario'/],
     ['--variant of a plain system', ['check', 'test/fixtures/racyCounter.ts', '--variant', 'x'], /not a scenario/],
     ['an unknown format', ['check', '--format', 'xml'], /format/],

@@ -6,6 +6,7 @@ import { defineSystem, explore, Execution, invariant, stall } from '../checker/i
 import type { CellValue, SystemDefinition, Step } from '../checker/index.ts';
 import { lostInterrupt, ringCell, ringCells, ringDataCell, ringFree, ringUsed } from '../models/ringBuffer.ts';
 import { ringReaderActor } from '../models/ringReader.ts';
+import type { ReadMode } from '../models/ringReader.ts';
 import { ringWriterActor } from '../models/ringWriter.ts';
 import { callsTo, recorderMachine, scriptMachine } from './support/harness.ts';
 
@@ -13,7 +14,7 @@ const packets = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
 
 /** A writer and a reader over one ring; with `signalMonitor` the writer's signals go to a recorder
  * instead of the reader, so the reader never runs and the writer's own rule is seen alone. */
-function pair(opts: { capacity: number; sends: number; skipRecheck?: boolean; cells?: Record<string, CellValue>; signalMonitor?: boolean }): SystemDefinition {
+function pair(opts: { capacity: number; sends: number; skipRecheck?: boolean; cells?: Record<string, CellValue>; signalMonitor?: boolean; mode?: ReadMode; packetsPerCallback?: number }): SystemDefinition {
   const ring = { name: 'r', capacity: opts.capacity };
   const expected = packets(opts.sends);
   const got = (g: any) => (g.actors.consumer.context.received as AnyEventObject[]).map((e) => e.packet);
@@ -21,7 +22,7 @@ function pair(opts: { capacity: number; sends: number; skipRecheck?: boolean; ce
     actors: {
       script: { machine: scriptMachine(expected.map((packet) => ({ to: 'writer', event: { type: 'send', packet }, post: true }))), spontaneous: [{ type: 'next' }] },
       writer: ringWriterActor({ ring, signal: { to: opts.signalMonitor ? 'monitor' : 'reader', event: { type: 'interrupt' } } }),
-      reader: ringReaderActor({ ring, consumer: 'consumer', signalWriter: { to: 'writer', event: { type: 'interrupt' } }, skipRecheck: opts.skipRecheck }),
+      reader: ringReaderActor({ ring, consumer: 'consumer', signalWriter: { to: 'writer', event: { type: 'interrupt' } }, skipRecheck: opts.skipRecheck, ...(opts.mode ? { mode: opts.mode } : {}), ...(opts.packetsPerCallback ? { packetsPerCallback: opts.packetsPerCallback } : {}) }),
       consumer: { machine: recorderMachine },
       monitor: { machine: recorderMachine },
     },
@@ -112,6 +113,38 @@ describe('writer (hv_ringbuffer_write + hv_signal_on_write)', () => {
       step('writer'), // read_index == 1 == old_write: signal
     ]);
     expect(callsTo(r.happenings, 'reader')).toEqual([{ type: 'interrupt' }, { type: 'interrupt' }]);
+  });
+});
+
+describe('read modes (drivers/hv/vmbus_drv.c vmbus_chan_sched, connection.c vmbus_on_event)', () => {
+  it.each(['direct', 'isr'] as const)('%s: never touches interrupt_mask (no hv_begin_read / hv_end_read)', (mode) => {
+    // The writer's signal calls the reader inside its checkEmpty step; then read, commitRead, checkPending, read (empty).
+    const r = run(pair({ capacity: 2, sends: 1, mode }), [...sendTo('p1'), ...writeAll, step('reader'), step('reader'), step('reader'), step('reader')]);
+    expect(r.happenings.some((h) => h.what === 'write' && h.cell === ringCell('r', 'interrupt_mask'))).toBe(false);
+    expect(r.state.actors.reader.value).toBe('idle');
+    const batched = run(pair({ capacity: 2, sends: 1 }), [...sendTo('p1'), ...writeAll]);
+    expect(batched.cells[ringCell('r', 'interrupt_mask')]).toBe(1);
+  });
+
+  it('direct, reading until empty per callback: every interleaving delivers (the writer signals every empty-to-non-empty edge)', () => {
+    expect(explore(pair({ capacity: 2, sends: 3, mode: 'direct' })).verdict).toBe('verified');
+  });
+
+  // hv_util.c shutdown_onchannelcallback: one vmbus_recvpacket per callback. Two packets behind one
+  // interrupt leave the second unread: the writer saw a non-empty ring and did not signal.
+  it('direct, one packet per callback: a second packet written before the callback is stranded', () => {
+    const r = explore(pair({ capacity: 2, sends: 2, mode: 'direct', packetsPerCallback: 1 }));
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].property).toBe('lostInterrupt');
+    expect(r.violations[0].message).toContain("'p2'");
+  });
+
+  it('direct: the packet reaches the consumer only after read_index is committed (vmbus_recvpacket copies, then commits)', () => {
+    const r = run(pair({ capacity: 2, sends: 1, mode: 'direct' }), [...sendTo('p1'), ...writeAll, step('reader'), step('reader')]);
+    expect(callsTo(r.happenings, 'consumer')).toEqual([]);
+    expect(r.cells[ringCell('r', 'read_index')]).toBe(1);
+    const handed = run(pair({ capacity: 2, sends: 1, mode: 'direct' }), [...sendTo('p1'), ...writeAll, step('reader'), step('reader'), step('reader')]);
+    expect(callsTo(handed.happenings, 'consumer').map((e) => e.packet)).toEqual(['p1']);
   });
 });
 
@@ -217,5 +250,22 @@ describe('reader (hv_begin_read / hv_end_read / hv_pkt_iter_close)', () => {
     }
     expect(writes.map((w) => (w as { cell: string }).cell)).toEqual([ringCell('r', 'read_index')]);
     expect(ex.materialize(v).actors.reader.value).toBe('idle');
+  });
+});
+
+describe('lostInterrupt over several rings', () => {
+  it('judges each ring and names the one that is stuck', () => {
+    const sys = pair({ capacity: 2, sends: 2, mode: 'direct', packetsPerCallback: 1 });
+    const other = { name: 'quiet', capacity: 1 };
+    const both = defineSystem({
+      ...sys,
+      cells: { ...sys.cells, ...ringCells(other) },
+      properties: { lostInterrupt: lostInterrupt([{ ring: other, reader: 'consumer' }, { ring: { name: 'r', capacity: 2 }, reader: 'reader' }]) },
+    });
+    const r = explore(both);
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].message).toContain('ring r holds');
+    expect(r.violations[0].message).not.toContain('quiet');
+    expect(() => lostInterrupt([])).toThrow(/at least one ring/);
   });
 });

@@ -1,5 +1,6 @@
-// Scenario shutdown-ic-boot (OpenVMM #715, fix #717): expected verdicts, the shape of the buggy-linux
-// counterexample, that it is a shortest one, and that the verified variants are not vacuous.
+// Scenario shutdown-ic-boot (OpenVMM #715, fixes #717 and #1850): expected verdicts at each commit, the
+// shape of the buggy-linux and pr717-linux counterexamples, that buggy-linux's is a shortest one, and that
+// the verified variants are not vacuous.
 import { describe, expect, it } from 'vitest';
 import { explore, Execution } from '../checker/index.ts';
 import type { Happening, Step, SystemDefinition } from '../checker/index.ts';
@@ -28,24 +29,33 @@ function replay(sys: SystemDefinition, steps: Step[]) {
 }
 
 describe('scenario shutdown-ic-boot', () => {
-  it('is listed in builtinScenarios with the four variants and their parameters', () => {
+  // Port placements read from the code of each commit (OpenVMM vm/devices/vmbus/vmbus_server/src/lib.rs):
+  // ddb531623 (#662) arms GuestEventPort in complete_open; e85384dec (#717) in open_channel; both still
+  // call synic.add_event_port in complete_open (since ec7cfcb63, #649); 943b003a7 (#1850) calls it in
+  // open_channel ("N.B. The event port must be created before the device is notified of the open").
+  it('is listed in builtinScenarios with a Linux and a Windows variant at each commit', () => {
     expect(builtinScenarios).toContain(shutdownIcBoot);
+    const ports = (commit: string, armPortIn: string, hostPortIn: string, guest: string) => ({ commit, armPortIn, hostPortIn, guest, synic: 'whp-offloaded' });
     expect(shutdownIcBoot.variants.map((v) => [v.name, v.parameters])).toEqual([
-      ['buggy-linux', { armPortIn: 'complete_open', guest: 'linux' }],
-      ['fixed-linux', { armPortIn: 'open_channel', guest: 'linux' }],
-      ['buggy-windows', { armPortIn: 'complete_open', guest: 'windows' }],
-      ['fixed-windows', { armPortIn: 'open_channel', guest: 'windows' }],
+      ['buggy-linux', ports('#662', 'complete_open', 'complete_open', 'linux')],
+      ['pr717-linux', ports('#717', 'open_channel', 'complete_open', 'linux')],
+      ['fixed-linux', ports('#1850', 'open_channel', 'open_channel', 'linux')],
+      ['buggy-windows', ports('#662', 'complete_open', 'complete_open', 'windows')],
+      ['pr717-windows', ports('#717', 'open_channel', 'complete_open', 'windows')],
+      ['fixed-windows', ports('#1850', 'open_channel', 'open_channel', 'windows')],
     ]);
   });
 
-  // The issue's expectations, written out here rather than read back from the variants.
-  const expectations: [string, 'violated' | 'verified'][] = [
-    ['buggy-linux', 'violated'],
+  // The verdicts the code of each commit deserves, written out here rather than read back from the variants.
+  const expectations: [string, 'violated' | 'verified', string?][] = [
+    ['buggy-linux', 'violated', 'lostInterrupt'],
+    ['pr717-linux', 'violated', 'lostInterruptToHost'],
     ['fixed-linux', 'verified'],
     ['buggy-windows', 'verified'],
+    ['pr717-windows', 'violated', 'lostInterruptToHost'],
     ['fixed-windows', 'verified'],
   ];
-  for (const [name, verdict] of expectations) {
+  for (const [name, verdict, property] of expectations) {
     it(`${name} is ${verdict}${verdict === 'verified' ? ' exhaustively (no bound hit)' : ''}`, () => {
       const v = variant(name);
       expect(v.expected).toBe(verdict);
@@ -55,8 +65,8 @@ describe('scenario shutdown-ic-boot', () => {
         expect(r.bounds).toEqual([]);
         expect(r.stats.states).toBeLessThan(200_000);
       } else {
-        expect(r.violations[0].property).toBe('lostInterrupt');
-        expect(v.expectedProperty).toBe('lostInterrupt');
+        expect(r.violations[0].property).toBe(property);
+        expect(v.expectedProperty).toBe(property);
       }
     });
   }
@@ -114,6 +124,27 @@ describe('scenario shutdown-ic-boot', () => {
     });
   });
 
+  describe('the pr717-linux counterexample: #717 did not fix the guest-to-host direction', () => {
+    const sys = variant('pr717-linux').system();
+    const steps = explore(sys).violations[0].steps;
+    const { ex, v, perStep } = replay(sys, steps);
+    const indexOf = (pred: (h: Happening) => boolean) => perStep.findIndex((hs) => hs.some(pred));
+
+    it('the guest answers and signals before complete_open creates the host port; the signal is lost', () => {
+      const guestSignal = indexOf((h) => h.what === 'call' && h.from === 'guestWriter' && h.to === 'hostEventPort');
+      const created = indexOf((h) => h.what === 'call' && h.to === 'hostEventPort' && h.event.type === 'create');
+      expect(guestSignal).toBeGreaterThanOrEqual(0);
+      expect(created).toBeGreaterThan(guestSignal);
+      expect(perStep[guestSignal]).toContainEqual({ what: 'transition', actor: 'hostEventPort', from: 'notCreated', to: 'notCreated' });
+      expect(perStep[guestSignal].some((h) => h.what === 'call' && h.to === 'icReader')).toBe(false);
+      expect((ex.materialize(v).actors.hostEventPort.context as { lostSignals: number }).lostSignals).toBe(1);
+      // The host-to-guest port was armed (#717) before the IC wrote: the guest did get its interrupt.
+      const armed = indexOf((h) => h.what === 'call' && h.to === 'eventPort' && h.event.type === 'arm');
+      const icSignal = indexOf((h) => h.what === 'call' && h.from === 'icWriter' && h.to === 'eventPort');
+      expect(armed).toBeLessThan(icSignal);
+    });
+  });
+
   describe('the verified variants are not vacuous', () => {
     it('each reaches the end of the exchange (the guest booted, the IC done)', () => {
       for (const name of ['fixed-linux', 'buggy-windows', 'fixed-windows']) {
@@ -131,8 +162,9 @@ describe('scenario shutdown-ic-boot', () => {
       }
     });
 
-    it('fixed-linux with a reader that skips the hv_end_read re-check loses an interrupt', () => {
-      const sys = shutdownIcBootSystem({ armPortIn: 'open_channel', guest: 'linux' });
+    it('fixed-linux with a batched reader that skips the hv_end_read re-check loses an interrupt', () => {
+      const sys = shutdownIcBootSystem({ armPortIn: 'open_channel', guest: 'linux', guestReadMode: 'batched', guestPacketsPerCallback: undefined });
+      delete (sys.actors.guestReader.input as { packetsPerCallback?: number }).packetsPerCallback;
       (sys.actors.guestReader.input as { skipRecheck?: boolean }).skipRecheck = true;
       const r = explore(sys);
       expect(r.verdict).toBe('violated');
@@ -140,25 +172,25 @@ describe('scenario shutdown-ic-boot', () => {
     });
 
     it('fixed-linux with the VMBus SINT masked loses the offer (OpenVMM drops it) or strands it (Hyper-V)', () => {
-      for (const semantics of ['openvmm', 'hyperv'] as const) {
+      for (const semantics of ['whp-offloaded', 'hv1-emulator', 'tlfs-hyperv'] as const) {
         const sys = shutdownIcBootSystem({ armPortIn: 'open_channel', guest: 'linux', synicSemantics: semantics });
         (sys.actors.synic.input as { masked?: number[] }).masked = [2];
         const r = explore(sys);
         expect(r.verdict).toBe('violated');
         expect(r.violations[0].property).toBe('lostMessage');
-        expect(r.violations[0].message).toContain(semantics === 'openvmm' ? 'dropped' : 'masked');
+        expect(r.violations[0].message).toContain(semantics === 'tlfs-hyperv' ? 'masked' : 'dropped');
       }
     });
   });
 
-  it('keeps its verdicts under Hyper-V SynIC semantics and other ring capacities', () => {
-    for (const synicSemantics of ['openvmm', 'hyperv'] as const) {
+  it('keeps its verdicts under the other SynIC semantics and another ring capacity', () => {
+    for (const synicSemantics of ['hv1-emulator', 'tlfs-hyperv'] as const) {
       for (const capacity of [2, 3]) {
-        for (const [armPortIn, guest, verdict] of [
-          ['complete_open', 'linux', 'violated'], ['open_channel', 'linux', 'verified'],
-          ['complete_open', 'windows', 'verified'], ['open_channel', 'windows', 'verified'],
+        for (const [armPortIn, hostPortIn, guest, verdict] of [
+          ['complete_open', 'complete_open', 'linux', 'violated'], ['open_channel', 'complete_open', 'linux', 'violated'],
+          ['open_channel', 'open_channel', 'linux', 'verified'], ['open_channel', 'open_channel', 'windows', 'verified'],
         ] as const) {
-          expect(explore(shutdownIcBootSystem({ armPortIn, guest, capacity, synicSemantics })).verdict).toBe(verdict);
+          expect(explore(shutdownIcBootSystem({ armPortIn, hostPortIn, guest, capacity, synicSemantics })).verdict).toBe(verdict);
         }
       }
     }

@@ -1,7 +1,9 @@
 // The VMBus components in isolation: guest event port, server channel, shutdown IC, guest driver.
 import { describe, expect, it } from 'vitest';
 import { defineSystem, explore, Execution } from '../checker/index.ts';
-import type { Happening, Step } from '../checker/index.ts';
+import type { ActorSpec, Happening, Step } from '../checker/index.ts';
+import { ringReaderActor } from '../models/ringReader.ts';
+import { ringWriterActor } from '../models/ringWriter.ts';
 import { guestEventPortActor } from '../models/guestEventPort.ts';
 import { serverChannelActor } from '../models/serverChannel.ts';
 import type { ArmPortIn } from '../models/serverChannel.ts';
@@ -209,5 +211,47 @@ describe('VMBus guest (Linux / Windows style)', () => {
     const run = runFirstEnabled(system('linux', [packet('versionRequest'), packet('shutdownRequest')]));
     expect(postsTo(run.happenings, 'writer').map((e) => e.packet)).toEqual(['versionResponse', 'shutdownResponse']);
     expect(run.final.actors.guest.value).toMatchObject({ boot: 'booted' });
+  });
+});
+
+describe('components validate what they are given (an out-of-range flag taken as a no-op once let a buggy variant pass)', () => {
+  const modelError = (actors: Record<string, ActorSpec>) => {
+    const r = explore(defineSystem({ actors }));
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].property).toBe('modelError');
+    return r.violations[0].message;
+  };
+  const recorder = { machine: recorderMachine };
+
+  it('a SynIC with a SINT out of 0..15, a SINT listed twice, or a masked SINT it does not model', () => {
+    expect(modelError({ synic: synicActor({ semantics: 'tlfs-hyperv', interruptTarget: 'g', sints: [16] }), g: recorder })).toContain('SINT 16 is out of range');
+    expect(modelError({ synic: synicActor({ semantics: 'tlfs-hyperv', interruptTarget: 'g', sints: [2, 2] }), g: recorder })).toContain('twice');
+    expect(modelError({ synic: synicActor({ semantics: 'tlfs-hyperv', interruptTarget: 'g', sints: [2], masked: [3] }), g: recorder })).toContain('masked SINT 3');
+  });
+
+  it('an event flag outside the SIEF page (TLFS: 2048 flags per SINT) is a modelError, not a silent no-op', () => {
+    const signal = (flag: number) => ({ to: 'synic', event: { type: 'signalEvent', sint: SINT, flag } });
+    const actors = (flag: number): Record<string, ActorSpec> => ({
+      synic: synicActor({ semantics: 'whp-offloaded', interruptTarget: 'g', sints: [SINT] }), g: recorder,
+      script: { machine: scriptMachine([signal(flag)]), spontaneous: [{ type: 'next' }] },
+    });
+    expect(modelError(actors(2048))).toContain('event flag 2048');
+    expect(explore(defineSystem({ actors: actors(2047) })).verdict).toBe('verified');
+    expect(modelError({ guest: vmbusGuestActor({ style: 'linux', synic: 's', sint: SINT, flag: -1, server: 'x', reader: 'x', writer: 'x' }), s: recorder, x: recorder })).toContain('event flag -1');
+  });
+
+  it('an event port armed for a VP without a SynIC, or a flag out of range, is a modelError at the arm', () => {
+    const arm = (vp: number, flag: number): Record<string, ActorSpec> => ({
+      port: guestEventPortActor({ synics: ['synic'] }), synic: recorder,
+      script: { machine: scriptMachine([{ to: 'port', event: { type: 'arm', vp, sint: SINT, flag } }]), spontaneous: [{ type: 'next' }] },
+    });
+    expect(modelError(arm(1, 1))).toContain('VP 1, which has no SynIC');
+    expect(modelError(arm(0, 4096))).toContain('event flag 4096');
+  });
+
+  it('a ring reader or writer whose ring has no cells in the system is rejected before exploring', () => {
+    const reader = ringReaderActor({ ring: { name: 'x', capacity: 1 }, consumer: 'c', signalWriter: { to: 'c', event: { type: 'i' } } });
+    expect(() => explore(defineSystem({ actors: { r: reader, c: recorder } }))).toThrow(/reads unknown cell 'x\.write_index'/);
+    expect(() => ringWriterActor({ ring: { name: 'y', capacity: 0 }, signal: { to: 'c', event: { type: 'i' } } })).toThrow(/capacity must be a positive integer/);
   });
 });

@@ -5,7 +5,7 @@
 // - the #962 protocol keeps every message; each wrong fix loses or duplicates one in a servicing phase
 //   that follows from what the fix gets wrong.
 import { describe, expect, it } from 'vitest';
-import { Execution, explore, invariant } from '../checker/index.ts';
+import { Execution, explore, invariant, stall } from '../checker/index.ts';
 import type { GlobalView, Happening, Step, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { vtl2Servicing, vtl2ServicingSystem } from '../models/scenarios/vtl2Servicing.ts';
@@ -71,7 +71,8 @@ describe('vtl2-servicing scenario', () => {
       'pause-resume-server-sends-while-paused', 'pause-resume-save-before-response',
     ]));
     // At least two wrong fixes, each expected to fail.
-    const wrongFixes = vtl2Servicing.variants.filter((v) => v.name.startsWith('pause-resume-') && v.name !== 'pause-resume-openvmm');
+    // Wrong fixes: the pause-resume variants other than the real clients (#962 and #1100).
+    const wrongFixes = vtl2Servicing.variants.filter((v) => v.name.startsWith('pause-resume-') && v.name !== 'pause-resume-openvmm' && !/-(962|1100)-/.test(v.name));
     expect(wrongFixes.filter((v) => v.expectedProperty === 'messageConservation').length).toBeGreaterThanOrEqual(2);
     expect(wrongFixes.length).toBeGreaterThanOrEqual(2);
     for (const v of wrongFixes) expect(v.expected).toBe('violated');
@@ -92,12 +93,14 @@ describe('vtl2-servicing scenario', () => {
   });
 
   it('the expectations come from the incident: the old client fails only on OpenVMM, the fix holds there', () => {
+    expect(variant('mask-and-drain-hv1').expected).toBe('violated');
+    expect(variant('mask-and-drain-tlfs-synic-only').expected).toBe('violated');
     expect(variant('mask-and-drain-openvmm').expected).toBe('violated');
     expect(variant('mask-and-drain-hyperv').expected).toBe('verified');
     expect(variant('pause-resume-openvmm').expected).toBe('verified');
-    expect(variant('mask-and-drain-openvmm').parameters).toMatchObject({ client: 'mask-and-drain', host: 'openvmm' });
+    expect(variant('mask-and-drain-openvmm').parameters).toMatchObject({ client: 'mask-and-drain', host: 'whp-offloaded' });
     expect(variant('mask-and-drain-hyperv').parameters).toMatchObject({ client: 'mask-and-drain', host: 'hyperv' });
-    expect(variant('pause-resume-openvmm').parameters).toMatchObject({ client: 'pause-resume', host: 'openvmm' });
+    expect(variant('pause-resume-openvmm').parameters).toMatchObject({ client: 'pause-resume', host: 'whp-offloaded' });
   });
 });
 
@@ -156,20 +159,29 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
 
   it('server reads while flushing is harmless with a single servicing: the bound must allow more than one', () => {
     const b = variant('pause-resume-server-reads-while-flushing').parameters as { hostMessages: number; clientMessages: number };
-    const r = explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'openvmm', readsWhileFlushing: true, servicings: 1, hostMessages: b.hostMessages, clientMessages: b.clientMessages }));
+    const r = explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'whp-offloaded', readsWhileFlushing: true, servicings: 1, hostMessages: b.hostMessages, clientMessages: b.clientMessages }));
     expect(r.verdict).toBe('verified');
   });
 
-  it('mask-and-drain on OpenVMM loses the message because the direct post to the masked SINT fails', () => {
+  it('mask-and-drain on OpenVMM loses the message because the direct post to the masked SINT fails at the next queue flush', () => {
     const v = variant('mask-and-drain-openvmm');
+    expect(v.parameters).toMatchObject({ host: 'whp-offloaded' }); // #954 ran OpenHCL on virt_whp, offloaded hv1
     const cx = explore(v.system()).violations[0];
-    const run = replay(v.system(), cx.steps);
-    const last = run.happenings[run.happenings.length - 1];
-    // #954 commit text: HvPostMessageDirect cannot post to a masked SINT; message_queues.rs drops the message.
-    expect(last).toContainEqual(expect.objectContaining({ what: 'reply', from: 'synic', event: expect.objectContaining({ type: 'postResult', status: 'invalidSynicState' }) }));
-    expect(cx.message).toContain('InvalidSynicState');
+    replay(v.system(), cx.steps);
+    // #954 commit text: HvPostMessageDirect cannot post to a masked SINT; message_queues.rs
+    // post_pending_messages drops a message on any error but ObjectInUse, in the VP's flush (`scan`).
+    expect(cx.steps[cx.steps.length - 1]).toMatchObject({ actor: 'synic', event: { type: 'scan' } });
+    expect(cx.message).toContain('post_pending_messages');
     // The mask came from the client's save phase.
     expect(cx.steps.map((s) => s.event.type)).toContain('save.maskSint');
+  });
+
+  it('mask-and-drain on a TLFS SynIC alone is violated: the reset empties the hypervisor queue and the SIM page', () => {
+    const v = variant('mask-and-drain-tlfs-synic-only');
+    const cx = explore(v.system()).violations[0];
+    expect(cx.message).toContain('VP reset');
+    const last = cx.steps[cx.steps.length - 1];
+    expect(last).toMatchObject({ actor: 'vtl2', event: { type: 'reset.resetSynic' } });
   });
 
   it('a message that lands after the client stopped reading is wiped by the host reset of the VTL2 SynIC', () => {
@@ -179,7 +191,7 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
       const run = replay(v.system(), cx.steps);
       const last = run.happenings[run.happenings.length - 1];
       const wiped = last.some((h) => h.what === 'call' && h.to === 'synic' && h.event.type === 'reset');
-      const dropped = last.some((h) => h.what === 'reply' && h.from === 'synic' && (h.event as { status?: string }).status === 'invalidSynicState');
+      const dropped = cx.steps[cx.steps.length - 1].event.type === 'scan' && cx.message.includes('masked SINT');
       expect(wiped || dropped, name).toBe(true);
     }
   });
@@ -215,12 +227,12 @@ describe('vtl2-servicing verified variants are not vacuous', () => {
     expect(reachable(variant(name).system(), everythingArrived(b.servicings, b.hostMessages, b.clientMessages))).toBe(true);
   });
 
-  it('mask-and-drain on Hyper-V: a message posted while masked survives the reset inside the SynIC', () => {
+  it('mask-and-drain on Hyper-V: a message sent while masked survives the reset in the Hyper-V server, not in the SynIC', () => {
     const def = variant('mask-and-drain-hyperv').system();
-    expect(reachable(def, (g) => {
-      const sint = (g.actors.synic.context as SynicContext).sints['2'];
-      return g.actors.vtl2.matches({ reset: 'synicReset' }) && (sint.slot !== null || sint.queue.length > 0);
-    })).toBe(true);
+    const held = (g: GlobalView) => (g.actors.port.context as { held: unknown[] }).held.length > 0;
+    const inSynic = (g: GlobalView) => { const s = (g.actors.synic.context as SynicContext).sints['2']; return s.slot !== null || s.queue.length > 0; };
+    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && held(g))).toBe(true);
+    expect(reachable(def, (g) => g.actors.vtl2.matches({ reset: 'synicReset' }) && inSynic(g))).toBe(false);
   });
 
   it('pause-resume: the paused server holds a message across the reset', () => {
@@ -239,5 +251,82 @@ describe('vtl2-servicing verified variants are not vacuous', () => {
   it('the #962 protocol does not depend on the host: it holds on Hyper-V too', () => {
     const b = bounds('pause-resume-openvmm');
     expect(explore(vtl2ServicingSystem({ client: 'pause-resume', host: 'hyperv', ...b })).verdict).toBe('verified');
+  });
+});
+
+describe('the host VMBus server while paused (channels.rs handle_synic_message, 7001a13)', () => {
+  it('rejects a second Pause with ChannelError::Paused instead of answering it', async () => {
+    const { defineSystem } = await import('../checker/index.ts');
+    const { hostVmbusServer, HOST_SERVER_STEPS } = await import('../models/hostVmbusServer.ts');
+    const { synicActor } = await import('../models/synic.ts');
+    const { scriptMachine, recorderMachine } = await import('./support/harness.ts');
+    const sys = defineSystem({
+      actors: {
+        host: { machine: hostVmbusServer({ hostMessages: 0, pauseResume: true, synic: 'synic', sint: 2 }), spontaneous: HOST_SERVER_STEPS.map((type) => ({ type })) },
+        synic: synicActor({ semantics: 'whp-offloaded', interruptTarget: 'vtl2', sints: [2] }),
+        vtl2: { machine: recorderMachine },
+        script: { machine: scriptMachine([{ to: 'host', event: { type: 'Pause' } }, { to: 'host', event: { type: 'Pause' } }]), spontaneous: [{ type: 'next' }] },
+      },
+    });
+    const ex = new Execution(sys);
+    let v = ex.initial().state!;
+    const take = (s: Step) => { const out = ex.apply(v, s); expect(out, JSON.stringify(s)).not.toBeNull(); v = out!.state!; return out!.happenings; };
+    const next: Step = { actor: 'script', kind: 'spontaneous', event: { type: 'next' } };
+    const receive: Step = { actor: 'host', kind: 'spontaneous', event: { type: 'server.receiveMessage' } };
+    take(next);
+    const first = take(receive);
+    expect(first.filter((h) => h.what === 'call' && h.to === 'synic').map((h) => (h as unknown as { event: { message: { type: string } } }).event.message.type)).toEqual(['PauseResponse']);
+    take(next);
+    const second = take(receive);
+    expect(second.some((h) => h.what === 'call' && h.to === 'synic')).toBe(false);
+    const host = ex.materialize(v).actors.host.context as HostServerContext;
+    expect(host.paused).toBe(true);
+    expect(host.rejected).toEqual(['Pause']);
+  });
+});
+
+describe('the #962 and #1100 pause-resume clients (vmbus_client handle_stop at 7001a13; OutgoingMessages::pause at 9171c3f38)', () => {
+  const stuckFlushing = (def: SystemDefinition) => {
+    const probe = { ...def, properties: { probe: stall((g) => g.actors.vtl2.matches({ save: 'flushForPause' }) && 'flush deadlock') } };
+    return explore(probe).verdict === 'violated';
+  };
+
+  it('#962 on a host with back-pressure deadlocks in the pause path: the client awaits its flush without reading, the server will not read until it has flushed', () => {
+    const v = variant('pause-resume-962-pause-path-deadlock');
+    const cx = explore(v.system()).violations[0];
+    expect(cx.property).toBe('messageDelivery');
+    expect(cx.message).toContain('VTL2 stuck in save.flushForPause');
+    const run = replay(v.system(), cx.steps);
+    expect(run.hostAtEnd.pending.length).toBeGreaterThan(0); // the server's flush is refused by the full SINT
+    expect(run.hostAtEnd.paused).toBe(false); // and it never saw the Pause, stuck behind in the client's queue
+  });
+
+  it('#1100 never deadlocks in its flush, on the same host or on OpenVMM', () => {
+    expect(stuckFlushing(variant('pause-resume-1100-back-pressure').system())).toBe(false);
+    expect(variant('pause-resume-1100-openvmm').expected).toBe('verified');
+  });
+
+  it('#1100 sends Pause before the messages already queued and keeps them, Resume first, for after the restore', () => {
+    const def = variant('pause-resume-1100-openvmm').system();
+    expect(reachable(def, (g) => {
+      const vtl2 = g.actors.vtl2.context as Vtl2ClientContext;
+      const host = g.actors.host.context as HostServerContext;
+      return g.actors.vtl2.matches({ save: 'drainUntilPauseResponse' }) && host.inbox[0]?.type === 'Pause' && vtl2.outbox[0] === 'Resume' && vtl2.outbox.includes('client#1');
+    })).toBe(true);
+  });
+
+  it('#1100 on the back-pressure host is still violated, by the server: a PauseResponse that had to queue is never flushed while paused', () => {
+    const v = variant('pause-resume-1100-back-pressure');
+    const cx = explore(v.system()).violations[0];
+    const run = replay(v.system(), cx.steps);
+    expect(run.hostAtEnd.paused).toBe(true);
+    expect(run.hostAtEnd.pending[0]).toBe('PauseResponse');
+    expect(cx.message).toContain('VTL2 stuck in save.drainUntilPauseResponse');
+  });
+
+  it('client posts have back-pressure: a refused post stays queued and is retried after the host reads', () => {
+    const def = variant('pause-resume-962-pause-path-deadlock').system();
+    expect(reachable(def, (g) => (g.actors.vtl2.context as Vtl2ClientContext).postBlocked && (g.actors.host.context as HostServerContext).inbox.length === 1)).toBe(true);
+    expect(reachable(def, (g) => (g.actors.host.context as HostServerContext).inbox.length > 1)).toBe(false);
   });
 });

@@ -11,7 +11,13 @@ import { TraceError } from './traceError.ts';
 export function buildTrace(system: SystemDefinition, source: SystemSource, violation: Violation): TraceFile {
   const exec = new Execution(system);
   const init = exec.initial();
-  if (!init.state) throw new TraceError(`the violation of ${violation.property} happens as the actors start; there is no run to record`);
+  if (!init.state) {
+    // A violation as the actors start: a zero-step counterexample, the initial state as far as it got.
+    if (violation.steps.length > 0 || !init.violation) throw new TraceError(`the system now fails as its actors start (${init.violation?.property ?? init.bound}), before step 1 of the counterexample`);
+    const trace: TraceFile = { format: TRACE_FORMAT, system: source, property: violation.property, message: violation.message, initial: exec.materialize(init.reached!), steps: [] };
+    if (system.name) trace.systemName = system.name;
+    return trace;
+  }
   const initial = exec.materialize(init.state);
   let v = init.state;
   let before = initial;

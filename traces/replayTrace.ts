@@ -51,6 +51,13 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
   checkTraceFitsSystem(exec, trace);
 
   const init = exec.initial();
+  if (!init.state && trace.steps.length === 0 && init.violation) {
+    // A zero-step trace: the violation happens as the actors start.
+    const now = exec.materialize(init.reached!);
+    if (init.violation.property === trace.property) return { status: 'reproduced', stepsReplayed: 0, violation: init.violation, state: now };
+    const reason = `the run no longer ends in a violation of ${trace.property}`;
+    return { status: 'diverged', stepsReplayed: 0, divergence: divergence(0, '(initial state)', reason, [`instead: ${init.violation.property}: ${init.violation.message}`]), violation: init.violation, state: now };
+  }
   if (!init.state) {
     const reason = `the system now fails as its actors start: ${init.violation?.property ?? init.bound}: ${init.violation?.message ?? ''}`;
     return { status: 'diverged', stepsReplayed: 0, divergence: divergence(0, '(initial state)', reason, []) };

@@ -29,7 +29,10 @@ export function renderTimeline(trace: TraceFile): string {
 }
 
 function initialLabel(g: GlobalState): string {
-  const actors = Object.entries(g.actors).map(([name, a]) => `${name} ${stateLabel(a.value)}`).join(', ');
+  const actors = Object.entries(g.actors).map(([name, a]) => `${name} ${notStarted(a) ? '(did not start)' : stateLabel(a.value)}`).join(', ');
   const queued = Object.entries(g.inFlight).filter(([, q]) => q.length > 0).map(([name, q]) => `${q.length} in flight to ${name}`);
   return [actors, Object.keys(g.cells).length > 0 ? cellsLabel(g.cells) : '', ...queued].filter(Boolean).join('; ');
 }
+
+/** An actor whose initial transition threw: recorded stopped in the error status, with no state. */
+const notStarted = (a: { value: unknown; status: string }) => a.status === 'error' && a.value === null;

@@ -61,7 +61,7 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
   }
 
   let out = verdictTable(records, true);
-  const found = findings(records);
+  const found = findings(records, true);
   if (found) out += '\n' + found;
   const violated = records.find((r) => r.result.verdict === 'violated');
   if (interrupt.signal.aborted) {

@@ -3,6 +3,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { outcomeOf } from '../exitCodes.ts';
+import { notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
 import { checkLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
@@ -44,11 +45,13 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
     const file = r.source.module === 'builtin' ? undefined : annotationPath(r.source.module);
     const outcome = outcomeOf(r, againstExpectation);
     const v = r.result.violations[0];
+    const mismatch = notAsExpected(r, againstExpectation);
     if (outcome === 'fail' && v) {
       const where = r.tracePath ? `; trace: ${r.tracePath}` : '';
-      lines.push(command('error', { file, title: `vmbus-check: ${label} violates ${v.property}` }, `${v.message} (counterexample of ${v.steps.length} steps${where})`));
+      const title = `vmbus-check: ${label} violates ${v.property}`;
+      lines.push(command('error', { file, title }, `${mismatch ? `not as expected (${mismatch}): ` : ''}${v.message} (counterexample of ${v.steps.length} steps${where})`));
     } else if (outcome === 'fail') {
-      lines.push(command('error', { file, title: `vmbus-check: ${label} not as expected` }, `verdict ${r.result.verdict}, expected ${r.expected}`));
+      lines.push(command('error', { file, title: `vmbus-check: ${label} not as expected` }, mismatch ?? `verdict ${r.result.verdict}, expected ${r.expected}`));
     } else if (outcome === 'bounded') {
       lines.push(command('warning', { file, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
     }

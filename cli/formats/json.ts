@@ -1,5 +1,6 @@
 // `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
 // Ctrl-C, one per check not run too (verdict null, skipped true).
+import { asExpected } from '../expectation.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
@@ -11,6 +12,8 @@ export function checkObject(r: CheckRecord) {
     parameters: r.parameters,
     verdict: r.result.verdict,
     expected: r.expected,
+    expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
+    asExpected: asExpected(r),
     ...(v ? { property: v.property, message: v.message } : {}),
     trace: r.tracePath ?? null,
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),

@@ -4,6 +4,7 @@
 // starting is <skipped>. A variant's parameters are the test case's <properties>.
 import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
+import { notAsExpected } from '../expectation.ts';
 import type { ParameterValue } from '../../checker/index.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
@@ -29,7 +30,7 @@ export function junitReport(records: CheckRecord[], againstExpectation: boolean,
     const notRun = skipped.filter((s) => s.scenario === suite);
     const o = mine.map((r) => outcomeOf(r, againstExpectation));
     lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length + notRun.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" skipped="${notRun.length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}">`);
-    for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation)));
+    for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation), notAsExpected(r, againstExpectation)));
     for (const s of notRun) lines.push(...skippedCase(s));
     lines.push('  </testsuite>');
   }
@@ -61,16 +62,18 @@ function skippedCase(s: SkippedCheck): string[] {
   ];
 }
 
-function testCase(r: CheckRecord, outcome: string): string[] {
+function testCase(r: CheckRecord, outcome: string, mismatch: string | null): string[] {
   const name = r.variant ?? r.scenario;
   const open = `    <testcase classname="${escapeXml(r.scenario)}" name="${escapeXml(name)}" time="${r.result.stats.seconds.toFixed(3)}">`;
   const v = r.result.violations[0];
   const body: string[] = properties(r.parameters);
   const timeline = r.trace ? renderTimeline(r.trace) : '';
+  const notExpected = mismatch ? `not as expected: ${mismatch}` : null;
   if (outcome === 'fail' && v) {
-    body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(`${v.property} violated: ${v.message}`)}">${escapeXml(timeline)}</failure>`);
+    const message = `${notExpected ? `${notExpected}: ` : ''}${v.property} violated: ${v.message}`;
+    body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(message)}">${escapeXml(timeline)}</failure>`);
   } else if (outcome === 'fail') {
-    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(`verdict ${r.result.verdict}, expected ${r.expected}`)}"/>`);
+    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? `verdict ${r.result.verdict}, expected ${r.expected}`)}"/>`);
   } else if (outcome === 'bounded') {
     const why = r.result.bounds.map((b) => b.detail).join('; ');
     body.push(`      <error type="bounded" message="${escapeXml(`no verdict: ${why}`)}"/>`);

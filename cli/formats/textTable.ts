@@ -1,6 +1,7 @@
 // The plain-text report: a verdict table, then one line per violation or bound, then the overall result.
 import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
+import { notAsExpected } from '../expectation.ts';
 import { checkLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
@@ -23,11 +24,13 @@ export function verdictTable(records: CheckRecord[], againstExpectation: boolean
   return table(['scenario', 'variant', 'verdict', 'expected', 'states', 'seconds', 'result'], rows, new Set([4, 5]));
 }
 
-/** One line per violation (with its trace file) and per bound. */
-export function findings(records: CheckRecord[]): string {
+/** One line per verdict not as expected, per violation (with its trace file) and per bound. */
+export function findings(records: CheckRecord[], againstExpectation: boolean): string {
   const lines: string[] = [];
   for (const r of records) {
     const label = checkLabel(r.scenario, r.variant);
+    const mismatch = notAsExpected(r, againstExpectation);
+    if (mismatch) lines.push(`${label}: not as expected: ${mismatch}`);
     for (const v of r.result.violations) {
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
@@ -43,7 +46,7 @@ export function findings(records: CheckRecord[]): string {
 
 export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[]): string {
   let out = verdictTable(records, againstExpectation);
-  const found = findings(records);
+  const found = findings(records, againstExpectation);
   if (found) out += '\n' + found;
   // A single counterexample is worth reading right here.
   if (records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);

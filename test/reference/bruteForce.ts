@@ -224,6 +224,7 @@ export class Reference {
       const [n, actions] = transition(machine, snap as any, ev) as [AnyMachineSnapshot, any[]];
       this.checkSnapshot(n);
       effects = this.effectsOf(actions);
+      this.checkRaises(actor, actions);
       next = n;
     } catch (e) {
       if (e instanceof Violated) throw e;
@@ -234,6 +235,19 @@ export class Reference {
     // failing effect or a full FIFO in the same transition is what the step reports.
     this.applyEffects(g, box, actor, effects, caller);
     if (next.hasTag('error')) throw new Violated('assertion', `${actor} in error state`);
+  }
+
+  /**
+   * A raised event goes to the machine's own queue and XState drops it when no transition takes it; the
+   * step semantics treat that as any other unhandled event. The generated systems only ever raise an
+   * event that no state of the machine names, so the plain rule here is: raised, and never named.
+   */
+  private checkRaises(actor: string, actions: any[]): void {
+    const named = this.def.actors[actor].machine.root.events as string[];
+    for (const a of actions) {
+      const type = a.type === 'xstate.raise' && a.params?.delay === undefined ? String(a.params?.event?.type) : null;
+      if (type !== null && !type.startsWith('xstate.') && !named.includes(type)) throw new Violated('unhandledEvent', `${actor} raised ${type}, which it never handles`);
+    }
   }
 
   /** Would `actor` take `event` on its own (spontaneous, timer)? A throwing guard counts: taking it fails. */
@@ -253,13 +267,20 @@ export class Reference {
     const entry: Record<string, Effect[]> = {};
     for (const n of this.names) {
       g.inFlight[n] = [];
+      let actions: any[];
       try {
-        const [s, actions] = initialTransition(this.def.actors[n].machine, this.def.actors[n].input) as [AnyMachineSnapshot, any[]];
+        let s: AnyMachineSnapshot;
+        [s, actions] = initialTransition(this.def.actors[n].machine, this.def.actors[n].input) as [AnyMachineSnapshot, any[]];
         this.checkSnapshot(s);
         entry[n] = this.effectsOf(actions);
         g.actors[n] = s;
       } catch (e) {
         return new Violated('modelError', String(e));
+      }
+      try {
+        this.checkRaises(n, actions);
+      } catch (e) {
+        return e as Violated;
       }
     }
     try {

@@ -5,7 +5,7 @@
 // payloads built in varying key order, one machine backing two actors with different inputs, and now
 // and then a model bug (a throwing guard or action, a post to an unknown actor).
 import fc from 'fast-check';
-import { assign, setup } from 'xstate';
+import { assign, raise, setup } from 'xstate';
 import { call, cellsOf, defineSystem, fail, invariant, post, reply, stall, write } from '../../checker/index.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 
@@ -17,7 +17,8 @@ export type ActionSpec =
   | { k: 'inc' }
   | { k: 'fail' }
   | { k: 'throw' }
-  | { k: 'postUnknown' };
+  | { k: 'postUnknown' }
+  | { k: 'raiseUnhandled' };
 
 export type GuardSpec =
   | { k: 'cell'; cell: 'c0' | 'c1'; value: number }
@@ -74,6 +75,7 @@ function actionArb(actorCount: number, buggy: boolean): fc.Arbitrary<ActionSpec>
     { weight: bug, arbitrary: fc.constant({ k: 'fail' as const }) },
     { weight: bug, arbitrary: fc.constant({ k: 'throw' as const }) },
     { weight: bug, arbitrary: fc.constant({ k: 'postUnknown' as const }) },
+    { weight: bug, arbitrary: fc.constant({ k: 'raiseUnhandled' as const }) },
   );
 }
 
@@ -157,6 +159,8 @@ function buildActions(actions: ActionSpec[]): any[] {
       case 'fail': return fail('generated assertion');
       case 'throw': return () => { throw new Error('generated action bug'); };
       case 'postUnknown': return post('nobody', { type: 'm1' });
+      // No generated state names `ping`: raised, it is always dropped (unhandledEvent).
+      case 'raiseUnhandled': return raise({ type: 'ping' });
     }
   });
 }

@@ -1,0 +1,170 @@
+// Model code the checker cannot trust is reported, never silently explored: a guard or action whose result
+// depends on hidden state (the purity audit of memoised transitions), a cell read that `reads` does not
+// declare, a raised event no transition takes, a macrostep that never settles.
+import { describe, expect, test } from 'vitest';
+import { assign, createMachine, raise, setup } from 'xstate';
+import { cellsOf, explore, invariant, write } from '../checker/index.ts';
+import type { SystemDefinition } from '../checker/index.ts';
+import { runCli } from './cliProcess.ts';
+
+/** A worker that may `try` to enter the critical section while the shared `lock` is free. */
+function lockedWorkers(guard: () => boolean): SystemDefinition {
+  const worker = setup({ guards: { lucky: guard } }).createMachine({
+    id: 'worker', initial: 'idle',
+    states: {
+      idle: { on: { try: [{ guard: 'lucky', target: 'critical', actions: write('lock', true) }] } },
+      critical: { on: { leave: { target: 'idle', actions: write('lock', false) } } },
+    },
+  });
+  return {
+    actors: { a: { machine: worker, spontaneous: [{ type: 'try' }, { type: 'leave' }] }, b: { machine: worker, spontaneous: [{ type: 'try' }, { type: 'leave' }] } },
+    cells: { lock: false },
+    deadlock: false,
+  };
+}
+
+describe('the purity audit of memoised transitions', () => {
+  test('a guard reading Math.random() is a modelError naming actor, state and event, in every one of 50 runs', () => {
+    for (let run = 0; run < 50; run++) {
+      const r = explore(lockedWorkers(() => Math.random() < 0.5));
+      expect(r.verdict).toBe('violated');
+      expect(r.violations[0].property).toBe('modelError');
+      expect(r.violations[0].message).toMatch(/^[ab] in state "idle" gave a different result for 'try' when the same transition was re-run .*pure functions of context, event and the cells read/);
+    }
+  });
+
+  test('a guard counting its calls in a closure is a modelError', () => {
+    for (const counting of [(n: number) => n % 2 === 0, (n: number) => n < 5, (n: number) => n > 5]) {
+      let calls = 0;
+      const r = explore(lockedWorkers(() => counting(++calls)));
+      expect(r.violations[0]?.property).toBe('modelError');
+      expect(r.violations[0].message).toMatch(/'try'/);
+    }
+  });
+
+  test('hidden state set by an action and read by a later guard is caught on reuse', () => {
+    // `entered` flips the first time anyone enters: from then on the guard answers differently for the
+    // same (state, event), which only a re-run after the first use can see.
+    let entered = false;
+    const worker = setup({ guards: { first: () => !entered }, actions: { note: () => { entered = true; } } }).createMachine({
+      id: 'w', initial: 'idle',
+      states: { idle: { on: { try: [{ guard: 'first', target: 'done', actions: 'note' }] } }, done: { tags: ['end'] } },
+    });
+    const r = explore({ actors: { a: { machine: worker, spontaneous: [{ type: 'try' }] }, b: { machine: worker, spontaneous: [{ type: 'try' }] } }, deadlock: false });
+    expect(r.violations[0]?.property).toBe('modelError');
+  });
+
+  test('a pure model passes the audit (and paranoid mode) with the same statistics', () => {
+    const pure = lockedWorkers(() => true);
+    const plain = explore(pure);
+    const paranoid = explore(pure, { paranoid: true });
+    expect(plain.verdict).toBe('verified');
+    expect(paranoid.verdict).toBe('verified');
+    expect(paranoid.stats.states).toBe(plain.stats.states);
+    expect(paranoid.stats.localTransitions).toBe(plain.stats.localTransitions);
+  });
+
+  test('paranoid mode audits every transition, not only the sample: an impure action past the sampled entries is caught', () => {
+    // 200 distinct counter values, one local state each; only the action leaving n = 150 is impure, and
+    // an action (unlike a guard) runs only when the whole transition is re-run.
+    let k = 0;
+    const counter = createMachine({
+      id: 'c', initial: 'run', context: { n: 0, mark: 0 },
+      states: {
+        run: { on: { tick: { guard: ({ context }) => context.n < 199, actions: assign({ n: ({ context }) => context.n + 1, mark: ({ context }) => (context.n === 150 ? ++k : 0) }) } } },
+      },
+    });
+    const def: SystemDefinition = { actors: { c: { machine: counter, spontaneous: [{ type: 'tick' }] } }, deadlock: false };
+    expect(explore(def).verdict).toBe('verified'); // the default sample does not reach it: the price of a cheap audit
+    const r = explore(def, { paranoid: true });
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0].message).toMatch(/^c in state "run" gave a different result for 'tick' when the same transition was re-run \(next state first/);
+  });
+});
+
+describe('cells a machine reads', () => {
+  const reader = (reads: string[]) => {
+    const m = createMachine({ id: 'r', initial: 'look', states: { look: { on: { go: [{ guard: ({ event }) => cellsOf(event).slot === null, target: 'empty' }, { target: 'full' }] } }, empty: { tags: ['end'] }, full: { tags: ['end'] } } });
+    return { actors: { r: { machine: m, spontaneous: [{ type: 'go' }], reads } }, cells: { slot: null, other: 1 } } satisfies SystemDefinition;
+  };
+
+  test('reading a cell not declared in `reads` is a modelError naming the cell and the actor, not undefined', () => {
+    const r = explore(reader(['other']));
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0].message).toMatch(/^r threw while handling 'go': .*cell 'slot' is read but not declared in r's `reads` \(it reads other\)/);
+  });
+
+  test('reading a cell with no `reads` at all is a modelError naming the cell', () => {
+    const r = explore(reader([]));
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0].message).toMatch(/^r threw while handling 'go': .*cell 'slot' is read, but this event carries no cells/);
+  });
+
+  test('a declared read works as before', () => {
+    expect(explore(reader(['slot'])).verdict).toBe('verified');
+  });
+});
+
+describe('raised events', () => {
+  test('a raised event no transition takes is an unhandledEvent violation naming actor, state and event', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { on: { go: { target: 'b', actions: raise({ type: 'ping' }) } } }, b: { tags: ['end'] } } });
+    const r = explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(r.violations[0]).toMatchObject({ property: 'unhandledEvent', message: `m in state "b" has no transition for raised 'ping'` });
+    expect(r.violations[0].steps).toHaveLength(1);
+  });
+
+  test('a raise on the way into a final state is dropped too: unhandledEvent', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { on: { go: { target: 'b', actions: raise({ type: 'ping' }) } } }, b: { type: 'final' } } });
+    const r = explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(r.violations[0]).toMatchObject({ property: 'unhandledEvent', message: `m in state "b" has no transition for raised 'ping'` });
+  });
+
+  test('a raised event taken by a transition is fine, and so is one raised by the initial state', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { entry: raise({ type: 'ping' }), on: { ping: 'b' } }, b: { on: { go: { target: 'c', actions: raise({ type: 'pong' }) } } }, c: { on: { pong: 'd' } }, d: { tags: ['end'] } } });
+    expect(explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } }).verdict).toBe('verified');
+  });
+
+  test('an unhandled event raised by the initial state is a zero-step unhandledEvent violation', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { entry: raise({ type: 'ping' }), tags: ['end'] } } });
+    const r = explore({ actors: { m: { machine: m } } });
+    expect(r.violations[0]).toMatchObject({ property: 'unhandledEvent', message: `m in state "a" has no transition for raised 'ping'`, steps: [] });
+  });
+});
+
+describe('a macrostep that never settles', () => {
+  test('an `always` loop is a modelError naming actor, state and event instead of a hang', () => {
+    const m = createMachine({ id: 'm', initial: 'a', context: { n: 0 }, states: { a: { on: { go: 'spin' } }, spin: { always: { target: 'spin', reenter: true, actions: assign({ n: ({ context }) => context.n + 1 }) } } } });
+    const r = explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0].message).toMatch(/^m in state "a": handling 'go' did not settle within 1000 microsteps \(an `always` or `raise` loop/);
+  });
+
+  test('a `raise` loop is a modelError too', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { on: { go: 'b' } }, b: { entry: raise({ type: 'again' }), on: { again: { target: 'b', reenter: true } } } } });
+    const r = explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(r.violations[0]?.message).toMatch(/^m in state "a": handling 'go' did not settle/);
+  });
+
+  test('a loop in the initial macrostep is a zero-step modelError', () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { always: { target: 'b' } }, b: { always: { target: 'a' } } } });
+    const r = explore({ actors: { m: { machine: m } } });
+    expect(r.violations[0]).toMatchObject({ property: 'modelError', steps: [] });
+    expect(r.violations[0].message).toMatch(/^m: its initial macrostep did not settle within 1000 microsteps/);
+  });
+
+  test("the checker's cap is lifted off the machine afterwards", () => {
+    const m = createMachine({ id: 'm', initial: 'a', states: { a: { on: { go: 'b' } }, b: { tags: ['end'] } } });
+    explore({ actors: { m: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(m.options.maxIterations).toBe(Infinity);
+    expect(Object.hasOwn(m, 'getTransitionData')).toBe(false);
+  });
+});
+
+describe('the command', () => {
+  test('check --paranoid reports an impure model as modelError (exit 1), in JSON too', async () => {
+    const r = await runCli(['check', 'test/fixtures/impureGuard.ts', '--format', 'json', '-q', '--paranoid']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'modelError' });
+    expect(JSON.parse(r.stdout).message).toMatch(/^a in state "idle" gave a different result for 'try'/);
+  });
+});
