@@ -12,7 +12,7 @@ import { BUILTIN, violationMessage } from './properties.ts';
 import { judgeQuiescent, stallsAt } from './quiescence.ts';
 import type { QuiescentJudgement } from './quiescence.ts';
 import type { Step } from './result.ts';
-import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { StepObserver, Via } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
@@ -58,13 +58,15 @@ export class Execution {
     return out;
   }
 
-  /** Every step enabled in `v`, timers included when (and only when) nothing else is enabled. */
+  /** Every step enabled in `v`: timers due now among the others, any due timer when nothing else is enabled. */
   enabled(v: Int32Array): Step[] {
     const out: Step[] = [];
     const name = (a: number) => this.sys.actorNames[a];
     const ev = (e: number) => this.sys.ns.events.values[e];
     forEachStep(this.sys, this.stepper, v, (a, kind, e) => { out.push({ actor: name(a), kind: STEP_KIND_NAMES[kind], event: ev(e) }); });
-    if (out.length === 0) forEachTimer(this.sys, this.stepper, v, (a, e) => { out.push({ actor: name(a), kind: 'timer', event: ev(e) }); });
+    const timer = (a: number, e: number) => { out.push({ actor: name(a), kind: 'timer', event: ev(e) }); };
+    if (out.length === 0) forEachTimer(this.sys, this.stepper, v, timer);
+    else forEachTimerDueNow(this.sys, this.stepper, v, timer);
     return out;
   }
 

@@ -8,7 +8,7 @@ import { BUILTIN, violationMessage } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
-import { forEachStep, forEachTimer, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 
 export interface ExploreOptions {
@@ -202,6 +202,9 @@ export class Exploration {
     const enabled = atLimit
       ? forEachStep(sys, stepper, cur, () => false)
       : forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
+    if (enabled > 0 && !atLimit && !this.finished) {
+      forEachTimerDueNow(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
+    }
     if (enabled > 0 && atLimit) this.depthLimitReached();
     if (enabled > 0 || this.finished) return;
 

@@ -256,6 +256,17 @@ export function forEachTimer(
   return n;
 }
 
+/**
+ * Calls `visit` for every timer due now (no time left) while other steps are enabled: such a timer
+ * interleaves with them (README, "Time"). Returns how many there were.
+ */
+export function forEachTimerDueNow(
+  sys: CompiledSystem, stepper: Stepper, v: Int32Array,
+  visit: (actor: number, event: number, t: LocalTransition) => boolean | void,
+): number {
+  return sys.clock.someDueNow(v) ? forEachTimer(sys, stepper, v, visit) : 0;
+}
+
 /** Takes one step of `kind` in `v` (modified in place). */
 export function takeStep(
   stepper: Stepper, v: Int32Array, actor: number, kind: StepKind, event: number, t: LocalTransition | null, obs: StepObserver | null,

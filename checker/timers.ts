@@ -5,7 +5,8 @@
 // disarmed when the state is left (`xstate.cancel`) or when it fires. Two modes (README, "Time"):
 // - `deadline` (default): each armed timer keeps the time left until it is due. Steps take no time and
 //   time passes only when nothing else can happen (maximal progress), and then exactly up to the
-//   earliest deadline: the timers due then are the only ones that may fire. The clock values stored are
+//   earliest deadline: the timers due then are the only ones that may fire. A timer with no time left
+//   is urgent: it interleaves with every other step enabled at that instant. The clock values stored are
 //   the times left (digitised clocks relative to now), so they lie in [0, largest delay] and the state
 //   space stays finite; since no step but a timer depends on time, this is exact, not an abstraction.
 //   Timers due at the same instant that were armed at the same instant with the same delay fire in the
@@ -113,6 +114,17 @@ export class TimerClock {
       if (v[p] !== earliest || v[p + 2] !== 0) continue;
       if (visit(s) === false) return;
     }
+  }
+
+  /**
+   * A timer is due now (`deadline` mode, no time left): it is as urgent as any other step, so it may
+   * fire before or after the other steps enabled at this instant, such as the reactions to a timer that
+   * fired a moment before at the same deadline. In `unordered` mode no timer is ever due now.
+   */
+  someDueNow(v: Int32Array): boolean {
+    if (this.mode !== 'deadline') return false;
+    for (let s = 0; s < this.slots.length; s++) if (v[this.at(s)] === 1) return true;
+    return false;
   }
 
   /**

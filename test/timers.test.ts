@@ -2,7 +2,7 @@
 // other, targetless `after` firing once per entry, and the `unordered` over-approximation.
 import { describe, expect, test } from 'vitest';
 import { assign, setup } from 'xstate';
-import { defineSystem, explore, invariant, post, Execution } from '../checker/index.ts';
+import { cellsOf, defineSystem, explore, invariant, post, write, Execution } from '../checker/index.ts';
 import { bruteForce } from './reference/bruteForce.ts';
 
 /** A host that opens a channel: its 100 ms mitigation timer beside the guest's 360 s boot watchdog. */
@@ -124,4 +124,53 @@ describe('deadline-ordered timers', () => {
 
 test("a timers setting other than 'deadline' or 'unordered' is a clear definition error", () => {
   expect(() => defineSystem({ ...mitigationBesideWatchdog(), timers: 'fast' as never })).toThrow("`timers` must be 'deadline' or 'unordered'");
+});
+
+describe('timers due at the same instant', () => {
+  // host's 100 ms timer sets `fired` and posts to the device, which sets `done`; the guest's 50 + 50 ms
+  // timers fall due at the same instant (a different delay, so not twins). Both are due at once, so
+  // the guest's may fire after the host's timer and before the device handles its message: a real
+  // schedule (the device runs on its own) that a rule "due timers only when nothing else can run"
+  // would hide.
+  function sameInstant() {
+    const host = setup({}).createMachine({
+      initial: 'armed',
+      states: { armed: { after: { 100: { target: 'done', actions: [write('fired', 1), post('device', { type: 'ping' })] } } }, done: { tags: ['end'] } },
+    });
+    const device = setup({}).createMachine({
+      initial: 'idle',
+      states: { idle: { on: { ping: { target: 'done', actions: write('done', 1) } } }, done: { tags: ['end'] } },
+    });
+    const guest = setup({}).createMachine({
+      initial: 'first',
+      states: {
+        first: { after: { 50: 'second' } },
+        second: {
+          after: {
+            50: [
+              { guard: ({ event }) => cellsOf(event).fired === 1 && cellsOf(event).done === 0, target: 'raced' },
+              { target: 'done' },
+            ],
+          },
+        },
+        raced: { tags: ['end'] },
+        done: { tags: ['end'] },
+      },
+    });
+    return defineSystem({
+      actors: { host: { machine: host }, device: { machine: device }, guest: { machine: guest, reads: ['fired', 'done'] } },
+      cells: { fired: 0, done: 0 },
+      properties: { noRace: invariant((g) => !g.actors.guest.matches('raced') || 'the guest saw the host fire before the device ran') },
+    });
+  }
+
+  test("a timer due now interleaves with the steps enabled at that instant", () => {
+    const r = explore(sameInstant(), { allViolations: true });
+    expect(r.verdict).toBe('violated');
+    expect(r.violations.map((v) => v.property)).toEqual(['noRace']);
+    // guest 50 ms, host 100 ms (at t = 100), guest's second 50 ms (also t = 100), before the device's delivery.
+    expect(r.violations[0].steps.map((s) => `${s.actor}:${s.kind}`)).toEqual(['guest:timer', 'host:timer', 'guest:timer']);
+    const ref = bruteForce(sameInstant());
+    expect([ref.states, [...ref.violated]]).toEqual([r.stats.states, ['noRace']]);
+  });
 });

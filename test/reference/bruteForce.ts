@@ -354,6 +354,16 @@ export class Reference {
       .map((x) => ({ actor: x.n, kind: 'timer', event: { type: x.type } }));
   }
 
+  /** Steps enabled in `g`: the non-timer ones and, beside them, timers with no time left (they are as
+   * urgent as any step); when there are no non-timer steps, the timers that may fire. */
+  enabled(g: RefState): RefStep[] {
+    const s = this.steps(g);
+    if (s.length === 0) return this.armedTimers(g);
+    if (this.unordered) return s;
+    const now = this.names.some((n) => Object.values(g.timers[n]).some((t) => t.left === 0));
+    return now ? s.concat(this.armedTimers(g)) : s;
+  }
+
   /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
   apply(g: RefState, step: RefStep): RefState | Violated | Cut {
     const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers } };
@@ -436,6 +446,8 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       }
       if (timers.length === 0 && !stalled && def.deadlock !== false && !ref.isEnd(g)) violate('deadlock', depth);
       steps = timers;
+    } else {
+      steps = ref.enabled(g);
     }
     for (const step of steps) {
       transitions++;
@@ -470,8 +482,7 @@ export function referenceReplay(def: SystemDefinition, property: string, steps: 
   }
   if (init instanceof Cut) return fail('the initial state hits a bound');
   const enabled = (g: RefState) => {
-    const s = ref.steps(g);
-    return s.length > 0 ? s : ref.armedTimers(g);
+    return ref.enabled(g);
   };
   const same = (a: RefStep, b: RefStep) => a.actor === b.actor && a.kind === b.kind && canon(a.event) === canon(b.event);
   const states: RefState[] = [init];
