@@ -56,4 +56,52 @@ describe('StateStore', () => {
     store.read(idx, out);
     expect(Array.from(out)).toEqual(Array.from(short));
   });
+
+  it('stays exact when every hash collides: the in-table hash is only a filter, the packed state decides', () => {
+    class CollidingStore extends StateStore {
+      protected override hash(): number { return 0; }
+    }
+    fc.assert(
+      fc.property(fc.array(vector, { maxLength: 120 }), (vectors) => {
+        const store = new CollidingStore(shape, 1);
+        const reference = new Map<string, number>();
+        for (const v of vectors) {
+          const idx = store.add(v, -1, 0);
+          const key = v.join(',');
+          expect(idx).toBe(reference.get(key) ?? reference.size);
+          if (!reference.has(key)) reference.set(key, idx);
+        }
+        expect(store.count).toBe(reference.size);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('treats vectors that differ only in queue slots beyond the length as one state, after any growth', () => {
+    fc.assert(
+      fc.property(fc.array(vector, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 2 ** 30 }), (vectors, junk) => {
+        const store = new StateStore(shape, 1);
+        const ids = vectors.map((v) => store.add(v, -1, 0));
+        // Re-adding each with stale items written past its queue lengths finds the same state.
+        vectors.forEach((v, n) => {
+          const stale = v.slice();
+          for (let i = 4 + stale[3]; i < 7; i++) stale[i] = junk;
+          for (let i = 8 + stale[7]; i < 10; i++) stale[i] = junk;
+          expect(store.add(stale, -1, 0)).toBe(ids[n]);
+          expect(store.wasNew).toBe(false);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses a new state when it may not add one, and still finds old ones', () => {
+    const store = new StateStore(shape);
+    const a = Int32Array.from([1, 2, 3, 0, 0, 0, 0, 0, 0, 0]);
+    const b = Int32Array.from([1, 2, 300, 0, 0, 0, 0, 0, 0, 0]);
+    store.add(a, -1, -1);
+    expect(store.add(b, 0, 0, false)).toBe(-1);
+    expect(store.add(a, 0, 0, false)).toBe(0);
+    expect(store.count).toBe(1);
+  });
 });
