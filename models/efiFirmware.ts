@@ -2,7 +2,8 @@
 // (MdeModulePkg/Core/Dxe/DxeMain/DxeMain.c CoreExitBootServices; MdeModulePkg/Core/Dxe/Mem/Page.c
 // CoreGetMemoryMap, CoreTerminateMemoryMap). The rules:
 // - GetMemoryMap returns the current map key; any allocation or free changes it (Page.c: mMemoryMapKey
-//   is incremented on every map change; CoreTerminateMemoryMap compares it with MapKey), including one made by a timer or event notify function.
+//   is incremented on every map change; CoreTerminateMemoryMap compares it with MapKey), including one
+//   made by a timer or event notify function.
 // - ExitBootServices(MapKey), in edk2's order: signal EFI_EVENT_GROUP_BEFORE_EXIT_BOOT_SERVICES (its
 //   handlers may still use boot services); disable the timer (gTimer->SetTimerPeriod(gTimer, 0)), even
 //   when the call will fail; CoreTerminateMemoryMap(MapKey) fails with EFI_INVALID_PARAMETER if the key
@@ -15,8 +16,9 @@
 //   UEFI <= 2.8; UEFI 2.9 also allows the Memory Allocation Services. edk2 does not enforce this; the
 //   model records a forbidden call (`callBetweenAttempts`) so a property can judge it.
 // - After a successful ExitBootServices the boot-services table is zero: a call through a cached pointer
-//   jumps to address 0, an instruction abort (translation fault, level 3: ESR 0x86000007 on AArch64), as
-//   reported in edk2 issue #10656 (Xen on ArmVirtPkg QEMU_EFI; its root cause was not confirmed there).
+//   jumps to address 0, an instruction abort (AArch64 ESR 0x86000007: EC 0x21, IFSC 0x07, translation
+//   fault level 3), the fault edk2 issue #10656 reports (Xen on ArmVirtPkg QEMU_EFI; root cause not
+//   confirmed there).
 //
 // Use: `efiFirmwareActor({ timerAllocates, beforeExitHandler, uefiRevision })`. Events from the loader,
 // all `call`s answered with `reply`: { type: 'getMemoryMap' } -> { type: 'memoryMap', mapKey };
