@@ -2,7 +2,8 @@
 // cell values, and the layout of a global state vector.
 //
 // Global state vector (Int32Array):
-//   [ local state id of each actor | value id of each cell | per actor: queue length, queue slots... ]
+//   [ local state id of each actor | value id of each cell | timer slots (checker/timers.ts) |
+//     per actor: queue length, queue slots... ]
 import type { EventObject } from 'xstate';
 import { InternTable } from './canonical.ts';
 import { ActorLogic } from './localTransition.ts';
@@ -12,11 +13,14 @@ import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
 import type { Property } from './properties.ts';
+import { TimerClock } from './timers.ts';
 
 export interface Layout {
   actorCount: number;
   cellBase: number;
   cellCount: number;
+  /** Fields before the queues (actors, cells, timers): always encoded in full. */
+  fixedWidth: number;
   /** Index of each actor's queue-length slot; its items follow it. */
   queueBase: Int32Array;
   queueCapacity: Int32Array;
@@ -44,6 +48,8 @@ export interface CompiledSystem {
   initialActors: InitialActor[];
   invariants: [string, Extract<Property, { kind: 'invariant' }>][];
   stalls: [string, Extract<Property, { kind: 'stall' }>][];
+  /** Where each actor's `after` timers live in the vector, and how they fire. */
+  clock: TimerClock;
 }
 
 /** Tells an already compiled system from a definition (which may be anything a user passed). */
@@ -73,7 +79,10 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
   const cellBase = actorCount;
   const queueBase = new Int32Array(actorCount);
   const queueCapacity = new Int32Array(actorCount);
-  let width = cellBase + cellNames.length;
+  const timerSlots = actors.flatMap((logic, actor) => logic.timerEvents.map((event) => ({ actor, event })));
+  const clock = new TimerClock(definition.timers ?? 'deadline', cellBase + cellNames.length, timerSlots, actorCount);
+  const fixedWidth = clock.base + clock.width;
+  let width = fixedWidth;
   actorNames.forEach((name, i) => {
     queueBase[i] = width;
     queueCapacity[i] = definition.actors[name].queueCapacity ?? 4;
@@ -90,10 +99,11 @@ export function compileSystem(definition: SystemDefinition): CompiledSystem {
     cellNames,
     actors,
     ns,
-    layout: { actorCount, cellBase, cellCount: cellNames.length, queueBase, queueCapacity, width },
+    layout: { actorCount, cellBase, cellCount: cellNames.length, fixedWidth, queueBase, queueCapacity, width },
     initialCells,
     initialActors,
     invariants: props.filter((p): p is [string, Extract<Property, { kind: 'invariant' }>] => p[1].kind === 'invariant'),
     stalls: props.filter((p): p is [string, Extract<Property, { kind: 'stall' }>] => p[1].kind === 'stall'),
+    clock,
   };
 }

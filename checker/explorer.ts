@@ -67,7 +67,7 @@ export class Exploration {
     const { layout } = this.sys;
     for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
-    this.store = new StateStore({ fixedWidth: layout.cellBase + layout.cellCount, queueBase: layout.queueBase, width: layout.width });
+    this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: layout.queueBase, width: layout.width });
     this.view = new VectorView(this.sys);
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);

@@ -9,14 +9,18 @@ import { BUILTIN } from './properties.ts';
 import { canonicalJson } from './canonical.ts';
 import type { InternTable } from './canonical.ts';
 
-export enum EffectKind { Post, Call, Reply, Write, Fail }
+export enum EffectKind { Post, Call, Reply, Write, Fail, ArmTimer, CancelTimer }
 
 export type Effect =
   | { kind: EffectKind.Post; to: number; event: number }
   | { kind: EffectKind.Call; to: number; event: number }
   | { kind: EffectKind.Reply; event: number }
   | { kind: EffectKind.Write; cell: number; value: number }
-  | { kind: EffectKind.Fail; message: string };
+  | { kind: EffectKind.Fail; message: string }
+  /** XState entered a state with an `after`: its timer `event` is armed for `delay` ms. */
+  | { kind: EffectKind.ArmTimer; event: number; delay: number }
+  /** XState left that state: the timer is disarmed. */
+  | { kind: EffectKind.CancelTimer; event: number };
 
 export interface LocalTransition {
   /** `snapshot.can(event)`: the event would change something. Spontaneous events and timers need this. */
@@ -47,6 +51,10 @@ export interface Namespace {
 }
 
 const KEY_EVENT_SPACE = 2 ** 21;
+/** XState's name for the delayed event of an `after` transition: `xstate.after.<delay>.<state node id>`. */
+const AFTER_PREFIX = 'xstate.after.';
+/** Timer values live in the state vector (Int32Array); a day is far beyond any protocol timer. */
+const MAX_DELAY = 86_400_000;
 
 /** Microsteps one macrostep may take before it counts as a loop (an `always` or `raise` cycle). */
 export const MAX_MICROSTEPS = 1000;
@@ -112,13 +120,20 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
       throw new ModelError(`${type} is not routed by the checker; use post(to, event) or call(to, event)`);
     } else if (type === 'xstate.spawnChild') {
       throw new ModelError('spawning child actors is not supported; declare each actor in the system');
-    } else if (type === 'xstate.raise' && action.params?.delay !== undefined && !String(action.params?.event?.type).startsWith('xstate.after.')) {
+    } else if (type === 'xstate.raise' && action.params?.delay !== undefined && String(action.params?.event?.type).startsWith(AFTER_PREFIX)) {
+      const delay = action.params.delay;
+      if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY) {
+        throw new ModelError(`timer '${action.params.event.type}' has delay ${JSON.stringify(delay)}; delays must be whole milliseconds from 0 to ${MAX_DELAY}`);
+      }
+      effects.push({ kind: EffectKind.ArmTimer, event: ns.events.intern({ type: action.params.event.type }), delay });
+    } else if (type === 'xstate.cancel' && String(action.params?.sendId).startsWith(AFTER_PREFIX)) {
+      effects.push({ kind: EffectKind.CancelTimer, event: ns.events.intern({ type: action.params.sendId }) });
+    } else if (type === 'xstate.raise' && action.params?.delay !== undefined) {
       // Timers are found from `after` (they fire only when nothing else can); a delayed raise would
       // silently never fire, so refuse it rather than give a verdict that ignores it.
       throw new ModelError(`a delayed raise of '${action.params?.event?.type}' is not supported; use an \`after\` transition for timers`);
     } else if (type.startsWith('xstate.')) {
-      // raise (already handled inside the macrostep; delayed raises are timers, see `after`), cancel,
-      // log, stopChild: no effect on the checked state.
+      // raise (already handled inside the macrostep), log, stopChild: no effect on the checked state.
       continue;
     } else if (typeof action.exec === 'function') {
       action.exec(action.info, action.params);

@@ -41,7 +41,7 @@ export class Stepper {
   private readonly mailbox: number[][];
   private handled = 0;
 
-  constructor(private readonly sys: CompiledSystem) {
+  constructor(readonly sys: CompiledSystem) {
     this.cellBase = sys.layout.cellBase;
     this.memory = sequentialConsistency(sys.layout);
     this.busy = new Uint8Array(sys.layout.actorCount);
@@ -191,6 +191,14 @@ export class Stepper {
         return this.dispatch(v, caller, e.event, 'reply', NO_CALLER, null, obs);
       case EffectKind.Fail:
         return this.violation(BUILTIN.assertion, `${this.sys.actorNames[actor]}: ${e.message}`);
+      case EffectKind.ArmTimer:
+      case EffectKind.CancelTimer: {
+        const slot = this.sys.clock.slot(actor, e.event);
+        if (slot < 0) return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} armed timer '${this.sys.ns.events.values[e.event].type}', which none of its states declares`);
+        if (e.kind === EffectKind.ArmTimer) this.sys.clock.arm(v, slot, e.delay);
+        else this.sys.clock.cancel(v, slot);
+        return Outcome.Ok;
+      }
     }
   }
 
@@ -227,23 +235,24 @@ export function forEachStep(
 }
 
 /**
- * Calls `visit` for every armed timer of `v`. Timers fire only when no other step is enabled (like
- * SPIN's `timeout`); any armed timer may fire first, an over-approximation of real time.
+ * Calls `visit` for every timer that may fire in `v` (README, "Time"): those due at the earliest
+ * deadline (`deadline`), or every armed one the actor accepts (`unordered`). The explorer offers them
+ * only when no other step is enabled, like SPIN's `timeout`. A due timer whose guards all fail still
+ * fires, as in XState, and only disarms itself.
  */
 export function forEachTimer(
   sys: CompiledSystem, stepper: Stepper, v: Int32Array,
   visit: (actor: number, event: number, t: LocalTransition) => boolean | void,
 ): number {
   let n = 0;
-  for (let a = 0; a < sys.layout.actorCount; a++) {
-    const timers = sys.actors[a].timerEvents;
-    for (let k = 0; k < timers.length; k++) {
-      const t = stepper.lookup(v, a, timers[k]);
-      if (!t.accepts) continue;
-      n++;
-      if (visit(a, timers[k], t) === false) return n;
-    }
-  }
+  const { clock } = sys;
+  clock.forEachDue(v, (slot) => {
+    const { actor, event } = clock.slots[slot];
+    const t = stepper.lookup(v, actor, event);
+    if (clock.mode === 'unordered' && !t.accepts) return true;
+    n++;
+    return visit(actor, event, t) !== false;
+  });
   return n;
 }
 
@@ -251,8 +260,18 @@ export function forEachTimer(
 export function takeStep(
   stepper: Stepper, v: Int32Array, actor: number, kind: StepKind, event: number, t: LocalTransition | null, obs: StepObserver | null,
 ): Outcome {
-  if (kind === StepKind.Deliver) return stepper.deliver(v, actor, obs);
-  return stepper.fire(v, actor, event, t!, STEP_KIND_NAMES[kind], obs);
+  if (kind === StepKind.Deliver) return settleTimers(stepper, v, stepper.deliver(v, actor, obs));
+  if (kind === StepKind.Timer) {
+    const { clock } = stepper.sys;
+    clock.fire(v, clock.slot(actor, event));
+    if (!t!.accepts) { clock.normalize(v); return Outcome.Ok; }
+  }
+  return settleTimers(stepper, v, stepper.fire(v, actor, event, t!, STEP_KIND_NAMES[kind], obs));
+}
+
+function settleTimers(stepper: Stepper, v: Int32Array, r: Outcome): Outcome {
+  if (r === Outcome.Ok) stepper.sys.clock.normalize(v);
+  return r;
 }
 
 /** Builds the initial global state in `v`: initial snapshots, cells, then each actor's entry effects. */
@@ -274,6 +293,7 @@ export function initialState(sys: CompiledSystem, stepper: Stepper, v: Int32Arra
     const r = stepper.applyEffects(v, i, sys.initialActors[i].effects, obs);
     if (r !== Outcome.Ok) return r;
   }
+  sys.clock.normalize(v);
   for (let i = 0; i < sys.actors.length; i++) {
     if (sys.actors[i].states.info[v[i]].inError) {
       stepper.violationProperty = BUILTIN.assertion;

@@ -36,6 +36,11 @@ export interface SystemDefinition {
    * verdict `bounded` unless a violation is found; `violation` reports the `queueOverflow` property.
    */
   onQueueFull?: 'bound' | 'violation';
+  /**
+   * How `after` timers fire (README, "Time"): `deadline` (default) in the order of their deadlines, time
+   * passing only when nothing else can happen; `unordered`: any armed timer, an over-approximation.
+   */
+  timers?: 'deadline' | 'unordered';
 }
 
 /** A mistake in a system definition, found before exploration starts. */
@@ -100,6 +105,7 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
     if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall() or allOf())`);
   }
   if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
+  if (d.timers !== undefined && d.timers !== 'deadline' && d.timers !== 'unordered') fail("`timers` must be 'deadline' or 'unordered'");
 }
 
 export function defineSystem<T extends SystemDefinition>(def: T): T {

@@ -12,10 +12,18 @@ import { CALL, EFFECT_PREFIX, FAIL, POST, REPLY, WRITE } from '../../checker/voc
 import type { CellValue } from '../../checker/vocabulary.ts';
 import type { SystemDefinition } from '../../checker/system.ts';
 
+/**
+ * An armed `after` timer: milliseconds left until it is due (always 0 under `timers: 'unordered'`), its
+ * delay, and when it was armed (a counter, only to order twins armed at the same instant).
+ */
+export interface RefTimer { left: number; delay: number; armedAt: number }
+
 export interface RefState {
   actors: Record<string, AnyMachineSnapshot>;
   cells: Record<string, CellValue>;
   inFlight: Record<string, EventObject[]>;
+  /** Per actor, its armed timers by event type. */
+  timers: Record<string, Record<string, RefTimer>>;
 }
 
 export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer'; event: EventObject };
@@ -94,21 +102,33 @@ type Effect =
   | { kind: 'post' | 'call'; to: string; event: EventObject }
   | { kind: 'reply'; event: EventObject }
   | { kind: 'write'; cell: string; value: CellValue }
-  | { kind: 'fail'; message: string };
+  | { kind: 'fail'; message: string }
+  | { kind: 'arm'; type: string; delay: number }
+  | { kind: 'cancel'; type: string };
 
 export class Reference {
   readonly names: string[];
   readonly cellNames: string[];
   private readonly timers: Record<string, string[]>;
+  private readonly unordered: boolean;
+  private armings = 0;
 
   constructor(readonly def: SystemDefinition) {
+    this.unordered = def.timers === 'unordered';
     this.names = Object.keys(def.actors);
     this.cellNames = Object.keys(def.cells ?? {});
     this.timers = Object.fromEntries(this.names.map((n) => [n, timerTypes(def.actors[n].machine)]));
   }
 
   key(g: RefState): string {
-    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n])).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
+    // Timers by (left, delay, place in arming order among those with the same left and delay).
+    const all = this.names.flatMap((n) => Object.entries(g.timers[n]).map(([type, t]) => ({ n, type, t })));
+    const timerKey = (n: string) => canon(Object.keys(g.timers[n]).sort().map((type) => {
+      const t = g.timers[n][type];
+      const before = all.filter((o) => o.t.left === t.left && o.t.delay === t.delay && o.t.armedAt < t.armedAt).length;
+      return [type, t.left, this.unordered ? 0 : t.delay, this.unordered ? 0 : before];
+    }));
+    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + timerKey(n)).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
   }
 
   /** The event as `actor` receives it now: with `cells` when it declares reads. */
@@ -141,6 +161,10 @@ export class Reference {
         } else if (e.type === FAIL) {
           out.push({ kind: 'fail', message: String(e.message) });
         } else throw new Error(`unknown effect ${e.type}`);
+      } else if (a.type === 'xstate.raise' && a.params?.delay !== undefined && String(a.params.event?.type).startsWith('xstate.after.')) {
+        out.push({ kind: 'arm', type: a.params.event.type, delay: a.params.delay });
+      } else if (a.type === 'xstate.cancel' && String(a.params?.sendId).startsWith('xstate.after.')) {
+        out.push({ kind: 'cancel', type: a.params.sendId });
       } else if (a.type === 'xstate.sendTo' || a.type === 'xstate.sendParent' || a.type === 'xstate.spawnChild') {
         throw new Error(`${a.type} not supported`);
       } else if (!a.type.startsWith('xstate.') && typeof a.exec === 'function') {
@@ -165,6 +189,12 @@ export class Reference {
     for (const e of effects) {
       switch (e.kind) {
         case 'write': g.cells[e.cell] = e.value; break;
+        case 'arm': g.timers[actor] = { ...g.timers[actor], [e.type]: { left: this.unordered ? 0 : e.delay, delay: e.delay, armedAt: this.armings++ } }; break;
+        case 'cancel': {
+          const { [e.type]: _gone, ...rest } = g.timers[actor];
+          g.timers[actor] = rest;
+          break;
+        }
         case 'fail': throw new Violated('assertion', e.message);
         case 'post': {
           const q = g.inFlight[e.to];
@@ -263,10 +293,11 @@ export class Reference {
   }
 
   initial(): RefState | Violated | Cut {
-    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {} };
+    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {}, timers: {} };
     const entry: Record<string, Effect[]> = {};
     for (const n of this.names) {
       g.inFlight[n] = [];
+      g.timers[n] = {};
       let actions: any[];
       try {
         let s: AnyMachineSnapshot;
@@ -308,18 +339,33 @@ export class Reference {
     return out;
   }
 
+  /**
+   * Timers that may fire when nothing else can. `unordered`: every armed timer its actor accepts.
+   * Otherwise: those due soonest, except one armed after a twin (same delay, armed at the same instant)
+   * that is still armed; a due timer fires even when its guards fail (and then only disarms).
+   */
   armedTimers(g: RefState): RefStep[] {
-    const out: RefStep[] = [];
-    for (const n of this.names) {
-      for (const type of this.timers[n]) if (this.offered(g, n, { type })) out.push({ actor: n, kind: 'timer', event: { type } });
-    }
-    return out;
+    const all = this.names.flatMap((n) => this.timers[n].filter((type) => g.timers[n][type]).map((type) => ({ n, type, t: g.timers[n][type] })));
+    if (this.unordered) return all.filter((x) => this.offered(g, x.n, { type: x.type })).map((x) => ({ actor: x.n, kind: 'timer', event: { type: x.type } }));
+    const soonest = Math.min(...all.map((x) => x.t.left));
+    const due = all.filter((x) => x.t.left === soonest);
+    return due
+      .filter((x) => !due.some((o) => o.t.delay === x.t.delay && o.t.armedAt < x.t.armedAt))
+      .map((x) => ({ actor: x.n, kind: 'timer', event: { type: x.type } }));
   }
 
   /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
   apply(g: RefState, step: RefStep): RefState | Violated | Cut {
-    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight } };
+    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers } };
     if (step.kind === 'deliver') h.inFlight[step.actor] = h.inFlight[step.actor].slice(1);
+    if (step.kind === 'timer') {
+      // Time passes until this timer is due; it fires once, and does nothing more if no guard lets it.
+      const passed = g.timers[step.actor][step.event.type].left;
+      for (const n of this.names) {
+        h.timers[n] = Object.fromEntries(Object.entries(g.timers[n]).filter(([type]) => !(n === step.actor && type === step.event.type)).map(([type, t]) => [type, { ...t, left: t.left - passed }]));
+      }
+      if (!this.offered(g, step.actor, step.event)) return h;
+    }
     try {
       this.send(h, newMailboxes(), step.actor, step.event, step.kind, null);
     } catch (e) {

@@ -40,7 +40,8 @@ export interface StateSpec {
   on: TransitionSpec[];
   /** Ends each message's transitions with an explicit ignore, so unhandled events stay occasional. */
   ignoreOtherMessages: boolean;
-  after: { target: number; actions: ActionSpec[] } | null;
+  /** `target` null: a targetless `after`, which fires once per entry of the state. */
+  after: { delay: 100 | 360000; target: number | null; actions: ActionSpec[] } | null;
 }
 
 export interface ActorData {
@@ -59,6 +60,7 @@ export interface SystemData {
   /** Work is outstanding when cell c1 holds `value` or actor 0 has messages in flight. */
   stall: { value: number } | null;
   onQueueFull: 'bound' | 'violation';
+  timers: 'deadline' | 'unordered';
   deadlock: boolean;
   /** The last actor runs actor 0's machine (the same object), with its own input and settings. */
   sharedMachine: boolean;
@@ -115,7 +117,7 @@ function stateArb(actorCount: number, stateCount: number, buggy: boolean, index:
     on: fc.tuple(transition, fc.array(transition, { maxLength: 4 }))
       .map(([lead, rest]) => [{ ...lead, event: lead.event === 'go' || lead.event === 'm1' ? lead.event : ('tick' as const) }, ...rest]),
     ignoreOtherMessages: fc.constantFrom(true, true, true, true, true, true, true, true, false),
-    after: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.record({ target: fc.nat(stateCount - 1), actions }) }),
+    after: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.record({ delay: fc.constantFrom(100 as const, 360000 as const), target: fc.option(fc.nat(stateCount - 1), { freq: 3 }), actions }) }),
   });
 }
 
@@ -138,6 +140,7 @@ export const systemDataArb: fc.Arbitrary<SystemData> = fc.tuple(fc.constantFrom(
     invariant: fc.option(fc.record({ actor: fc.nat(actorCount - 1), state: fc.nat(3), value: fc.nat(2) }), { freq: 2 }),
     stall: fc.option(fc.record({ value: fc.nat(2) }), { freq: 2 }),
     onQueueFull: fc.constantFrom('bound' as const, 'bound' as const, 'violation' as const),
+    timers: fc.constantFrom('deadline' as const, 'deadline' as const, 'unordered' as const),
     deadlock: fc.constantFrom(true, true, true, false),
     sharedMachine: fc.constantFrom(false, false, false, true),
   }),
@@ -199,7 +202,7 @@ export function buildMachine(data: ActorData, index: number) {
     }
     if (s.kind === 'end') node.tags = ['end'];
     if (s.kind === 'error') node.tags = ['error'];
-    if (s.after) node.after = { 100: { target: `s${s.after.target}`, actions: buildActions(s.after.actions) } };
+    if (s.after) node.after = { [s.after.delay]: { ...(s.after.target === null ? {} : { target: `s${s.after.target}` }), actions: buildActions(s.after.actions) } };
     states[`s${i}`] = node;
   });
   return setup({ types: {} as { context: { n: number } } }).createMachine({
@@ -241,5 +244,6 @@ export function buildSystem(data: SystemData): SystemDefinition {
     properties,
     onQueueFull: data.onQueueFull,
     deadlock: data.deadlock,
+    timers: data.timers,
   });
 }
