@@ -1,5 +1,6 @@
 // The built-in scenarios: what `vmbus-check` with no arguments checks.
 import type { Scenario } from '../../checker/index.ts';
+import { exitBootServices } from './exitBootServices.ts';
 import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { appleTsoMode } from './appleTsoMode.ts';
 import { kvmVcpuKickScenario } from './kvmVcpuKick.ts';
@@ -9,6 +10,7 @@ import { vtl2Servicing } from './vtl2Servicing.ts';
 export const builtinScenarios: Scenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
+  exitBootServices,
   lostWakeupScenario,
   petersonScenario,
   appleTsoMode,
