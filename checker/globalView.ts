@@ -53,6 +53,18 @@ export class VectorView implements GlobalView {
   }
 }
 
+/**
+ * A deep copy of plain data (contexts hold only that: compile checks it). Not structuredClone: a context
+ * may hold an event's `cells`, a Proxy that refuses undeclared reads, which structuredClone cannot copy.
+ */
+function plainCopy<T>(x: T): T {
+  if (typeof x !== 'object' || x === null) return x;
+  if (Array.isArray(x)) return x.map(plainCopy) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(x)) out[k] = plainCopy((x as Record<string, unknown>)[k]);
+  return out as T;
+}
+
 export function materialize(sys: CompiledSystem, v: Int32Array): GlobalState {
   const view = new VectorView(sys);
   view.v = v;
@@ -61,7 +73,7 @@ export function materialize(sys: CompiledSystem, v: Int32Array): GlobalState {
     // An actor whose initial transition threw has no state to show: it stopped in XState's error status.
     if (v[i] < 0) { actors[name] = { value: null, context: null, status: 'error' }; return; }
     const s = view.actors[name];
-    actors[name] = { value: structuredClone(s.value), context: structuredClone(s.context), status: s.status };
+    actors[name] = { value: plainCopy(s.value), context: plainCopy(s.context), status: s.status };
   });
   return { actors, cells: { ...view.cells }, inFlight: Object.fromEntries(sys.actorNames.map((n) => [n, [...view.inFlight[n]]])) };
 }

@@ -200,25 +200,42 @@ function watchMacrostep<T>(machine: AnyStateMachine, run: () => T): Watched<T> {
     m.options = own.options;
   }
   // XState's own internal events (a compound state's done event, say) may go untaken by design.
-  const dropped = seen.find((s) => !s.taken && !s.type.startsWith('xstate.'));
+  const dropped = seen.find((s) => !s.taken && !isXStateInternal(s.type));
   if (dropped) watched.unhandledRaise = { type: dropped.type, state: dropped.state };
   else if (watched.result) {
     // A raise still queued when the machine stopped (it reached a final state) is dropped unseen.
     const [snapshot, actions] = watched.result as unknown as [AnyMachineSnapshot, any[]];
     const raised = actions.filter((a) => a.type === 'xstate.raise' && a.params?.delay === undefined).map((a) => String(a.params?.event?.type));
-    const unseen = raised.find((type) => !type.startsWith('xstate.') && raised.filter((t) => t === type).length > seen.filter((x) => x.type === type).length);
+    const unseen = raised.find((type) => !isXStateInternal(type) && raised.filter((t) => t === type).length > seen.filter((x) => x.type === type).length);
     if (unseen !== undefined) watched.unhandledRaise = { type: unseen, state: snapshot.value };
   }
   return watched;
 }
 
+/** XState's own events (done, error, after, init, stop), which may go untaken by design; not a user's `xstate.custom`. */
+const isXStateInternal = (type: string) => /^xstate\.(done|error|after|init|stop|snapshot)(\.|$)/.test(type);
+
+/**
+ * Keys that library code probes on any object it is handed (JSON, promises, XState looking for actor
+ * refs in an assigned context): asking for them is no cell read.
+ */
+const PROBED = new Set(['toJSON', 'then', 'sessionId', 'constructor']);
+
 /** An event's cells as a guard or action sees them: reading a cell not declared in `reads` throws. */
 function guardedCells(actor: string, cells: Record<string, CellValue>): Record<string, CellValue> {
+  const refuse = (target: Record<string, CellValue>, key: string): never => {
+    const declared = Object.keys(target);
+    throw new ModelError(`cell '${key}' is read but not declared in ${actor}'s \`reads\` (${declared.length > 0 ? `it reads ${declared.join(', ')}` : 'it reads no cells'}); an undeclared cell would read as undefined`);
+  };
   return new Proxy(cells, {
     get(target, key, receiver) {
-      if (typeof key === 'symbol' || key === 'toJSON' || Reflect.has(target, key)) return Reflect.get(target, key, receiver);
-      const declared = Object.keys(target);
-      throw new ModelError(`cell '${key}' is read but not declared in ${actor}'s \`reads\` (${declared.length > 0 ? `it reads ${declared.join(', ')}` : 'it reads no cells'}); an undeclared cell would read as undefined`);
+      if (typeof key === 'symbol' || PROBED.has(key) || Reflect.has(target, key)) return Reflect.get(target, key, receiver);
+      return refuse(target, key);
+    },
+    // `'flag' in event.cells` for an undeclared cell would silently be false.
+    has(target, key) {
+      if (typeof key === 'symbol' || PROBED.has(key) || Reflect.has(target, key)) return Reflect.has(target, key);
+      return refuse(target, key);
     },
   });
 }
@@ -321,7 +338,8 @@ export class ActorLogic {
     const changedGuards = this.guardsChange(t, local, event, readTuple, guardChecks);
     if (changedGuards) return changedGuards;
     if (!this.paranoid && !newType && index >= AUDIT_ALL && index % AUDIT_EVERY !== 0) return t;
-    this.auditedTypes.add(type);
+    // An untaken probe (a spontaneous event its state does not accept) does not count as this type's audit.
+    if (t.accepts) this.auditedTypes.add(type);
     t.uses = 0;
     const reruns = this.paranoid || index < AUDIT_ALL ? RERUNS_AT_FIRST : newType ? 1 : 0;
     for (let i = 0; i < reruns; i++) {

@@ -168,3 +168,58 @@ describe('the command', () => {
     expect(JSON.parse(r.stdout).message).toMatch(/^a in state "idle" gave a different result for 'try'/);
   });
 });
+
+describe('found in review', () => {
+  test("an event type's first taken transition is audited even after untaken probes of it", () => {
+    // `x` is probed (not accepted) while n < 3; the first time it is taken, its action reads hidden state.
+    let hidden = 0;
+    const m = setup({}).createMachine({
+      initial: 'a', context: { n: 0, r: 0 },
+      states: {
+        a: {
+          on: {
+            inc: { guard: ({ context }) => context.n < 3, actions: assign({ n: ({ context }) => context.n + 1 }) },
+            x: { guard: ({ context }) => context.n === 3, target: 'c', actions: assign({ r: () => (hidden++ === 0 ? 0 : 999) }) },
+          },
+        },
+        c: { tags: ['end'] },
+      },
+    });
+    const r = explore({
+      actors: { k: { machine: m, spontaneous: [{ type: 'inc' }, { type: 'x' }] } },
+      properties: { fine: invariant((g) => g.actors.k.context.r !== 999) },
+    });
+    expect(r.violations.map((v) => v.property)).toEqual(['modelError']);
+  });
+
+  test("`'c' in event.cells` for an undeclared cell is a modelError, not false", () => {
+    const m = setup({}).createMachine({
+      initial: 'a',
+      states: { a: { on: { go: [{ guard: ({ event }) => 'flag' in cellsOf(event), target: 'b' }, { target: 'c' }] } }, b: { tags: ['end'] }, c: { tags: ['end'] } },
+    });
+    const r = explore({ actors: { k: { machine: m, reads: ['x'], spontaneous: [{ type: 'go' }] } }, cells: { x: 0, flag: 0 } });
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0]?.message).toMatch(/cell 'flag' is read but not declared/);
+  });
+
+  test("an event's cells kept in context are shown, not an internal error", () => {
+    const m = setup({}).createMachine({
+      initial: 'a', context: { saved: null as unknown },
+      states: { a: { on: { go: { target: 'b', actions: assign({ saved: ({ event }) => (event as any).cells }) } } }, b: { tags: ['end'] } },
+    });
+    const r = explore({
+      actors: { k: { machine: m, reads: ['x'], spontaneous: [{ type: 'go' }] } }, cells: { x: 7 },
+      properties: { neverSeven: invariant((g) => (g.actors.k.context.saved as any)?.x !== 7 || 'saved x = 7') },
+    });
+    expect(r.violations.map((v) => [v.property, v.message])).toEqual([['neverSeven', 'saved x = 7']]);
+  });
+
+  test('a raised event named xstate.* by the user that nothing takes is an unhandledEvent', () => {
+    const m = setup({}).createMachine({
+      initial: 'a',
+      states: { a: { on: { go: { target: 'b', actions: raise({ type: 'xstate.custom' }) } } }, b: { tags: ['end'] } },
+    });
+    const r = explore({ actors: { k: { machine: m, spontaneous: [{ type: 'go' }] } } });
+    expect(r.violations[0]?.property).toBe('unhandledEvent');
+  });
+});
