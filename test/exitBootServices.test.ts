@@ -7,6 +7,7 @@ import { explore, Execution, invariant } from '../checker/index.ts';
 import type { Happening, Step, SystemDefinition } from '../checker/index.ts';
 import { CALL, REPLY } from '../checker/vocabulary.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
+import { replaySteps } from './support/harness.ts';
 import { exitBootServices, exitBootServicesSystem } from '../models/scenarios/exitBootServices.ts';
 import { efiFirmwareMachine } from '../models/efiFirmware.ts';
 import type { EfiFirmwareInput } from '../models/efiFirmware.ts';
@@ -20,15 +21,7 @@ const variant = (name: string) => {
 };
 
 function replay(sys: SystemDefinition, steps: Step[]) {
-  const ex = new Execution(sys);
-  let v = ex.initial().state!;
-  const perStep: Happening[][] = [];
-  for (const s of steps) {
-    const out = ex.apply(v, s);
-    if (!out) throw new Error(`counterexample step not enabled: ${JSON.stringify(s)}`);
-    perStep.push(out.happenings);
-    if (out.state) v = out.state;
-  }
+  const { ex, v, perStep } = replaySteps(sys, steps);
   return { g: ex.materialize(v), perStep };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { explore, Execution } from '../checker/index.ts';
 import type { Happening, Step, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
+import { replaySteps } from './support/harness.ts';
 import { shutdownIcBoot, shutdownIcBootSystem } from '../models/scenarios/shutdownIcBoot.ts';
 import { BOOT_TIMEOUT_MS } from '../models/vmbusGuest.ts';
 
@@ -14,19 +15,6 @@ const variant = (name: string) => {
   return v;
 };
 
-/** Replays `steps` and returns the happenings of each step plus the final state vector. */
-function replay(sys: SystemDefinition, steps: Step[]) {
-  const ex = new Execution(sys);
-  let v = ex.initial().state!;
-  const perStep: Happening[][] = [];
-  for (const s of steps) {
-    const out = ex.apply(v, s);
-    if (!out) throw new Error(`counterexample step not enabled: ${JSON.stringify(s)}`);
-    perStep.push(out.happenings);
-    if (out.state) v = out.state;
-  }
-  return { ex, v, perStep };
-}
 
 describe('scenario shutdown-ic-boot', () => {
   // Port placements read from the code of each commit (OpenVMM vm/devices/vmbus/vmbus_server/src/lib.rs):
@@ -75,7 +63,7 @@ describe('scenario shutdown-ic-boot', () => {
     const sys = variant('buggy-linux').system();
     const result = explore(sys);
     const steps = result.violations[0].steps;
-    const { ex, v, perStep } = replay(sys, steps);
+    const { ex, v, perStep } = replaySteps(sys, steps);
     const indexOf = (pred: (h: Happening) => boolean) => perStep.findIndex((hs) => hs.some(pred));
 
     it('shows the IC writing and signalling before the port is armed, and the signal going nowhere', () => {
@@ -96,7 +84,7 @@ describe('scenario shutdown-ic-boot', () => {
       expect(last).toMatchObject({ actor: 'guest', kind: 'timer' });
       expect(last.event.type).toContain(String(BOOT_TIMEOUT_MS));
       // Before the timer: only timers can fire, the guest has the channel open and its reader is idle.
-      const before = replay(sys, steps.slice(0, -1));
+      const before = replaySteps(sys, steps.slice(0, -1));
       expect(before.ex.enabled(before.v).every((s) => s.kind === 'timer')).toBe(true);
       const g = before.ex.materialize(before.v);
       expect(g.actors.guest.value).toEqual({ channel: 'open', boot: 'waiting' });
@@ -127,7 +115,7 @@ describe('scenario shutdown-ic-boot', () => {
   describe('the pr717-linux counterexample: #717 did not fix the guest-to-host direction', () => {
     const sys = variant('pr717-linux').system();
     const steps = explore(sys).violations[0].steps;
-    const { ex, v, perStep } = replay(sys, steps);
+    const { ex, v, perStep } = replaySteps(sys, steps);
     const indexOf = (pred: (h: Happening) => boolean) => perStep.findIndex((hs) => hs.some(pred));
 
     it('the guest answers and signals before complete_open creates the host port; the signal is lost', () => {

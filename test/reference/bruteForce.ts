@@ -398,10 +398,14 @@ export class Reference {
    * urgent as any step); when there are no non-timer steps, the timers that may fire. */
   enabled(g: RefState): RefStep[] {
     const s = this.steps(g);
-    if (s.length === 0) return this.armedTimers(g);
-    if (this.unordered) return s;
+    return s.length === 0 ? this.armedTimers(g) : s.concat(this.timersDueNow(g));
+  }
+
+  /** Timers with no time left (never in `unordered` mode, where time is not kept). */
+  timersDueNow(g: RefState): RefStep[] {
+    if (this.unordered) return [];
     const now = this.names.some((n) => Object.values(g.timers[n]).some((t) => t.left === 0));
-    return now ? s.concat(this.armedTimers(g)) : s;
+    return now ? this.armedTimers(g) : [];
   }
 
   /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
@@ -494,7 +498,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
       if (timers.length === 0 && !stalled && def.deadlock !== false && !ref.isEnd(g)) violate('deadlock', depth);
       steps = timers;
     } else {
-      steps = ref.enabled(g);
+      steps = steps.concat(ref.timersDueNow(g));
     }
     for (const step of steps) {
       transitions++;

@@ -2,7 +2,7 @@
 import { setup, assign, enqueueActions } from 'xstate';
 import type { AnyEventObject as EventObject } from 'xstate';
 import { call, post, Execution } from '../../checker/index.ts';
-import type { GlobalState, Happening, SystemDefinition } from '../../checker/index.ts';
+import type { GlobalState, Happening, Step, SystemDefinition } from '../../checker/index.ts';
 
 export interface ScriptStep {
   to: string;
@@ -91,4 +91,18 @@ export function postsTo(happenings: Happening[], to: string): EventObject[] {
 /** The events that actor `to` was called with, in order. */
 export function callsTo(happenings: Happening[], to: string): EventObject[] {
   return happenings.flatMap((h) => (h.what === 'call' && h.to === to ? [h.event] : []));
+}
+
+/** Replays a counterexample's `steps` from the initial state: the happenings of each step and the last state vector. */
+export function replaySteps(sys: SystemDefinition, steps: Step[]) {
+  const ex = new Execution(sys);
+  let v = ex.initial().state!;
+  const perStep: Happening[][] = [];
+  for (const s of steps) {
+    const out = ex.apply(v, s);
+    if (!out) throw new Error(`counterexample step not enabled: ${JSON.stringify(s)}`);
+    perStep.push(out.happenings);
+    if (out.state) v = out.state;
+  }
+  return { ex, v, perStep };
 }
