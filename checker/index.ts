@@ -21,4 +21,4 @@ export { Execution } from './execution.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
-export type { Scenario, Variant, ParameterValue } from './scenario.ts';
+export type { DefinedScenario, Scenario, Variant, ParameterValue } from './scenario.ts';

@@ -8,17 +8,35 @@ import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
-import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
-import { compareCommand } from './commands/compare.ts';
-import { listCommand } from './commands/list.ts';
-import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
-import { safeText } from '../traces/index.ts';
+import { REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
+import { safeText } from '../traces/safeText.ts';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** package.json is one folder above the sources (cli/) and two above the build (dist/cli/). */
+function packageVersion(): string {
+  for (const file of ['../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (p.name === 'vmbus-check' && typeof p.version === 'string') return p.version;
+    } catch {
+      // not this folder
+    }
+  }
+  return 'unknown';
+}
+
+const version = packageVersion();
 
 type Args = Record<string, unknown>;
+
+// Each command's modules are loaded when it runs, after its flags are parsed: start-up loads neither
+// the explorer nor the trace schema nor the report formats for a command that does not use them.
+type Commands = typeof import('./commands/check.ts') & typeof import('./commands/compare.ts') & typeof import('./commands/list.ts') & typeof import('./commands/replay.ts');
+const checkCommand: Commands['checkCommand'] = async (...a) => (await import('./commands/check.ts')).checkCommand(...a);
+const compareCommand: Commands['compareCommand'] = async (...a) => (await import('./commands/compare.ts')).compareCommand(...a);
+const listCommand: Commands['listCommand'] = async (...a) => (await import('./commands/list.ts')).listCommand(...a);
+const replayCommand: Commands['replayCommand'] = async (...a) => (await import('./commands/replay.ts')).replayCommand(...a);
 
 /**
  * A flag's one value, as given. Value-taking flags are strings to yargs and parsed here, so that a

@@ -17,8 +17,9 @@ import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit', 'github'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from '../formatNames.ts';
+export { REPORT_FORMATS } from '../formatNames.ts';
+export type { ReportFormat };
 
 export interface CheckArgs {
   target?: string;
