@@ -44,6 +44,7 @@ set +e
 set -e
 [ "$code" -eq 0 ] || { cat check.txt; fail "check of the user's scenario exited $code, not 0"; }
 grep -Eq '^counter +racy +violated +violated' check.txt || fail "the user's racy variant was not found violated"
+[ "$(./node_modules/.bin/vmbus-check --version)" = "$(node -p "require('$repo/package.json').version")" ] || fail "--version does not print the package's version"
 ./node_modules/.bin/vmbus-check list > list.txt
 grep -q '^shutdown-ic-boot: ' list.txt || fail "list does not name the built-in scenarios"
 
