@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { explore, MEMORY_MODELS } from '../checker/index.ts';
 import { appleTsoMode } from '../models/scenarios/appleTsoMode.ts';
 import { kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
+import { linuxRingBarriersScenario } from '../models/scenarios/linuxRingBarriers.ts';
 
-for (const scenario of [appleTsoMode, kvmVcpuKickScenario]) describe(scenario.name, () => {
+for (const scenario of [appleTsoMode, kvmVcpuKickScenario, linuxRingBarriersScenario]) describe(scenario.name, () => {
   for (const v of scenario.variants) {
     for (const memory of MEMORY_MODELS) {
       const expected = memory === v.memory ? v.expected : v.expectedUnder?.[memory];
