@@ -5,6 +5,7 @@ import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { appleTsoMode } from './appleTsoMode.ts';
 import { kvmVcpuKickScenario } from './kvmVcpuKick.ts';
 import { linuxRingBarriersScenario } from './linuxRingBarriers.ts';
+import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
@@ -17,4 +18,5 @@ export const builtinScenarios: Scenario[] = [
   appleTsoMode,
   kvmVcpuKickScenario,
   linuxRingBarriersScenario,
+  vmbusSignalEomScenario,
 ];
