@@ -22,7 +22,8 @@ import type { MemoryModelName } from './memoryModel.ts';
 /** Something that happened inside one step, in order. */
 export type Happening =
   | { what: 'event'; actor: string; via: Via; event: EventObject }
-  | { what: 'transition'; actor: string; from: unknown; to: unknown }
+  /** `unchanged`: the actor's state and context are as they were (a transition that changed nothing). */
+  | { what: 'transition'; actor: string; from: unknown; to: unknown; unchanged: boolean }
   | { what: 'post'; from: string; to: string; event: EventObject }
   | { what: 'call'; from: string; to: string; event: EventObject }
   | { what: 'reply'; from: string; event: EventObject }
@@ -156,7 +157,7 @@ export class Execution {
       },
       transition: (actor, from, to) => {
         const states = sys.actors[actor].states;
-        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value });
+        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value, unchanged: from === to });
       },
       effect: (actor, e: Effect) => {
         switch (e.kind) {

@@ -2,6 +2,7 @@
 // reports everything each step did, and keeps what changed.
 import type { Happening, SystemDefinition, Violation } from '../checker/index.ts';
 import { Execution } from '../checker/index.ts';
+import { ignoredCalls, ignoredDelivery } from './ignoredMessages.ts';
 import { sentMessages } from './sentMessages.ts';
 import { stateChanges } from './stateChange.ts';
 import { TRACE_FORMAT } from './traceFile.ts';
@@ -31,8 +32,10 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
     if (reads) recorded.reads = reads;
     const memory = exec.sys.memory === 'sc' ? [] : memoryAccesses(out.happenings);
     if (memory.length > 0) recorded.memory = memory;
-    const sent = sentMessages(out.happenings);
+    const ignored = ignoredCalls(out.happenings);
+    const sent = sentMessages(out.happenings).map((m, k) => (ignored[k] ? { ...m, ignored: true as const } : m));
     if (sent.length > 0) recorded.sent = sent;
+    if (step.kind === 'deliver' && ignoredDelivery(out.happenings, step.actor)) recorded.ignored = true;
     if (out.violation || !out.state) {
       if (i !== violation.steps.length - 1) throw new TraceError(`step ${i + 1} of the counterexample stops the run before its end (${out.violation?.property ?? out.bound})`);
       if (out.violation) recorded.violation = out.violation;

@@ -28,6 +28,7 @@ export function serializeTrace(trace: TraceFile): string {
 function stepLines(s: TraceStep, comma: string): string[] {
   const pad = '      ';
   const parts: string[][] = [[[field('step', s.step), field('actor', s.actor), field('kind', s.kind), field('event', s.event)].join(', ')]];
+  if (s.ignored) parts.push([field('ignored', true)]);
   if (s.choices) parts.push([field('choices', s.choices)]);
   if (s.reads) parts.push([field('reads', s.reads)]);
   if (s.memory) parts.push([field('memory', s.memory)]);
