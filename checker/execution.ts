@@ -136,6 +136,14 @@ export class Execution {
     return materialize(this.sys, v);
   }
 
+  /** Each actor's buffered stores in `v`, oldest first (tso and arm; none under sc). */
+  storeBuffers(v: Int32Array): Record<string, { cell: string; value: CellValue }[]> {
+    const { sys } = this;
+    return Object.fromEntries(sys.actorNames.map((name, a) => [name, this.stepper.memory.buffered(v, a)
+      .filter((e) => e.cell >= 0) // fence markers
+      .map((e) => ({ cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value] }))]));
+  }
+
   private finish(v: Int32Array, r: Outcome): StepOutcome {
     const happenings = this.recorded;
     this.recorded = [];

@@ -182,3 +182,17 @@ function checkDiagramText(text: string, trace: TraceFile) {
   const d = parseSequenceDiagram(text);
   expect(d.participants.map((p) => p.label)).toEqual(Object.keys(trace.initial.actors));
 }
+
+describe('HTML page (without a browser: see htmlViewer.test.ts)', () => {
+  it('replay --format html prints one self-contained page with a frame per step', async () => {
+    const { runMain } = await import('./cliInProcess.ts');
+    const r = await runMain(['replay', 'traces/fixtures/lost-wakeup.buggy.trace.json', '--format', 'html']);
+    expect(r.stdout.startsWith('<!doctype html>\n')).toBe(true);
+    expect(r.stdout).not.toMatch(/<(script|link|img|iframe)[^>]*\s(src|href)=/i);
+    const json = /<script type="application\/json" id="frames">(.*)<\/script>/.exec(r.stdout)![1];
+    const frames = JSON.parse(json) as { step: number; title: string }[];
+    expect(frames.map((f) => f.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(frames[4].title).toBe('4. consumer: <- wakeup');
+    expect(r.stderr).toMatch(/^reproduced: lostWakeup/);
+  });
+});

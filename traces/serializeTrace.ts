@@ -36,6 +36,7 @@ function stepLines(s: TraceStep, comma: string): string[] {
   if (s.changed) parts.push(block('changed', s.changed, '', ''));
   if (s.cells) parts.push([field('cells', s.cells)]);
   if (s.inFlight) parts.push([field('inFlight', s.inFlight)]);
+  if (s.buffers) parts.push([field('buffers', s.buffers)]);
   if (s.violation) parts.push([field('violation', s.violation)]);
   const body = parts.map((p, i) => {
     const last = i === parts.length - 1;

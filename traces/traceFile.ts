@@ -65,6 +65,8 @@ export interface TraceStep {
   cells?: Record<string, CellValue>;
   /** Every in-flight queue that changed, as it is after the step (oldest first). */
   inFlight?: Record<string, EventObject[]>;
+  /** Every store buffer that changed (tso, arm), as it is after the step (oldest store first). */
+  buffers?: Record<string, { cell: string; value: CellValue }[]>;
   /** A delivery the receiving actor ignored: it changed nothing and did nothing (the message is lost). */
   ignored?: true;
   /** Set when this step itself raised the violation (assertion, unhandled event, model error, queue overflow). */

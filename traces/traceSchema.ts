@@ -36,6 +36,7 @@ const step = z.strictObject({
   changed: z.record(name, actorState).optional(),
   cells: z.record(name, cellValue).optional(),
   inFlight: z.record(name, z.array(event)).optional(),
+  buffers: z.record(name, z.array(z.strictObject({ cell: name, value: cellValue }))).optional(),
   ignored: z.literal(true).optional(),
   violation: violation.optional(),
 });
