@@ -118,7 +118,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   try {
     ({ records, skipped } = await runChecks(jobs, {
       bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {
           r.tracePath = tracePathFor(args.out, r, jobs.length === 1);

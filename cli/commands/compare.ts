@@ -59,7 +59,7 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
   try {
     ({ records } = await runChecks(jobsFor(target, variants, args.memories), {
       bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
     }));
   } finally {
     interrupt.dispose();
