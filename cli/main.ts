@@ -11,6 +11,7 @@ import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../ch
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
+import { MERGE_FORMATS, mergeCommand } from './commands/merge.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
@@ -217,6 +218,11 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
       run((a) => compareCommand({
         scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
       }, stdout)))
+    .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
+      (y) => y
+        .positional('reports', { type: 'string', array: true, describe: 'files written by --format json' })
+        .option('format', { type: 'string', requiresArg: true, describe: `${MERGE_FORMATS.join(', ')} (default text)` }),
+      run(async (a) => mergeCommand((a.reports as string[] | undefined) ?? [], choice(a, 'format', MERGE_FORMATS), stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),
       run((a) => listCommand(a.target as string | undefined, stdout)))

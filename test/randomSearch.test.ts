@@ -1,6 +1,9 @@
 // Random and swarm search: it finds real violations (their counterexamples replay, as the independent
 // reference confirms), never says `verified`, retakes the same walks for the same seed, splits its
 // walks across shards exactly, and shrinks what it finds.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { explore, randomSearch } from '../checker/index.ts';
@@ -81,5 +84,54 @@ describe('random search', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  describe('merge: shards of a CI matrix, combined', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-merge-'));
+    async function shards(args: string[], count: number, only: number[] = Array.from({ length: count }, (_, i) => i + 1)) {
+      const files: string[] = [];
+      for (const i of only) {
+        const r = await runMain([...args, '--shard', `${i}/${count}`, '--format', 'json', '--quiet']);
+        const file = path.join(dir, `${files.length}-${i}.json`);
+        writeFileSync(file, r.stdout);
+        files.push(file);
+      }
+      return files;
+    }
+
+    test('every shard there: the walks add up to the unsharded run\'s, and the verdict is the same', async () => {
+      const args = ['check', 'lost-wakeup', '--variant', 'fixed', '--random', '30', '--swarm', '--seed', '2'];
+      const whole = JSON.parse((await runMain([...args, '--format', 'json', '--quiet'])).stdout);
+      const merged = await runMain(['merge', ...(await shards(args, 3)), '--format', 'json']);
+      const [m] = merged.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(whole.verdict).toBe('bounded');
+      expect(m).toMatchObject({ verdict: 'bounded', runs: 3, outcome: 'bounded' });
+      expect(m.bounds).toEqual(['sampled: random swarm search: 30 walks of at most 500 steps from seed 2 (shards 1, 2, 3 of 3): not exhaustive']);
+      expect(merged.code).toBe(3);
+    });
+
+    test('one shard finds the violation: the merged check is violated, with its counterexample (as the buggy variant expects: exit 0)', async () => {
+      const merged = await runMain(['merge', ...(await shards(['check', 'lost-wakeup', '--variant', 'buggy', '--random', '200', '--seed', '4'], 2))]);
+      expect(merged.stdout).toMatch(/lost-wakeup\/buggy: lostWakeup violated after 6 steps/);
+      expect(merged.stdout).toMatch(/found by random walk \d+ from seed 4/);
+      expect(merged.stdout).toMatch(/1 check: every verdict as expected/);
+      expect(merged.code).toBe(0);
+    });
+
+    test('a missing or doubled shard is said, and keeps the verdict bounded', async () => {
+      const files = await shards(['check', 'lost-wakeup', '--variant', 'fixed', '--random', '8', '--seed', '1'], 4, [1, 3, 3]);
+      const merged = await runMain(['merge', ...files]);
+      expect(merged.stdout).toMatch(/shards missing: 2, 4 of 4/);
+      expect(merged.stdout).toMatch(/shards given twice: 3 of 4/);
+      expect(merged.code).toBe(3);
+    });
+
+    test('a file that is not a JSON report is a one-line error', async () => {
+      const bad = path.join(dir, 'bad.json');
+      writeFileSync(bad, 'scenario  variant\n');
+      const r = await runMain(['merge', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/bad\.json, line 1: not JSON/);
+    });
   });
 });
