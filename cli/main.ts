@@ -9,6 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
+import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
@@ -119,7 +120,7 @@ function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text)` });
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
@@ -156,14 +157,25 @@ const processOutput: CliOutput = {
   stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
 };
 
-export async function main(argv: string[], output: CliOutput = processOutput): Promise<ExitCode> {
+/**
+ * The report format: `--format`, else `github` inside a GitHub Actions job (the runner sets
+ * GITHUB_ACTIONS=true), else text.
+ */
+function reportFormat(a: Args, env: NodeJS.ProcessEnv): ReportFormat {
+  if (a.format === undefined && env.GITHUB_ACTIONS === 'true') return 'github';
+  return choice(a, 'format', REPORT_FORMATS);
+}
+
+/** `env` is the environment the command reads (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY): a test passes its own. */
+export async function main(argv: string[], output: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
   const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
     target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
   }, stdout));
 
   const parser = yargs(argv)

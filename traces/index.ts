@@ -12,4 +12,5 @@ export { describeReplay } from './describeReplay.ts';
 export { renderTimeline } from './timeline.ts';
 export { renderMermaid } from './mermaid.ts';
 export { renderMarkdown } from './markdown.ts';
+export type { MarkdownOptions } from './markdown.ts';
 export { safeLines, safeText } from './safeText.ts';

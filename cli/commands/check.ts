@@ -6,7 +6,7 @@ import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
 import { safeLines, serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
-import { githubAnnotations } from '../formats/github.ts';
+import { githubAnnotations, githubTimelines } from '../formats/github.ts';
 import { jsonReport } from '../formats/json.ts';
 import { junitReport } from '../formats/junit.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
@@ -30,6 +30,10 @@ export interface CheckArgs {
   format: ReportFormat;
   quiet: boolean;
   progressIntervalMs?: number;
+  /** Where `--format github` appends its job summary ($GITHUB_STEP_SUMMARY in a workflow). */
+  stepSummaryPath?: string;
+  /** The repository's root in a workflow ($GITHUB_WORKSPACE): annotations name files relative to it. */
+  githubWorkspace?: string;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -137,8 +141,9 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped))); break;
     case 'github': {
       // The annotations are the only workflow commands printed; each escapes its own text.
-      stdout(githubAnnotations(records, againstExpectation) + safeLines(textReport(records, againstExpectation, notRun)));
-      const summary = process.env.GITHUB_STEP_SUMMARY;
+      stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
+        + githubTimelines(records, againstExpectation));
+      const summary = args.stepSummaryPath;
       if (summary) {
         try {
           appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));

@@ -81,15 +81,16 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     throw e;
   }
   const verdict = safeLines(replayVerdict(result, trace));
-  switch (args.format) {
-    case 'mermaid': stdout(renderMermaid(trace)); stderr(verdict); break;
-    case 'markdown': stdout(renderMarkdown(trace)); stderr(verdict); break;
-    default: {
-      let out = renderTimeline(trace) + '\n' + verdict;
-      if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
-      stdout(safeLines(out));
-    }
+  if (args.format !== 'text') {
+    // A picture is a rendering job (a CI step drawing a diagram): it succeeded when it rendered. The
+    // replay's verdict still goes to stderr; only the text replay's exit code says what it found.
+    stdout(args.format === 'mermaid' ? renderMermaid(trace) : renderMarkdown(trace));
+    stderr(verdict);
+    return ExitCode.ok;
   }
+  let out = renderTimeline(trace) + '\n' + verdict;
+  if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
+  stdout(safeLines(out));
   // Like a check: the violation still happening is exit 1; a counterexample the models no longer allow is 0.
   return result.status === 'reproduced' ? ExitCode.violation : ExitCode.ok;
 }

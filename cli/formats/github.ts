@@ -2,7 +2,7 @@
 // model file, for a user's module). Syntax: docs.github.com, "Workflow commands for GitHub Actions".
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { safeText } from '../../traces/index.ts';
+import { renderTimeline, safeLines, safeText } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
@@ -31,7 +31,7 @@ const realPath = (p: string) => {
  * repository's root: GITHUB_WORKSPACE in a workflow, else the working directory. Real paths on both sides,
  * so a model reached through a symbolic link still counts as lying under it. Outside: the absolute path.
  */
-export function annotationPath(module: string, workspace: string | undefined = process.env.GITHUB_WORKSPACE): string {
+export function annotationPath(module: string, workspace: string | undefined): string {
   const file = realPath(module);
   for (const root of [workspace, process.cwd()]) {
     const rel = root ? relativeInside(realPath(root), file) : null;
@@ -40,11 +40,33 @@ export function annotationPath(module: string, workspace: string | undefined = p
   return path.resolve(module).split(path.sep).join('/');
 }
 
-export function githubAnnotations(records: CheckRecord[], againstExpectation: boolean): string {
+/** A timeline longer than this many lines is folded into a `::group::` in the job's log. */
+export const LONG_TIMELINE_LINES = 10;
+
+/**
+ * The counterexamples' timelines for the job's log: every one that fails the run (a single check's
+ * even when expected), each long one inside `::group::`/`::endgroup::` so the log stays readable. The
+ * group's title escapes its own text; every line inside goes through safeLines, so no line of a
+ * timeline can end the group or start another workflow command.
+ */
+export function githubTimelines(records: CheckRecord[], againstExpectation: boolean, longerThan = LONG_TIMELINE_LINES): string {
+  const shown = records.filter((r) => r.trace && (records.length === 1 || outcomeOf(r, againstExpectation) === 'fail'));
+  let out = '';
+  for (const r of shown) {
+    const timeline = safeLines(renderTimeline(r.trace!)).trimEnd();
+    const title = `${recordLabel(r)}: counterexample of ${r.trace!.property}, ${r.trace!.steps.length} steps`;
+    if (timeline.split('\n').length > longerThan) out += `::group::${escapeData(title)}\n${timeline}\n::endgroup::\n`;
+    else out += `\n${timeline}\n`;
+  }
+  return out;
+}
+
+/** `workspace`: the repository's root in a workflow (GITHUB_WORKSPACE), which annotation paths are relative to. */
+export function githubAnnotations(records: CheckRecord[], againstExpectation: boolean, workspace?: string): string {
   const lines: string[] = [];
   for (const r of records) {
     const label = recordLabel(r);
-    const file = r.source.module === 'builtin' ? undefined : annotationPath(r.source.module);
+    const file = r.source.module === 'builtin' ? undefined : annotationPath(r.source.module, workspace);
     const outcome = outcomeOf(r, againstExpectation);
     const v = r.result.violations[0];
     const mismatch = notAsExpected(r, againstExpectation);

@@ -56,12 +56,16 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
-export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[]): string {
+/**
+ * `timeline: false` leaves out the single check's timeline (the github format prints timelines in
+ * collapsible groups of its own).
+ */
+export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[], options: { timeline?: boolean } = {}): string {
   let out = verdictTable(records, againstExpectation);
   const found = findings(records, againstExpectation);
   if (found) out += '\n' + found;
   // A single counterexample is worth reading right here.
-  if (records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);
+  if (options.timeline !== false && records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);
   if (notRun.length > 0) out += `\nnot checked (interrupted): ${notRun.join(', ')}\n`;
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const fails = outcomes.filter((o) => o === 'fail').length;

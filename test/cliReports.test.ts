@@ -1,0 +1,111 @@
+// Reports for CI, run in-process: rendering exit codes, the github format inside a workflow (chosen by
+// itself, long timelines grouped, expected counterexamples folded in the job summary).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { githubTimelines } from '../cli/formats/github.ts';
+import { loadTarget } from '../cli/loadSystem.ts';
+import { runCheck } from '../cli/runChecks.ts';
+import { runMain } from './cliInProcess.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-reports-'));
+const fixture = 'traces/fixtures/shutdown-ic-boot.buggy-linux.trace.json';
+const COMMAND_LINE = /^\s*(::|##\[)/;
+const commandLines = (s: string) => s.split(/\r?\n|\r|\u2028|\u2029/).filter((l) => COMMAND_LINE.test(l));
+
+describe('replay: a picture exits 0 once drawn', () => {
+  for (const format of ['mermaid', 'markdown']) {
+    test(`--format ${format} of a trace that still reproduces: exit 0, the verdict on stderr`, async () => {
+      const r = await runMain(['replay', fixture, '--format', format]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/sequenceDiagram/);
+      expect(r.stderr).toMatch(/^reproduced: lostInterrupt violated after 15 steps/);
+    });
+  }
+
+  test('the text replay keeps its verdict in the exit code', async () => {
+    const r = await runMain(['replay', fixture]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/reproduced: lostInterrupt/);
+  });
+
+  test('a bad trace is still exit 2 in a picture format', async () => {
+    const bad = path.join(tmp, 'bad.json');
+    writeFileSync(bad, '{"format": "vmbus-check-trace/1"');
+    const r = await runMain(['replay', bad, '--format', 'mermaid']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('--format github inside GitHub Actions', () => {
+  test('GITHUB_ACTIONS=true picks the github format when no --format is given', async () => {
+    const [auto, text, plain] = await Promise.all([
+      runMain(['check', 'peterson', '--variant', 'broken'], { GITHUB_ACTIONS: 'true' }),
+      runMain(['check', 'peterson', '--variant', 'broken', '--format', 'text'], { GITHUB_ACTIONS: 'true' }),
+      runMain(['check', 'peterson', '--variant', 'broken']),
+    ]);
+    for (const r of [auto, text, plain]) expect(r.code).toBe(1);
+    expect(auto.stdout).toMatch(/^::error title=vmbus-check%3A peterson\/broken violates mutualExclusion::/m);
+    expect(text.stdout).not.toMatch(/^::/m);
+    expect(plain.stdout).not.toMatch(/^::/m);
+  });
+
+  test('a long timeline is one ::group:: in the log, and nothing inside it is a workflow command', async () => {
+    const r = await runMain(['check', 'shutdown-ic-boot', '--variant', 'buggy-linux', '--format', 'github']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const open = lines.findIndex((l) => l.startsWith('::group::'));
+    const close = lines.indexOf('::endgroup::');
+    expect(lines[open]).toBe('::group::shutdown-ic-boot/buggy-linux: counterexample of lostInterrupt, 15 steps');
+    expect(close).toBeGreaterThan(open);
+    const inside = lines.slice(open + 1, close);
+    // The whole timeline (the initial state, 15 steps and the violation) is in the group.
+    expect(inside.filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(16);
+    expect(lines.filter((l) => /^\s*15\s+guest\s+timer/.test(l))).toHaveLength(1);
+    expect(inside.at(-1)).toMatch(/lostInterrupt/);
+    expect(commandLines(inside.join('\n'))).toEqual([]);
+    expect(commandLines(r.stdout).map((l) => l.split(' ')[0].split('::')[1])).toEqual(['error', 'group', 'endgroup']);
+  });
+
+  test('a short timeline stays inline; the text format is unchanged', async () => {
+    const [github, text] = await Promise.all([
+      runMain(['check', 'lost-wakeup', '--variant', 'buggy', '--format', 'github']),
+      runMain(['check', 'lost-wakeup', '--variant', 'buggy']),
+    ]);
+    expect(github.stdout).not.toMatch(/::group::/);
+    for (const r of [github, text]) expect(r.stdout).toMatch(/^lost-wakeup: lostWakeup violated after 6 steps\n0\s+initial[\s\S]*^6\s+consumer\s+timer/m);
+  });
+
+  test("a group's title and contents cannot end the group or start a command, whatever the model's names", async () => {
+    const target = await loadTarget('test/fixtures/hostileStrings.ts');
+    const record = await runCheck({ target, variant: target.variants[0] }, { bounds: {}, signal: new AbortController().signal, progress: null });
+    const out = githubTimelines([record], true, 0);
+    const commands = commandLines(out);
+    expect(commands.map((l) => l.split(/::/)[1].split(' ')[0])).toEqual(['group', 'endgroup']);
+    expect(commands[0]).not.toMatch(/[\r\u001b]/);
+    expect(out).toContain('injected');
+  });
+
+  test('the job summary: a failing counterexample open, expected ones folded, headings one level apart', async () => {
+    const summary = path.join(tmp, 'summary.md');
+    writeFileSync(summary, '');
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', '--format', 'github'], { GITHUB_STEP_SUMMARY: summary });
+    expect(r.code).toBe(1);
+    const md = readFileSync(summary, 'utf8');
+    // claimedSafe fails the run (its counterexample is open); racy is violated as expected (folded).
+    const details = md.slice(md.indexOf('<details>'));
+    expect(md.indexOf('### counter/claimedSafe: counterexample')).toBeGreaterThan(-1);
+    expect(md.indexOf('### counter/claimedSafe: counterexample')).toBeLessThan(md.indexOf('<details>'));
+    expect(details).toMatch(/^<details>\n<summary>counter\/racy: noLostUpdate violated as expected \(4 steps\)<\/summary>\n/);
+    expect(details).toMatch(/```mermaid\n\s*sequenceDiagram[\s\S]*<\/details>/);
+    expect(md.match(/<details>/g)).toHaveLength(1);
+    // Outside code blocks, headings go ##, ###, ####, never skipping a level.
+    const prose = md.replace(/```[\s\S]*?```/g, '');
+    const levels = [...prose.matchAll(/^(#+) /gm)].map((m) => m[1].length);
+    expect(levels[0]).toBe(2);
+    for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1]).toBeLessThanOrEqual(1);
+    expect(new Set(levels)).toEqual(new Set([2, 3, 4]));
+  });
+});
