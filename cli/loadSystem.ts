@@ -4,8 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { validateScenario, validateSystem } from '../checker/index.ts';
-import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SystemDefinition } from '../checker/index.ts';
+import { definitionSite, validateScenario, validateSystem } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SourceLocation, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -31,6 +31,11 @@ export interface TargetVariant {
 export interface CheckTarget {
   name: string;
   description: string;
+  /**
+   * Where it is defined: defineScenario's call for a scenario, the module's first line for a plain
+   * system; null when unknown (a scenario written as a plain object).
+   */
+  definedAt: SourceLocation | null;
   /** True when the target is a scenario (its variants carry expected verdicts). */
   isScenario: boolean;
   variants: TargetVariant[];
@@ -79,6 +84,7 @@ function scenarioTarget(scenario: Scenario, sourceOf: (variant: string) => Syste
   return {
     name: scenario.name,
     description: scenario.description ?? '',
+    definedAt: definitionSite(scenario),
     isScenario: true,
     variants: scenario.variants.map((v) => ({
       name: v.name,
@@ -117,6 +123,9 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     onDrain = () => reject(new CliError(`${file}: the module's top-level await never settles: it waits for something that will not happen`));
     process.once('beforeExit', onDrain);
   });
+  // Reports name the model's own lines (modelLocations.ts): stack frames of tsx-compiled code map to
+  // the .ts source only with Node's source maps on, which the CLI run in-process (tests) may not have.
+  process.setSourceMapsEnabled(true);
   process.exit = ((code?: number | string | null) => {
     throw new CliError(`${file}: the module called process.exit(${code ?? ''}) while loading`);
   }) as typeof process.exit;
@@ -182,7 +191,7 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
   const build = builder(() => (typeof value === 'function' ? value() : value), where);
   const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
   return {
-    name, description: '', isScenario: false,
+    name, description: '', isScenario: false, definedAt: { file: path.resolve(file), line: 1, column: 1 },
     variants: [{ name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} } }],
   };
 }

@@ -7,6 +7,8 @@ import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
+import { checkLocations } from './modelLocations.ts';
+import type { CheckLocations } from './modelLocations.ts';
 
 export interface CheckRecord {
   scenario: string;
@@ -26,6 +28,8 @@ export interface CheckRecord {
   trace?: TraceFile;
   /** Where the trace was written, if it was. */
   tracePath?: string;
+  /** Where its scenario, variant, system and properties are defined (reports point there); unknown when absent. */
+  locations?: CheckLocations;
 }
 
 /** A check that an interrupt kept from starting: the reports still list it, as not run. */
@@ -95,6 +99,7 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
   const record: CheckRecord = {
     scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
     memory, memoryAsked: job.memory !== undefined, result, system, source: variant.source,
+    locations: checkLocations(target.definedAt, variant.name, system),
   };
   if (result.violations.length > 0) record.trace = buildTrace({ ...system, memory }, variant.source, result.violations[0]);
   return record;

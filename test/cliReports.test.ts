@@ -7,6 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { githubTimelines } from '../cli/formats/github.ts';
 import { loadTarget } from '../cli/loadSystem.ts';
 import { runCheck } from '../cli/runChecks.ts';
+import { reportLocation } from '../cli/modelLocations.ts';
+import { definitionSite, invariant } from '../checker/index.ts';
 import { runMain } from './cliInProcess.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-reports-'));
@@ -47,7 +49,7 @@ describe('--format github inside GitHub Actions', () => {
       runMain(['check', 'peterson', '--variant', 'broken']),
     ]);
     for (const r of [auto, text, plain]) expect(r.code).toBe(1);
-    expect(auto.stdout).toMatch(/^::error title=vmbus-check%3A peterson\/broken violates mutualExclusion::/m);
+    expect(auto.stdout).toMatch(/^::error file=models\/examples\/peterson\.ts,line=\d+,title=vmbus-check%3A peterson\/broken violates mutualExclusion::/m);
     expect(text.stdout).not.toMatch(/^::/m);
     expect(plain.stdout).not.toMatch(/^::/m);
   });
@@ -107,5 +109,52 @@ describe('--format github inside GitHub Actions', () => {
     expect(levels[0]).toBe(2);
     for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1]).toBeLessThanOrEqual(1);
     expect(new Set(levels)).toEqual(new Set([2, 3, 4]));
+  });
+});
+
+/** The line a regular expression first matches in a file, found independently of the checker. */
+function lineOf(file: string, re: RegExp): number {
+  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => re.test(l));
+  expect(i, `${re} in ${file}`).toBeGreaterThanOrEqual(0);
+  return i + 1;
+}
+
+describe('annotations land on the model', () => {
+  test("a violation points at its property's definition, even in another file than the scenario", async () => {
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', '--format', 'github']);
+    const line = lineOf('test/fixtures/racyCounter.ts', /noLostUpdate: invariant\(/);
+    expect(r.stdout).toMatch(new RegExp(`^::error file=test/fixtures/racyCounter\\.ts,line=${line},title=vmbus-check%3A counter/claimedSafe`, 'm'));
+  });
+
+  test('a bounded check points at its variant', async () => {
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', '--variant', 'atomic', '--max-states', '2', '--format', 'github']);
+    expect(r.code).toBe(3);
+    const line = lineOf('test/fixtures/counterScenario.ts', /name: 'atomic'/);
+    expect(r.stdout).toMatch(new RegExp(`^::warning file=test/fixtures/counterScenario\\.ts,line=${line},title=`, 'm'));
+  });
+
+  test('a built-in scenario points into models/, at the property a variant violates', async () => {
+    const r = await runMain(['check', 'lost-wakeup', '--variant', 'buggy', '--format', 'github']);
+    const line = lineOf('models/examples/lostWakeup.ts', /lostWakeup: stall\(/);
+    expect(r.stdout).toMatch(new RegExp(`^::error file=models/examples/lostWakeup\\.ts,line=${line},title=`, 'm'));
+  });
+
+  test('a built-in property (no definition of its own) points at the variant', async () => {
+    const target = await loadTarget('test/fixtures/counterScenario.ts');
+    const record = await runCheck({ target, variant: target.variants[0] }, { bounds: {}, signal: new AbortController().signal, progress: null });
+    const line = lineOf('test/fixtures/counterScenario.ts', /name: 'racy'/);
+    expect(reportLocation(record.locations, 'deadlock')).toMatchObject({ file: path.resolve('test/fixtures/counterScenario.ts'), line });
+    expect(record.locations?.scenario).toMatchObject({ line: lineOf('test/fixtures/counterScenario.ts', /defineScenario\(/) });
+  });
+
+  test('definitionSite: the line that called invariant, stall, allOf, defineSystem', () => {
+    const p = invariant(() => true); const here = new Error().stack!.split('\n')[1];
+    const site = definitionSite(p)!;
+    expect(site.file).toBe(path.resolve('test/cliReports.test.ts'));
+    expect(`${site.line}`).toBe(/:(\d+):\d+\)?$/.exec(here)![1]);
+    expect(definitionSite({ kind: 'invariant', holds: () => true })).toBeNull();
+    // Not enumerable: spreading, JSON and Object.keys never see it.
+    expect(Object.keys(p)).toEqual(['kind', 'holds']);
+    expect(definitionSite({ ...p })).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ describe('no output line can start a workflow command', () => {
       // --format github prints exactly one command of its own: the annotation of the failing check.
       const ours = format === 'github' ? 1 : 0;
       expect(commandLines(r.stdout)).toHaveLength(ours);
-      if (format === 'github') expect(commandLines(r.stdout)[0]).toMatch(/^::error file=test\/fixtures\/hostileStrings\.ts,title=/);
+      if (format === 'github') expect(commandLines(r.stdout)[0]).toMatch(/^::error file=test\/fixtures\/hostileStrings\.ts,line=\d+,title=/);
       expect(r.stdout).not.toContain('\u001b');
       expect(r.stdout).toContain('injected');
     });

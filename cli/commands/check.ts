@@ -138,7 +138,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   const notRun = skipped.map((s) => recordLabel(s));
   switch (args.format) {
     case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
-    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped))); break;
+    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace))); break;
     case 'github': {
       // The annotations are the only workflow commands printed; each escapes its own text.
       stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))

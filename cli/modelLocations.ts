@@ -1,0 +1,64 @@
+// Where a check's scenario, variant, system and properties are defined, for reports that land on the
+// model (GitHub annotations, JUnit, SARIF). The checker records the call sites of defineScenario,
+// defineSystem, invariant, stall and allOf; a variant, an entry in a scenario's list, has no call of
+// its own, so it is found by its source text (`name: 'buggy-linux'`) in the scenario's file.
+import { readFileSync } from 'node:fs';
+import { definitionSite } from '../checker/index.ts';
+import type { SourceLocation, SystemDefinition } from '../checker/index.ts';
+
+export interface CheckLocations {
+  /** defineScenario's call (a scenario), or the module file's first line (a plain system module). */
+  scenario: SourceLocation | null;
+  /** The variant's entry (`name: '<variant>'`) in the scenario's file; else the scenario's. */
+  variant: SourceLocation | null;
+  /** defineSystem's call, when the system went through it. */
+  system: SourceLocation | null;
+  /** Each named property's invariant/stall/allOf call. */
+  properties: Record<string, SourceLocation>;
+}
+
+const fileTexts = new Map<string, string[] | null>();
+
+function linesOf(file: string): string[] | null {
+  if (!fileTexts.has(file)) {
+    try {
+      fileTexts.set(file, readFileSync(file, 'utf8').split('\n'));
+    } catch {
+      fileTexts.set(file, null);
+    }
+  }
+  return fileTexts.get(file)!;
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The first line of `file` where a `name:` key holds `name` as a string literal. */
+export function locateByName(file: string, name: string): SourceLocation | null {
+  const lines = linesOf(file);
+  if (!lines) return null;
+  const re = new RegExp(`\\bname\\s*:\\s*(['"\`])${escapeRegExp(name)}\\1`);
+  for (let i = 0; i < lines.length; i++) {
+    const m = re.exec(lines[i]);
+    if (m) return { file, line: i + 1, column: m.index + 1 };
+  }
+  return null;
+}
+
+export function checkLocations(scenario: SourceLocation | null, variantName: string | null, system: SystemDefinition): CheckLocations {
+  const properties: Record<string, SourceLocation> = {};
+  for (const [name, p] of Object.entries(system.properties ?? {})) {
+    const site = definitionSite(p);
+    if (site) properties[name] = site;
+  }
+  const variant = scenario && variantName !== null ? locateByName(scenario.file, variantName) ?? scenario : null;
+  return { scenario, variant, system: definitionSite(system), properties };
+}
+
+/**
+ * Where a report about this check points: the violated property's definition when it has one of its
+ * own, else the variant's entry, else the system's definition, else the scenario's.
+ */
+export function reportLocation(l: CheckLocations | undefined, property?: string): SourceLocation | null {
+  if (!l) return null;
+  return (property !== undefined ? l.properties[property] : undefined) ?? l.variant ?? l.system ?? l.scenario;
+}
