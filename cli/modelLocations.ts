@@ -62,3 +62,48 @@ export function reportLocation(l: CheckLocations | undefined, property?: string)
   if (!l) return null;
   return (property !== undefined ? l.properties[property] : undefined) ?? l.variant ?? l.system ?? l.scenario;
 }
+
+/** A state's key in a machine's config: `waiting: {`, `'waiting': {`. */
+const stateKey = (name: string) => new RegExp(`(?:^|[\\s{,])(['"]?)${escapeRegExp(name)}\\1\\s*:\\s*\\{`);
+
+/**
+ * Where the state at `path` (['boot', 'waiting'] for boot.waiting) is written in a machine config, by
+ * its keys in order, among `files`; only when exactly one place fits, since the same state name in
+ * another machine would point at the wrong code. Null otherwise.
+ */
+export function locateState(files: string[], path: string[]): SourceLocation | null {
+  if (path.length === 0) return null;
+  const found: SourceLocation[] = [];
+  for (const file of files) {
+    const lines = linesOf(file);
+    if (!lines) continue;
+    const leaf = stateKey(path[path.length - 1]);
+    const ancestors = path.slice(0, -1).map(stateKey);
+    for (let i = 0; i < lines.length; i++) {
+      const m = leaf.exec(lines[i]);
+      if (!m) continue;
+      // Each ancestor key appears above the leaf, innermost nearest.
+      let above = i - 1;
+      let nested = true;
+      for (let k = ancestors.length - 1; k >= 0 && nested; k--) {
+        while (above >= 0 && !ancestors[k].test(lines[above])) above--;
+        nested = above >= 0;
+        above--;
+      }
+      if (nested) found.push({ file, line: i + 1, column: m.index + 1 });
+    }
+  }
+  return found.length === 1 ? found[0] : null;
+}
+
+/** An actor's entry (`guest: {`) in the system definition's file, at or after the definition's line. */
+export function locateActor(system: SourceLocation | null, actor: string): SourceLocation | null {
+  const lines = system ? linesOf(system.file) : null;
+  if (!system || !lines) return null;
+  const re = new RegExp(`(?:^|[\\s{,])(['"]?)${escapeRegExp(actor)}\\1\\s*:`);
+  for (let i = system.line - 1; i < lines.length; i++) {
+    const m = re.exec(lines[i]);
+    if (m) return { file: system.file, line: i + 1, column: m.index + 1 };
+  }
+  return null;
+}

@@ -11,7 +11,7 @@ const COMMAND_LINE = /^\s*(::|##\[)/;
 const commandLines = (s: string) => s.split(/\r?\n|\r|\u2028|\u2029/).filter((l) => COMMAND_LINE.test(l));
 
 describe('no output line can start a workflow command', () => {
-  for (const format of ['text', 'json', 'junit', 'github']) {
+  for (const format of ['text', 'json', 'junit', 'github', 'sarif']) {
     test(`check --format ${format} of a model whose names and messages inject commands`, async () => {
       const r = await runMain(['check', 'test/fixtures/hostileStrings.ts', '--format', format, '--quiet']);
       expect(r.code).toBe(1);

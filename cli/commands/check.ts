@@ -9,6 +9,7 @@ import type { ExitCode } from '../exitCodes.ts';
 import { githubAnnotations, githubTimelines } from '../formats/github.ts';
 import { jsonReport } from '../formats/json.ts';
 import { junitReport } from '../formats/junit.ts';
+import { sarifReport } from '../formats/sarif.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
@@ -17,7 +18,7 @@ import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit', 'github'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'junit', 'github', 'sarif'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface CheckArgs {
@@ -139,6 +140,8 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   switch (args.format) {
     case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
     case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace))); break;
+    // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
+    case 'sarif': stdout(safeLines(sarifReport(records, againstExpectation, args.githubWorkspace))); break;
     case 'github': {
       // The annotations are the only workflow commands printed; each escapes its own text.
       stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
