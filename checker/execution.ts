@@ -22,7 +22,8 @@ import type { MemoryModelName } from './memoryModel.ts';
 /** Something that happened inside one step, in order. */
 export type Happening =
   | { what: 'event'; actor: string; via: Via; event: EventObject }
-  | { what: 'transition'; actor: string; from: unknown; to: unknown }
+  /** `unchanged`: the actor's state and context are as they were (a transition that changed nothing). */
+  | { what: 'transition'; actor: string; from: unknown; to: unknown; unchanged: boolean }
   | { what: 'post'; from: string; to: string; event: EventObject }
   | { what: 'call'; from: string; to: string; event: EventObject }
   | { what: 'reply'; from: string; event: EventObject }
@@ -135,6 +136,14 @@ export class Execution {
     return materialize(this.sys, v);
   }
 
+  /** Each actor's buffered stores in `v`, oldest first (tso and arm; none under sc). */
+  storeBuffers(v: Int32Array): Record<string, { cell: string; value: CellValue }[]> {
+    const { sys } = this;
+    return Object.fromEntries(sys.actorNames.map((name, a) => [name, this.stepper.memory.buffered(v, a)
+      .filter((e) => e.cell >= 0) // fence markers
+      .map((e) => ({ cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value] }))]));
+  }
+
   private finish(v: Int32Array, r: Outcome): StepOutcome {
     const happenings = this.recorded;
     this.recorded = [];
@@ -156,7 +165,7 @@ export class Execution {
       },
       transition: (actor, from, to) => {
         const states = sys.actors[actor].states;
-        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value });
+        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value, unchanged: from === to });
       },
       effect: (actor, e: Effect) => {
         switch (e.kind) {

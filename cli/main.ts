@@ -166,8 +166,14 @@ function reportFormat(a: Args, env: NodeJS.ProcessEnv): ReportFormat {
   return choice(a, 'format', REPORT_FORMATS);
 }
 
-/** `env` is the environment the command reads (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY): a test passes its own. */
-export async function main(argv: string[], output: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+export interface MainOptions {
+  /** Search in a worker thread (the default; in-process tests of other behaviour may skip its start-up). */
+  searchThread?: boolean;
+  /** The environment the command reads (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): a test passes its own. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], output: CliOutput = processOutput, { searchThread = true, env = process.env }: MainOptions = {}): Promise<ExitCode> {
   if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
   const { stdout, stderr } = output;
@@ -176,6 +182,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, en
     target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
+    inThread: searchThread,
   }, stdout));
 
   const parser = yargs(argv)
@@ -196,7 +203,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, en
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
         .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread,
       }, stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),

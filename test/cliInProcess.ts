@@ -1,5 +1,7 @@
 // Runs the vmbus-check command in this process, with its output captured: for CLI behaviour where a
-// process of its own is not what is tested (a process costs about a second of tsx start-up).
+// process of its own is not what is tested (a process costs about a second of tsx start-up). The search
+// runs in this thread unless asked (a search thread costs most of a second to start from the sources):
+// test/searchThread.test.ts and the process tests cover the thread the command line always uses.
 import { main } from '../cli/main.ts';
 
 export interface InProcessRun {
@@ -17,9 +19,15 @@ export function testEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...rest, ...env };
 }
 
-export async function runMain(args: string[], env: Record<string, string> = {}): Promise<InProcessRun> {
+export interface RunMainOptions {
+  searchThread?: boolean;
+  /** Variables added to testEnv()'s environment. */
+  env?: Record<string, string>;
+}
+
+export async function runMain(args: string[], { searchThread = false, env = {} }: RunMainOptions = {}): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, testEnv(env));
+  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, { searchThread, env: testEnv(env) });
   return { code, stdout, stderr };
 }

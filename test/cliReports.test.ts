@@ -17,11 +17,11 @@ const COMMAND_LINE = /^\s*(::|##\[)/;
 const commandLines = (s: string) => s.split(/\r?\n|\r|\u2028|\u2029/).filter((l) => COMMAND_LINE.test(l));
 
 describe('replay: a picture exits 0 once drawn', () => {
-  for (const format of ['mermaid', 'markdown']) {
+  for (const format of ['mermaid', 'markdown', 'html']) {
     test(`--format ${format} of a trace that still reproduces: exit 0, the verdict on stderr`, async () => {
       const r = await runMain(['replay', fixture, '--format', format]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/sequenceDiagram/);
+      expect(r.stdout).toMatch(format === 'html' ? /^<!DOCTYPE html>/i : /sequenceDiagram/);
       expect(r.stderr).toMatch(/^reproduced: lostInterrupt violated after 15 steps/);
     });
   }
@@ -44,8 +44,8 @@ describe('replay: a picture exits 0 once drawn', () => {
 describe('--format github inside GitHub Actions', () => {
   test('GITHUB_ACTIONS=true picks the github format when no --format is given', async () => {
     const [auto, text, plain] = await Promise.all([
-      runMain(['check', 'peterson', '--variant', 'broken'], { GITHUB_ACTIONS: 'true' }),
-      runMain(['check', 'peterson', '--variant', 'broken', '--format', 'text'], { GITHUB_ACTIONS: 'true' }),
+      runMain(['check', 'peterson', '--variant', 'broken'], { env: { GITHUB_ACTIONS: 'true' } }),
+      runMain(['check', 'peterson', '--variant', 'broken', '--format', 'text'], { env: { GITHUB_ACTIONS: 'true' } }),
       runMain(['check', 'peterson', '--variant', 'broken']),
     ]);
     for (const r of [auto, text, plain]) expect(r.code).toBe(1);
@@ -93,7 +93,7 @@ describe('--format github inside GitHub Actions', () => {
   test('the job summary: a failing counterexample open, expected ones folded, headings one level apart', async () => {
     const summary = path.join(tmp, 'summary.md');
     writeFileSync(summary, '');
-    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', '--format', 'github'], { GITHUB_STEP_SUMMARY: summary });
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(r.code).toBe(1);
     const md = readFileSync(summary, 'utf8');
     // claimedSafe fails the run (its counterexample is open); racy is violated as expected (folded).

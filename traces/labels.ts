@@ -14,6 +14,28 @@ export function eventLabel(event: EventObject): string {
   return `${event.type}(${payload.map(([k, v]) => `${k}: ${compactJson(v)}`).join(', ')})`;
 }
 
+/**
+ * A value as a diagram shows it, without JSON's quotes where they are not needed: `offerChannel`,
+ * `{type: offerChannel, relid: 1}`, `[versionRequest]`; a string that is not a plain word keeps them.
+ */
+export function plainLabel(value: unknown): string {
+  if (typeof value === 'string') return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(value) && !['null', 'true', 'false'].includes(value) ? value : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(plainLabel).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${plainKey(k)}: ${plainLabel(v)}`).join(', ')}}`;
+  return compactJson(value);
+}
+
+const plainKey = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k));
+
+/** `postMessage(sint: 2, message: {type: offerChannel})`: eventLabel with plainLabel's values. */
+export function plainEventLabel(event: EventObject): string {
+  const timer = AFTER.exec(event.type);
+  if (timer) return `after ${timer[1]}ms (${timer[2]})`;
+  const payload = Object.entries(event).filter(([k, v]) => k !== 'type' && k !== 'cells' && v !== undefined);
+  if (payload.length === 0) return event.type;
+  return `${event.type}(${payload.map(([k, v]) => `${k}: ${plainLabel(v)}`).join(', ')})`;
+}
+
 /** `asleep`, `running.busy` for a nested state, `{rx: idle, tx: busy}` for parallel regions. */
 export function stateLabel(value: unknown): string {
   if (typeof value === 'string') return value;

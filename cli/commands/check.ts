@@ -35,6 +35,8 @@ export interface CheckArgs {
   stepSummaryPath?: string;
   /** The repository's root in a workflow ($GITHUB_WORKSPACE): annotations name files relative to it. */
   githubWorkspace?: string;
+  /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
+  inThread: boolean;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -120,8 +122,8 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {
           r.tracePath = tracePathFor(args.out, r, jobs.length === 1);

@@ -1,13 +1,13 @@
 // `vmbus-check replay <trace.json>`: re-executes a counterexample against the models as they are now,
 // shows it (timeline, Mermaid or Markdown), and says whether it still reproduces or where it diverges.
 import { readFileSync, statSync } from 'node:fs';
-import { parseTrace, safeLines, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
+import { parseTrace, safeLines, renderHtml, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
 import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
 import { loadSource } from '../loadSystem.ts';
 
-export const REPLAY_FORMATS = ['text', 'mermaid', 'markdown'] as const;
+export const REPLAY_FORMATS = ['text', 'mermaid', 'markdown', 'html'] as const;
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
 
 export interface ReplayArgs {
@@ -84,7 +84,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
   if (args.format !== 'text') {
     // A picture is a rendering job (a CI step drawing a diagram): it succeeded when it rendered. The
     // replay's verdict still goes to stderr; only the text replay's exit code says what it found.
-    stdout(args.format === 'mermaid' ? renderMermaid(trace) : renderMarkdown(trace));
+    stdout(args.format === 'mermaid' ? renderMermaid(trace) : args.format === 'html' ? renderHtml(trace) : renderMarkdown(trace));
     stderr(verdict);
     return ExitCode.ok;
   }
