@@ -49,18 +49,23 @@ function sourcePosition(printed: string, line: number, column: number): SourceLo
   return { file: toPath(printed), line, column };
 }
 
+/**
+ * The caller: the first frame outside the checker. When that frame is no file (tsx runs a CommonJS
+ * model inside an ES module as a `data:` URL, with no line of the source), the site is unknown: a later
+ * frame would be the loader's, not the model's.
+ */
 function firstOutsideChecker(stack: string): SourceLocation | null {
   for (const line of stack.split('\n').slice(1)) {
+    if (!/^\s*at /.test(line)) continue;
     const m = FRAME.exec(line);
-    if (!m) continue;
     let file: string;
     try {
-      file = toPath(m[1]);
+      file = m ? toPath(m[1]) : '';
     } catch {
-      continue;
+      return null;
     }
-    if (file.startsWith(checkerFolder)) continue;
-    return sourcePosition(m[1], Number(m[2]), Number(m[3]));
+    if (m && file.startsWith(checkerFolder)) continue;
+    return m ? sourcePosition(m[1], Number(m[2]), Number(m[3])) : null;
   }
   return null;
 }

@@ -32,8 +32,8 @@ export interface CheckTarget {
   name: string;
   description: string;
   /**
-   * Where it is defined: defineScenario's call for a scenario, the module's first line for a plain
-   * system; null when unknown (a scenario written as a plain object).
+   * Where it is defined: defineScenario's call for a scenario; null for a plain system (its
+   * defineSystem call is found when it is built) or a scenario written as a plain object.
    */
   definedAt: SourceLocation | null;
   /** True when the target is a scenario (its variants carry expected verdicts). */
@@ -191,7 +191,7 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
   const build = builder(() => (typeof value === 'function' ? value() : value), where);
   const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
   return {
-    name, description: '', isScenario: false, definedAt: { file: path.resolve(file), line: 1, column: 1 },
+    name, description: '', isScenario: false, definedAt: null,
     variants: [{ name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} } }],
   };
 }

@@ -7,7 +7,7 @@ import { definitionSite } from '../checker/index.ts';
 import type { SourceLocation, SystemDefinition } from '../checker/index.ts';
 
 export interface CheckLocations {
-  /** defineScenario's call (a scenario), or the module file's first line (a plain system module). */
+  /** defineScenario's call (a scenario); null for a plain system. */
   scenario: SourceLocation | null;
   /** The variant's entry (`name: '<variant>'`) in the scenario's file; else the scenario's. */
   variant: SourceLocation | null;

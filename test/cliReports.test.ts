@@ -101,7 +101,7 @@ describe('--format github inside GitHub Actions', () => {
     expect(md.indexOf('### counter/claimedSafe: counterexample')).toBeGreaterThan(-1);
     expect(md.indexOf('### counter/claimedSafe: counterexample')).toBeLessThan(md.indexOf('<details>'));
     expect(details).toMatch(/^<details>\n<summary>counter\/racy: noLostUpdate violated as expected \(4 steps\)<\/summary>\n/);
-    expect(details).toMatch(/```mermaid\n\s*sequenceDiagram[\s\S]*<\/details>/);
+    expect(details).toMatch(/```mermaid\n(%%.*\n)?\s*sequenceDiagram[\s\S]*<\/details>/);
     expect(md.match(/<details>/g)).toHaveLength(1);
     // Outside code blocks, headings go ##, ###, ####, never skipping a level.
     const prose = md.replace(/```[\s\S]*?```/g, '');

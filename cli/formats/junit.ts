@@ -39,8 +39,10 @@ export function junitReport(records: CheckRecord[], againstExpectation: boolean,
     const mine = records.filter((r) => r.scenario === suite);
     const notRun = skipped.filter((s) => s.scenario === suite);
     const o = mine.map((r) => outcomeOf(r, againstExpectation));
-    const scenarioAt = mine.map((r) => r.locations?.scenario).find((l) => l);
-    const file = scenarioAt ? reportPath(scenarioAt.file, workspace) : undefined;
+    // The scenario's file; for a plain system, where it was defined, else its module.
+    const at = mine.map((r) => r.locations?.scenario ?? r.locations?.system).find((l) => l);
+    const userModule = mine.find((r) => r.source.module !== 'builtin')?.source.module;
+    const file = at ? reportPath(at.file, workspace) : userModule !== undefined ? reportPath(path.resolve(userModule), workspace) : undefined;
     lines.push(`  <testsuite name="${escapeXml(suite)}" tests="${mine.length + notRun.length}" failures="${o.filter((x) => x === 'fail').length}" errors="${o.filter((x) => x === 'bounded').length}" skipped="${notRun.length}" time="${mine.reduce((t, r) => t + r.result.stats.seconds, 0).toFixed(3)}"${file ? ` file="${escapeXml(file)}"` : ''}>`);
     lines.push(...properties([...mine.map((r) => [r.variant, caseParameters(r)] as const), ...notRun.map((x) => [x.variant, x.parameters] as const)]));
     for (const r of mine) lines.push(...testCase(r, outcomeOf(r, againstExpectation), notAsExpected(r, againstExpectation), workspace));
