@@ -62,6 +62,7 @@ function boundsOf(a: Args): ExploreOptions {
     bounds.timeLimitSeconds = seconds;
   }
   if (a.paranoid === true) bounds.paranoid = true;
+  if (a['all-violations'] === true) bounds.allViolations = true;
   return bounds;
 }
 
@@ -99,7 +100,7 @@ export function memoryLimit(value: string | undefined): number {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -119,6 +120,7 @@ function explorationOptions<T>(y: Argv<T>) {
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
     .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }

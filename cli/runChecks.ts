@@ -27,6 +27,11 @@ export interface CheckRecord {
   trace?: TraceFile;
   /** Where the trace was written, if it was. */
   tracePath?: string;
+  /**
+   * --all-violations: the counterexample of each other violated property (the verdict is judged on the
+   * first, as without the flag), and where each was written.
+   */
+  moreTraces?: { trace: TraceFile; tracePath?: string }[];
   /** Where its scenario, variant, system and properties are defined (reports point there); unknown when absent. */
   locations?: CheckLocations;
 }
@@ -103,6 +108,7 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
     scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
     memory, memoryAsked: job.memory !== undefined, result: outcome.result, system, source: variant.source,
     ...(outcome.trace ? { trace: outcome.trace } : {}),
+    ...(outcome.more ? { moreTraces: outcome.more.map((trace) => ({ trace })) } : {}),
     locations: checkLocations(target.definedAt, variant.name, system),
   };
 }

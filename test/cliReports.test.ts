@@ -158,3 +158,37 @@ describe('annotations land on the model', () => {
     expect(definitionSite({ ...p })).toBeNull();
   });
 });
+
+describe('--all-violations', () => {
+  const model = 'test/fixtures/twoViolations.ts';
+  test('every violated property with its own counterexample, in every format; the first decides as without it', async () => {
+    const out = path.join(tmp, 'two', 'run.json');
+    const [plain, json, text, github, junit] = await Promise.all([
+      runMain(['check', model, '--format', 'json']),
+      runMain(['check', model, '--all-violations', '--format', 'json', '--out', out]),
+      runMain(['check', model, '--all-violations']),
+      runMain(['check', model, '--all-violations', '--format', 'github']),
+      runMain(['check', model, '--all-violations', '--format', 'junit']),
+    ]);
+    for (const r of [plain, json, text, github, junit]) expect(r.code).toBe(1);
+    expect(JSON.parse(plain.stdout)).not.toHaveProperty('otherViolations');
+    const o = JSON.parse(json.stdout);
+    expect(o).toMatchObject({ property: 'countStaysZero', steps: 2, trace: out });
+    expect(o.otherViolations).toEqual([expect.objectContaining({ property: 'noLostUpdate', steps: 4, trace: path.join(tmp, 'two', 'run.noLostUpdate.json') })]);
+    expect(JSON.parse(readFileSync(out, 'utf8')).property).toBe('countStaysZero');
+    expect(JSON.parse(readFileSync(path.join(tmp, 'two', 'run.noLostUpdate.json'), 'utf8')).steps).toHaveLength(4);
+    expect(text.stdout).toMatch(/countStaysZero violated after 2 steps[\s\S]*noLostUpdate violated after 4 steps/);
+    const errors = github.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    expect(errors.map((l) => /line=(\d+)/.exec(l)![1])).toEqual([
+      String(lineOf(model, /countStaysZero: invariant\(/)), String(lineOf('test/fixtures/racyCounter.ts', /noLostUpdate: invariant\(/)),
+    ]);
+    const failure = /<failure [^>]*message="([^"]*)"/.exec(junit.stdout)![1];
+    expect(failure).toMatch(/countStaysZero violated: count is 1 \(also violated: noLostUpdate\)/);
+  });
+
+  test('a value for the flag is a one-line usage error', async () => {
+    const r = await runMain(['check', model, '--all-violations=maybe']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vmbus-check: --all-violations takes no value, or true or false \(not "maybe"\)\n$/);
+  });
+});

@@ -89,3 +89,11 @@ describe('--format sarif', () => {
     expect(path.isAbsolute(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri)).toBe(false);
   });
 });
+
+test('--all-violations: one result per violated property, each at its definition with its own code flow', async () => {
+  const log = await sarif(['check', 'test/fixtures/twoViolations.ts', '--all-violations'], 1);
+  const results = log.runs[0].results;
+  expect(results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['countStaysZero', 'noLostUpdate']);
+  expect(results.map((r: { codeFlows: { threadFlows: { locations: unknown[] }[] }[] }) => r.codeFlows[0].threadFlows[0].locations.length)).toEqual([3, 5]);
+  expect(results[1].locations[0].physicalLocation.artifactLocation.uri).toBe('test/fixtures/racyCounter.ts');
+});

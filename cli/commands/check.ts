@@ -58,6 +58,13 @@ export function tracePathFor(out: string, record: CheckRecord, single: boolean):
   return `${base}.${fileLabel(record)}${ext}`;
 }
 
+/** The file of another violated property's trace (--all-violations): `run.json` -> `run.<property>.json`. */
+export function withProperty(file: string, property: string): string {
+  const ext = file.endsWith('.trace.json') ? '.trace.json' : path.extname(file);
+  const safe = property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
+  return `${file.slice(0, file.length - ext.length)}.${safe}${ext}`;
+}
+
 /**
  * Makes `dir` and its missing parents, one at a time: a recursive mkdir under /proc or /sys can fail
  * in ways Node retries, and every failure here must be one clear message.
@@ -128,6 +135,10 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
         if (args.out !== undefined && r.trace) {
           r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
           writeTrace(r.tracePath, serializeTrace(r.trace));
+          for (const m of r.moreTraces ?? []) {
+            m.tracePath = withProperty(r.tracePath, m.trace.property);
+            writeTrace(m.tracePath, serializeTrace(m.trace));
+          }
         }
         // JSON Lines are a stream: a dashboard sees each check as it finishes.
         if (args.format === 'json') stdout(jsonReport([r]));

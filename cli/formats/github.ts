@@ -70,12 +70,13 @@ export const LONG_TIMELINE_STEPS = 10;
  * timeline can end the group or start another workflow command.
  */
 export function githubTimelines(records: CheckRecord[], againstExpectation: boolean, longerThan = LONG_TIMELINE_STEPS): string {
-  const shown = records.filter((r) => r.trace && (records.length === 1 || outcomeOf(r, againstExpectation) === 'fail'));
+  const shown = records.filter((r) => r.trace && (records.length === 1 || outcomeOf(r, againstExpectation) === 'fail'))
+    .flatMap((r) => [r.trace!, ...(r.moreTraces ?? []).map((m) => m.trace)].map((trace) => ({ r, trace })));
   let out = '';
-  for (const r of shown) {
-    const timeline = safeLines(renderTimeline(r.trace!)).trimEnd();
-    const title = `${recordLabel(r)}: counterexample of ${r.trace!.property}, ${r.trace!.steps.length} steps`;
-    if (r.trace!.steps.length > longerThan) out += `::group::${escapeData(title)}\n${timeline}\n::endgroup::\n`;
+  for (const { r, trace } of shown) {
+    const timeline = safeLines(renderTimeline(trace)).trimEnd();
+    const title = `${recordLabel(r)}: counterexample of ${trace.property}, ${trace.steps.length} steps`;
+    if (trace.steps.length > longerThan) out += `::group::${escapeData(title)}\n${timeline}\n::endgroup::\n`;
     else out += `\n${timeline}\n`;
   }
   return out;
@@ -94,6 +95,12 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
       const where = r.tracePath ? `; trace: ${r.tracePath}` : '';
       const title = `vmbus-check: ${label} violates ${v.property}`;
       lines.push(command('error', { file, line, title }, `${mismatch ? `not as expected (${mismatch}): ` : ''}${v.message} (counterexample of ${v.steps.length} steps${where})`));
+      // --all-violations: each other violated property, at its own definition.
+      for (const m of r.moreTraces ?? []) {
+        const p = annotationPlace(r, m.trace.property, workspace);
+        const trace = m.tracePath ? `; trace: ${m.tracePath}` : '';
+        lines.push(command('error', { file: p.file, line: p.line, title: `vmbus-check: ${label} violates ${m.trace.property}` }, `${m.trace.message} (counterexample of ${m.trace.steps.length} steps${trace})`));
+      }
     } else if (outcome === 'fail') {
       lines.push(command('error', { file, line, title: `vmbus-check: ${label} not as expected` }, mismatch ?? `verdict ${r.result.verdict}, expected ${r.expected}`));
     } else if (outcome === 'bounded') {

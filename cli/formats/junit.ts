@@ -119,10 +119,12 @@ function testCase(r: CheckRecord, outcome: string, mismatch: string | null, work
   const body: string[] = [];
   const where = locationLines(r, v?.property, workspace);
   const located = (text: string) => [text.trimEnd(), ...(where.length > 0 ? ['', ...where] : [])].join('\n');
-  const timeline = r.trace ? renderTimeline(r.trace) : '';
+  // --all-violations: each other violated property's counterexample follows the first.
+  const timeline = r.trace ? [r.trace, ...(r.moreTraces ?? []).map((m) => m.trace)].map(renderTimeline).join('\n') : '';
   const notExpected = mismatch ? `not as expected: ${mismatch}` : null;
   if (outcome === 'fail' && v) {
-    const message = `${notExpected ? `${notExpected}: ` : ''}${v.property} violated: ${v.message}`;
+    const others = (r.moreTraces ?? []).map((m) => m.trace.property);
+    const message = `${notExpected ? `${notExpected}: ` : ''}${v.property} violated: ${v.message}${others.length > 0 ? ` (also violated: ${others.join(', ')})` : ''}`;
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(message)}">${escapeXml(located(timeline))}</failure>`);
   } else if (outcome === 'fail') {
     body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? `verdict ${r.result.verdict}, expected ${r.expected}`)}">${escapeXml(located(''))}</failure>`);

@@ -97,17 +97,22 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
     const properties = { properties: { scenario: r.scenario, variant: r.variant, memory: r.memory, parameters: r.parameters, verdict: r.result.verdict, expected: r.expected } };
     const mismatch = notAsExpected(r, againstExpectation);
     if (v) {
-      descriptions.set(v.property, BUILTIN_RULES[v.property] ?? `Property ${v.property} of the model`);
-      const expected = outcome === 'pass';
-      results.push({
-        ...rule(v.property),
-        level: expected ? 'note' : 'error',
-        message: { text: `${label}: ${mismatch ? `not as expected (${mismatch}): ` : ''}${v.property} violated after ${v.steps.length} steps: ${v.message}` },
-        ...located,
-        ...(r.trace ? { codeFlows: [codeFlow(r, r.trace, at, workspace)] } : {}),
-        ...(expected ? { suppressions: [{ kind: 'inSource', justification: `${label} is expected to violate ${v.property}: a buggy variant of its scenario` }] } : {}),
-        ...properties,
-      });
+      // --all-violations: one result per violated property, each judged with the check (on the first).
+      const violated = [{ property: v.property, message: v.message, steps: v.steps.length, trace: r.trace }, ...(r.moreTraces ?? []).map((m) => ({ property: m.trace.property, message: m.trace.message, steps: m.trace.steps.length, trace: m.trace }))];
+      for (const [i, x] of violated.entries()) {
+        descriptions.set(x.property, BUILTIN_RULES[x.property] ?? `Property ${x.property} of the model`);
+        const expected = outcome === 'pass';
+        const here = i === 0 ? at : reportLocation(r.locations, x.property) ?? at;
+        results.push({
+          ...rule(x.property),
+          level: expected ? 'note' : 'error',
+          message: { text: `${label}: ${mismatch && i === 0 ? `not as expected (${mismatch}): ` : ''}${x.property} violated after ${x.steps} steps: ${x.message}` },
+          ...(here ? { locations: [physicalLocation(here, workspace)] } : {}),
+          ...(x.trace ? { codeFlows: [codeFlow(r, x.trace, here, workspace)] } : {}),
+          ...(expected ? { suppressions: [{ kind: 'inSource', justification: `${label} is expected to violate ${v.property}: a buggy variant of its scenario` }] } : {}),
+          ...properties,
+        });
+      }
     } else if (outcome === 'fail') {
       descriptions.set('unexpectedVerdict', BUILTIN_RULES.unexpectedVerdict);
       results.push({ ...rule('unexpectedVerdict'), level: 'error', message: { text: `${label}: not as expected: ${mismatch ?? `verdict ${r.result.verdict}, expected ${r.expected}`}` }, ...located, ...properties });

@@ -32,6 +32,11 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
     lines.push(`### ${cell(recordLabel(r))}: counterexample`, '');
     if (r.tracePath) lines.push(`Trace file: \`${r.tracePath}\``, '');
     lines.push(renderMarkdown(r.trace!, { headingLevel: 3, title: null }).trimEnd(), '');
+    for (const m of r.moreTraces ?? []) {
+      lines.push(`### ${cell(recordLabel(r))}: counterexample of ${cell(m.trace.property)}`, '');
+      if (m.tracePath) lines.push(`Trace file: \`${m.tracePath}\``, '');
+      lines.push(renderMarkdown(m.trace, { headingLevel: 3, title: null }).trimEnd(), '');
+    }
   }
   if (expected.length > 0) {
     lines.push('### Expected violations', '');

@@ -47,6 +47,7 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
+    for (const m of r.moreTraces ?? []) if (m.tracePath) lines.push(`${label}: counterexample of ${m.trace.property} written to ${m.tracePath}`);
     if (r.result.verdict === 'bounded') {
       for (const b of r.result.bounds) lines.push(`${label}: bounded (${b.kind}): ${b.detail}`);
       const s = r.result.stats;
@@ -65,7 +66,9 @@ export function textReport(records: CheckRecord[], againstExpectation: boolean, 
   const found = findings(records, againstExpectation);
   if (found) out += '\n' + found;
   // A single counterexample is worth reading right here.
-  if (options.timeline !== false && records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);
+  if (options.timeline !== false && records.length === 1 && records[0].trace) {
+    for (const t of [records[0].trace, ...(records[0].moreTraces ?? []).map((m) => m.trace)]) out += '\n' + renderTimeline(t);
+  }
   if (notRun.length > 0) out += `\nnot checked (interrupted): ${notRun.join(', ')}\n`;
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const fails = outcomes.filter((o) => o === 'fail').length;
