@@ -254,7 +254,7 @@ function replayModule(source: SystemSource, model: string | undefined, allowed: 
  * built-in scenario, or the module the user names with `replay --model` (or the project configures).
  * Throws a CliError when the recorded system cannot be rebuilt, rather than replaying another one.
  */
-export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS, againstVariant?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
   if (model === undefined && source.module === 'builtin') {
     const s = builtinScenarios.find((x) => x.name === source.scenario);
@@ -263,6 +263,12 @@ export async function loadSource(source: SystemSource, model?: string, allowed: 
   } else {
     const file = replayModule(source, model, allowed);
     target = await moduleTarget(file, source.module === 'builtin' ? undefined : source.export);
+  }
+  // `replay --variant V`: another variant of the trace's scenario, on purpose, with its own parameters.
+  if (againstVariant !== undefined) {
+    if (!target.isScenario) throw new CliError(`--variant ${againstVariant}: ${target.name} is a single system, not a scenario: it has no variants to replay against`);
+    const other = selectVariants(target, [againstVariant])[0];
+    return { system: other.build(), variant: other };
   }
   if (!target.isScenario && source.variant !== undefined) {
     throw new CliError(`the trace names variant ${JSON.stringify(source.variant)}, but ${target.name} is a single system, not a scenario`);

@@ -196,10 +196,11 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
+        .option('variant', { type: 'string', requiresArg: true, describe: "replay against this other variant of the trace's scenario (a proposed fix), with its own parameters" })
         .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
         .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
         .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
-      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), variant: single(a, 'variant'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })

@@ -192,3 +192,39 @@ describe('--all-violations', () => {
     expect(r.stderr).toMatch(/^vmbus-check: --all-violations takes no value, or true or false \(not "maybe"\)\n$/);
   });
 });
+
+describe('replay --variant', () => {
+  const buggy = 'traces/fixtures/lost-wakeup.buggy.trace.json';
+  test("against another variant of the trace's scenario: the fix diverges (exit 0), the same variant reproduces (exit 1)", async () => {
+    const [fixed, same] = await Promise.all([runMain(['replay', buggy, '--variant', 'fixed']), runMain(['replay', buggy, '--variant', 'buggy'])]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toMatch(/^replayed against variant fixed \(recorded: buggy\)\ndiverged at step 1 \(consumer\)/m);
+    expect(same.code).toBe(1);
+    expect(same.stdout).toMatch(/reproduced: lostWakeup/);
+  });
+
+  test("a user module's trace against another of its variants, given --model", async () => {
+    const trace = path.join(tmp, 'racy.json');
+    expect((await runMain(['check', 'test/fixtures/counterScenario.ts', '--variant', 'racy', '--out', trace])).code).toBe(1);
+    const r = await runMain(['replay', trace, '--model', 'test/fixtures/counterScenario.ts', '--variant', 'atomic']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/replayed against variant atomic \(recorded: racy\)\ndiverged at step/);
+  });
+
+  test('an unknown variant, or a trace of a plain system: a one-line usage error', async () => {
+    const racy = path.join(tmp, 'plain.json');
+    expect((await runMain(['check', 'test/fixtures/racyCounter.ts', '--out', racy])).code).toBe(1);
+    const [unknown, plain, empty] = await Promise.all([
+      runMain(['replay', buggy, '--variant', 'nope']),
+      runMain(['replay', racy, '--model', 'test/fixtures/racyCounter.ts', '--variant', 'x']),
+      runMain(['replay', buggy, '--variant', '']),
+    ]);
+    for (const r of [unknown, plain, empty]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(unknown.stderr).toMatch(/scenario lost-wakeup has no variant 'nope' \(variants: buggy, fixed\)/);
+    expect(plain.stderr).toMatch(/--variant x: racyCounter is a single system, not a scenario/);
+    expect(empty.stderr).toMatch(/--variant needs a value/);
+  });
+});
