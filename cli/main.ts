@@ -181,7 +181,8 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
+    // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
+    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread,
@@ -191,8 +192,8 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     .scriptName('vmbus-check')
     .usage('$0 [command]\n\nModel-check races between Hyper-V hosts, paravisors and guests over SynIC and VMBus.')
     .command('$0', 'check every built-in scenario and variant against its expected verdict', (y) => checkOptions(y), check)
-    .command('check [target]', 'check a built-in scenario or your own model module (path/to/model.ts)',
-      (y) => checkOptions(y).positional('target', { type: 'string', describe: 'a built-in scenario name or a .ts module; omitted: every built-in' }), check)
+    .command('check [targets..]', 'check built-in scenarios or your own model modules (path/to/model.ts; several, or a glob your shell expands)',
+      (y) => checkOptions(y).positional('targets', { type: 'string', array: true, describe: 'built-in scenario names or .ts modules; omitted: every built-in' }), check)
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })

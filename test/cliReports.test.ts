@@ -228,3 +228,28 @@ describe('replay --variant', () => {
     expect(empty.stderr).toMatch(/--variant needs a value/);
   });
 });
+
+describe('several targets', () => {
+  test('check a.ts b scenario c.ts: every check of every target, one table, judged as a whole', async () => {
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts', 'lost-wakeup', 'test/fixtures/racyCounter.ts', '--format', 'json']);
+    expect(r.code).toBe(1); // claimedSafe is not as expected; the plain system's violation fails too
+    const o = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(o.map((x) => `${x.scenario}/${x.variant}:${x.asExpected}`)).toEqual([
+      'counter/racy:true', 'counter/atomic:true', 'counter/claimedSafe:false', 'lost-wakeup/buggy:true', 'lost-wakeup/fixed:true', 'racyCounter/null:null',
+    ]);
+    const ok = await runMain(['check', 'lost-wakeup', 'peterson']);
+    expect(ok.code).toBe(0);
+  });
+
+  test('--variant with several targets, or an unknown one among them: a one-line usage error', async () => {
+    const [variant, unknown] = await Promise.all([
+      runMain(['check', 'peterson', 'lost-wakeup', '--variant', 'buggy']),
+      runMain(['check', 'peterson', 'no-such-scenario']),
+    ]);
+    expect(variant.code).toBe(2);
+    expect(variant.stderr).toBe('vmbus-check: --variant picks a variant of one scenario, but 2 targets are given\n');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^vmbus-check: unknown scenario 'no-such-scenario'/);
+    expect(unknown.stdout).toBe('');
+  });
+});

@@ -17,12 +17,15 @@ import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
+import type { CheckTarget } from '../loadSystem.ts';
 
 export const REPORT_FORMATS = ['text', 'json', 'junit', 'github', 'sarif'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface CheckArgs {
   target?: string;
+  /** Several targets (`check a.ts b.ts`); `target` alone is one. */
+  targets?: string[];
   variant?: string;
   bounds: ExploreOptions;
   /** --memory: run each check under each of these models. */
@@ -108,12 +111,21 @@ function writeTrace(file: string, text: string): void {
 export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
   let jobs: CheckJob[];
   let againstExpectation: boolean;
-  if (args.target === undefined) {
+  const targets = args.targets ?? (args.target === undefined ? [] : [args.target]);
+  if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
     jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
     againstExpectation = true;
+  } else if (targets.length > 1) {
+    // Several scenarios or modules (`check a.ts b.ts`, a shell's glob): each judged as a whole; a
+    // plain system, which expects nothing, fails on any violation just as on its own.
+    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
+    const loaded: CheckTarget[] = [];
+    for (const t of targets) loaded.push(await loadTarget(t));
+    jobs = loaded.flatMap((target) => jobsFor(target, target.variants, args.memories));
+    againstExpectation = true;
   } else {
-    const target = await loadTarget(args.target);
+    const target = await loadTarget(targets[0]);
     if (args.variant !== undefined) {
       jobs = jobsFor(target, selectVariants(target, [args.variant]), args.memories);
       againstExpectation = false;
