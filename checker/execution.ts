@@ -100,6 +100,28 @@ export class Execution {
     return null;
   }
 
+  /**
+   * Takes `step` from `v` (unchanged) with each branching load's value drawn by `pick` (random search);
+   * the step it returns records those choices, so that it replays. Null when the step is not enabled
+   * with the values drawn.
+   */
+  applyChoosing(v: Int32Array, step: Step, pick: () => number): { step: Step; outcome: StepOutcome } | null {
+    const actor = this.sys.actorNames.indexOf(step.actor);
+    const kind = STEP_KIND_NAMES.indexOf(step.kind) as StepKind;
+    const event = this.sys.ns.events.idOf(step.event)!;
+    const t = kind === StepKind.Deliver || kind === StepKind.Flush ? null : this.stepper.lookup(v, actor, event);
+    const next = v.slice();
+    this.stepper.choices.start([], pick);
+    const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
+    const taken = [...this.stepper.choices.taken];
+    this.stepper.choices.start([]);
+    if (r === Outcome.Disabled) {
+      this.recorded = [];
+      return null;
+    }
+    return { step: taken.length > 0 ? { ...step, choices: taken } : step, outcome: this.finish(next, r) };
+  }
+
   /** Invariant violations of the state `v`. */
   invariantViolations(v: Int32Array): { property: string; message: string }[] {
     this.view.v = v;

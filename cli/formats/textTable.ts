@@ -46,6 +46,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     for (const v of r.result.violations) {
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
+    const f = r.result.found;
+    if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
     for (const m of r.moreTraces ?? []) if (m.tracePath) lines.push(`${label}: counterexample of ${m.trace.property} written to ${m.tracePath}`);
     if (r.result.verdict === 'bounded') {
