@@ -4,6 +4,7 @@ import type { ExploreOptions } from './explorer.ts';
 import { BUILTIN } from './properties.ts';
 import type { SystemDefinition } from './system.ts';
 import type { MemoryModelName } from './memoryModel.ts';
+import { recordDefinitionSite } from './sourceLocation.ts';
 
 export type ParameterValue = string | number | boolean;
 
@@ -80,5 +81,5 @@ function propertyNames(v: Variant): string[] | null {
 
 export function defineScenario(s: Scenario): Scenario {
   validateScenario(s);
-  return s;
+  return recordDefinitionSite(s);
 }

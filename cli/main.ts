@@ -9,6 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
+import type { ReportFormat } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
 import { MERGE_FORMATS, mergeCommand } from './commands/merge.ts';
@@ -62,6 +63,7 @@ function boundsOf(a: Args): ExploreOptions {
     bounds.timeLimitSeconds = seconds;
   }
   if (a.paranoid === true) bounds.paranoid = true;
+  if (a['all-violations'] === true) bounds.allViolations = true;
   return bounds;
 }
 
@@ -120,7 +122,7 @@ export function memoryLimit(value: string | undefined): number {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -144,8 +146,9 @@ function explorationOptions<T>(y: Argv<T>) {
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text)` });
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
@@ -182,19 +185,32 @@ const processOutput: CliOutput = {
   stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
 };
 
+/**
+ * The report format: `--format`, else `github` inside a GitHub Actions job (the runner sets
+ * GITHUB_ACTIONS=true), else text.
+ */
+function reportFormat(a: Args, env: NodeJS.ProcessEnv): ReportFormat {
+  if (a.format === undefined && env.GITHUB_ACTIONS === 'true') return 'github';
+  return choice(a, 'format', REPORT_FORMATS);
+}
+
 export interface MainOptions {
   /** Search in a worker thread (the default; in-process tests of other behaviour may skip its start-up). */
   searchThread?: boolean;
+  /** The environment the command reads (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): a test passes its own. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export async function main(argv: string[], output: CliOutput = processOutput, { searchThread = true }: MainOptions = {}): Promise<ExitCode> {
+export async function main(argv: string[], output: CliOutput = processOutput, { searchThread = true, env = process.env }: MainOptions = {}): Promise<ExitCode> {
   if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
   const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
+    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
+    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread, random: randomOf(a),
   }, stdout));
 
@@ -202,15 +218,16 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     .scriptName('vmbus-check')
     .usage('$0 [command]\n\nModel-check races between Hyper-V hosts, paravisors and guests over SynIC and VMBus.')
     .command('$0', 'check every built-in scenario and variant against its expected verdict', (y) => checkOptions(y), check)
-    .command('check [target]', 'check a built-in scenario or your own model module (path/to/model.ts)',
-      (y) => checkOptions(y).positional('target', { type: 'string', describe: 'a built-in scenario name or a .ts module; omitted: every built-in' }), check)
+    .command('check [targets..]', 'check built-in scenarios or your own model modules (path/to/model.ts; several, or a glob your shell expands)',
+      (y) => checkOptions(y).positional('targets', { type: 'string', array: true, describe: 'built-in scenario names or .ts modules; omitted: every built-in' }), check)
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
+        .option('variant', { type: 'string', requiresArg: true, describe: "replay against this other variant of the trace's scenario (a proposed fix), with its own parameters" })
         .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
         .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
         .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
-      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), variant: single(a, 'variant'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })

@@ -3,6 +3,8 @@ import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, Prog
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
+import { checkLocations } from './modelLocations.ts';
+import type { CheckLocations } from './modelLocations.ts';
 import { search } from './search.ts';
 import type { SearchOutcome, SearchRequest } from './search.ts';
 import { SearchThread } from './searchThread.ts';
@@ -25,6 +27,13 @@ export interface CheckRecord {
   trace?: TraceFile;
   /** Where the trace was written, if it was. */
   tracePath?: string;
+  /**
+   * --all-violations: the counterexample of each other violated property (the verdict is judged on the
+   * first, as without the flag), and where each was written.
+   */
+  moreTraces?: { trace: TraceFile; tracePath?: string }[];
+  /** Where its scenario, variant, system and properties are defined (reports point there); unknown when absent. */
+  locations?: CheckLocations;
 }
 
 /** A check that an interrupt kept from starting: the reports still list it, as not run. */
@@ -101,6 +110,8 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
     scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
     memory, memoryAsked: job.memory !== undefined, result: outcome.result, system, source: variant.source,
     ...(outcome.trace ? { trace: outcome.trace } : {}),
+    ...(outcome.more ? { moreTraces: outcome.more.map((trace) => ({ trace })) } : {}),
+    locations: checkLocations(target.definedAt, variant.name, system),
   };
 }
 

@@ -25,6 +25,8 @@ export interface SearchOutcome {
   result: CheckResult;
   /** The counterexample of the first violation, as a trace. */
   trace?: TraceFile;
+  /** With allViolations: the counterexamples of the other violated properties, in the order found. */
+  more?: TraceFile[];
 }
 
 export async function search(system: SystemDefinition, request: SearchRequest, signal: AbortSignal, onProgress: ((p: Progress) => void) | undefined): Promise<SearchOutcome> {
@@ -41,7 +43,8 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
     throw new CliError(`${request.label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
   }
   if (result.violations.length === 0) return { result };
-  return { result, trace: buildTrace({ ...system, memory }, request.source, result.violations[0]) };
+  const [first, ...others] = result.violations.map((v) => buildTrace({ ...system, memory }, request.source, v));
+  return { result, trace: first, ...(others.length > 0 ? { more: others } : {}) };
 }
 
 /** What the main thread sends the search thread. */

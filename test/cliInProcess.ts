@@ -3,7 +3,6 @@
 // runs in this thread unless asked (a search thread costs most of a second to start from the sources):
 // test/searchThread.test.ts and the process tests cover the thread the command line always uses.
 import { main } from '../cli/main.ts';
-import type { MainOptions } from '../cli/main.ts';
 
 export interface InProcessRun {
   code: number;
@@ -11,9 +10,24 @@ export interface InProcessRun {
   stderr: string;
 }
 
-export async function runMain(args: string[], options: MainOptions = { searchThread: false }): Promise<InProcessRun> {
+/**
+ * The environment a run sees: this process's, without the variables of a GitHub Actions job that runs
+ * the suite (a test must not pick the github format, nor write into that job's summary), plus `env`.
+ */
+export function testEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { GITHUB_ACTIONS: _a, GITHUB_STEP_SUMMARY: _s, GITHUB_WORKSPACE: _w, ...rest } = process.env;
+  return { ...rest, ...env };
+}
+
+export interface RunMainOptions {
+  searchThread?: boolean;
+  /** Variables added to testEnv()'s environment. */
+  env?: Record<string, string>;
+}
+
+export async function runMain(args: string[], { searchThread = false, env = {} }: RunMainOptions = {}): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, options);
+  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, { searchThread, env: testEnv(env) });
   return { code, stdout, stderr };
 }

@@ -1,12 +1,13 @@
-// Writes a trace as JSON laid out for review: the header fields one per line, then each step on a few
+// Writes a trace as JSON laid out for review: `$schema` and the header fields one per line, then each step on a few
 // lines (what happened, then what it changed), every value compact on its line. A change to a model
 // shows up in a diff as the few step lines it affects.
+import { TRACE_SCHEMA_ID } from './traceFile.ts';
 import type { TraceFile, TraceStep } from './traceFile.ts';
 
 export function serializeTrace(trace: TraceFile): string {
   const lines: string[] = ['{'];
   const header: [string, unknown][] = [
-    ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
+    ['$schema', TRACE_SCHEMA_ID], ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
     ['property', trace.property], ['message', trace.message],
   ];
   for (const [key, value] of header) if (value !== undefined) lines.push(`  ${field(key, value)},`);

@@ -4,6 +4,11 @@ import type { EventObject } from 'xstate';
 import type { CellValue, GlobalState, MemoryModelName, Step } from '../checker/index.ts';
 
 export const TRACE_FORMAT = 'vmbus-check-trace/1';
+/**
+ * The `$id` of the format's JSON Schema (traces/trace.schema.json), written as `$schema` at the top of
+ * every trace file so editors and tools can find it; its version follows TRACE_FORMAT's.
+ */
+export const TRACE_SCHEMA_ID = `urn:vmbus-check:trace:${TRACE_FORMAT.split('/')[1]}`;
 
 /** Where the checked system came from, so a tool can rebuild it (this module never loads it itself). */
 export interface SystemSource {

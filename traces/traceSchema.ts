@@ -49,7 +49,9 @@ const source = z.strictObject({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
 });
 
-export const traceSchema: z.ZodType<TraceFile> = z.strictObject({
+/** The file as written: `$schema` names the JSON Schema (traceJsonSchema.ts); older files have none. */
+export const traceFileSchema = z.strictObject({
+  $schema: z.string().optional(),
   format: z.literal(TRACE_FORMAT),
   system: source,
   systemName: z.string().optional(),
@@ -63,3 +65,6 @@ export const traceSchema: z.ZodType<TraceFile> = z.strictObject({
   }),
   steps: z.array(step),
 });
+
+/** A trace as loaded: `$schema` is about the file, not the counterexample, so it is dropped. */
+export const traceSchema: z.ZodType<TraceFile> = traceFileSchema.transform(({ $schema: _schema, ...trace }) => trace);
