@@ -4,6 +4,8 @@
 // what runs there is always what is checked out, never a stale build.
 import { existsSync } from 'node:fs';
 
+// Source maps on before any model loads: reports name the lines of the .ts sources (cli/modelLocations.ts).
+process.setSourceMapsEnabled(true);
 const source = new URL('../cli/main.ts', import.meta.url);
 let main;
 if (existsSync(source)) {

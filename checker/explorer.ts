@@ -11,7 +11,7 @@ import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './
 import { StateStore } from './stateStore.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
-import { MEMORY_CAVEATS } from './memoryModel.ts';
+import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS } from './memoryModel.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
 export interface ExploreOptions {
@@ -145,6 +145,12 @@ export class Exploration {
     };
   }
 
+  /** What the memory model left out or made stronger, as far as this exploration used it. */
+  private memoryCaveat(): string | null {
+    const caveats = [MEMORY_CAVEATS[this.sys.memory], this.stepper.eventsSynchronized ? EVENT_SYNC_CAVEAT : null].filter((c) => c !== null);
+    return caveats.length > 0 ? caveats.join('; ') : null;
+  }
+
   result(): CheckResult {
     const seconds = (performance.now() - this.started) / 1000;
     const states = this.store.count;
@@ -153,7 +159,7 @@ export class Exploration {
     const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded' : 'verified';
     if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
     return {
-      verdict, violations, bounds, memory: this.sys.memory, memoryCaveat: MEMORY_CAVEATS[this.sys.memory],
+      verdict, violations, bounds, memory: this.sys.memory, memoryCaveat: this.memoryCaveat(),
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds,
         statesPerSec: seconds > 0 ? states / seconds : 0,

@@ -6,7 +6,7 @@ export {
   smp_rmb, dmb_ishld, stlr, ldar, xchg, cmpxchg, test_and_set_bit, test_and_clear_bit, fetch_or,
 } from './memoryVocabulary.ts';
 export type { FenceName, RmwOp } from './memoryVocabulary.ts';
-export { MEMORY_MODELS, MEMORY_CAVEATS } from './memoryModel.ts';
+export { MEMORY_MODELS, MEMORY_CAVEATS, EVENT_SYNC_CAVEAT } from './memoryModel.ts';
 export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
 export type { ActorSpec, SystemDefinition } from './system.ts';
@@ -18,7 +18,11 @@ export type { CompiledSystem } from './compile.ts';
 export { explore, exploreAsync, Exploration } from './explorer.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export { Execution } from './execution.ts';
+export { randomSearch } from './randomSearch.ts';
+export type { RandomSearchOptions } from './randomSearch.ts';
 export type { Happening, StepOutcome } from './execution.ts';
-export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
+export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, RandomFinding } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
 export type { DefinedScenario, Scenario, Variant, ParameterValue } from './scenario.ts';
+export { definitionSite } from './sourceLocation.ts';
+export type { SourceLocation } from './sourceLocation.ts';

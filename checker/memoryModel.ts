@@ -21,6 +21,13 @@ export const MEMORY_CAVEATS: Record<MemoryModelName, string | null> = {
   arm: 'without load buffering',
 };
 
+/**
+ * Said beside a tso or arm verdict whose exploration used the synchronizing events: a post, call or
+ * reply that drained a non-empty store buffer, or (arm) a receiver made to see writes its views did
+ * not cover. Stronger than the hardware, where only the sender's own barrier orders its stores.
+ */
+export const EVENT_SYNC_CAVEAT = 'events between actors synchronize';
+
 export interface MemorySettings {
   /** Per actor (tso, arm): stores that may wait in the store buffer. */
   storeBuffer: number;
@@ -48,8 +55,8 @@ export interface MemoryModel {
   /** Stores value id `value` to `cell`; false when a bound cut it off. */
   store(v: Int32Array, actor: number, cell: number, value: number, release: boolean): boolean;
   fence(v: Int32Array, actor: number, kind: FenceKind): boolean;
-  /** `actor` receives an event from another actor (a delivered post, a call, a reply): it synchronizes. */
-  receive(v: Int32Array, actor: number): void;
+  /** `actor` receives an event from another actor (a delivered post, a call, a reply): it synchronizes. True when that let it see more. */
+  receive(v: Int32Array, actor: number): boolean;
   /**
    * Read-modify-write options: option 0 is the fully ordered RMW on the latest value; options 1.. are
    * relaxed loads of values for which `fails(value)` holds (a failed cmpxchg or test_and_set_bit is
@@ -92,7 +99,7 @@ function sequentialConsistency(layout: Layout): MemoryModel {
     load: (v, _a, cell) => v[base + cell],
     store(v, _a, cell, value) { v[base + cell] = value; return true; },
     fence: () => true,
-    receive() {},
+    receive: () => false,
     rmwOptions: () => 1,
     rmw(v, _a, cell, _o, _f, write) {
       const old = v[base + cell];
@@ -168,7 +175,7 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
       return true;
     },
     fence(v, a, kind) { if (kind === FenceKind.Full) drain(v, a); return true; },
-    receive() {},
+    receive: () => false,
     rmwOptions: () => 1,
     rmw(v, a, cell, _o, _f, write) {
       drain(v, a);
@@ -398,8 +405,10 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
     },
     receive(v, a) {
       const vw = views(a);
+      const raised = v[vw + VR_OLD] < v[hist];
       join(v, vw + VR_OLD, v[hist]);
       collect(v);
+      return raised;
     },
     rmwOptions(v, a, cell, fails) {
       let n = 1;

@@ -1,5 +1,6 @@
 // Properties are named values (as in Stateright): the explorer judges each by name.
 import type { GlobalView } from './globalView.ts';
+import { recordDefinitionSite } from './sourceLocation.ts';
 
 /** A verdict from a predicate: true / undefined = holds; false = violated; a string = violated, with why. */
 export type Judgement = boolean | string | undefined | null;
@@ -28,9 +29,10 @@ export interface AllOfProperty {
 
 export type Property = InvariantProperty | StallProperty | AllOfProperty;
 
-export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => ({ kind: 'invariant', holds });
-export const stall = (outstanding: StallProperty['outstanding']): StallProperty => ({ kind: 'stall', outstanding });
-export const allOf = (...parts: Property[]): AllOfProperty => ({ kind: 'allOf', parts });
+// Each records where it was called (sourceLocation.ts): a violation's report points at that line.
+export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => recordDefinitionSite({ kind: 'invariant', holds });
+export const stall = (outstanding: StallProperty['outstanding']): StallProperty => recordDefinitionSite({ kind: 'stall', outstanding });
+export const allOf = (...parts: Property[]): AllOfProperty => recordDefinitionSite({ kind: 'allOf', parts });
 
 /** The invariant and stall parts of a named property, with the name each is reported under. */
 export function propertyParts(name: string, p: Property): [string, InvariantProperty | StallProperty][] {

@@ -22,7 +22,7 @@ export interface Violation {
 
 export type Verdict = 'violated' | 'verified' | 'bounded';
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted' | 'sampled';
 
 export interface Bound {
   kind: BoundKind;
@@ -43,6 +43,14 @@ export interface Stats {
   queued: number;
 }
 
+/** How a random search found its violation: the walk to retake (with the same seed and options). */
+export interface RandomFinding {
+  seed: number;
+  walk: number;
+  /** The walk's length before the counterexample was shrunk. */
+  walkSteps: number;
+}
+
 export interface CheckResult {
   verdict: Verdict;
   /** The memory model the check ran under. */
@@ -53,4 +61,6 @@ export interface CheckResult {
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];
   stats: Stats;
+  /** Set by a random search that found a violation (checker/randomSearch.ts). */
+  found?: RandomFinding;
 }

@@ -4,6 +4,7 @@ import type { ExploreOptions } from './explorer.ts';
 import { BUILTIN } from './properties.ts';
 import type { SystemDefinition } from './system.ts';
 import type { MemoryModelName } from './memoryModel.ts';
+import { recordDefinitionSite } from './sourceLocation.ts';
 
 export type ParameterValue = string | number | boolean;
 
@@ -92,6 +93,6 @@ export function defineScenario(s: Scenario): DefinedScenario {
     return v;
   };
   // Not enumerable: a scenario stays plain data to everything that walks its fields.
-  Object.defineProperty(s, 'variant', { value: variant, enumerable: false, configurable: true, writable: true });
-  return s as DefinedScenario;
+  if (Object.isExtensible(s)) Object.defineProperty(s, 'variant', { value: variant, enumerable: false, configurable: true, writable: true });
+  return recordDefinitionSite(s) as DefinedScenario;
 }

@@ -60,6 +60,8 @@ export class Stepper {
   /** Per actor: queued [event, via index, caller] triples. */
   private readonly mailbox: number[][];
   private handled = 0;
+  /** Some event drained a non-empty store buffer or let its receiver see more (EVENT_SYNC_CAVEAT). */
+  eventsSynchronized = false;
   private readonly flushCells = new Map<number, number>();
 
   constructor(readonly sys: CompiledSystem) {
@@ -203,7 +205,7 @@ export class Stepper {
       return this.violation(BUILTIN.modelError, `a step handed out more than ${MAX_EVENTS_PER_STEP} events without settling (a call/reply cycle?)`);
     }
     const logic = this.sys.actors[actor];
-    if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply')) this.memory.receive(v, actor);
+    if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply') && this.memory.receive(v, actor)) this.eventsSynchronized = true;
     const reads = logic.readCells.length === 0 ? 0 : this.readTupleOf(v, actor);
     const t = known !== null && !this.branchingReads(actor) ? known : logic.lookup(v[actor], event, reads);
     // A spontaneous event or timer enabled for some values of the reads but not for these.
@@ -258,7 +260,7 @@ export class Stepper {
       case EffectKind.Rmw:
         return this.rmw(v, actor, e, obs);
       case EffectKind.Post: {
-        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
+        if (this.weak && !this.drainForEvent(v, actor)) return this.memoryBound();
         const layout = this.sys.layout;
         const qb = layout.queueBase[e.to];
         const len = v[qb];
@@ -275,13 +277,13 @@ export class Stepper {
         return Outcome.Ok;
       }
       case EffectKind.Call:
-        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
+        if (this.weak && !this.drainForEvent(v, actor)) return this.memoryBound();
         return this.dispatch(v, e.to, e.event, 'call', actor, null, obs);
       case EffectKind.Reply:
         if (caller === NO_CALLER) {
           return this.violation(BUILTIN.modelError, `${this.sys.actorNames[actor]} replied outside a call`);
         }
-        if (this.weak && !this.memory.fence(v, actor, FenceKind.Full)) return this.memoryBound();
+        if (this.weak && !this.drainForEvent(v, actor)) return this.memoryBound();
         return this.dispatch(v, caller, e.event, 'reply', NO_CALLER, null, obs);
       case EffectKind.Fail:
         return this.violation(BUILTIN.assertion, `${this.sys.actorNames[actor]}: ${e.message}`);
@@ -294,6 +296,12 @@ export class Stepper {
         return Outcome.Ok;
       }
     }
+  }
+
+  /** A post, call or reply first drains the sender's buffer (README "Events between actors synchronize"). */
+  private drainForEvent(v: Int32Array, actor: number): boolean {
+    if (!this.eventsSynchronized && this.memory.buffered(v, actor).length > 0) this.eventsSynchronized = true;
+    return this.memory.fence(v, actor, FenceKind.Full);
   }
 
   private rmw(v: Int32Array, actor: number, e: Extract<Effect, { kind: EffectKind.Rmw }>, obs: StepObserver | null): Outcome {

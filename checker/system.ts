@@ -3,6 +3,7 @@ import type { AnyStateMachine, EventObject } from 'xstate';
 import type { CellValue } from './vocabulary.ts';
 import type { Property } from './properties.ts';
 import type { GlobalView } from './globalView.ts';
+import { recordDefinitionSite } from './sourceLocation.ts';
 
 export interface ActorSpec {
   /** A plain XState v5 machine. The same machine may back several actors. */
@@ -121,7 +122,7 @@ const cellCount = (d: SystemDefinition) => Object.keys(d.cells ?? {}).length;
 
 export function defineSystem<T extends SystemDefinition>(def: T): T {
   validateSystem(def);
-  return def;
+  return recordDefinitionSite(def);
 }
 
 /** A value as a message shows it: JSON.stringify would show NaN and Infinity as null, a function as nothing. */

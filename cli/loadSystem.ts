@@ -3,8 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { validateScenario, validateSystem } from '../checker/index.ts';
-import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SystemDefinition } from '../checker/index.ts';
+import { definitionSite, validateScenario, validateSystem } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SourceLocation, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -30,6 +30,11 @@ export interface TargetVariant {
 export interface CheckTarget {
   name: string;
   description: string;
+  /**
+   * Where it is defined: defineScenario's call for a scenario; null for a plain system (its
+   * defineSystem call is found when it is built) or a scenario written as a plain object.
+   */
+  definedAt: SourceLocation | null;
   /** True when the target is a scenario (its variants carry expected verdicts). */
   isScenario: boolean;
   variants: TargetVariant[];
@@ -78,6 +83,7 @@ function scenarioTarget(scenario: Scenario, sourceOf: (variant: string) => Syste
   return {
     name: scenario.name,
     description: scenario.description ?? '',
+    definedAt: definitionSite(scenario),
     isScenario: true,
     variants: scenario.variants.map((v) => ({
       name: v.name,
@@ -118,6 +124,9 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     onDrain = () => reject(new CliError(`${file}: the module's top-level await never settles: it waits for something that will not happen`));
     process.once('beforeExit', onDrain);
   });
+  // Reports name the model's own lines (modelLocations.ts): stack frames of tsx-compiled code map to
+  // the .ts source only with Node's source maps on, which the CLI run in-process (tests) may not have.
+  process.setSourceMapsEnabled(true);
   process.exit = ((code?: number | string | null) => {
     throw new CliError(`${file}: the module called process.exit(${code ?? ''}) while loading`);
   }) as typeof process.exit;
@@ -183,7 +192,7 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
   const build = builder(() => (typeof value === 'function' ? value() : value), where);
   const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
   return {
-    name, description: '', isScenario: false,
+    name, description: '', isScenario: false, definedAt: null,
     variants: [{ name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} } }],
   };
 }
@@ -246,7 +255,7 @@ function replayModule(source: SystemSource, model: string | undefined, allowed: 
  * built-in scenario, or the module the user names with `replay --model` (or the project configures).
  * Throws a CliError when the recorded system cannot be rebuilt, rather than replaying another one.
  */
-export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
+export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS, againstVariant?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
   if (model === undefined && source.module === 'builtin') {
     const s = builtinScenarios.find((x) => x.name === source.scenario);
@@ -255,6 +264,12 @@ export async function loadSource(source: SystemSource, model?: string, allowed: 
   } else {
     const file = replayModule(source, model, allowed);
     target = await moduleTarget(file, source.module === 'builtin' ? undefined : source.export);
+  }
+  // `replay --variant V`: another variant of the trace's scenario, on purpose, with its own parameters.
+  if (againstVariant !== undefined) {
+    if (!target.isScenario) throw new CliError(`--variant ${againstVariant}: ${target.name} is a single system, not a scenario: it has no variants to replay against`);
+    const other = selectVariants(target, [againstVariant])[0];
+    return { system: other.build(), variant: other };
   }
   if (!target.isScenario && source.variant !== undefined) {
     throw new CliError(`the trace names variant ${JSON.stringify(source.variant)}, but ${target.name} is a single system, not a scenario`);

@@ -7,10 +7,11 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
-import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../checker/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
-import { REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
+import { MERGE_FORMATS, REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
+import type { ReportFormat } from './formatNames.ts';
 import { safeText } from '../traces/safeText.ts';
 
 /** package.json is one folder above the sources (cli/) and two above the build (dist/cli/). */
@@ -32,10 +33,12 @@ type Args = Record<string, unknown>;
 
 // Each command's modules are loaded when it runs, after its flags are parsed: start-up loads neither
 // the explorer nor the trace schema nor the report formats for a command that does not use them.
-type Commands = typeof import('./commands/check.ts') & typeof import('./commands/compare.ts') & typeof import('./commands/list.ts') & typeof import('./commands/replay.ts');
+type Commands = typeof import('./commands/check.ts') & typeof import('./commands/compare.ts') & typeof import('./commands/list.ts')
+  & typeof import('./commands/merge.ts') & typeof import('./commands/replay.ts');
 const checkCommand: Commands['checkCommand'] = async (...a) => (await import('./commands/check.ts')).checkCommand(...a);
 const compareCommand: Commands['compareCommand'] = async (...a) => (await import('./commands/compare.ts')).compareCommand(...a);
 const listCommand: Commands['listCommand'] = async (...a) => (await import('./commands/list.ts')).listCommand(...a);
+const mergeCommand = async (...a: Parameters<Commands['mergeCommand']>) => (await import('./commands/merge.ts')).mergeCommand(...a);
 const replayCommand: Commands['replayCommand'] = async (...a) => (await import('./commands/replay.ts')).replayCommand(...a);
 
 /**
@@ -79,7 +82,29 @@ function boundsOf(a: Args): ExploreOptions {
     bounds.timeLimitSeconds = seconds;
   }
   if (a.paranoid === true) bounds.paranoid = true;
+  if (a['all-violations'] === true) bounds.allViolations = true;
   return bounds;
+}
+
+/** `--random N [--seed S] [--swarm] [--shard i/N]`: a random search of N walks instead of the exhaustive one. */
+function randomOf(a: Args): RandomSearchOptions | undefined {
+  const walks = wholeNumber(a, 'random', 1);
+  const seed = wholeNumber(a, 'seed', 0);
+  const shardText = single(a, 'shard');
+  if (walks === undefined) {
+    const stray = seed !== undefined ? '--seed' : a.swarm === true ? '--swarm' : shardText !== undefined ? '--shard' : undefined;
+    if (stray) throw new CliError(`${stray} needs --random N (the number of random walks)`);
+    return undefined;
+  }
+  if (seed !== undefined && seed > 0xffffffff) throw new CliError('--seed must be a whole number below 2^32');
+  const options: RandomSearchOptions = { walks, seed: seed ?? 1, swarm: a.swarm === true };
+  if (shardText !== undefined) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shardText);
+    const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (!m || count < 1 || index < 1 || index > count) throw new CliError('--shard must be i/N with 1 <= i <= N, such as 2/8');
+    options.shard = { index: index - 1, count };
+  }
+  return options;
 }
 
 /** `--memory sc,tso,arm`: each check runs under each model named. */
@@ -116,7 +141,7 @@ export function memoryLimit(value: string | undefined): number {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -128,6 +153,10 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
     .option('max-memory', { type: 'string', requiresArg: true, describe: 'stop when the process uses this much memory, e.g. 8G (default: half the machine\'s; verdict: bounded)' })
+    .option('random', { type: 'string', requiresArg: true, describe: 'search by this many random walks instead of exhaustively (finds violations, never verifies: verdict bounded)' })
+    .option('seed', { type: 'string', requiresArg: true, describe: 'the random search\'s seed (default 1): the same seed takes the same walks' })
+    .option('swarm', { type: 'boolean', describe: 'swarm search: each random walk with its own actor priorities and depth limit' })
+    .option('shard', { type: 'string', requiresArg: true, describe: 'take only shard i of N of the random walks, e.g. 2/8 (one CI job each)' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
@@ -136,8 +165,9 @@ function explorationOptions<T>(y: Argv<T>) {
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text)` });
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
@@ -174,36 +204,61 @@ const processOutput: CliOutput = {
   stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
 };
 
-export async function main(argv: string[], output: CliOutput = processOutput): Promise<ExitCode> {
+/**
+ * The report format: `--format`, else `github` inside a GitHub Actions job (the runner sets
+ * GITHUB_ACTIONS=true), else text.
+ */
+function reportFormat(a: Args, env: NodeJS.ProcessEnv): ReportFormat {
+  if (a.format === undefined && env.GITHUB_ACTIONS === 'true') return 'github';
+  return choice(a, 'format', REPORT_FORMATS);
+}
+
+export interface MainOptions {
+  /** Search in a worker thread (the default; in-process tests of other behaviour may skip its start-up). */
+  searchThread?: boolean;
+  /** The environment the command reads (GITHUB_ACTIONS, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): a test passes its own. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function main(argv: string[], output: CliOutput = processOutput, { searchThread = true, env = process.env }: MainOptions = {}): Promise<ExitCode> {
   if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
   const { stdout, stderr } = output;
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
-    target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
+    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
+    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
+    inThread: searchThread, random: randomOf(a),
   }, stdout));
 
   const parser = yargs(argv)
     .scriptName('vmbus-check')
     .usage('$0 [command]\n\nModel-check races between Hyper-V hosts, paravisors and guests over SynIC and VMBus.')
     .command('$0', 'check every built-in scenario and variant against its expected verdict', (y) => checkOptions(y), check)
-    .command('check [target]', 'check a built-in scenario or your own model module (path/to/model.ts)',
-      (y) => checkOptions(y).positional('target', { type: 'string', describe: 'a built-in scenario name or a .ts module; omitted: every built-in' }), check)
+    .command('check [targets..]', 'check built-in scenarios or your own model modules (path/to/model.ts; several, or a glob your shell expands)',
+      (y) => checkOptions(y).positional('targets', { type: 'string', array: true, describe: 'built-in scenario names or .ts modules; omitted: every built-in' }), check)
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
+        .option('variant', { type: 'string', requiresArg: true, describe: "replay against this other variant of the trace's scenario (a proposed fix), with its own parameters" })
         .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
         .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
         .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
-      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), variant: single(a, 'variant'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
         .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
       }, stdout)))
+    .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
+      (y) => y
+        .positional('reports', { type: 'string', array: true, describe: 'files written by --format json' })
+        .option('format', { type: 'string', requiresArg: true, describe: `${MERGE_FORMATS.join(', ')} (default text)` }),
+      run(async (a) => mergeCommand((a.reports as string[] | undefined) ?? [], choice(a, 'format', MERGE_FORMATS), stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),
       run((a) => listCommand(a.target as string | undefined, stdout)))

@@ -1,25 +1,35 @@
 // The writing end of a VMBus ring: Linux drivers/hv/ring_buffer.c `hv_ringbuffer_write` +
-// `hv_signal_on_write`, OpenVMM vmbus_ring `OutgoingRing::commit_write`.
-// Each shared-memory access that the race depends on is its own step (a spontaneous `step`):
-//   publish      read read_index, copy the packet, store write_index (old_write remembered)
-//   checkMask    load interrupt_mask: set -> no signal
-//   checkEmpty   load read_index: signal iff old_write == read_index (the ring was empty before)
+// `hv_signal_on_write`, OpenVMM vmbus_ring `OutgoingRing::commit_write` (checked against
+// microsoft/OHCL-Linux-Kernel 6bf73aa5 and microsoft/openvmm 1488a37b).
+// Each step is one of the real code's groups of shared-memory accesses (a spontaneous `step`), with the
+// barriers where the code has them; every load is an explicit `load`, so the same machine is right
+// under sc, tso and arm:
+//   publish      load read_index and write_index (hv_get_bytes_to_write), copy the packet into its
+//                slot, virt_mb() ("Issue a full memory barrier before updating the write index"),
+//                store write_index (old_write remembered)
+//   checkMask    hv_signal_on_write: virt_mb(); load interrupt_mask: set -> no signal
+//   checkEmpty   virt_rmb() ("check interrupt_mask before read_index"); load read_index: signal iff
+//                old_write == read_index (the ring was empty before)
 // so a writer signals only on the empty-to-non-empty edge with the reader's mask clear. When the ring is
 // full the writer asks for space: store pending_send_sz, re-check, then wait for the reader's signal
-// (drivers/hv/ring_buffer.c hv_pkt_iter_close; OpenVMM OutgoingRing::set_pending_send_size).
+// (OpenVMM OutgoingRing::set_pending_send_size, a SeqCst store, then can_write's re-read of outp; the
+// reader's side is drivers/hv/ring_buffer.c hv_pkt_iter_close). Linux's own hv_ringbuffer_write
+// returns -EAGAIN when full instead; the request path is the host's.
+// `omit` removes barriers one by one (WRITER_BARRIERS): under sc every barrier is a no-op, so
+// removing one changes nothing there; which removals break tso or arm is what `linux-ring-barriers`
+// checks.
 //
-// Simplified: copying the data and storing write_index are one step (the full barrier between them
-// makes the data visible no later than the index under sequential consistency, and only the writer
-// touches either); OpenVMM commits a batch of packets at once, the model commits each packet.
+// Simplified: copying the data is one store to the packet's slot; OpenVMM commits a batch of packets at
+// once, the model commits each packet.
 //
-// Use: `ringWriterActor({ ring, signal })`. Events: `{ type: 'send', packet }` (post or call, any
+// Use: `ringWriterActor({ ring, signal, omit? })`. Events: `{ type: 'send', packet }` (post or call, any
 // state; packets queue in order), `{ type: 'interrupt' }` (the reader's "space available" signal).
 // The signal it raises is `call(signal.to, signal.event)` (e.g. a guest event port's `signal`).
 import { setup, assign, enqueueActions } from 'xstate';
 import type { AnyEventObject } from 'xstate';
-import { call, cellsOf, write } from '../checker/index.ts';
+import { call, load, smp_mb, smp_rmb, smp_store_mb, write } from '../checker/index.ts';
 import type { ActorSpec } from '../checker/index.ts';
-import { nextIndex, ringCell, ringCellNames, ringDataCell, ringFree, viewRing } from './ringBuffer.ts';
+import { nextIndex, ringCell, ringDataCell, ringFree } from './ringBuffer.ts';
 import type { RingSpec } from './ringBuffer.ts';
 
 export interface Signal {
@@ -27,48 +37,84 @@ export interface Signal {
   event: AnyEventObject;
 }
 
+/**
+ * The writer's barriers, each removable with `omit`:
+ *   'publish'         hv_ringbuffer_write: virt_mb() between the packet copy and the write_index store
+ *   'signal'          hv_signal_on_write: virt_mb() between the write_index store and the interrupt_mask load
+ *   'maskBeforeRead'  hv_signal_on_write: virt_rmb() between the interrupt_mask and read_index loads
+ *   'pendingSendSize' OpenVMM set_pending_send_size: the SeqCst store of pending_send_sz (a store and a
+ *                     full fence on x86), before the re-read of read_index
+ */
+export type WriterBarrier = 'publish' | 'signal' | 'maskBeforeRead' | 'pendingSendSize';
+export const WRITER_BARRIERS: readonly WriterBarrier[] = ['publish', 'signal', 'maskBeforeRead', 'pendingSendSize'];
+
 export interface RingWriterInput {
   ring: RingSpec;
   /** How this writer tells the reader that data arrived. */
   signal: Signal;
+  /** Barriers left out (default none: the code as written). */
+  omit?: WriterBarrier[];
 }
 
 interface RingWriterContext extends RingWriterInput {
   outbox: string[];
   oldWrite: number;
+  /** read_index as loaded earlier in the current step (-1 between steps). */
+  seenRead: number;
 }
 
 type RingWriterEvent =
   | { type: 'send'; packet: string }
   | { type: 'interrupt' }
-  | { type: 'step'; cells?: Record<string, unknown> };
+  | { type: 'step' }
+  | { type: 'readIndex' | 'writeIndex' | 'mask'; cell: string; value: number };
 
-const ring = (c: RingWriterContext, e: AnyEventObject) => viewRing(cellsOf(e), c.ring);
 const ignore = {};
+const has = (c: RingWriterContext, b: WriterBarrier) => !(c.omit ?? []).includes(b);
+const value = (e: AnyEventObject) => e.value as number;
+const cell = (c: RingWriterContext, f: 'write_index' | 'read_index' | 'interrupt_mask' | 'pending_send_sz') => ringCell(c.ring.name, f);
 
 export const ringWriterMachine = setup({
   types: {} as { context: RingWriterContext; events: RingWriterEvent; input: RingWriterInput; emitted: AnyEventObject },
   guards: {
-    hasSpace: ({ context, event }) => { const r = ring(context, event); return ringFree(r.write, r.read, context.ring.capacity) >= 1; },
-    maskSet: ({ context, event }) => ring(context, event).mask !== 0,
-    wasEmpty: ({ context, event }) => ring(context, event).read === context.oldWrite,
+    hasSpace: ({ context, event }) => ringFree(value(event), context.seenRead, context.ring.capacity) >= 1,
+    maskSet: ({ event }) => value(event) !== 0,
+    wasEmpty: ({ context, event }) => value(event) === context.oldWrite,
     moreToSend: ({ context }) => context.outbox.length > 0,
   },
   actions: {
     enqueue: assign({ outbox: ({ context, event }) => [...context.outbox, (event as { packet: string }).packet] }),
+    // hv_get_bytes_to_write: READ_ONCE(read_index), then write_index (the writer's own, forwarded).
+    loadIndices: enqueueActions(({ context, enqueue }) => {
+      enqueue(load(cell(context, 'read_index'), 'readIndex'));
+      enqueue(load(cell(context, 'write_index'), 'writeIndex'));
+    }),
+    seeRead: assign({ seenRead: ({ event }) => value(event) }),
+    forgetRead: assign({ seenRead: -1 }),
     publish: enqueueActions(({ context, event, enqueue }) => {
-      const r = ring(context, event);
-      enqueue(write(ringDataCell(context.ring.name, r.write), context.outbox[0]));
-      enqueue(write(ringCell(context.ring.name, 'write_index'), nextIndex(r.write, context.ring.capacity)));
-      enqueue.assign({ oldWrite: r.write, outbox: context.outbox.slice(1) });
+      const w = value(event);
+      enqueue(write(ringDataCell(context.ring.name, w), context.outbox[0]));
+      if (has(context, 'publish')) enqueue(smp_mb());
+      enqueue(write(cell(context, 'write_index'), nextIndex(w, context.ring.capacity)));
+      enqueue.assign({ oldWrite: w, outbox: context.outbox.slice(1), seenRead: -1 });
+    }),
+    loadMask: enqueueActions(({ context, enqueue }) => {
+      if (has(context, 'signal')) enqueue(smp_mb());
+      enqueue(load(cell(context, 'interrupt_mask'), 'mask'));
+    }),
+    loadReadIndex: enqueueActions(({ context, enqueue }) => {
+      if (has(context, 'maskBeforeRead')) enqueue(smp_rmb());
+      enqueue(load(cell(context, 'read_index'), 'readIndex'));
     }),
     signal: enqueueActions(({ context, enqueue }) => { enqueue(call(context.signal.to, context.signal.event)); }),
-    requestSpace: enqueueActions(({ context, enqueue }) => { enqueue(write(ringCell(context.ring.name, 'pending_send_sz'), 1)); }),
-    withdrawRequest: enqueueActions(({ context, enqueue }) => { enqueue(write(ringCell(context.ring.name, 'pending_send_sz'), 0)); }),
+    requestSpace: enqueueActions(({ context, enqueue }) => {
+      enqueue(has(context, 'pendingSendSize') ? smp_store_mb(cell(context, 'pending_send_sz'), 1) : write(cell(context, 'pending_send_sz'), 1));
+    }),
+    withdrawRequest: enqueueActions(({ context, enqueue }) => { enqueue(write(cell(context, 'pending_send_sz'), 0)); }),
   },
 }).createMachine({
   id: 'ringWriter',
-  context: ({ input }) => ({ ...input, outbox: [], oldWrite: 0 }),
+  context: ({ input }) => ({ ...input, outbox: [], oldWrite: 0, seenRead: -1 }),
   initial: 'idle',
   on: { send: { actions: 'enqueue' } },
   states: {
@@ -79,11 +125,17 @@ export const ringWriterMachine = setup({
     publish: {
       // hv_ringbuffer_write: free space from read_index, copy, virt_mb(), store write_index.
       on: {
-        step: [
-          { guard: 'hasSpace', target: 'checkMask', actions: 'publish' },
-          { target: 'requestSpace' },
-        ],
+        step: { target: 'publishing', actions: 'loadIndices' },
         interrupt: ignore, // about to re-read read_index anyway
+      },
+    },
+    publishing: {
+      on: {
+        readIndex: { actions: 'seeRead' },
+        writeIndex: [
+          { guard: 'hasSpace', target: 'checkMask', actions: 'publish' },
+          { target: 'requestSpace', actions: 'forgetRead' },
+        ],
       },
     },
     requestSpace: {
@@ -97,11 +149,17 @@ export const ringWriterMachine = setup({
       // Re-check after publishing pending_send_sz: the reader may have freed space before it could see it.
       // Simplified: with space again, the writer clears pending_send_sz before it writes.
       on: {
-        step: [
-          { guard: 'hasSpace', target: 'publish', actions: 'withdrawRequest' },
-          { target: 'waitSpace' },
-        ],
+        step: { target: 'rechecking', actions: 'loadIndices' },
         interrupt: ignore,
+      },
+    },
+    rechecking: {
+      on: {
+        readIndex: { actions: 'seeRead' },
+        writeIndex: [
+          { guard: 'hasSpace', target: 'publish', actions: ['withdrawRequest', 'forgetRead'] },
+          { target: 'waitSpace', actions: 'forgetRead' },
+        ],
       },
     },
     waitSpace: {
@@ -111,23 +169,23 @@ export const ringWriterMachine = setup({
     checkMask: {
       // hv_signal_on_write: virt_mb(); if the reader's interrupt_mask is set, do not signal.
       on: {
-        step: [
-          { guard: 'maskSet', target: 'done' },
-          { target: 'checkEmpty' },
-        ],
+        step: { target: 'checkingMask', actions: 'loadMask' },
         interrupt: ignore,
       },
+    },
+    checkingMask: {
+      on: { mask: [{ guard: 'maskSet', target: 'done' }, { target: 'checkEmpty' }] },
     },
     checkEmpty: {
       // hv_signal_on_write: virt_rmb(); signal iff old_write == read_index (empty -> non-empty edge).
       // OpenVMM commit_write: mask clear AND outp == the write index before the batch.
       on: {
-        step: [
-          { guard: 'wasEmpty', target: 'done', actions: 'signal' },
-          { target: 'done' },
-        ],
+        step: { target: 'checkingEmpty', actions: 'loadReadIndex' },
         interrupt: ignore,
       },
+    },
+    checkingEmpty: {
+      on: { readIndex: [{ guard: 'wasEmpty', target: 'done', actions: 'signal' }, { target: 'done' }] },
     },
     done: {
       always: [
@@ -139,7 +197,9 @@ export const ringWriterMachine = setup({
   },
 });
 
-/** An actor spec for a ring writer: the machine, its input, its `step` and the ring cells it reads. */
+/** An actor spec for a ring writer: the machine, its input and its `step` (its loads are explicit). */
 export function ringWriterActor(input: RingWriterInput): ActorSpec {
-  return { machine: ringWriterMachine, input, spontaneous: [{ type: 'step' }], reads: ringCellNames(input.ring) };
+  for (const b of input.omit ?? []) if (!WRITER_BARRIERS.includes(b)) throw new Error(`ring writer ${input.ring.name}: unknown barrier '${b}' (expected ${WRITER_BARRIERS.join(', ')})`);
+  if (!Number.isInteger(input.ring.capacity) || input.ring.capacity < 1) throw new Error(`ring ${input.ring.name}: capacity must be a positive integer`);
+  return { machine: ringWriterMachine, input, spontaneous: [{ type: 'step' }] };
 }

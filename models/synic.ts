@@ -308,8 +308,10 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
     }
     case 'clearSlot': {
       // Linux vmbus_signal_eom (include/asm-generic/mshyperv.h; drivers/hv/hyperv_vmbus.h since 2025):
-      // cmpxchg message_type to None (a full barrier), then read msg_pending. Simplified: the clear and
-      // the msg_pending load are one step.
+      // cmpxchg message_type to None (a full barrier), then read msg_pending. Simplified: the slot is
+      // this actor's context, not memory, so the clear and the msg_pending load are one step here;
+      // models/simMessageSlot.ts has them as separate loads and stores of the SIM page, where the
+      // barrier between them can be left out (scenario vmbus-signal-eom).
       const s = sintOf(ctx, event.sint);
       const messagePending = s.messagePending;
       s.slot = null;

@@ -1,5 +1,7 @@
 // Runs the vmbus-check command in this process, with its output captured: for CLI behaviour where a
-// process of its own is not what is tested (a process costs about a second of tsx start-up).
+// process of its own is not what is tested (a process costs about a second of tsx start-up). The search
+// runs in this thread unless asked (a search thread costs most of a second to start from the sources):
+// test/searchThread.test.ts and the process tests cover the thread the command line always uses.
 import { main } from '../cli/main.ts';
 
 export interface InProcessRun {
@@ -8,48 +10,44 @@ export interface InProcessRun {
   stderr: string;
 }
 
-export interface InProcessOptions {
-  /** The working directory during the run; this process's own unless given. */
-  cwd?: string;
-  /** Environment variables set during the run. */
-  env?: Record<string, string>;
+/**
+ * The environment a run sees: this process's, without the variables of a GitHub Actions job that runs
+ * the suite (a test must not pick the github format, nor write into that job's summary), plus `env`.
+ */
+export function testEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { GITHUB_ACTIONS: _a, GITHUB_STEP_SUMMARY: _s, GITHUB_WORKSPACE: _w, ...rest } = process.env;
+  return { ...rest, ...env };
 }
 
-/** Variables a run reads from the CI job that executes the tests: unset unless a test sets them. */
-const CI_VARIABLES = ['GITHUB_STEP_SUMMARY', 'GITHUB_WORKSPACE'];
+export interface RunMainOptions {
+  searchThread?: boolean;
+  /** Variables added to testEnv()'s environment. */
+  env?: Record<string, string>;
+  /** The working directory during the run; this process's own unless given. */
+  cwd?: string;
+}
 
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs are taken one at a time: a run may change the working directory and the environment, which the
- * whole process shares (and runs in one process take turns on its one thread anyway).
+ * Runs are taken one at a time: a run may change the working directory, which the whole process shares
+ * (and runs in one thread take turns on it anyway).
  */
-export function runMain(args: string[], options: InProcessOptions = {}): Promise<InProcessRun> {
+export function runMain(args: string[], options: RunMainOptions = {}): Promise<InProcessRun> {
   const run = queue.then(() => runAlone(args, options));
   queue = run.catch(() => {});
   return run;
 }
 
-async function runAlone(args: string[], options: InProcessOptions): Promise<InProcessRun> {
+async function runAlone(args: string[], { searchThread = false, env = {}, cwd }: RunMainOptions): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
-  const cwd = process.cwd();
-  const saved = new Map<string, string | undefined>();
-  for (const name of new Set([...CI_VARIABLES, ...Object.keys(options.env ?? {})])) {
-    saved.set(name, process.env[name]);
-    const value = options.env?.[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  const before = process.cwd();
   try {
-    if (options.cwd !== undefined) process.chdir(options.cwd);
-    const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+    if (cwd !== undefined) process.chdir(cwd);
+    const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, { searchThread, env: testEnv(env) });
     return { code, stdout, stderr };
   } finally {
-    process.chdir(cwd);
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    process.chdir(before);
   }
 }

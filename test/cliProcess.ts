@@ -27,6 +27,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
   // Nor take the paths of its annotations from the workspace of that run.
   if (!options.env?.GITHUB_WORKSPACE) delete env.GITHUB_WORKSPACE;
+  // Nor pick the github format for being run inside a workflow.
+  if (!options.env?.GITHUB_ACTIONS) delete env.GITHUB_ACTIONS;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env });
     let stdout = '';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import {
-  cmpxchg, defineSystem, Execution, explore, invariant, load, MEMORY_MODELS, post, smp_mb, stall, test_and_set_bit, write, xchg,
+  cmpxchg, defineSystem, EVENT_SYNC_CAVEAT, Execution, explore, invariant, load, MEMORY_MODELS, post, smp_mb, stall, test_and_set_bit, write, xchg,
 } from '../checker/index.ts';
 import type { MemoryModelName } from '../checker/index.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -186,5 +186,26 @@ describe('step footprints', () => {
     expect(fp('b')).toEqual({ loads: [1], stores: [], fences: true, sends: [1] });
     expect(fp('d')).toEqual({ loads: [1], stores: [1], fences: true, sends: [] });
     expect(stepFootprint(sys, 0, StepKind.Flush, null, 0)).toEqual({ loads: [], stores: [0], fences: false, sends: [] });
+  });
+});
+
+describe('the event-synchronization caveat', () => {
+  it('is named only when a post drained a non-empty store buffer (tso) or a receive let an actor see more (arm)', () => {
+    const caveat = EVENT_SYNC_CAVEAT;
+    const system = (storeBeforePost: boolean) => {
+      const sender = setup({}).createMachine({
+        initial: 'a',
+        states: {
+          a: { on: { run: { target: 'b', actions: storeBeforePost ? [write('x', 1), post('receiver', { type: 'hello' })] : [post('receiver', { type: 'hello' }), write('x', 1)] } } },
+          b: { type: 'final' },
+        },
+      });
+      const receiver = setup({}).createMachine({ initial: 'wait', states: { wait: { on: { hello: 'done' } }, done: { type: 'final' } } });
+      return defineSystem({ actors: { sender: { machine: sender, spontaneous: [{ type: 'run' }] }, receiver: { machine: receiver } }, cells: { x: 0 } });
+    };
+    expect(explore(system(true), { memory: 'tso' }).memoryCaveat).toBe(caveat);
+    expect(explore(system(false), { memory: 'tso' }).memoryCaveat).toBeNull();
+    expect(explore(system(true), { memory: 'sc' }).memoryCaveat).toBeNull();
+    expect(explore(system(true), { memory: 'arm' }).memoryCaveat).toBe(`without load buffering; ${caveat}`);
   });
 });

@@ -11,14 +11,14 @@ const COMMAND_LINE = /^\s*(::|##\[)/;
 const commandLines = (s: string) => s.split(/\r?\n|\r|\u2028|\u2029/).filter((l) => COMMAND_LINE.test(l));
 
 describe('no output line can start a workflow command', () => {
-  for (const format of ['text', 'json', 'junit', 'github']) {
+  for (const format of ['text', 'json', 'junit', 'github', 'sarif']) {
     test(`check --format ${format} of a model whose names and messages inject commands`, async () => {
       const r = await runMain(['check', 'test/fixtures/hostileStrings.ts', '--format', format, '--quiet']);
       expect(r.code).toBe(1);
       // --format github prints exactly one command of its own: the annotation of the failing check.
       const ours = format === 'github' ? 1 : 0;
       expect(commandLines(r.stdout)).toHaveLength(ours);
-      if (format === 'github') expect(commandLines(r.stdout)[0]).toMatch(/^::error file=test\/fixtures\/hostileStrings\.ts,title=/);
+      if (format === 'github') expect(commandLines(r.stdout)[0]).toMatch(/^::error file=test\/fixtures\/hostileStrings\.ts,line=\d+,title=/);
       expect(r.stdout).not.toContain('\u001b');
       expect(r.stdout).toContain('injected');
     });

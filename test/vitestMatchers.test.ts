@@ -26,7 +26,7 @@ describe('toBeVerified', () => {
     // watchdog firing at step 6) and the violation.
     const lines = message.split('\n');
     expect(lines).toContain('lost-wakeup: lostWakeup violated after 6 steps');
-    expect(message).toMatch(/^4\s+consumer\s+<- wakeup\s+no change/m);
+    expect(message).toMatch(/^4\s+consumer\s+<- wakeup\s+ignored by consumer/m);
     expect(message).toMatch(/^6\s+consumer\s+timer after 1000ms/m);
     expect(message).toMatch(/^!\s+lostWakeup: /m);
   });

@@ -249,9 +249,15 @@ describe('components validate what they are given (an out-of-range flag taken as
     expect(modelError(arm(0, 4096))).toContain('event flag 4096');
   });
 
-  it('a ring reader or writer whose ring has no cells in the system is rejected before exploring', () => {
+  it('a ring reader whose ring has no cells in the system is a modelError at its first load; a bad capacity or barrier name is refused', () => {
     const reader = ringReaderActor({ ring: { name: 'x', capacity: 1 }, consumer: 'c', signalWriter: { to: 'c', event: { type: 'i' } } });
-    expect(() => explore(defineSystem({ actors: { r: reader, c: recorder } }))).toThrow(/reads unknown cell 'x\.write_index'/);
+    const script = { machine: scriptMachine([{ to: 'r', event: { type: 'poll' } }]), spontaneous: [{ type: 'next' }] };
+    const r = explore(defineSystem({ actors: { script, r: reader, c: recorder } }));
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].property).toBe('modelError');
+    expect(r.violations[0].message).toContain("load of unknown cell 'x.read_index'");
+    expect(() => ringReaderActor({ ring: { name: 'x', capacity: 1 }, consumer: 'c', signalWriter: { to: 'c', event: { type: 'i' } }, omit: ['endread' as never] })).toThrow(/unknown barrier 'endread'/);
+    expect(() => ringWriterActor({ ring: { name: 'y', capacity: 1 }, signal: { to: 'c', event: { type: 'i' } }, omit: ['mb' as never] })).toThrow(/unknown barrier 'mb'/);
     expect(() => ringWriterActor({ ring: { name: 'y', capacity: 0 }, signal: { to: 'c', event: { type: 'i' } } })).toThrow(/capacity must be a positive integer/);
   });
 });

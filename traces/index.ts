@@ -1,5 +1,6 @@
 // Counterexample traces: a versioned file format, replay against the models, and pictures.
-export { TRACE_FORMAT } from './traceFile.ts';
+export { TRACE_FORMAT, TRACE_SCHEMA_ID } from './traceFile.ts';
+export { traceJsonSchema } from './traceJsonSchema.ts';
 export type { SystemSource, TraceFile, TraceStep, TraceMessage, TraceActorState } from './traceFile.ts';
 export { TraceError } from './traceError.ts';
 export { buildTrace } from './buildTrace.ts';
@@ -12,4 +13,8 @@ export { describeReplay } from './describeReplay.ts';
 export { renderTimeline } from './timeline.ts';
 export { renderMermaid } from './mermaid.ts';
 export { renderMarkdown } from './markdown.ts';
+export type { MarkdownOptions } from './markdown.ts';
+export { renderHtml } from './html.ts';
+export { traceFrames } from './traceFrames.ts';
+export type { TraceFrame } from './traceFrames.ts';
 export { safeLines, safeText } from './safeText.ts';

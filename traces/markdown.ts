@@ -5,27 +5,41 @@ import { renderMermaid } from './mermaid.ts';
 import { renderTimeline } from './timeline.ts';
 import type { TraceFile } from './traceFile.ts';
 
-export function renderMarkdown(trace: TraceFile): string {
+export interface MarkdownOptions {
+  /**
+   * The level of the report's own heading (default 1: a document of its own). A report placed under
+   * other headings (a job summary's `###`) starts there, and its sections one level below.
+   */
+  headingLevel?: number;
+  /**
+   * The report's heading instead of "Counterexample: <property> in <system>"; null for none (the
+   * report sits under a heading or a `<summary>` that already names it).
+   */
+  title?: string | null;
+}
+
+export function renderMarkdown(trace: TraceFile, options: MarkdownOptions = {}): string {
   const { system } = trace;
+  const level = Math.min(Math.max(options.headingLevel ?? 1, 1), 5);
+  const heading = (depth: number) => '#'.repeat(level + depth);
   const origin = system.module === 'builtin'
     ? `built-in scenario \`${inline(system.scenario ?? '?')}\`, variant \`${inline(system.variant ?? '?')}\``
     : `\`${inline(system.module)}\`${system.export ? `, export \`${inline(system.export)}\`` : ''}`;
   const parameters = Object.entries(system.parameters).map(([k, v]) => `\`${inline(`${k}=${JSON.stringify(v)}`)}\``).join(', ');
   return safeLines([
-    `# Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`,
-    '',
+    ...(options.title === null ? [] : [`${heading(0)} ${options.title !== undefined ? inline(options.title) : `Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`}`, '']),
     `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
     `- **System:** ${origin}${parameters ? ` (${parameters})` : ''}`,
     ...(trace.memory && trace.memory !== 'sc' ? [`- **Memory model:** ${trace.memory}`] : []),
     `- **Steps:** ${trace.steps.length}, actors: ${Object.keys(trace.initial.actors).map((a) => `\`${a}\``).join(', ')}`,
     '',
-    '## Sequence diagram',
+    `${heading(1)} Sequence diagram`,
     '',
     '```mermaid',
     renderMermaid(trace).trimEnd(),
     '```',
     '',
-    '## Timeline',
+    `${heading(1)} Timeline`,
     '',
     '```text',
     renderTimeline(trace).replace(/```/g, "'''").trimEnd(),

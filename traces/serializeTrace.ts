@@ -1,12 +1,13 @@
-// Writes a trace as JSON laid out for review: the header fields one per line, then each step on a few
+// Writes a trace as JSON laid out for review: `$schema` and the header fields one per line, then each step on a few
 // lines (what happened, then what it changed), every value compact on its line. A change to a model
 // shows up in a diff as the few step lines it affects.
+import { TRACE_SCHEMA_ID } from './traceFile.ts';
 import type { TraceFile, TraceStep } from './traceFile.ts';
 
 export function serializeTrace(trace: TraceFile): string {
   const lines: string[] = ['{'];
   const header: [string, unknown][] = [
-    ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
+    ['$schema', TRACE_SCHEMA_ID], ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
     ['property', trace.property], ['message', trace.message],
   ];
   for (const [key, value] of header) if (value !== undefined) lines.push(`  ${field(key, value)},`);
@@ -28,6 +29,7 @@ export function serializeTrace(trace: TraceFile): string {
 function stepLines(s: TraceStep, comma: string): string[] {
   const pad = '      ';
   const parts: string[][] = [[[field('step', s.step), field('actor', s.actor), field('kind', s.kind), field('event', s.event)].join(', ')]];
+  if (s.ignored) parts.push([field('ignored', true)]);
   if (s.choices) parts.push([field('choices', s.choices)]);
   if (s.reads) parts.push([field('reads', s.reads)]);
   if (s.memory) parts.push([field('memory', s.memory)]);
@@ -35,6 +37,7 @@ function stepLines(s: TraceStep, comma: string): string[] {
   if (s.changed) parts.push(block('changed', s.changed, '', ''));
   if (s.cells) parts.push([field('cells', s.cells)]);
   if (s.inFlight) parts.push([field('inFlight', s.inFlight)]);
+  if (s.buffers) parts.push([field('buffers', s.buffers)]);
   if (s.violation) parts.push([field('violation', s.violation)]);
   const body = parts.map((p, i) => {
     const last = i === parts.length - 1;

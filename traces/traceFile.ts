@@ -4,6 +4,11 @@ import type { EventObject } from 'xstate';
 import type { CellValue, GlobalState, MemoryModelName, Step } from '../checker/index.ts';
 
 export const TRACE_FORMAT = 'vmbus-check-trace/1';
+/**
+ * The `$id` of the format's JSON Schema (traces/trace.schema.json), written as `$schema` at the top of
+ * every trace file so editors and tools can find it; its version follows TRACE_FORMAT's.
+ */
+export const TRACE_SCHEMA_ID = `urn:vmbus-check:trace:${TRACE_FORMAT.split('/')[1]}`;
 
 /** Where the checked system came from, so a tool can rebuild it (this module never loads it itself). */
 export interface SystemSource {
@@ -22,6 +27,8 @@ export interface TraceMessage {
   from: string;
   to: string;
   event: EventObject;
+  /** The receiver handled the call with a transition that changed nothing and did nothing else: a lost signal or a dropped message. */
+  ignored?: true;
 }
 
 /** An actor's local state: its XState state value, context and status ('active' | 'done' | ...). */
@@ -63,6 +70,10 @@ export interface TraceStep {
   cells?: Record<string, CellValue>;
   /** Every in-flight queue that changed, as it is after the step (oldest first). */
   inFlight?: Record<string, EventObject[]>;
+  /** Every store buffer that changed (tso, arm), as it is after the step (oldest store first). */
+  buffers?: Record<string, { cell: string; value: CellValue }[]>;
+  /** A delivery the receiving actor ignored: it changed nothing and did nothing (the message is lost). */
+  ignored?: true;
   /** Set when this step itself raised the violation (assertion, unhandled event, model error, queue overflow). */
   violation?: { property: string; message: string };
 }

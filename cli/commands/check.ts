@@ -2,13 +2,14 @@
 // module), or one variant of it, and report in the format asked for.
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
 import { safeLines, serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
-import { githubAnnotations } from '../formats/github.ts';
+import { githubAnnotations, githubTimelines } from '../formats/github.ts';
 import { jsonReport } from '../formats/json.ts';
 import { junitReport } from '../formats/junit.ts';
+import { sarifReport } from '../formats/sarif.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
@@ -16,6 +17,7 @@ import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
+import type { CheckTarget } from '../loadSystem.ts';
 
 import type { ReportFormat } from '../formatNames.ts';
 export { REPORT_FORMATS } from '../formatNames.ts';
@@ -23,6 +25,8 @@ export type { ReportFormat };
 
 export interface CheckArgs {
   target?: string;
+  /** Several targets (`check a.ts b.ts`); `target` alone is one. */
+  targets?: string[];
   variant?: string;
   bounds: ExploreOptions;
   /** --memory: run each check under each of these models. */
@@ -31,6 +35,14 @@ export interface CheckArgs {
   format: ReportFormat;
   quiet: boolean;
   progressIntervalMs?: number;
+  /** Where `--format github` appends its job summary ($GITHUB_STEP_SUMMARY in a workflow). */
+  stepSummaryPath?: string;
+  /** The repository's root in a workflow ($GITHUB_WORKSPACE): annotations name files relative to it. */
+  githubWorkspace?: string;
+  /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
+  inThread: boolean;
+  /** --random: a random search instead of the exhaustive one. */
+  random?: RandomSearchOptions;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -50,6 +62,13 @@ export function tracePathFor(out: string, record: CheckRecord, single: boolean):
   const ext = path.extname(out) || '.json';
   const base = out.slice(0, out.length - path.extname(out).length);
   return `${base}.${fileLabel(record)}${ext}`;
+}
+
+/** The file of another violated property's trace (--all-violations): `run.json` -> `run.<property>.json`. */
+export function withProperty(file: string, property: string): string {
+  const ext = file.endsWith('.trace.json') ? '.trace.json' : path.extname(file);
+  const safe = property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
+  return `${file.slice(0, file.length - ext.length)}.${safe}${ext}`;
 }
 
 /**
@@ -95,12 +114,21 @@ function writeTrace(file: string, text: string): void {
 export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
   let jobs: CheckJob[];
   let againstExpectation: boolean;
-  if (args.target === undefined) {
+  const targets = args.targets ?? (args.target === undefined ? [] : [args.target]);
+  if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
     jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
     againstExpectation = true;
+  } else if (targets.length > 1) {
+    // Several scenarios or modules (`check a.ts b.ts`, a shell's glob): each judged as a whole; a
+    // plain system, which expects nothing, fails on any violation just as on its own.
+    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
+    const loaded: CheckTarget[] = [];
+    for (const t of targets) loaded.push(await loadTarget(t));
+    jobs = loaded.flatMap((target) => jobsFor(target, target.variants, args.memories));
+    againstExpectation = true;
   } else {
-    const target = await loadTarget(args.target);
+    const target = await loadTarget(targets[0]);
     if (args.variant !== undefined) {
       jobs = jobsFor(target, selectVariants(target, [args.variant]), args.memories);
       againstExpectation = false;
@@ -116,12 +144,16 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {
           r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
           writeTrace(r.tracePath, serializeTrace(r.trace));
+          for (const m of r.moreTraces ?? []) {
+            m.tracePath = withProperty(r.tracePath, m.trace.property);
+            writeTrace(m.tracePath, serializeTrace(m.trace));
+          }
         }
         // JSON Lines are a stream: a dashboard sees each check as it finishes.
         if (args.format === 'json') stdout(jsonReport([r]));
@@ -135,11 +167,14 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   const notRun = skipped.map((s) => recordLabel(s));
   switch (args.format) {
     case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
-    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped))); break;
+    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace))); break;
+    // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
+    case 'sarif': stdout(safeLines(sarifReport(records, againstExpectation, args.githubWorkspace))); break;
     case 'github': {
       // The annotations are the only workflow commands printed; each escapes its own text.
-      stdout(githubAnnotations(records, againstExpectation) + safeLines(textReport(records, againstExpectation, notRun)));
-      const summary = process.env.GITHUB_STEP_SUMMARY;
+      stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
+        + githubTimelines(records, againstExpectation));
+      const summary = args.stepSummaryPath;
       if (summary) {
         try {
           appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));

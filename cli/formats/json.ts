@@ -21,6 +21,9 @@ export function checkObject(r: CheckRecord) {
     // ends with its watchdog timer); `timeline` is the text timeline of it.
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
     trace: r.tracePath ?? null,
+    // --all-violations: each other violated property, with its own counterexample.
+    ...(r.moreTraces ? { otherViolations: r.moreTraces.map((m) => ({ property: m.trace.property, message: m.trace.message, steps: m.trace.steps.length, timeline: renderTimeline(m.trace), trace: m.tracePath ?? null })) } : {}),
+    ...(r.result.found ? { found: r.result.found } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
   };

@@ -1,5 +1,8 @@
 // The job summary for GitHub Actions (written to $GITHUB_STEP_SUMMARY): the verdicts as a Markdown
-// table, then each counterexample with its Mermaid sequence diagram, which GitHub renders.
+// table, then each counterexample with its Mermaid sequence diagram, which GitHub renders. A
+// counterexample that fails the run is shown open; an expected one (a buggy variant's) is folded into
+// `<details>`, so a summary of many built-ins leads with what needs attention. Headings: `##` for the
+// summary, `###` per check, `####` for each check's sections, folded or not.
 import { renderMarkdown } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
@@ -7,6 +10,8 @@ import { showsMemory, verdictUnder } from './textTable.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text inside an HTML element of the summary (`<summary>`): markup characters escaped. */
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
 
 export function stepSummary(records: CheckRecord[], againstExpectation: boolean): string {
   const lines = [
@@ -21,12 +26,26 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
     lines.push(`| ${cell(r.scenario)} | ${cell(r.variant ?? '-')}${memory ? ` [${r.memory}]` : ''} | ${memory ? cell(verdictUnder(r)) : r.result.verdict} | ${r.expected ?? '-'} | ${r.result.stats.states} | ${r.result.stats.seconds.toFixed(2)} | ${result} |`);
   }
   lines.push('');
-  for (const r of records) {
-    if (!r.trace) continue;
-    const expected = outcomeOf(r, againstExpectation) === 'pass' ? ' (expected)' : '';
-    lines.push(`### ${cell(recordLabel(r))}: counterexample${expected}`, '');
+  const withTrace = records.filter((r) => r.trace);
+  const expected = withTrace.filter((r) => outcomeOf(r, againstExpectation) === 'pass');
+  for (const r of withTrace.filter((x) => !expected.includes(x))) {
+    lines.push(`### ${cell(recordLabel(r))}: counterexample`, '');
     if (r.tracePath) lines.push(`Trace file: \`${r.tracePath}\``, '');
-    lines.push(renderMarkdown(r.trace).trimEnd(), '');
+    lines.push(renderMarkdown(r.trace!, { headingLevel: 3, title: null }).trimEnd(), '');
+    for (const m of r.moreTraces ?? []) {
+      lines.push(`### ${cell(recordLabel(r))}: counterexample of ${cell(m.trace.property)}`, '');
+      if (m.tracePath) lines.push(`Trace file: \`${m.tracePath}\``, '');
+      lines.push(renderMarkdown(m.trace, { headingLevel: 3, title: null }).trimEnd(), '');
+    }
+  }
+  if (expected.length > 0) {
+    lines.push('### Expected violations', '');
+    for (const r of expected) {
+      const v = r.result.violations[0];
+      lines.push('<details>', `<summary>${html(`${recordLabel(r)}: ${v.property} violated as expected (${v.steps.length} steps)`)}</summary>`, '');
+      if (r.tracePath) lines.push(`Trace file: \`${r.tracePath}\``, '');
+      lines.push(renderMarkdown(r.trace!, { headingLevel: 3, title: null }).trimEnd(), '', '</details>', '');
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -46,7 +46,10 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     for (const v of r.result.violations) {
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
+    const f = r.result.found;
+    if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
+    for (const m of r.moreTraces ?? []) if (m.tracePath) lines.push(`${label}: counterexample of ${m.trace.property} written to ${m.tracePath}`);
     if (r.result.verdict === 'bounded') {
       for (const b of r.result.bounds) lines.push(`${label}: bounded (${b.kind}): ${b.detail}`);
       const s = r.result.stats;
@@ -56,12 +59,18 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
-export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[]): string {
+/**
+ * `timeline: false` leaves out the single check's timeline (the github format prints timelines in
+ * collapsible groups of its own).
+ */
+export function textReport(records: CheckRecord[], againstExpectation: boolean, notRun: string[], options: { timeline?: boolean } = {}): string {
   let out = verdictTable(records, againstExpectation);
   const found = findings(records, againstExpectation);
   if (found) out += '\n' + found;
   // A single counterexample is worth reading right here.
-  if (records.length === 1 && records[0].trace) out += '\n' + renderTimeline(records[0].trace);
+  if (options.timeline !== false && records.length === 1 && records[0].trace) {
+    for (const t of [records[0].trace, ...(records[0].moreTraces ?? []).map((m) => m.trace)]) out += '\n' + renderTimeline(t);
+  }
   if (notRun.length > 0) out += `\nnot checked (interrupted): ${notRun.join(', ')}\n`;
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const fails = outcomes.filter((o) => o === 'fail').length;

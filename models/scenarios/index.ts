@@ -4,6 +4,8 @@ import { exitBootServices } from './exitBootServices.ts';
 import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { appleTsoMode } from './appleTsoMode.ts';
 import { kvmVcpuKickScenario } from './kvmVcpuKick.ts';
+import { linuxRingBarriersScenario } from './linuxRingBarriers.ts';
+import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
@@ -15,4 +17,6 @@ export const builtinScenarios: DefinedScenario[] = [
   petersonScenario,
   appleTsoMode,
   kvmVcpuKickScenario,
+  linuxRingBarriersScenario,
+  vmbusSignalEomScenario,
 ];

@@ -8,13 +8,16 @@
 // requester sees IN_GUEST_MODE and the IPI forces an exit.
 //
 // Modelled: each vCPU has one requester, whose request asks it to pick up queued work (an interrupt
-// queued on its ap_list, as vgic_queue_irq_unlock does with KVM_REQ_IRQ_PENDING). The work is lost
+// queued on its ap_list, as vgic_queue_irq_unlock does with KVM_REQ_IRQ_PENDING). With `edges`, the
+// requester is VGIC injection proper (arch/arm64/kvm/vgic/vgic.c vgic_queue_irq_unlock, checked at
+// several kernel trees): an edge of an IRQ already on the ap_list is not queued again, but the vCPU is
+// still asked and kicked, because an edge-triggered interrupt brings no EOI maintenance interrupt. The work is lost
 // when the vCPU runs the guest with the request pending and no IPI coming. Simplified: one request
 // per requester; the guest runs until an IPI, and a vCPU that re-entered with nothing pending stays in
 // the guest (an end state).
 import { assign, setup } from 'xstate';
 import {
-  cmpxchg, defineScenario, defineSystem, load, post, smp_mb, smp_wmb, stall, test_and_clear_bit, write,
+  cmpxchg, defineScenario, defineSystem, load, post, smp_mb, smp_wmb, stall, test_and_clear_bit, write, xchg,
 } from '../../checker/index.ts';
 import type { MemoryModelName, SystemDefinition } from '../../checker/index.ts';
 
@@ -25,6 +28,18 @@ export interface KickOptions {
   requesterBarrier: boolean;
   /** kvm_make_request before the kick (false: a kick without a request, which vcpu-requests.rst warns against). */
   request: boolean;
+  /**
+   * VGIC injection (arch/arm64/kvm/vgic/vgic.c vgic_queue_irq_unlock): each requester injects this many
+   * edges of one interrupt, and the IRQ's ap_list membership (irq->vcpu) is the cell queued<i>. Unset:
+   * one injection, no ap_list cell (the plain request/kick handshake).
+   */
+  edges?: number;
+  /**
+   * vgic_queue_irq_unlock with the IRQ already on the ap_list: kvm_make_request + kvm_vcpu_kick anyway
+   * ("We have to kick the VCPU here, because we could be queueing an edge-triggered interrupt for which
+   * we get no EOI maintenance interrupt"; default true). False: return without a kick, a lost edge.
+   */
+  kickWhenQueued?: boolean;
 }
 
 const IN = 'IN_GUEST_MODE', OUTSIDE = 'OUTSIDE_GUEST_MODE', EXITING = 'EXITING_GUEST_MODE';
@@ -69,42 +84,77 @@ function vcpuMachine(me: number, o: KickOptions) {
 }
 
 function requesterMachine(target: number, o: KickOptions) {
-  return setup({}).createMachine({
-    id: `requester${target}`,
-    initial: 'queueWork',
-    states: {
-      // vgic_queue_irq_unlock: the interrupt goes on the vCPU's ap_list.
-      queueWork: { on: { run: { target: o.request ? 'makeRequest' : 'kick', actions: write(`work${target}`, 1) } } },
-      // __kvm_make_request: smp_wmb() ("Ensure the rq is visible before the request"); set_bit(req, &vcpu->requests)
-      makeRequest: { on: { run: { target: 'kick', actions: [smp_wmb(), write(`requests${target}`, 1)] } } },
-      // kvm_vcpu_kick -> kvm_vcpu_exiting_guest_mode: smp_mb__before_atomic(); cmpxchg(mode, IN, EXITING)
-      kick: { on: { run: { target: 'kicked', actions: o.requesterBarrier ? [smp_mb(), cmpxchg(`mode${target}`, IN, EXITING, 'exchanged')] : cmpxchg(`mode${target}`, IN, EXITING, 'exchanged') } } },
-      kicked: {
-        on: {
-          exchanged: [
-            { guard: ({ event }) => event.value === IN, target: 'done', actions: post(`vcpu${target}`, { type: 'ipi' }) },
-            { target: 'done' },
-          ],
-        },
+  const vgic = o.edges !== undefined;
+  // vgic_queue_irq_unlock under irq->irq_lock: set the edge pending, then test and set irq->vcpu (the
+  // ap_list membership); the lock is modelled as one fully ordered xchg. Simplified: the vCPU never
+  // prunes its ap_list (vgic_prune_ap_list), so every edge after the first finds the IRQ queued.
+  const queueWork = vgic
+    ? { run: { target: 'queuing', actions: [write(`work${target}`, 1), xchg(`queued${target}`, 1, 'wasQueued')] } }
+    : { run: { target: o.request ? 'makeRequest' : 'kick', actions: write(`work${target}`, 1) } };
+  const next = (left: number) => (left > 1 ? `queueWork${left - 1}` : 'done');
+  const edgeStates = (left: number): Record<string, any> => ({
+    // vgic_queue_irq_unlock: the interrupt goes on the vCPU's ap_list.
+    [`queueWork${left}`]: { on: vgic ? { run: { ...queueWork.run, target: `queuing${left}` } } : queueWork },
+    [`queuing${left}`]: {
+      on: {
+        wasQueued: [
+          { guard: ({ event }: any) => event.value === 1 && o.kickWhenQueued === false, target: next(left) },
+          { target: `makeRequest${left}` },
+        ],
       },
-      done: { type: 'final' },
+    },
+    // __kvm_make_request: smp_wmb() ("Ensure the rq is visible before the request"); set_bit(req, &vcpu->requests)
+    [`makeRequest${left}`]: { on: { run: { target: `kick${left}`, actions: [smp_wmb(), write(`requests${target}`, 1)] } } },
+    // kvm_vcpu_kick -> kvm_vcpu_exiting_guest_mode: smp_mb__before_atomic(); cmpxchg(mode, IN, EXITING)
+    [`kick${left}`]: { on: { run: { target: `kicked${left}`, actions: o.requesterBarrier ? [smp_mb(), cmpxchg(`mode${target}`, IN, EXITING, 'exchanged')] : cmpxchg(`mode${target}`, IN, EXITING, 'exchanged') } } },
+    [`kicked${left}`]: {
+      on: {
+        exchanged: [
+          { guard: ({ event }: any) => event.value === IN, target: next(left), actions: post(`vcpu${target}`, { type: 'ipi' }) },
+          { target: next(left) },
+        ],
+      },
     },
   });
+  if (!vgic) {
+    return setup({}).createMachine({
+      id: `requester${target}`,
+      initial: 'queueWork',
+      states: {
+        queueWork: { on: queueWork },
+        makeRequest: { on: { run: { target: 'kick', actions: [smp_wmb(), write(`requests${target}`, 1)] } } },
+        kick: { on: { run: { target: 'kicked', actions: o.requesterBarrier ? [smp_mb(), cmpxchg(`mode${target}`, IN, EXITING, 'exchanged')] : cmpxchg(`mode${target}`, IN, EXITING, 'exchanged') } } },
+        kicked: {
+          on: {
+            exchanged: [
+              { guard: ({ event }) => event.value === IN, target: 'done', actions: post(`vcpu${target}`, { type: 'ipi' }) },
+              { target: 'done' },
+            ],
+          },
+        },
+        done: { type: 'final' },
+      },
+    });
+  }
+  const states: Record<string, any> = { done: { type: 'final' } };
+  for (let left = o.edges!; left >= 1; left--) Object.assign(states, edgeStates(left));
+  return setup({}).createMachine({ id: `requester${target}`, initial: `queueWork${o.edges}`, states });
 }
 
-export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2): SystemDefinition {
+export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2, history?: number): SystemDefinition {
   const actors: SystemDefinition['actors'] = {};
   const cells: Record<string, string | number> = {};
   for (let i = 0; i < vcpus; i++) {
     actors[`vcpu${i}`] = { machine: vcpuMachine(i, o), spontaneous: [{ type: 'run' }] };
     actors[`requester${i}`] = { machine: requesterMachine(i, o), spontaneous: [{ type: 'run' }] };
-    Object.assign(cells, { [`mode${i}`]: OUTSIDE, [`requests${i}`]: 0, [`work${i}`]: 0 });
+    Object.assign(cells, { [`mode${i}`]: OUTSIDE, [`requests${i}`]: 0, [`work${i}`]: 0 }, o.edges !== undefined ? { [`queued${i}`]: 0 } : {});
   }
   return defineSystem({
     name: `kvm-vcpu-kick (${memory})`,
     memory,
     actors,
     cells,
+    ...(history !== undefined ? { history } : {}),
     properties: {
       lostKick: stall((g) => {
         for (let i = 0; i < vcpus; i++) {
@@ -124,7 +174,7 @@ const correct: KickOptions = { vcpuBarrier: true, requesterBarrier: true, reques
 // far more states than CI can explore: the arm variants check one vCPU and its requester.
 export const kvmVcpuKickScenario = defineScenario({
   name: 'kvm-vcpu-kick',
-  description: 'KVM vCPU requests and kicks (Documentation/virt/kvm/vcpu-requests.rst): a request must never be left pending while the vCPU runs the guest with no IPI coming. Two vCPUs and two requesters under sc and tso; one of each under arm',
+  description: 'KVM vCPU requests and kicks (Documentation/virt/kvm/vcpu-requests.rst) and VGIC injection (vgic_queue_irq_unlock): a request must never be left pending while the vCPU runs the guest with no IPI coming. Two vCPUs and two requesters under sc and tso; one of each under arm',
   variants: [
     {
       name: 'correct', description: 'smp_store_mb(mode, IN_GUEST_MODE), then check requests; smp_wmb and set the request, smp_mb__before_atomic, cmpxchg and IPI; 2 vCPUs',
@@ -155,6 +205,16 @@ export const kvmVcpuKickScenario = defineScenario({
       name: 'no-requester-barrier-arm', description: 'no smp_mb__before_atomic before the kick: a failed cmpxchg is an unordered load, so on ARM it can read the mode before the request is visible; on x86 the cmpxchg is a locked instruction, a full barrier, so it is harmless under tso; 1 vCPU',
       expected: 'violated', expectedProperty: 'lostKick', memory: 'arm', expectedUnder: { sc: 'verified', tso: 'verified' },
       parameters: { vcpus: 1, vcpuBarrier: true, requesterBarrier: false, request: true }, system: () => kvmVcpuKick('arm', { ...correct, requesterBarrier: false }, 1),
+    },
+    {
+      name: 'vgic-edge-twice', description: 'VGIC injection, two edges of one interrupt: the second finds the IRQ already on the ap_list, and vgic_queue_irq_unlock makes the request and kicks anyway; 1 vCPU (history 16 under arm)',
+      expected: 'verified', memory: 'arm', expectedUnder: { sc: 'verified', tso: 'verified' },
+      parameters: { vcpus: 1, vcpuBarrier: true, requesterBarrier: true, request: true, edges: 2, kickWhenQueued: true }, system: () => kvmVcpuKick('arm', { ...correct, edges: 2 }, 1, 16),
+    },
+    {
+      name: 'vgic-no-kick-when-queued', description: 'the second edge, finding the IRQ already queued, returns without kvm_make_request and kvm_vcpu_kick: the vCPU, back in the guest, does not see it until it exits for some other reason (a lost edge interrupt; violated even under sc); 1 vCPU',
+      expected: 'violated', expectedProperty: 'lostKick', memory: 'sc', expectedUnder: { tso: 'violated', arm: 'violated' },
+      parameters: { vcpus: 1, vcpuBarrier: true, requesterBarrier: true, request: true, edges: 2, kickWhenQueued: false }, system: () => kvmVcpuKick('sc', { ...correct, edges: 2, kickWhenQueued: false }, 1, 16),
     },
   ],
 });
