@@ -1,6 +1,5 @@
 // The vmbus-check command line: yargs wiring only. Each command lives in commands/, every exit code in
 // exitCodes.ts. Errors a user can cause are printed as one line (the stack only with --debug).
-import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
@@ -12,22 +11,10 @@ import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import { MERGE_FORMATS, REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
 import type { ReportFormat } from './formatNames.ts';
+import { packageVersion } from './packageVersion.ts';
 import { safeText } from '../traces/safeText.ts';
 
-/** package.json is one folder above the sources (cli/) and two above the build (dist/cli/). */
-function packageVersion(): string {
-  for (const file of ['../package.json', '../../package.json']) {
-    try {
-      const p = JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (p.name === 'vmbus-check' && typeof p.version === 'string') return p.version;
-    } catch {
-      // not this folder
-    }
-  }
-  return 'unknown';
-}
-
-const version = packageVersion();
+const version = packageVersion;
 
 type Args = Record<string, unknown>;
 

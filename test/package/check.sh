@@ -45,6 +45,8 @@ set -e
 [ "$code" -eq 0 ] || { cat check.txt; fail "check of the user's scenario exited $code, not 0"; }
 grep -Eq '^counter +racy +violated +violated' check.txt || fail "the user's racy variant was not found violated"
 [ "$(./node_modules/.bin/vmbus-check --version)" = "$(node -p "require('$repo/package.json').version")" ] || fail "--version does not print the package's version"
+./node_modules/.bin/vmbus-check check models/racyCounter.ts --format sarif --quiet > sarif.json || fail "check --format sarif exited $?"
+node -e "const s = JSON.parse(require('fs').readFileSync('sarif.json', 'utf8')); if (s.runs[0].tool.driver.version !== require('$repo/package.json').version) process.exit(1)" || fail "the SARIF report does not name the package's version"
 ./node_modules/.bin/vmbus-check list > list.txt
 grep -q '^shutdown-ic-boot: ' list.txt || fail "list does not name the built-in scenarios"
 
