@@ -13,7 +13,7 @@ import { SystemDefinitionError, validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
-import type { Property } from './properties.ts';
+import type { LivenessProperty, Property } from './properties.ts';
 import { TimerClock } from './timers.ts';
 import { memoryWidth } from './memoryModel.ts';
 import type { MemoryModelName, MemorySettings } from './memoryModel.ts';
@@ -57,6 +57,7 @@ export interface CompiledSystem {
   flushEvents: number[];
   invariants: [string, Extract<Property, { kind: 'invariant' }>][];
   stalls: [string, Extract<Property, { kind: 'stall' }>][];
+  liveness: [string, LivenessProperty][];
   /** Where each actor's `after` timers live in the vector, and how they fire. */
   clock: TimerClock;
 }
@@ -126,6 +127,7 @@ export function compileSystem(definition: SystemDefinition, memory?: MemoryModel
     initialActors,
     invariants: props.filter((p): p is [string, Extract<Property, { kind: 'invariant' }>] => p[1].kind === 'invariant'),
     stalls: props.filter((p): p is [string, Extract<Property, { kind: 'stall' }>] => p[1].kind === 'stall'),
+    liveness: props.filter((p): p is [string, LivenessProperty] => p[1].kind === 'liveness'),
     clock,
   };
 }

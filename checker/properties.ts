@@ -26,14 +26,39 @@ export interface AllOfProperty {
   parts: Property[];
 }
 
-export type Property = InvariantProperty | StallProperty | AllOfProperty;
+/**
+ * A liveness property, judged over the fair runs of the explored graph (README, "Liveness"): whenever
+ * `trigger` holds, `goal` holds then or later. `alwaysEventually(q)` is `leadsTo(true, q)`;
+ * `eventually(q)` triggers only at the initial state.
+ */
+export interface LivenessProperty {
+  kind: 'liveness';
+  form: 'leadsTo' | 'alwaysEventually' | 'eventually';
+  /** What is pending (a string says what), or false when nothing is. */
+  trigger: (g: GlobalView) => Judgement;
+  /** The obligation is met in a state where this returns true (or a string). */
+  goal: (g: GlobalView) => Judgement;
+}
+
+export type Property = InvariantProperty | StallProperty | LivenessProperty | AllOfProperty;
 
 export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => ({ kind: 'invariant', holds });
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => ({ kind: 'stall', outstanding });
 export const allOf = (...parts: Property[]): AllOfProperty => ({ kind: 'allOf', parts });
+/** Whenever `p` holds, `q` holds then or in a later state, on every fair run (TLA+'s `p ~> q`). */
+export const leadsTo = (p: LivenessProperty['trigger'], q: LivenessProperty['goal']): LivenessProperty => ({ kind: 'liveness', form: 'leadsTo', trigger: p, goal: q });
+/** `q` holds infinitely often on every fair run (and at the end of every run that ends): `[]<>q`. */
+export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty => ({ kind: 'liveness', form: 'alwaysEventually', trigger: () => true, goal: q });
+/** `q` holds in some state of every fair run: `<>q`. */
+export const eventually = (q: LivenessProperty['goal']): LivenessProperty => ({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
 
-/** The invariant and stall parts of a named property, with the name each is reported under. */
-export function propertyParts(name: string, p: Property): [string, InvariantProperty | StallProperty][] {
+/** Whether a judgement says "holds" (true, undefined, null) or names a reason (a non-empty string counts as holding for goals). */
+export const judgedTrue = (j: Judgement): boolean => j === true || (typeof j === 'string' && j.length > 0);
+
+export type PartProperty = InvariantProperty | StallProperty | LivenessProperty;
+
+/** The invariant, stall and liveness parts of a named property, with the name each is reported under. */
+export function propertyParts(name: string, p: Property): [string, PartProperty][] {
   return p.kind === 'allOf' ? p.parts.flatMap((part) => propertyParts(name, part)) : [[name, p]];
 }
 

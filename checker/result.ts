@@ -18,6 +18,12 @@ export interface Violation {
   message: string;
   /** The steps from the initial state; a shortest such path for the first violation found. */
   steps: Step[];
+  /**
+   * Liveness violations only: a lasso. The steps after the first `cycleStart` form a cycle that
+   * returns to the state reached after step `cycleStart` (0: the initial state) and that a fair run
+   * repeats forever; null when the run ends instead (nothing left to fire, the obligation still open).
+   */
+  cycleStart?: number | null;
 }
 
 export type Verdict = 'violated' | 'verified' | 'bounded';
