@@ -19,6 +19,7 @@ import type { Lasso } from './fairCycles.ts';
 import { fairnessRules, unfairness } from './fairness.ts';
 import type { CycleState, Move } from './fairness.ts';
 import { judgedTrue } from './properties.ts';
+import { livenessMessage, triggerText } from './lassoJudgement.ts';
 import { SystemDefinitionError } from './system.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
@@ -342,19 +343,7 @@ export class Exploration {
     const v = new Int32Array(this.sys.layout.width);
     this.store.read(lasso.triggerState, v);
     this.view.v = v;
-    let what: string;
-    try {
-      const t = p.form === 'eventually' ? null : p.trigger(this.view);
-      what = typeof t === 'string' && t.length > 0 ? t : p.form === 'leadsTo' ? 'the trigger holds' : '';
-    } catch {
-      what = 'the trigger holds';
-    }
-    const after = lasso.triggerStep === 0 ? 'from the initial state on' : `from step ${lasso.triggerStep} on`;
-    const head = p.form === 'eventually' ? 'the goal never holds' : p.form === 'alwaysEventually' ? `the goal never holds ${after}` : `${what}, ${after}, and the goal never follows`;
-    if (!lasso.cycle) return `${head}: the run ends after step ${lasso.prefix.length} with nothing left to fire`;
-    const from = lasso.prefix.length + 1;
-    const to = lasso.prefix.length + lasso.cycle.length;
-    return `${head}: a fair run repeats ${from === to ? `step ${from}` : `steps ${from}-${to}`} forever`;
+    return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
   }
 
   private expand(idx: number): void {

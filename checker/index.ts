@@ -19,6 +19,7 @@ export { explore, exploreAsync, Exploration } from './explorer.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export { Execution } from './execution.ts';
 export type { Happening, StepOutcome } from './execution.ts';
+export type { LassoVerdict } from './lassoJudgement.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
 export type { Scenario, Variant, ParameterValue } from './scenario.ts';

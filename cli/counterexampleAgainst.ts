@@ -1,6 +1,8 @@
 // Replays one variant's counterexample, step by step, against another variant of the same scenario: the
 // fix-modelling question "does my fix rule this run out, and where?". A step is the same step in both
-// variants when the same actor takes the same kind of step with the same event.
+// variants when the same actor takes the same kind of step with the same event. A liveness
+// counterexample (a lasso) is judged at its end as a lasso in the other variant: its cycle must still
+// return to its start and be a fair run that leaves the obligation open (checker/lassoJudgement.ts).
 import { Execution } from '../checker/index.ts';
 import type { Step, SystemDefinition, Violation } from '../checker/index.ts';
 
@@ -21,6 +23,7 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   const init = exec.initial();
   if (init.violation) return { kind: 'violated', step: 0, ...init.violation };
   let v = init.state!;
+  const states = [v];
   const broken = exec.invariantViolations(v);
   if (broken.length > 0) return { kind: 'violated', step: 0, ...broken[0] };
   for (let i = 0; i < violation.steps.length; i++) {
@@ -34,6 +37,7 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
     if (out.violation) return { kind: 'violated', step: i + 1, ...out.violation };
     if (out.bound) return { kind: 'bounded', step: i + 1, reason: out.bound };
     v = out.state!;
+    states.push(v);
     const bad = exec.invariantViolations(v);
     if (bad.length > 0) return { kind: 'violated', step: i + 1, ...bad[0] };
   }
@@ -41,6 +45,10 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   // a model with no watchdog timer ends in the stalled (or deadlocked) state itself.
   const atEnd = judgeBefore(exec, v, violation.property);
   if (atEnd) return { kind: 'violated', step: violation.steps.length, ...atEnd };
+  if (violation.cycleStart !== undefined && exec.isLiveness(violation.property)) {
+    const lasso = exec.lassoJudgement(violation.property, states, violation.steps, violation.cycleStart);
+    if (lasso.violated) return { kind: 'violated', step: violation.steps.length, property: violation.property, message: lasso.message };
+  }
   return { kind: 'harmless', steps: violation.steps.length };
 }
 

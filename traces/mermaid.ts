@@ -1,6 +1,6 @@
 // The trace as a Mermaid sequenceDiagram (renders on GitHub as is): a lifeline per actor, a note per
 // step for what the actor did, arrows for the messages sent (post: async, call: solid, reply: dashed),
-// and the violation in a note across all lifelines at the end.
+// and the violation in a note across all lifelines at the end. A lasso's cycle is a `loop` block.
 import { safeLines } from './safeText.ts';
 import { cellsLabel, stateLabel } from './labels.ts';
 import { applyChanges } from './stateChange.ts';
@@ -28,6 +28,7 @@ export function renderMermaid(trace: TraceFile): string {
 
   let state = trace.initial;
   for (const step of trace.steps) {
+    if (trace.cycle && step.step === trace.cycle.start + 1) lines.push(`  loop ${text(`steps ${step.step}-${trace.steps.length} repeat forever`)}`);
     const own = actorChange(state, step.actor, step);
     const writes = step.memory ? step.memory.map(accessLabel) : Object.entries(step.cells ?? {}).map(([c, v]) => `${c} := ${compactJson(v)}`);
     lines.push(`  Note over ${id.get(step.actor)}: ${text([`${step.step}. ${triggerLabel(step)}`, ...own, ...writes].join(' | '))}`);
@@ -40,6 +41,7 @@ export function renderMermaid(trace: TraceFile): string {
     if (step.violation) lines.push(`  Note over ${id.get(step.actor)}: ${text(`raises ${step.violation.property}`)}`);
     state = applyChanges(state, step);
   }
+  if (trace.cycle) lines.push('  end');
   lines.push(`  Note over ${span}: ${text(`VIOLATED ${trace.property}: ${trace.message}`)}`);
   return safeLines(lines.join('\n')) + '\n';
 }
