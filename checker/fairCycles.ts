@@ -70,30 +70,35 @@ export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goal
   // 2. Fair components, and 3. pending states where the run ends. goalMark: k + 1 for fair component k, -1 for an end.
   const goalMark = new Int32Array(count);
   const tag = new Int32Array(count);
-  const nodes: number[] = [];
+  let nodeCount = 0;
   for (let i = 0; i < qEnd; i++) {
     const s = queue[i];
     if (!complete(s)) continue;
     if (edges.first(s) === edges.end(s)) goalMark[s] = -1;
-    else { tag[s] = 1; nodes.push(s); }
+    else { tag[s] = 1; queue[nodeCount++] = s; }
   }
   const components: Int32Array[] = [];
   const tarjan = new Tarjan(edges, count, tag);
-  const work = tarjan.run(Int32Array.from(nodes), 1);
+  // Components that can hold a cycle; a single state without a self-loop (most of a large graph) is
+  // dropped as Tarjan emits it, so no array is made for it.
+  const work: Int32Array[] = [];
+  const keep = (stack: Int32Array, from: number, to: number) => {
+    if (to - from > 1 || hasEdgeTo(edges, stack[from], stack[from])) work.push(stack.slice(from, to));
+  };
+  tarjan.run(queue.subarray(0, nodeCount), 1, keep);
   let nextTag = 2;
   const scratch = new FairnessScratch(g);
   while (work.length > 0) {
     const scc = work.pop()!;
     const t = nextTag++;
     for (const s of scc) tag[s] = t;
-    if (scc.length === 1 && !hasEdgeTo(edges, scc[0], scc[0])) continue;
     const verdict = scratch.judge(scc, tag, t);
     if (verdict.bad.length > 0) {
       const rest = scc.filter((s) => !verdict.bad.some((b) => scratch.enabledAt(s, b)));
       if (rest.length === 0) continue;
       const sub = nextTag++;
       for (const s of rest) tag[s] = sub;
-      work.push(...tarjan.run(rest, sub));
+      tarjan.run(rest, sub, keep);
       continue;
     }
     if (!verdict.fair) continue;
@@ -307,10 +312,10 @@ class Tarjan {
     this.callEdge = new Int32Array(count);
   }
 
-  run(nodes: ArrayLike<number>, t: number): Int32Array[] {
+  /** Calls `emit(stack, from, to)` with each component as `stack[from..to)` (valid during the call). */
+  run(nodes: ArrayLike<number>, t: number, emit: (stack: Int32Array, from: number, to: number) => void): void {
     const { edges, tag, index, low, onStack, stack, callNode, callEdge } = this;
     for (let i = 0; i < nodes.length; i++) index[nodes[i]] = 0;
-    const out: Int32Array[] = [];
     let counter = 0;
     let sp = 0;
     let cp = 0;
@@ -342,10 +347,9 @@ class Tarjan {
         if (low[v] !== index[v]) continue;
         let k = sp;
         do { k--; onStack[stack[k]] = 0; } while (stack[k] !== v);
-        out.push(stack.slice(k, sp));
+        emit(stack, k, sp);
         sp = k;
       }
     }
-    return out;
   }
 }
