@@ -52,7 +52,7 @@ export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty 
 /** `q` holds in some state of every fair run: `<>q`. */
 export const eventually = (q: LivenessProperty['goal']): LivenessProperty => ({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
 
-/** Whether a judgement says "holds" (true, undefined, null) or names a reason (a non-empty string counts as holding for goals). */
+/** Whether a liveness trigger or goal holds: it returned true or a non-empty string (saying what holds). */
 export const judgedTrue = (j: Judgement): boolean => j === true || (typeof j === 'string' && j.length > 0);
 
 export type PartProperty = InvariantProperty | StallProperty | LivenessProperty;

@@ -18,8 +18,10 @@ export function checkObject(r: CheckRecord) {
     expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
     asExpected: asExpected(r),
     // `steps` is the counterexample's length (stats.depth is the search's, one more for a stall that
-    // ends with its watchdog timer); `timeline` is the text timeline of it.
+    // ends with its watchdog timer); `timeline` is the text timeline of it; `cycleStart`, for a liveness
+    // counterexample, the step after which its cycle begins (null: a run that ends).
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
+    ...(v && v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
     trace: r.tracePath ?? null,
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
