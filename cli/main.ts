@@ -156,7 +156,12 @@ const processOutput: CliOutput = {
   stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
 };
 
-export async function main(argv: string[], output: CliOutput = processOutput): Promise<ExitCode> {
+export interface MainOptions {
+  /** Search in a worker thread (the default; in-process tests of other behaviour may skip its start-up). */
+  searchThread?: boolean;
+}
+
+export async function main(argv: string[], output: CliOutput = processOutput, { searchThread = true }: MainOptions = {}): Promise<ExitCode> {
   if (output === processOutput) guardProcessStreams();
   let code: ExitCode = ExitCode.ok;
   const { stdout, stderr } = output;
@@ -164,6 +169,7 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
   const check = run((a) => checkCommand({
     target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    inThread: searchThread,
   }, stdout));
 
   const parser = yargs(argv)
@@ -184,7 +190,7 @@ export async function main(argv: string[], output: CliOutput = processOutput): P
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
         .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread,
       }, stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),

@@ -1,12 +1,11 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
-import { exploreAsync } from '../checker/index.ts';
-import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, SystemDefinition } from '../checker/index.ts';
-import { buildTrace } from '../traces/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, Progress, SystemDefinition } from '../checker/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
-import { CliError, ExitCode } from './exitCodes.ts';
-import { firstLine } from './firstLine.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
+import { search } from './search.ts';
+import type { SearchOutcome, SearchRequest } from './search.ts';
+import { SearchThread } from './searchThread.ts';
 
 export interface CheckRecord {
   scenario: string;
@@ -58,7 +57,15 @@ export interface RunOptions {
   progress: ProgressReporter | null;
   /** Called as each check finishes (its trace written, its JSON line printed), not after the last. */
   onRecord?: (r: CheckRecord) => void;
+  /**
+   * Search in a worker thread (cli/searchThread.ts), so that --time-limit and Ctrl-C stop even model code
+   * that never returns. The command line always does; in-process tests of other behaviour need not.
+   */
+  inThread?: boolean;
 }
+
+/** How often the search reports progress when nothing is shown: a stopped thread's statistics come from it. */
+const QUIET_PROGRESS_MS = 1000;
 
 export const checkLabel = (scenario: string, variant: string | null, memory?: MemoryModelName) =>
   (variant === null ? scenario : `${scenario}/${variant}`) + (memory === undefined ? '' : ` [${memory}]`);
@@ -67,7 +74,7 @@ export const checkLabel = (scenario: string, variant: string | null, memory?: Me
 export const recordLabel = (r: { scenario: string; variant: string | null; memory: MemoryModelName; memoryAsked: boolean }) =>
   checkLabel(r.scenario, r.variant, r.memoryAsked ? r.memory : undefined);
 
-export async function runCheck(job: CheckJob, options: RunOptions): Promise<CheckRecord> {
+export async function runCheck(job: CheckJob, options: RunOptions, thread?: SearchThread): Promise<CheckRecord> {
   const { target, variant } = job;
   const label = checkLabel(target.name, variant.name, job.memory);
   const system = variant.build();
@@ -75,29 +82,24 @@ export async function runCheck(job: CheckJob, options: RunOptions): Promise<Chec
   const memory = job.memory ?? own;
   const expected = memory === own ? variant.expected : variant.expectedUnder?.[memory] ?? null;
   const progress = options.progress;
-  let result: CheckResult;
+  const request: SearchRequest = {
+    source: variant.source, modelFile: variant.source.module === 'builtin' ? undefined : variant.source.module, label, memory,
+    options: { ...variant.options, ...options.bounds }, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
+  };
+  const onProgress = progress ? (p: Progress) => progress.report(label, p) : undefined;
+  let outcome: SearchOutcome;
   try {
-    result = await exploreAsync(system, {
-      ...variant.options,
-      ...options.bounds,
-      memory,
-      signal: options.signal,
-      onProgress: progress ? (p) => progress.report(label, p) : undefined,
-      progressIntervalMs: progress?.intervalMs,
-    });
-  } catch (e) {
-    // The checker rejects what it cannot model (a machine that invokes children, context that is not
-    // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).
-    throw new CliError(`${label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
+    outcome = thread
+      ? await thread.run(request, options.signal, onProgress)
+      : await search(system, request, options.signal, onProgress);
   } finally {
     progress?.clear();
   }
-  const record: CheckRecord = {
+  return {
     scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
-    memory, memoryAsked: job.memory !== undefined, result, system, source: variant.source,
+    memory, memoryAsked: job.memory !== undefined, result: outcome.result, system, source: variant.source,
+    ...(outcome.trace ? { trace: outcome.trace } : {}),
   };
-  if (result.violations.length > 0) record.trace = buildTrace({ ...system, memory }, variant.source, result.violations[0]);
-  return record;
 }
 
 const skippedCheck = ({ target, variant, memory }: CheckJob): SkippedCheck => ({
@@ -108,11 +110,17 @@ const skippedCheck = ({ target, variant, memory }: CheckJob): SkippedCheck => ({
 /** Runs the jobs in order; after an interrupt the rest are not started. */
 export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: SkippedCheck[] }> {
   const records: CheckRecord[] = [];
-  for (let i = 0; i < jobs.length; i++) {
-    if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
-    const record = await runCheck(jobs[i], options);
-    records.push(record);
-    options.onRecord?.(record);
+  const memory = options.bounds.maxMemoryBytes;
+  const thread = options.inThread ? new SearchThread(memory === undefined ? undefined : Math.floor(memory / 2 ** 20)) : undefined;
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
+      const record = await runCheck(jobs[i], options, thread);
+      records.push(record);
+      options.onRecord?.(record);
+    }
+    return { records, skipped: [] };
+  } finally {
+    await thread?.close();
   }
-  return { records, skipped: [] };
 }

@@ -11,7 +11,12 @@ describe('stop signals', () => {
     test(`${signal}: bounded (interrupted), partial statistics, the rest not run, exit 3`, async () => {
       const run = runMain(['check', 'test/fixtures/slowScenario.ts', '--format', 'json', '--quiet']);
       // The handler is installed once the check starts; emitting calls it as a delivered signal would.
-      const timer = setInterval(() => { if (process.listenerCount(signal) > 0) process.emit(signal); }, 50);
+      // Once: a second signal quits at once.
+      const timer = setInterval(() => {
+        if (process.listenerCount(signal) === 0) return;
+        clearInterval(timer);
+        process.emit(signal);
+      }, 50);
       const r = await run.finally(() => clearInterval(timer));
       const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
       expect(lines[0]).toMatchObject({ variant: 'first', verdict: 'bounded', bounds: [{ kind: 'interrupted' }] });

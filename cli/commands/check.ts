@@ -30,6 +30,8 @@ export interface CheckArgs {
   format: ReportFormat;
   quiet: boolean;
   progressIntervalMs?: number;
+  /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
+  inThread: boolean;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -115,7 +117,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal,
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {

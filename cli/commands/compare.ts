@@ -22,6 +22,8 @@ export interface CompareArgs {
   memories?: MemoryModelName[];
   quiet: boolean;
   progressIntervalMs?: number;
+  /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
+  inThread: boolean;
 }
 
 export function parseVariantList(list: string, memories = 1): string[] {
@@ -56,7 +58,7 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
   let records: CheckRecord[];
   try {
     ({ records } = await runChecks(jobsFor(target, variants, args.memories), {
-      bounds: args.bounds, signal: interrupt.signal,
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
     }));
   } finally {

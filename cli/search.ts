@@ -1,0 +1,52 @@
+// One check's search, as data in and data out, so that it can run in a worker thread (cli/searchWorker.ts)
+// as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
+import { exploreAsync } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, Progress, SystemDefinition } from '../checker/index.ts';
+import { buildTrace } from '../traces/index.ts';
+import type { SystemSource, TraceFile } from '../traces/index.ts';
+import { CliError, ExitCode } from './exitCodes.ts';
+import { firstLine } from './firstLine.ts';
+
+export interface SearchRequest {
+  /** Names the system: a built-in scenario's variant, or a module (as the user gave it) with its export. */
+  source: SystemSource;
+  /** The module file to load for a non-built-in source, as given on the command line. */
+  modelFile?: string;
+  label: string;
+  memory: MemoryModelName;
+  /** The variant's own options with the command line's bounds over them. */
+  options: ExploreOptions;
+  progressIntervalMs: number;
+}
+
+export interface SearchOutcome {
+  result: CheckResult;
+  /** The counterexample of the first violation, as a trace. */
+  trace?: TraceFile;
+}
+
+export async function search(system: SystemDefinition, request: SearchRequest, signal: AbortSignal, onProgress: ((p: Progress) => void) | undefined): Promise<SearchOutcome> {
+  const { memory } = request;
+  let result: CheckResult;
+  try {
+    result = await exploreAsync(system, { ...request.options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs });
+  } catch (e) {
+    // The checker rejects what it cannot model (a machine that invokes children, context that is not
+    // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).
+    throw new CliError(`${request.label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
+  }
+  if (result.violations.length === 0) return { result };
+  return { result, trace: buildTrace({ ...system, memory }, request.source, result.violations[0]) };
+}
+
+/** What the main thread sends the search thread. */
+export type ToSearchThread = { type: 'run'; request: SearchRequest } | { type: 'abort' };
+
+/** What the search thread sends back: progress while it runs, then its outcome or why there is none. */
+export type FromSearchThread =
+  /** The system is rebuilt and its search begins: its time limit counts from here. */
+  | { type: 'exploring' }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'done'; outcome: SearchOutcome }
+  /** exitCode null: not an error the user caused (an internal error, shown with its stack). */
+  | { type: 'failed'; message: string; exitCode: ExitCode | null; stack?: string };
