@@ -155,6 +155,9 @@ export class Exploration {
   stop(kind: BoundKind, detail: string): void {
     if (!this.finished) this.addBound(kind, detail);
     this.finished = true;
+    // No fair-cycle search after Ctrl-C (the user wants the run to end now) or with memory exhausted
+    // (the search needs more): the liveness properties are then simply bounded.
+    if (kind === 'interrupted' || kind === 'memory') this.livenessJudged = true;
     this.judgeLiveness();
   }
 

@@ -2,9 +2,9 @@
 // an unfair (test-and-set) and a fair (Peterson) mutex, a busy actor beside one that must finish, a
 // livelock, and a reader starved by a writer-preferring lock. Each lasso found is re-executed with
 // Execution and its fairness judged here, plainly, from the steps enabled along it.
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { describe, expect, test } from 'vitest';
-import { alwaysEventually, cellsOf, defineSystem, eventually, Execution, explore, leadsTo, write } from '../checker/index.ts';
+import { alwaysEventually, cellsOf, defineSystem, eventually, Execution, explore, Exploration, leadsTo, write } from '../checker/index.ts';
 import type { Fairness, Property, SystemDefinition, Violation } from '../checker/index.ts';
 import { peterson } from '../models/examples/peterson.ts';
 import { tasMutex } from './support/livenessSystems.ts';
@@ -249,5 +249,30 @@ describe('definitions', () => {
     const live = explore({ ...peterson(), properties: { ...peterson().properties, p0: leadsTo(() => false, () => true) } });
     expect(live.stats.states).toBe(safety.stats.states);
     expect(live.stats.bytesPerState).toBeGreaterThan(safety.stats.bytesPerState);
+  });
+});
+
+describe('a search stopped from outside', () => {
+  // The mutex beside a counter of 400 values: a first slice expands a few hundred states, in which
+  // (fairness none) the starving cycle already lies.
+  const counter = setup({ types: {} as { context: { i: number } } }).createMachine({
+    context: { i: 0 },
+    on: { tick: { actions: assign({ i: ({ context }) => (context.i + 1) % 400 }) } },
+  });
+  const big = (): SystemDefinition => {
+    const base = tasMutex('none');
+    return { ...base, actors: { ...base.actors, counter: { machine: counter, spontaneous: [{ type: 'tick' }] } } };
+  };
+
+  test('a time limit still searches the part explored; Ctrl-C skips the search: bounded', () => {
+    const timed = new Exploration(big());
+    timed.runSlice(0);
+    expect(timed.done).toBe(false);
+    timed.stop('timeLimit', 'time limit reached');
+    expect(timed.result().verdict).toBe('violated');
+    const interrupted = new Exploration(big());
+    interrupted.runSlice(0);
+    interrupted.stop('interrupted', 'stopped by the user');
+    expect(interrupted.result().verdict).toBe('bounded');
   });
 });
