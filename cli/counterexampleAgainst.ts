@@ -13,8 +13,11 @@ export type Against =
   | { kind: 'violated'; step: number; property: string; message: string }
   /** Step `step` would post to a full in-flight queue: past the model's bound, so no answer. */
   | { kind: 'bounded'; step: number; reason: string }
-  /** Every step is possible, and no invariant or stall property is violated along them. */
-  | { kind: 'harmless'; steps: number };
+  /**
+   * Every step is possible, and no invariant or stall property is violated along them; for a lasso,
+   * `notLasso` says why it is no liveness counterexample there.
+   */
+  | { kind: 'harmless'; steps: number; notLasso?: string };
 
 export const describeStep = (s: Step) => `${s.actor} ${s.kind} ${s.event.type}`;
 
@@ -48,6 +51,7 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   if (violation.cycleStart !== undefined && exec.isLiveness(violation.property)) {
     const lasso = exec.lassoJudgement(violation.property, states, violation.steps, violation.cycleStart);
     if (lasso.violated) return { kind: 'violated', step: violation.steps.length, property: violation.property, message: lasso.message };
+    return { kind: 'harmless', steps: violation.steps.length, notLasso: lasso.reason };
   }
   return { kind: 'harmless', steps: violation.steps.length };
 }

@@ -26,6 +26,13 @@ describe('vmbus-check on a liveness violation', () => {
     expect(mermaid.stdout).toContain('  loop steps 2-4 repeat forever\n');
   });
 
+  test('compare replays the lasso against the other variants and says why it fails where it does', async () => {
+    const r = await runMain(['compare', 'test/fixtures/starvingMutexScenario.ts', '--variants', 'weak,strong-b,none', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('strong-b: all 4 steps are possible, but they are no liveness counterexample there: the cycle is not a fair run: b is enabled on the cycle but never steps (strong fairness)');
+    expect(r.stdout).toMatch(/none: still violated: bEnters at step 4 of 4: b waits for the lock/);
+  });
+
   test('a bound hit leaves a liveness property bounded: exit 3', async () => {
     const r = await runMain(['check', model, '--max-states', '3', '--quiet']);
     expect(r.code).toBe(3);
