@@ -87,6 +87,8 @@ export class Exploration {
   /** A bound cut the successors of the state being expanded. */
   private cut = false;
   private livenessJudged = false;
+  /** Witnesses of the reachability goals reached so far (a shortest one each: BFS order). */
+  private readonly witnesses = new Map<string, Step[]>();
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -174,10 +176,12 @@ export class Exploration {
     const states = this.store.count;
     const violations = [...this.violations.values()];
     const bounds = [...this.bounds.values()];
-    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded' : 'verified';
+    const goals = this.sys.goals.map(([property]) => ({ property, reached: this.witnesses.has(property), steps: this.witnesses.get(property) ?? null }));
+    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded'
+      : goals.some((g) => !g.reached) ? 'unreached' : 'verified';
     if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
     return {
-      verdict, violations, bounds, memory: this.sys.memory, memoryCaveat: MEMORY_CAVEATS[this.sys.memory],
+      verdict, violations, goals, bounds, memory: this.sys.memory, memoryCaveat: MEMORY_CAVEATS[this.sys.memory],
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds,
         statesPerSec: seconds > 0 ? states / seconds : 0,
@@ -252,6 +256,7 @@ export class Exploration {
    */
   private checkInvariants(v: Int32Array, idx: number): boolean {
     if (this.edges && !this.recordLivenessFlags(v, idx)) return false;
+    if (this.witnesses.size < this.sys.goals.length && !this.checkGoals(v, idx)) return false;
     const invariants = this.sys.invariants;
     if (invariants.length === 0) return true;
     this.view.v = v;
@@ -266,6 +271,24 @@ export class Exploration {
       }
       if (msg !== null && !this.report(name, msg, this.pathTo(idx))) return false;
     }
+    return true;
+  }
+
+  /** Records a witness for each reachability goal first reached in state `v` (stored at `idx`). */
+  private checkGoals(v: Int32Array, idx: number): boolean {
+    this.view.v = v;
+    for (const [name, p] of this.sys.goals) {
+      if (this.witnesses.has(name)) continue;
+      let reached: boolean;
+      try {
+        reached = judgedTrue(p.goal(this.view));
+      } catch (e) {
+        if (!this.report(BUILTIN.modelError, `reachability goal ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
+        continue;
+      }
+      if (reached) this.witnesses.set(name, this.pathTo(idx));
+    }
+    this.view.v = v;
     return true;
   }
 

@@ -10,7 +10,7 @@ export { MEMORY_MODELS, MEMORY_CAVEATS } from './memoryModel.ts';
 export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
 export type { ActorSpec, SystemDefinition, Fairness } from './system.ts';
-export { invariant, stall, allOf, leadsTo, alwaysEventually, eventually, BUILTIN } from './properties.ts';
+export { invariant, stall, allOf, leadsTo, alwaysEventually, eventually, reachable, BUILTIN } from './properties.ts';
 export type { Property, Judgement, LivenessProperty } from './properties.ts';
 export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
 export { compileSystem } from './compile.ts';
@@ -20,6 +20,6 @@ export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.t
 export { Execution } from './execution.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { LassoVerdict } from './lassoJudgement.ts';
-export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step } from './result.ts';
+export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
 export type { Scenario, Variant, ParameterValue } from './scenario.ts';

@@ -40,7 +40,17 @@ export interface LivenessProperty {
   goal: (g: GlobalView) => Judgement;
 }
 
-export type Property = InvariantProperty | StallProperty | LivenessProperty | AllOfProperty;
+/**
+ * A reachability goal (Stateright's `sometimes`): some reachable state satisfies `goal`. The check
+ * reports a shortest witness for it, or `unreached` when the whole state space was explored without
+ * one: models use it to show a fixed variant is not vacuous ("the retry path is taken").
+ */
+export interface ReachableProperty {
+  kind: 'reachable';
+  goal: (g: GlobalView) => Judgement;
+}
+
+export type Property = InvariantProperty | StallProperty | LivenessProperty | ReachableProperty | AllOfProperty;
 
 export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => ({ kind: 'invariant', holds });
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => ({ kind: 'stall', outstanding });
@@ -52,12 +62,15 @@ export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty 
 /** `q` holds in some state of every fair run: `<>q`. */
 export const eventually = (q: LivenessProperty['goal']): LivenessProperty => ({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
 
+/** Some reachable state satisfies `p` (true or a non-empty string); never reached: verdict `unreached`. */
+export const reachable = (p: ReachableProperty['goal']): ReachableProperty => ({ kind: 'reachable', goal: p });
+
 /** Whether a liveness trigger or goal holds: it returned true or a non-empty string (saying what holds). */
 export const judgedTrue = (j: Judgement): boolean => j === true || (typeof j === 'string' && j.length > 0);
 
-export type PartProperty = InvariantProperty | StallProperty | LivenessProperty;
+export type PartProperty = InvariantProperty | StallProperty | LivenessProperty | ReachableProperty;
 
-/** The invariant, stall and liveness parts of a named property, with the name each is reported under. */
+/** The invariant, stall, liveness and reachability parts of a named property, with the name each is reported under. */
 export function propertyParts(name: string, p: Property): [string, PartProperty][] {
   return p.kind === 'allOf' ? p.parts.flatMap((part) => propertyParts(name, part)) : [[name, p]];
 }

@@ -26,7 +26,19 @@ export interface Violation {
   cycleStart?: number | null;
 }
 
-export type Verdict = 'violated' | 'verified' | 'bounded';
+/**
+ * `unreached`: the whole state space was explored, no property was violated, but a reachability goal
+ * (`reachable`) holds in no reachable state.
+ */
+export type Verdict = 'violated' | 'verified' | 'bounded' | 'unreached';
+
+/** A reachability goal: a shortest witness run to a state where it holds, or none found. */
+export interface GoalResult {
+  property: string;
+  reached: boolean;
+  /** The witness, from the initial state (null when unreached). */
+  steps: Step[] | null;
+}
 
 export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
 
@@ -56,6 +68,8 @@ export interface CheckResult {
   /** What that memory model leaves out of the architecture, said with every verdict under it (null: nothing). */
   memoryCaveat: string | null;
   violations: Violation[];
+  /** Every reachability goal of the system, reached or not (in definition order). */
+  goals: GoalResult[];
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];
   stats: Stats;

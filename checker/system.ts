@@ -115,9 +115,10 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
       if (q.kind === 'invariant') return typeof q.holds === 'function';
       if (q.kind === 'stall') return typeof q.outstanding === 'function';
       if (q.kind === 'liveness') return typeof q.trigger === 'function' && typeof q.goal === 'function';
+      if (q.kind === 'reachable') return typeof q.goal === 'function';
       return q.kind === 'allOf' && Array.isArray(q.parts) && q.parts.every(isProperty);
     };
-    if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall(), leadsTo(), alwaysEventually(), eventually() or allOf())`);
+    if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall(), leadsTo(), alwaysEventually(), eventually(), reachable() or allOf())`);
   }
   if (d.memory !== undefined && !['sc', 'tso', 'arm'].includes(d.memory)) fail(`unknown memory model '${String(d.memory)}' (use 'sc', 'tso' or 'arm')`);
   if (d.storeBuffer !== undefined && (!Number.isInteger(d.storeBuffer) || d.storeBuffer < 1 || d.storeBuffer > 64)) fail('`storeBuffer` must be an integer from 1 to 64');

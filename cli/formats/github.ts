@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { safeText } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import { notAsExpected } from '../expectation.ts';
+import { failureText, notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
@@ -53,7 +53,7 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
       const title = `vmbus-check: ${label} violates ${v.property}`;
       lines.push(command('error', { file, title }, `${mismatch ? `not as expected (${mismatch}): ` : ''}${v.message} (counterexample of ${v.steps.length} steps${where})`));
     } else if (outcome === 'fail') {
-      lines.push(command('error', { file, title: `vmbus-check: ${label} not as expected` }, mismatch ?? `verdict ${r.result.verdict}, expected ${r.expected}`));
+      lines.push(command('error', { file, title: `vmbus-check: ${label} not as expected` }, mismatch ?? failureText(r)));
     } else if (outcome === 'bounded') {
       lines.push(command('warning', { file, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
     }

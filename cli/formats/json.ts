@@ -22,6 +22,8 @@ export function checkObject(r: CheckRecord) {
     // counterexample, the step after which its cycle begins (null: a run that ends).
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
     ...(v && v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
+    // Reachability goals: the witness's length, or null when unreached.
+    ...(r.result.goals.length > 0 ? { goals: r.result.goals.map((g) => ({ property: g.property, reached: g.reached, steps: g.steps ? g.steps.length : null })) } : {}),
     trace: r.tracePath ?? null,
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },

@@ -4,7 +4,7 @@
 // starting is <skipped>. A variant's parameters are the test case's <properties>.
 import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import { notAsExpected } from '../expectation.ts';
+import { failureText, notAsExpected } from '../expectation.ts';
 import type { ParameterValue } from '../../checker/index.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
@@ -75,7 +75,7 @@ function testCase(r: CheckRecord, outcome: string, mismatch: string | null): str
     const message = `${notExpected ? `${notExpected}: ` : ''}${v.property} violated: ${v.message}`;
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(message)}">${escapeXml(timeline)}</failure>`);
   } else if (outcome === 'fail') {
-    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? `verdict ${r.result.verdict}, expected ${r.expected}`)}"/>`);
+    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? failureText(r))}"/>`);
   } else if (outcome === 'bounded') {
     const why = r.result.bounds.map((b) => b.detail).join('; ');
     body.push(`      <error type="bounded" message="${escapeXml(`no verdict: ${why}`)}"/>`);
