@@ -125,6 +125,15 @@ export function lostInterruptLiveness(ringOrRings: RingSpec | { ring: RingSpec; 
   return leadsTo(stuck, (g) => !stuck(g));
 }
 
+/**
+ * The window `lostInterrupt` is about, as a predicate: the ring holds data and its reader is idle with
+ * interrupt_mask clear and nothing in flight to it (the reader needs a signal). For `reachable` goals:
+ * a fixed variant passes through this window and the signal then comes.
+ */
+export function ringAwaitsSignal(ring: RingSpec, reader: string): (g: GlobalView) => string | false {
+  return (g) => stuckRing(g, ring, reader);
+}
+
 function stuckRing(g: GlobalView, ring: RingSpec, reader: string): string | false {
   const r = viewRing(g.cells, ring);
   if (r.used === 0 || r.mask !== 0) return false;
