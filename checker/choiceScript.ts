@@ -6,10 +6,12 @@ export class ChoiceScript {
   /** The choices taken in the run so far, at points with more than one option. */
   readonly taken: number[] = [];
   private readonly arity: number[] = [];
+  private pick: (() => number) | null = null;
 
-  /** Starts a run that replays `script` (then takes option 0 at any further point). */
-  start(script: readonly number[] = []): void {
+  /** Starts a run that replays `script`, then takes option 0 at any further point (or one `pick` draws, in [0, 1)). */
+  start(script: readonly number[] = [], pick: (() => number) | null = null): void {
     this.script = [...script];
+    this.pick = pick;
     this.taken.length = 0;
     this.arity.length = 0;
   }
@@ -18,7 +20,7 @@ export class ChoiceScript {
   choose(n: number): number {
     if (n <= 1) return 0;
     const i = this.taken.length;
-    const c = i < this.script.length ? this.script[i] : 0;
+    const c = i < this.script.length ? this.script[i] : this.pick ? Math.floor(this.pick() * n) : 0;
     this.taken.push(c);
     this.arity.push(n);
     return c < n ? c : n - 1;

@@ -24,7 +24,8 @@ import type { MemoryModelName } from './memoryModel.ts';
 /** Something that happened inside one step, in order. */
 export type Happening =
   | { what: 'event'; actor: string; via: Via; event: EventObject }
-  | { what: 'transition'; actor: string; from: unknown; to: unknown }
+  /** `unchanged`: the actor's state and context are as they were (a transition that changed nothing). */
+  | { what: 'transition'; actor: string; from: unknown; to: unknown; unchanged: boolean }
   | { what: 'post'; from: string; to: string; event: EventObject }
   | { what: 'call'; from: string; to: string; event: EventObject }
   | { what: 'reply'; from: string; event: EventObject }
@@ -101,6 +102,28 @@ export class Execution {
     return null;
   }
 
+  /**
+   * Takes `step` from `v` (unchanged) with each branching load's value drawn by `pick` (random search);
+   * the step it returns records those choices, so that it replays. Null when the step is not enabled
+   * with the values drawn.
+   */
+  applyChoosing(v: Int32Array, step: Step, pick: () => number): { step: Step; outcome: StepOutcome } | null {
+    const actor = this.sys.actorNames.indexOf(step.actor);
+    const kind = STEP_KIND_NAMES.indexOf(step.kind) as StepKind;
+    const event = this.sys.ns.events.idOf(step.event)!;
+    const t = kind === StepKind.Deliver || kind === StepKind.Flush ? null : this.stepper.lookup(v, actor, event);
+    const next = v.slice();
+    this.stepper.choices.start([], pick);
+    const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
+    const taken = [...this.stepper.choices.taken];
+    this.stepper.choices.start([]);
+    if (r === Outcome.Disabled) {
+      this.recorded = [];
+      return null;
+    }
+    return { step: taken.length > 0 ? { ...step, choices: taken } : step, outcome: this.finish(next, r) };
+  }
+
   /** Invariant violations of the state `v`. */
   invariantViolations(v: Int32Array): { property: string; message: string }[] {
     this.view.v = v;
@@ -150,6 +173,14 @@ export class Execution {
     return materialize(this.sys, v);
   }
 
+  /** Each actor's buffered stores in `v`, oldest first (tso and arm; none under sc). */
+  storeBuffers(v: Int32Array): Record<string, { cell: string; value: CellValue }[]> {
+    const { sys } = this;
+    return Object.fromEntries(sys.actorNames.map((name, a) => [name, this.stepper.memory.buffered(v, a)
+      .filter((e) => e.cell >= 0) // fence markers
+      .map((e) => ({ cell: sys.cellNames[e.cell], value: sys.ns.values.values[e.value] }))]));
+  }
+
   private finish(v: Int32Array, r: Outcome): StepOutcome {
     const happenings = this.recorded;
     this.recorded = [];
@@ -171,7 +202,7 @@ export class Execution {
       },
       transition: (actor, from, to) => {
         const states = sys.actors[actor].states;
-        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value });
+        rec.push({ what: 'transition', actor: name(actor), from: states.snapshot(from).value, to: states.snapshot(to).value, unchanged: from === to });
       },
       effect: (actor, e: Effect) => {
         switch (e.kind) {

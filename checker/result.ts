@@ -40,7 +40,7 @@ export interface GoalResult {
   steps: Step[] | null;
 }
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted' | 'sampled';
 
 export interface Bound {
   kind: BoundKind;
@@ -61,6 +61,14 @@ export interface Stats {
   queued: number;
 }
 
+/** How a random search found its violation: the walk to retake (with the same seed and options). */
+export interface RandomFinding {
+  seed: number;
+  walk: number;
+  /** The walk's length before the counterexample was shrunk. */
+  walkSteps: number;
+}
+
 export interface CheckResult {
   verdict: Verdict;
   /** The memory model the check ran under. */
@@ -73,4 +81,6 @@ export interface CheckResult {
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];
   stats: Stats;
+  /** Set by a random search that found a violation (checker/randomSearch.ts). */
+  found?: RandomFinding;
 }

@@ -7,10 +7,11 @@ import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
-import type { ExploreOptions, MemoryModelName } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../checker/index.ts';
 import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
 import { compareCommand } from './commands/compare.ts';
 import { listCommand } from './commands/list.ts';
+import { MERGE_FORMATS, mergeCommand } from './commands/merge.ts';
 import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
@@ -64,6 +65,27 @@ function boundsOf(a: Args): ExploreOptions {
   return bounds;
 }
 
+/** `--random N [--seed S] [--swarm] [--shard i/N]`: a random search of N walks instead of the exhaustive one. */
+function randomOf(a: Args): RandomSearchOptions | undefined {
+  const walks = wholeNumber(a, 'random', 1);
+  const seed = wholeNumber(a, 'seed', 0);
+  const shardText = single(a, 'shard');
+  if (walks === undefined) {
+    const stray = seed !== undefined ? '--seed' : a.swarm === true ? '--swarm' : shardText !== undefined ? '--shard' : undefined;
+    if (stray) throw new CliError(`${stray} needs --random N (the number of random walks)`);
+    return undefined;
+  }
+  if (seed !== undefined && seed > 0xffffffff) throw new CliError('--seed must be a whole number below 2^32');
+  const options: RandomSearchOptions = { walks, seed: seed ?? 1, swarm: a.swarm === true };
+  if (shardText !== undefined) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shardText);
+    const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (!m || count < 1 || index < 1 || index > count) throw new CliError('--shard must be i/N with 1 <= i <= N, such as 2/8');
+    options.shard = { index: index - 1, count };
+  }
+  return options;
+}
+
 /** `--memory sc,tso,arm`: each check runs under each model named. */
 function memoriesOf(a: Args): MemoryModelName[] | undefined {
   const v = single(a, 'memory');
@@ -110,6 +132,10 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('max-depth', { type: 'string', requiresArg: true, describe: 'explore at most this many steps deep (verdict: bounded)' })
     .option('time-limit', { type: 'string', requiresArg: true, describe: 'stop after this many seconds (verdict: bounded)' })
     .option('max-memory', { type: 'string', requiresArg: true, describe: 'stop when the process uses this much memory, e.g. 8G (default: half the machine\'s; verdict: bounded)' })
+    .option('random', { type: 'string', requiresArg: true, describe: 'search by this many random walks instead of exhaustively (finds violations, never verifies: verdict bounded)' })
+    .option('seed', { type: 'string', requiresArg: true, describe: 'the random search\'s seed (default 1): the same seed takes the same walks' })
+    .option('swarm', { type: 'boolean', describe: 'swarm search: each random walk with its own actor priorities and depth limit' })
+    .option('shard', { type: 'string', requiresArg: true, describe: 'take only shard i of N of the random walks, e.g. 2/8 (one CI job each)' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
@@ -169,7 +195,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const check = run((a) => checkCommand({
     target: a.target as string | undefined, variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), format: choice(a, 'format', REPORT_FORMATS), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
-    inThread: searchThread,
+    inThread: searchThread, random: randomOf(a),
   }, stdout));
 
   const parser = yargs(argv)
@@ -190,8 +216,13 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
         .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread,
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
       }, stdout)))
+    .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
+      (y) => y
+        .positional('reports', { type: 'string', array: true, describe: 'files written by --format json' })
+        .option('format', { type: 'string', requiresArg: true, describe: `${MERGE_FORMATS.join(', ')} (default text)` }),
+      run(async (a) => mergeCommand((a.reports as string[] | undefined) ?? [], choice(a, 'format', MERGE_FORMATS), stdout)))
     .command('list [target]', 'list scenarios, their variants, parameters and descriptions',
       (y) => y.positional('target', { type: 'string', describe: 'a scenario name or a .ts module; omitted: every built-in' }),
       run((a) => listCommand(a.target as string | undefined, stdout)))

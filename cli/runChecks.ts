@@ -1,5 +1,5 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
-import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, Progress, SystemDefinition } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, Progress, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
@@ -62,6 +62,8 @@ export interface RunOptions {
    * that never returns. The command line always does; in-process tests of other behaviour need not.
    */
   inThread?: boolean;
+  /** Search by random walks instead of exhaustively. */
+  random?: RandomSearchOptions;
 }
 
 /** How often the search reports progress when nothing is shown: a stopped thread's statistics come from it. */
@@ -84,7 +86,7 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
   const progress = options.progress;
   const request: SearchRequest = {
     source: variant.source, modelFile: variant.source.module === 'builtin' ? undefined : variant.source.module, label, memory,
-    options: { ...variant.options, ...options.bounds }, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
+    options: { ...variant.options, ...options.bounds }, random: options.random, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
   };
   const onProgress = progress ? (p: Progress) => progress.report(label, p) : undefined;
   let outcome: SearchOutcome;

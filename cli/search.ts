@@ -1,7 +1,7 @@
 // One check's search, as data in and data out, so that it can run in a worker thread (cli/searchWorker.ts)
 // as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
-import { exploreAsync } from '../checker/index.ts';
-import type { CheckResult, ExploreOptions, MemoryModelName, Progress, SystemDefinition } from '../checker/index.ts';
+import { exploreAsync, randomSearch } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
 import { buildTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -17,6 +17,8 @@ export interface SearchRequest {
   /** The variant's own options with the command line's bounds over them. */
   options: ExploreOptions;
   progressIntervalMs: number;
+  /** Search by random walks (checker/randomSearch.ts) instead of exhaustively. */
+  random?: RandomSearchOptions;
 }
 
 export interface SearchOutcome {
@@ -29,7 +31,10 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
   const { memory } = request;
   let result: CheckResult;
   try {
-    result = await exploreAsync(system, { ...request.options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs });
+    const { options } = request;
+    result = request.random
+      ? await randomSearch(system, { ...request.random, maxDepth: options.maxDepth, timeLimitSeconds: options.timeLimitSeconds, memory, signal })
+      : await exploreAsync(system, { ...options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs });
   } catch (e) {
     // The checker rejects what it cannot model (a machine that invokes children, context that is not
     // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).

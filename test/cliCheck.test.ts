@@ -113,7 +113,7 @@ describe.concurrent('vmbus-check check', () => {
     const md = readFileSync(summary, 'utf8');
     expect(md.startsWith('# earlier step\n')).toBe(true); // appended, not overwritten
     expect(md).toMatch(/^\|.*peterson.*\|.*broken.*\|.*violated.*\|/m);
-    expect(md).toMatch(/```mermaid\s*\n\s*sequenceDiagram[\s\S]*?\n```/);
+    expect(md).toMatch(/```mermaid\s*\n%%\{init.*\n\s*sequenceDiagram[\s\S]*?\n```/);
   });
 
   test('--format github on a built-in scenario: no error annotations when every verdict is as expected', async () => {

@@ -47,7 +47,7 @@ describe.concurrent('vmbus-check replay', () => {
   test('--format mermaid prints a sequence diagram with a lifeline per actor', async () => {
     const r = await runCli(['replay', trace, '--format', 'mermaid']);
     expect(r.code).toBe(1);
-    expect(r.stdout.trimStart().split('\n')[0].trim()).toBe('sequenceDiagram');
+    expect(r.stdout.trimStart().split('\n')[1].trim()).toBe('sequenceDiagram');
     expect(r.stdout).toMatch(/^\s*(participant|actor) consumer\b/m);
     expect(r.stdout).toMatch(/^\s*(participant|actor) producer\b/m);
   });
@@ -55,7 +55,7 @@ describe.concurrent('vmbus-check replay', () => {
   test('--format markdown embeds the Mermaid diagram', async () => {
     const r = await runCli(['replay', trace, '--format', 'markdown']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/```mermaid\s*\n\s*sequenceDiagram/);
+    expect(r.stdout).toMatch(/```mermaid\s*\n%%\{init.*\n\s*sequenceDiagram/);
   });
 
   test('bad traces and bad arguments: exit 2 with one line', async () => {

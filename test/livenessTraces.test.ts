@@ -2,6 +2,7 @@
 // checks that it returns to its start and is a fair run; the timeline and Mermaid mark it; compare
 // judges it against other variants; version 1 files still load.
 import { readFileSync } from 'node:fs';
+import mermaid from 'mermaid';
 import { setup } from 'xstate';
 import { describe, expect, test } from 'vitest';
 import { defineSystem, eventually, explore, write } from '../checker/index.ts';
@@ -65,6 +66,10 @@ describe('a lasso trace', () => {
     expect(lines[loop - 1]).toMatch(/Note over b: 1\. run/);
     const end = lines.indexOf('  end');
     expect(lines.slice(loop, end).filter((l) => l.startsWith('  Note over a: '))).toHaveLength(3);
+  });
+
+  test('Mermaid itself reads the diagram with its loop', async () => {
+    await expect(mermaid.parse(renderMermaid(trace))).resolves.toMatchObject({ diagramType: 'sequence' });
   });
 
   test('compare: still a counterexample where fairness allows it, not where b is strongly fair', () => {

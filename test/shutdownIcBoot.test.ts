@@ -75,7 +75,7 @@ describe('scenario shutdown-ic-boot', () => {
       expect(armed).toBeGreaterThan(signalled);
       // The unarmed port neither changes state nor reaches the SynIC.
       const signalStep = perStep[signalled];
-      expect(signalStep).toContainEqual({ what: 'transition', actor: 'eventPort', from: 'notCreated', to: 'notCreated' });
+      expect(signalStep).toContainEqual({ what: 'transition', actor: 'eventPort', from: 'notCreated', to: 'notCreated', unchanged: true });
       expect(signalStep.some((h) => h.what === 'call' && h.to === 'synic')).toBe(false);
     });
 
@@ -123,9 +123,8 @@ describe('scenario shutdown-ic-boot', () => {
       const created = indexOf((h) => h.what === 'call' && h.to === 'hostEventPort' && h.event.type === 'create');
       expect(guestSignal).toBeGreaterThanOrEqual(0);
       expect(created).toBeGreaterThan(guestSignal);
-      expect(perStep[guestSignal]).toContainEqual({ what: 'transition', actor: 'hostEventPort', from: 'notCreated', to: 'notCreated' });
+      expect(perStep[guestSignal]).toContainEqual({ what: 'transition', actor: 'hostEventPort', from: 'notCreated', to: 'notCreated', unchanged: true });
       expect(perStep[guestSignal].some((h) => h.what === 'call' && h.to === 'icReader')).toBe(false);
-      expect((ex.materialize(v).actors.hostEventPort.context as { lostSignals: number }).lostSignals).toBe(1);
       // The host-to-guest port was armed (#717) before the IC wrote: the guest did get its interrupt.
       const armed = indexOf((h) => h.what === 'call' && h.to === 'eventPort' && h.event.type === 'arm');
       const icSignal = indexOf((h) => h.what === 'call' && h.from === 'icWriter' && h.to === 'eventPort');

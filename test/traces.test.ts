@@ -187,7 +187,8 @@ describe('divergence', () => {
     trace.steps.forEach((s, i) => {
       expect(lines[i + 2]).toMatch(new RegExp(`^\\s*${s.step}\\s+${s.actor}\\s`));
     });
-    expect(lines[5]).toMatch(/<- wakeup\s+no change/);
+    // The sleeping consumer takes the wakeup and does nothing with it: the lost wakeup itself.
+    expect(lines[5]).toMatch(/<- wakeup\s+ignored by consumer: no effect/);
     expect(lines.at(-1)).toContain(trace.message);
   });
 });

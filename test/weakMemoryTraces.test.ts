@@ -28,7 +28,7 @@ describe('weak-memory traces', () => {
     expect(timeline).toContain('under tso');
     expect(timeline).toContain('store x = 1 (buffered)');
     expect(timeline).toContain('store buffer flush');
-    expect(renderMermaid(trace)).toMatch(/Note over P\d: \d\. store buffer flush \| flush [xy] = 1 to memory/);
+    expect(renderMermaid(trace)).toMatch(/Note over P\d: \d\. store buffer flush<br\/>flush [xy] = 1 to memory/);
     expect(renderMarkdown(trace)).toContain('**Memory model:** tso');
   });
 

@@ -2,6 +2,8 @@
 // reports everything each step did, and keeps what changed.
 import type { Happening, SystemDefinition, Violation } from '../checker/index.ts';
 import { Execution } from '../checker/index.ts';
+import { canonicalJson } from '../checker/canonical.ts';
+import { ignoredCalls, ignoredDelivery } from './ignoredMessages.ts';
 import { sentMessages } from './sentMessages.ts';
 import { stateChanges } from './stateChange.ts';
 import { TRACE_FORMAT } from './traceFile.ts';
@@ -22,6 +24,7 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
   const initial = exec.materialize(init.state);
   let v = init.state;
   let before = initial;
+  let buffers = exec.storeBuffers(v);
   const steps: TraceStep[] = violation.steps.map((step, i) => {
     const out = exec.apply(v, step);
     if (!out) throw new TraceError(`step ${i + 1} of the counterexample (${step.actor}: ${step.kind} ${step.event.type}) is not enabled when re-executed`);
@@ -31,8 +34,10 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
     if (reads) recorded.reads = reads;
     const memory = exec.sys.memory === 'sc' ? [] : memoryAccesses(out.happenings);
     if (memory.length > 0) recorded.memory = memory;
-    const sent = sentMessages(out.happenings);
+    const ignored = ignoredCalls(out.happenings);
+    const sent = sentMessages(out.happenings).map((m, k) => (ignored[k] ? { ...m, ignored: true as const } : m));
     if (sent.length > 0) recorded.sent = sent;
+    if (step.kind === 'deliver' && ignoredDelivery(out.happenings, step.actor)) recorded.ignored = true;
     if (out.violation || !out.state) {
       if (i !== violation.steps.length - 1) throw new TraceError(`step ${i + 1} of the counterexample stops the run before its end (${out.violation?.property ?? out.bound})`);
       if (out.violation) recorded.violation = out.violation;
@@ -40,6 +45,10 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
     }
     const after = exec.materialize(out.state);
     Object.assign(recorded, stateChanges(before, after, out.happenings));
+    const nowBuffered = exec.storeBuffers(out.state);
+    const changedBuffers = Object.entries(nowBuffered).filter(([a, b]) => canonicalJson(b) !== canonicalJson(buffers[a]));
+    if (changedBuffers.length > 0) recorded.buffers = Object.fromEntries(changedBuffers);
+    buffers = nowBuffered;
     before = after;
     v = out.state;
     return recorded;

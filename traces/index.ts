@@ -12,4 +12,7 @@ export { describeReplay } from './describeReplay.ts';
 export { renderTimeline } from './timeline.ts';
 export { renderMermaid } from './mermaid.ts';
 export { renderMarkdown } from './markdown.ts';
+export { renderHtml } from './html.ts';
+export { traceFrames } from './traceFrames.ts';
+export type { TraceFrame } from './traceFrames.ts';
 export { safeLines, safeText } from './safeText.ts';

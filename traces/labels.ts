@@ -6,13 +6,29 @@ import { compactJson } from './serializeTrace.ts';
 const AFTER = /^xstate\.after\.(\d+)\.(.+)$/;
 
 /** `wakeup`, `postMessage(slot: 1)`, `after 1000ms (consumer.asleep)`; the cells read are left out. */
-export function eventLabel(event: EventObject): string {
+export function eventLabel(event: EventObject, show: (v: unknown) => string = compactJson): string {
   const timer = AFTER.exec(event.type);
   if (timer) return `after ${timer[1]}ms (${timer[2]})`;
   const payload = Object.entries(event).filter(([k, v]) => k !== 'type' && k !== 'cells' && v !== undefined);
   if (payload.length === 0) return event.type;
-  return `${event.type}(${payload.map(([k, v]) => `${k}: ${compactJson(v)}`).join(', ')})`;
+  return `${event.type}(${payload.map(([k, v]) => `${k}: ${show(v)}`).join(', ')})`;
 }
+
+/**
+ * A value as a diagram shows it, without JSON's quotes where they are not needed: `offerChannel`,
+ * `{type: offerChannel, relid: 1}`, `[versionRequest]`; a string that is not a plain word keeps them.
+ */
+export function plainLabel(value: unknown): string {
+  if (typeof value === 'string') return /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(value) && !['null', 'true', 'false'].includes(value) ? value : JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(plainLabel).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) return `{${Object.entries(value).map(([k, v]) => `${plainKey(k)}: ${plainLabel(v)}`).join(', ')}}`;
+  return compactJson(value);
+}
+
+const plainKey = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k));
+
+/** `postMessage(sint: 2, message: {type: offerChannel})`: eventLabel with plainLabel's values. */
+export const plainEventLabel = (event: EventObject) => eventLabel(event, plainLabel);
 
 /** `asleep`, `running.busy` for a nested state, `{rx: idle, tx: busy}` for parallel regions. */
 export function stateLabel(value: unknown): string {

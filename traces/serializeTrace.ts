@@ -29,6 +29,7 @@ export function serializeTrace(trace: TraceFile): string {
 function stepLines(s: TraceStep, comma: string): string[] {
   const pad = '      ';
   const parts: string[][] = [[[field('step', s.step), field('actor', s.actor), field('kind', s.kind), field('event', s.event)].join(', ')]];
+  if (s.ignored) parts.push([field('ignored', true)]);
   if (s.choices) parts.push([field('choices', s.choices)]);
   if (s.reads) parts.push([field('reads', s.reads)]);
   if (s.memory) parts.push([field('memory', s.memory)]);
@@ -36,6 +37,7 @@ function stepLines(s: TraceStep, comma: string): string[] {
   if (s.changed) parts.push(block('changed', s.changed, '', ''));
   if (s.cells) parts.push([field('cells', s.cells)]);
   if (s.inFlight) parts.push([field('inFlight', s.inFlight)]);
+  if (s.buffers) parts.push([field('buffers', s.buffers)]);
   if (s.violation) parts.push([field('violation', s.violation)]);
   const body = parts.map((p, i) => {
     const last = i === parts.length - 1;

@@ -8,19 +8,19 @@ import { compactJson } from './serializeTrace.ts';
 import type { TraceStep } from './traceFile.ts';
 
 /** An actor's change in one step: `check -> goingToSleep`, `pending: 0 -> 1`, `done`. */
-export function actorChange(before: GlobalState, name: string, step: TraceStep): string[] {
+export function actorChange(before: GlobalState, name: string, step: TraceStep, show: (v: unknown) => string = compactJson): string[] {
   const after = step.changed?.[name];
   const prev = before.actors[name];
   if (!after || !prev) return [];
   const out: string[] = [];
   if (canonicalJson(prev.value) !== canonicalJson(after.value)) out.push(`${stateLabel(prev.value)} -> ${stateLabel(after.value)}`);
-  out.push(...contextChanges(prev.context, after.context));
+  out.push(...contextChanges(prev.context, after.context, show));
   if (prev.status !== after.status) out.push(`status ${after.status}`);
   return out;
 }
 
-function contextChanges(prev: unknown, next: unknown): string[] {
-  const shown = (v: unknown) => (v === undefined ? 'unset' : compactJson(v));
+function contextChanges(prev: unknown, next: unknown, show: (v: unknown) => string): string[] {
+  const shown = (v: unknown) => (v === undefined ? 'unset' : show(v));
   return jsonChanges(prev, next).map((c) => `${c.path.length > 0 ? c.path.join('.') : 'context'}: ${shown(c.before)} -> ${shown(c.after)}`);
 }
 
@@ -32,7 +32,8 @@ export function stepEffects(before: GlobalState, step: TraceStep): string[] {
   }
   if (step.memory) out.push(...step.memory.map(accessLabel));
   else for (const [cell, value] of Object.entries(step.cells ?? {})) out.push(`${cell} := ${compactJson(value)}`);
-  for (const m of step.sent ?? []) out.push(`${m.kind} ${eventLabel(m.event)} ${m.kind === 'reply' ? 'to' : '->'} ${m.to}`);
+  for (const m of step.sent ?? []) out.push(`${m.kind} ${eventLabel(m.event)} ${m.kind === 'reply' ? 'to' : '->'} ${m.to}${m.ignored ? ` (ignored by ${m.to}: no effect)` : ''}`);
+  if (step.ignored) out.push(`ignored by ${step.actor}: no effect`);
   return out;
 }
 
@@ -48,8 +49,8 @@ export function accessLabel(a: NonNullable<TraceStep['memory']>[number]): string
 }
 
 /** How the step's event reached its actor: `run`, `<- wakeup`, `timer after 1000ms (consumer.asleep)`. */
-export function triggerLabel(step: TraceStep): string {
-  const label = eventLabel(step.event);
+export function triggerLabel(step: TraceStep, labelOf: (e: TraceStep['event']) => string = eventLabel): string {
+  const label = labelOf(step.event);
   if (step.kind === 'deliver') return `<- ${label}`;
   if (step.kind === 'timer') return `timer ${label}`;
   if (step.kind === 'flush') return 'store buffer flush';

@@ -26,6 +26,8 @@ export interface TraceMessage {
   from: string;
   to: string;
   event: EventObject;
+  /** The receiver handled the call with a transition that changed nothing and did nothing else: a lost signal or a dropped message. */
+  ignored?: true;
 }
 
 /** An actor's local state: its XState state value, context and status ('active' | 'done' | ...). */
@@ -67,6 +69,10 @@ export interface TraceStep {
   cells?: Record<string, CellValue>;
   /** Every in-flight queue that changed, as it is after the step (oldest first). */
   inFlight?: Record<string, EventObject[]>;
+  /** Every store buffer that changed (tso, arm), as it is after the step (oldest store first). */
+  buffers?: Record<string, { cell: string; value: CellValue }[]>;
+  /** A delivery the receiving actor ignored: it changed nothing and did nothing (the message is lost). */
+  ignored?: true;
   /** Set when this step itself raised the violation (assertion, unhandled event, model error, queue overflow). */
   violation?: { property: string; message: string };
 }

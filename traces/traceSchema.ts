@@ -13,7 +13,7 @@ const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'not a plain identif
 const cellValue = z.union([z.number(), z.boolean(), z.string(), z.null()]);
 const event = z.looseObject({ type: z.string().min(1) });
 const actorState = z.strictObject({ value: z.json(), context: z.json(), status: z.string() });
-const message = z.strictObject({ kind: z.enum(['post', 'call', 'reply']), from: name, to: name, event });
+const message = z.strictObject({ kind: z.enum(['post', 'call', 'reply']), from: name, to: name, event, ignored: z.literal(true).optional() });
 const violation = z.strictObject({ property: z.string(), message: z.string() });
 
 const access = z.discriminatedUnion('op', [
@@ -36,6 +36,8 @@ const step = z.strictObject({
   changed: z.record(name, actorState).optional(),
   cells: z.record(name, cellValue).optional(),
   inFlight: z.record(name, z.array(event)).optional(),
+  buffers: z.record(name, z.array(z.strictObject({ cell: name, value: cellValue }))).optional(),
+  ignored: z.literal(true).optional(),
   violation: violation.optional(),
 });
 

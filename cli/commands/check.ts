@@ -2,7 +2,7 @@
 // module), or one variant of it, and report in the format asked for.
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
 import { safeLines, serializeTrace } from '../../traces/index.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
@@ -32,6 +32,8 @@ export interface CheckArgs {
   progressIntervalMs?: number;
   /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
   inThread: boolean;
+  /** --random: a random search instead of the exhaustive one. */
+  random?: RandomSearchOptions;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -117,8 +119,8 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {
           r.tracePath = tracePathFor(args.out, r, jobs.length === 1);

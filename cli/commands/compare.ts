@@ -1,7 +1,7 @@
 // `vmbus-check compare <scenario> --variants a,b[,c]`: the fix-modelling job. Checks each variant, shows
 // the verdicts side by side, then replays the first violated variant's counterexample against each of
 // the others, saying at which step it becomes impossible.
-import type { ExploreOptions, MemoryModelName } from '../../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
 import { safeLines } from '../../traces/index.ts';
 import { counterexampleAgainst, describeStep } from '../counterexampleAgainst.ts';
 import type { Against } from '../counterexampleAgainst.ts';
@@ -24,6 +24,8 @@ export interface CompareArgs {
   progressIntervalMs?: number;
   /** Search in a worker thread that --time-limit and Ctrl-C can always stop (cli/searchThread.ts). */
   inThread: boolean;
+  /** --random: a random search instead of the exhaustive one. */
+  random?: RandomSearchOptions;
 }
 
 export function parseVariantList(list: string, memories = 1): string[] {
@@ -59,8 +61,8 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
   let records: CheckRecord[];
   try {
     ({ records } = await runChecks(jobsFor(target, variants, args.memories), {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs }),
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
     }));
   } finally {
     interrupt.dispose();

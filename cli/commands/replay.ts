@@ -1,13 +1,13 @@
 // `vmbus-check replay <trace.json>`: re-executes a counterexample against the models as they are now,
 // shows it (timeline, Mermaid or Markdown), and says whether it still reproduces or where it diverges.
 import { readFileSync, statSync } from 'node:fs';
-import { parseTrace, safeLines, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
+import { parseTrace, safeLines, renderHtml, renderMarkdown, renderMermaid, renderTimeline, replayTrace, TraceError } from '../../traces/index.ts';
 import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
 import { loadSource } from '../loadSystem.ts';
 
-export const REPLAY_FORMATS = ['text', 'mermaid', 'markdown'] as const;
+export const REPLAY_FORMATS = ['text', 'mermaid', 'markdown', 'html'] as const;
 export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
 
 export interface ReplayArgs {
@@ -84,6 +84,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
   switch (args.format) {
     case 'mermaid': stdout(renderMermaid(trace)); stderr(verdict); break;
     case 'markdown': stdout(renderMarkdown(trace)); stderr(verdict); break;
+    case 'html': stdout(renderHtml(trace)); stderr(verdict); break;
     default: {
       let out = renderTimeline(trace) + '\n' + verdict;
       if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);

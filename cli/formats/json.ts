@@ -25,6 +25,7 @@ export function checkObject(r: CheckRecord) {
     // Reachability goals: the witness's length, or null when unreached.
     ...(r.result.goals.length > 0 ? { goals: r.result.goals.map((g) => ({ property: g.property, reached: g.reached, steps: g.steps ? g.steps.length : null })) } : {}),
     trace: r.tracePath ?? null,
+    ...(r.result.found ? { found: r.result.found } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
   };

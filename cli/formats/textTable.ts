@@ -50,6 +50,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps`);
       else if (r.result.verdict === 'unreached') lines.push(`${label}: ${g.property} unreached: no reachable state satisfies it`);
     }
+    const f = r.result.found;
+    if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
     if (r.result.verdict === 'bounded') {
       for (const b of r.result.bounds) lines.push(`${label}: bounded (${b.kind}): ${b.detail}`);

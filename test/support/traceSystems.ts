@@ -46,3 +46,18 @@ export function awkwardNames() {
     actors: { end: { machine: end, spontaneous: [{ type: 'go' }] }, 'rx-ring': { machine: ring } },
   });
 }
+
+/** A sender whose message carries markup that would run script if a page wrote it as HTML. */
+export function markupPayload() {
+  const payload = { type: 'note', text: '</script><script>window.injected = 1</script><img src=x onerror="window.injected = 2">' };
+  const sender = setup({}).createMachine({
+    id: 'sender',
+    initial: 'idle',
+    states: { idle: { on: { go: { target: 'sent', actions: post('receiver', payload) } } }, sent: { type: 'final' } },
+  });
+  const receiver = setup({}).createMachine({ id: 'receiver', initial: 'listening', states: { listening: { tags: ['end'] } } });
+  return defineSystem({
+    name: '<b>markup</b>',
+    actors: { sender: { machine: sender, spontaneous: [{ type: 'go' }] }, receiver: { machine: receiver } },
+  });
+}

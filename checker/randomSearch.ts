@@ -1,0 +1,230 @@
+// Random and swarm search, for systems too big to exhaust: reproducible random walks from the initial
+// state, each judged as the explorer judges every state it reaches (invariants after every step, stalls
+// and deadlock where only timers can fire, what a step itself raises). It can find a violation and never
+// prove there is none: without one the verdict is `bounded` (bound `sampled`), never `verified`. With
+// `swarm` (SPIN's swarm search, Holzmann, Joshi, Groce, "Swarm verification", ASE 2008) each walk has its
+// own actor priorities and its own depth limit, so that walks spread over the state space instead of all
+// following the likeliest paths. A counterexample is shrunk: steps are removed while what is left still
+// runs and still violates the same property.
+import { Execution } from './execution.ts';
+import type { MemoryModelName } from './memoryModel.ts';
+import { MEMORY_CAVEATS } from './memoryModel.ts';
+import type { Bound, BoundKind, CheckResult, RandomFinding, Step, Violation } from './result.ts';
+import type { SystemDefinition } from './system.ts';
+
+export interface RandomSearchOptions {
+  /** Walks to take (default 1000). */
+  walks?: number;
+  /** Steps a walk takes at most (default 500); a swarm walk draws its own limit up to this. */
+  maxDepth?: number;
+  /** The search's seed (default 1): the same seed, system and options take the same walks. */
+  seed?: number;
+  swarm?: boolean;
+  /** Take only the walks of shard `index` of `count` (0-based): walk w when w % count === index. */
+  shard?: { index: number; count: number };
+  timeLimitSeconds?: number;
+  memory?: MemoryModelName;
+  signal?: AbortSignal;
+}
+
+
+/** mulberry32: a small, well-mixed 32-bit generator; ample for choosing steps. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A walk's own seed, from the search's seed and the walk's number (so that a shard retakes the same walks). */
+const walkSeed = (seed: number, walk: number) => Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(walk + 1, 0xc2b2ae35);
+
+const MAX_COUNTED = 1_000_000;
+
+type WalkEnd =
+  | { kind: 'violation'; violation: Violation }
+  | { kind: 'bound'; bound: string }
+  | { kind: 'done' };
+
+export async function randomSearch(system: SystemDefinition, options: RandomSearchOptions = {}): Promise<CheckResult> {
+  const started = performance.now();
+  const exec = new Execution(system, options.memory);
+  const memory = exec.sys.memory;
+  const walks = options.walks ?? 1000;
+  const maxDepth = options.maxDepth ?? 500;
+  const seed = options.seed ?? 1;
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const deadline = options.timeLimitSeconds !== undefined ? started + options.timeLimitSeconds * 1000 : Infinity;
+  const bounds = new Map<string, Bound>();
+  let steps = 0;
+  let deepest = 0;
+  let taken = 0;
+  let found: { violation: Violation; finding: RandomFinding } | null = null;
+  // Distinct states visited, counted up to a cap so that a long search keeps its memory.
+  const visited = new Set<string>();
+  const visit = (v: Int32Array) => { if (visited.size < MAX_COUNTED) visited.add(v.join(',')); };
+  for (let w = shard.index; w < walks; w += shard.count) {
+    if (options.signal?.aborted) { bounds.set('interrupted', { kind: 'interrupted', detail: 'stopped by the user' }); break; }
+    if (performance.now() >= deadline) { bounds.set('timeLimit', { kind: 'timeLimit', detail: `time limit of ${options.timeLimitSeconds} s reached` }); break; }
+    const walk = takeWalk(exec, generator(walkSeed(seed, w)), maxDepth, options.swarm === true, visit);
+    taken++;
+    steps += walk.steps.length;
+    deepest = Math.max(deepest, walk.steps.length);
+    if (walk.end.kind === 'bound') bounds.set(walk.end.bound, { kind: boundKindOf(walk.end.bound), detail: walk.end.bound });
+    if (walk.end.kind === 'violation') {
+      const v = walk.end.violation;
+      found = { violation: { ...v, steps: shrink(exec, v.steps, v.property) }, finding: { seed, walk: w, walkSteps: v.steps.length } };
+      break;
+    }
+    if ((taken & 15) === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const sampled: Bound = {
+    kind: 'sampled',
+    detail: `random${options.swarm ? ' swarm' : ''} search: ${taken} walks of at most ${maxDepth} steps from seed ${seed}` +
+      `${shard.count > 1 ? ` (shard ${shard.index + 1} of ${shard.count})` : ''}: not exhaustive`,
+  };
+  return {
+    verdict: found ? 'violated' : 'bounded',
+    memory, memoryCaveat: MEMORY_CAVEATS[memory],
+    violations: found ? [found.violation] : [],
+    // Walks judge no reachability goals or liveness properties: a sample can claim neither.
+    goals: [],
+    bounds: found ? [] : [sampled, ...bounds.values()],
+    // states: the distinct states the walks visited (at most MAX_COUNTED); transitions: the steps taken.
+    stats: { states: visited.size, transitions: steps, depth: deepest, seconds, statesPerSec: seconds > 0 ? steps / seconds : 0, bytesPerState: 0, localTransitions: 0, queued: 0 },
+    ...(found ? { found: found.finding } : {}),
+  };
+}
+
+/** A step's bound names its kind before a colon (`storeBuffer: ...`); a full in-flight queue otherwise. */
+function boundKindOf(reason: string): BoundKind {
+  const kind = reason.split(':')[0];
+  return kind === 'storeBuffer' || kind === 'history' ? kind : 'queueCapacity';
+}
+
+function takeWalk(exec: Execution, random: () => number, maxDepth: number, swarm: boolean, visit: (v: Int32Array) => void): { steps: Step[]; end: WalkEnd } {
+  const steps: Step[] = [];
+  const init = exec.initial();
+  if (init.violation) return { steps, end: { kind: 'violation', violation: { ...init.violation, steps: [] } } };
+  if (!init.state) return { steps, end: { kind: 'bound', bound: init.bound ?? 'the start-up hit a bound' } };
+  let v = init.state;
+  visit(v);
+  const bad = exec.invariantViolations(v)[0];
+  if (bad) return { steps, end: { kind: 'violation', violation: { ...bad, steps: [] } } };
+  const actors = exec.sys.actorNames;
+  // Swarm: each walk favours some actors over others, and stops at its own depth.
+  const weight = new Map(actors.map((a) => [a, swarm ? 0.05 + random() : 1]));
+  const limit = swarm ? 1 + Math.floor(random() * maxDepth) : maxDepth;
+  while (steps.length < limit) {
+    const judged = judgeQuiescent(exec, v, steps);
+    if (judged) return { steps, end: { kind: 'violation', violation: judged } };
+    const enabled = exec.enabled(v);
+    if (enabled.length === 0) return { steps, end: { kind: 'done' } };
+    const chosen = pick(enabled, weight, random);
+    // Under arm a load may return one of several values: the walk draws one (falling back to the first
+    // values that enable the step when the draw does not).
+    const drawn = exec.applyChoosing(v, chosen, random);
+    const step = drawn?.step ?? chosen;
+    const out = drawn?.outcome ?? exec.apply(v, chosen)!;
+    steps.push(step);
+    if (out.violation) return { steps, end: { kind: 'violation', violation: { ...out.violation, steps: [...steps] } } };
+    if (!out.state) return { steps, end: { kind: 'bound', bound: out.bound ?? 'a step hit a bound' } };
+    v = out.state;
+    visit(v);
+    const broken = exec.invariantViolations(v)[0];
+    if (broken) return { steps, end: { kind: 'violation', violation: { ...broken, steps: [...steps] } } };
+  }
+  return { steps, end: { kind: 'done' } };
+}
+
+/** A step chosen with probability proportional to its actor's weight. */
+function pick(enabled: Step[], weight: Map<string, number>, random: () => number): Step {
+  const total = enabled.reduce((sum, s) => sum + weight.get(s.actor)!, 0);
+  let r = random() * total;
+  for (const s of enabled) {
+    r -= weight.get(s.actor)!;
+    if (r < 0) return s;
+  }
+  return enabled[enabled.length - 1];
+}
+
+/**
+ * Where only timers (or nothing) can fire: the explorer's stall and deadlock judgement, as a violation
+ * whose steps end with the first armed timer firing (the watchdog), as the explorer's do.
+ */
+function judgeQuiescent(exec: Execution, v: Int32Array, steps: Step[]): Violation | null {
+  const j = exec.quiescentJudgement(v)[0];
+  if (!j) return null;
+  const timer = exec.enabled(v).find((s) => s.kind === 'timer');
+  return { property: j.property, message: j.message, steps: timer && !j.threw ? [...steps, timer] : [...steps] };
+}
+
+/** The steps' own violation of `property`, re-run from the start: its steps, or null when they no longer run into it. */
+function rerun(exec: Execution, steps: Step[], property: string): Step[] | null {
+  const init = exec.initial();
+  if (!init.state) return init.violation?.property === property ? [] : null;
+  let v = init.state;
+  if (exec.invariantViolations(v).some((b) => b.property === property)) return [];
+  for (let i = 0; i < steps.length; i++) {
+    const stalled = judgeQuiescent(exec, v, steps.slice(0, i));
+    if (stalled) return stalled.property === property ? stalled.steps : null;
+    const out = exec.apply(v, steps[i]);
+    if (!out) return null;
+    if (out.violation) return out.violation.property === property ? steps.slice(0, i + 1) : null;
+    if (!out.state) return null;
+    v = out.state;
+    if (exec.invariantViolations(v).some((b) => b.property === property)) return steps.slice(0, i + 1);
+  }
+  const atEnd = judgeQuiescent(exec, v, steps);
+  return atEnd?.property === property ? atEnd.steps : null;
+}
+
+/**
+ * The steps with every loop cut out: where the walk comes back to a global state it was in before, the
+ * steps between are dropped (the state is the same, so what follows runs the same).
+ */
+function withoutLoops(exec: Execution, steps: Step[]): Step[] {
+  const init = exec.initial();
+  if (!init.state) return steps;
+  let v = init.state;
+  const kept: Step[] = [];
+  const seen = new Map<string, number>([[v.join(','), 0]]);
+  for (const step of steps) {
+    const out = exec.apply(v, step);
+    if (!out?.state) return [...kept, step];
+    v = out.state;
+    kept.push(step);
+    const key = v.join(',');
+    const at = seen.get(key);
+    if (at !== undefined) {
+      for (const [k, i] of seen) if (i > at) seen.delete(k);
+      kept.length = at;
+    } else seen.set(key, kept.length);
+  }
+  return kept;
+}
+
+/**
+ * Shortens a counterexample: loops cut out, then chunks of steps removed, halving the chunk, while the
+ * rest still violates `property` (delta debugging). Not always a shortest one, as breadth-first search gives.
+ */
+function shrink(exec: Execution, steps: Step[], property: string): Step[] {
+  const looped = withoutLoops(exec, steps);
+  let best = rerun(exec, looped, property) ?? steps;
+  let tries = 0;
+  for (let chunk = Math.max(1, Math.floor(best.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
+    for (let i = 0; i < best.length && tries < 2000; ) {
+      tries++;
+      const shorter = rerun(exec, [...best.slice(0, i), ...best.slice(i + chunk)], property);
+      if (shorter !== null && shorter.length < best.length) best = shorter;
+      else i += chunk;
+    }
+    if (chunk === 1) break;
+  }
+  return best;
+}
