@@ -13,7 +13,7 @@ import { SystemDefinitionError, validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
-import type { Property } from './properties.ts';
+import type { LivenessProperty, Property, ReachableProperty } from './properties.ts';
 import { TimerClock } from './timers.ts';
 import { memoryWidth } from './memoryModel.ts';
 import type { MemoryModelName, MemorySettings } from './memoryModel.ts';
@@ -57,6 +57,8 @@ export interface CompiledSystem {
   flushEvents: number[];
   invariants: [string, Extract<Property, { kind: 'invariant' }>][];
   stalls: [string, Extract<Property, { kind: 'stall' }>][];
+  liveness: [string, LivenessProperty][];
+  goals: [string, ReachableProperty][];
   /** Where each actor's `after` timers live in the vector, and how they fire. */
   clock: TimerClock;
 }
@@ -126,6 +128,8 @@ export function compileSystem(definition: SystemDefinition, memory?: MemoryModel
     initialActors,
     invariants: props.filter((p): p is [string, Extract<Property, { kind: 'invariant' }>] => p[1].kind === 'invariant'),
     stalls: props.filter((p): p is [string, Extract<Property, { kind: 'stall' }>] => p[1].kind === 'stall'),
+    liveness: props.filter((p): p is [string, LivenessProperty] => p[1].kind === 'liveness'),
+    goals: props.filter((p): p is [string, ReachableProperty] => p[1].kind === 'reachable'),
     clock,
   };
 }

@@ -17,6 +17,8 @@ import type { MemoryEvent, StepObserver, Via } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { FENCE_NAMES } from './memoryModel.ts';
+import { judgeLasso } from './lassoJudgement.ts';
+import type { LassoVerdict } from './lassoJudgement.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
 /** Something that happened inside one step, in order. */
@@ -152,6 +154,19 @@ export class Execution {
     if (enabled.some((s) => s.kind !== 'timer')) return [];
     this.view.v = v;
     return judgeQuiescent(this.sys, this.view, enabled[0] ?? null);
+  }
+
+  /**
+   * Judges a liveness counterexample given as the states it passes (`states[0]` initial, `states[i]`
+   * after step i): checker/lassoJudgement.ts.
+   */
+  lassoJudgement(property: string, states: Int32Array[], steps: Step[], cycleStart: number | null): LassoVerdict {
+    return judgeLasso(this, property, states, steps, cycleStart);
+  }
+
+  /** Whether `property` names a liveness property of this system. */
+  isLiveness(property: string): boolean {
+    return this.sys.liveness.some(([name]) => name === property);
   }
 
   materialize(v: Int32Array): GlobalState {

@@ -5,13 +5,21 @@ import type { CompiledSystem } from './compile.ts';
 import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
-import { BUILTIN, violationMessage } from './properties.ts';
+import { BUILTIN, judgedTrue, violationMessage } from './properties.ts';
+import type { LivenessProperty } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS } from './memoryModel.ts';
+import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
+import { findLasso } from './fairCycles.ts';
+import type { Lasso } from './fairCycles.ts';
+import { fairnessRules, unfairness } from './fairness.ts';
+import type { CycleState, Move } from './fairness.ts';
+import { livenessMessage, triggerText } from './lassoJudgement.ts';
+import { SystemDefinitionError } from './system.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
 export interface ExploreOptions {
@@ -73,6 +81,13 @@ export class Exploration {
   /** Steps with branching loads: label 2k+1 is entry k (a base label and its choices). */
   private readonly choiceLabels: [number, number[]][] = [];
   private readonly choiceLabelIndex = new Map<string, number>();
+  /** The graph's edges and per-state liveness flags; only when the system has a liveness property. */
+  private readonly edges: EdgeStore | null;
+  /** A bound cut the successors of the state being expanded. */
+  private cut = false;
+  private livenessJudged = false;
+  /** Witnesses of the reachability goals reached so far (a shortest one each: BFS order). */
+  private readonly witnesses = new Map<string, Step[]>();
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -82,6 +97,8 @@ export class Exploration {
     const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
     this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width });
     this.view = new VectorView(this.sys);
+    if (this.sys.liveness.length > MAX_LIVENESS) throw new SystemDefinitionError(`a system may have at most ${MAX_LIVENESS} liveness properties (it has ${this.sys.liveness.length})`);
+    this.edges = this.sys.liveness.length > 0 ? new EdgeStore() : null;
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
     this.maxStates = options.maxStates ?? Infinity;
@@ -108,9 +125,13 @@ export class Exploration {
       }
       if ((tick & 4095) === 0 && this.memoryExhausted()) break;
       store.read(this.cursor, cur);
+      const edges = this.edges;
+      if (edges) { edges.begin(this.cursor); this.cut = false; }
       this.expand(this.cursor);
+      if (edges && !this.cut && !this.finished) edges.setFlags(this.cursor, COMPLETE);
       this.cursor++;
     }
+    if (this.finished) this.judgeLiveness();
     return this.finished;
   }
 
@@ -135,6 +156,10 @@ export class Exploration {
   stop(kind: BoundKind, detail: string): void {
     if (!this.finished) this.addBound(kind, detail);
     this.finished = true;
+    // No fair-cycle search after Ctrl-C (the user wants the run to end now) or with memory exhausted
+    // (the search needs more): the liveness properties are then simply bounded.
+    if (kind === 'interrupted' || kind === 'memory') this.livenessJudged = true;
+    this.judgeLiveness();
   }
 
   progress(): Progress {
@@ -156,14 +181,16 @@ export class Exploration {
     const states = this.store.count;
     const violations = [...this.violations.values()];
     const bounds = [...this.bounds.values()];
-    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded' : 'verified';
+    const goals = this.sys.goals.map(([property]) => ({ property, reached: this.witnesses.has(property), steps: this.witnesses.get(property) ?? null }));
+    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded'
+      : goals.some((g) => !g.reached) ? 'unreached' : 'verified';
     if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
     return {
-      verdict, violations, bounds, memory: this.sys.memory, memoryCaveat: this.memoryCaveat(),
+      verdict, violations, goals, bounds, memory: this.sys.memory, memoryCaveat: this.memoryCaveat(),
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds,
         statesPerSec: seconds > 0 ? states / seconds : 0,
-        bytesPerState: states > 0 ? this.store.bytes / states : 0,
+        bytesPerState: states > 0 ? (this.store.bytes + (this.edges?.bytes ?? 0)) / states : 0,
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
       },
@@ -228,8 +255,13 @@ export class Exploration {
     if (!this.bounds.has(kind)) this.bounds.set(kind, { kind, detail });
   }
 
-  /** Checks invariants of the state in `v`, stored at `idx`; returns false when the run should stop. */
+  /**
+   * Checks invariants of the state in `v`, stored at `idx`, and records its liveness flags; returns
+   * false when the run should stop.
+   */
   private checkInvariants(v: Int32Array, idx: number): boolean {
+    if (this.edges && !this.recordLivenessFlags(v, idx)) return false;
+    if (this.witnesses.size < this.sys.goals.length && !this.checkGoals(v, idx)) return false;
     const invariants = this.sys.invariants;
     if (invariants.length === 0) return true;
     this.view.v = v;
@@ -247,11 +279,110 @@ export class Exploration {
     return true;
   }
 
+  /** Records a witness for each reachability goal first reached in state `v` (stored at `idx`). */
+  private checkGoals(v: Int32Array, idx: number): boolean {
+    this.view.v = v;
+    for (const [name, p] of this.sys.goals) {
+      if (this.witnesses.has(name)) continue;
+      let reached: boolean;
+      try {
+        reached = judgedTrue(p.goal(this.view));
+      } catch (e) {
+        if (!this.report(BUILTIN.modelError, `reachability goal ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
+        continue;
+      }
+      if (reached) this.witnesses.set(name, this.pathTo(idx));
+    }
+    this.view.v = v;
+    return true;
+  }
+
+  /** Each liveness property's trigger and goal in state `v` (stored at `idx`), as flag bits. */
+  private recordLivenessFlags(v: Int32Array, idx: number): boolean {
+    this.view.v = v;
+    let bits = 0;
+    const liveness = this.sys.liveness;
+    for (let k = 0; k < liveness.length; k++) {
+      const [name, p] = liveness[k];
+      let part = 'trigger';
+      try {
+        if (judgedTrue(p.trigger(this.view))) bits |= 2 << (2 * k);
+        part = 'goal';
+        if (judgedTrue(p.goal(this.view))) bits |= 4 << (2 * k);
+      } catch (e) {
+        if (!this.report(BUILTIN.modelError, `liveness property ${name}'s ${part} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
+      }
+    }
+    this.edges!.setFlags(idx, bits);
+    return true;
+  }
+
+  /**
+   * Judges the liveness properties over the recorded graph, once, when the search ends. Skipped after a
+   * safety violation that stopped the search (the graph is then partial and the verdict already
+   * `violated`). Within bounds, only states whose successors were all recorded carry cycles and ends, so
+   * a violation found is real; with a bound hit, a liveness property with none is not verified.
+   */
+  private judgeLiveness(): void {
+    if (this.livenessJudged || !this.edges) return;
+    this.livenessJudged = true;
+    if (this.violations.size > 0 && !this.options.allViolations) return;
+    const rules = fairnessRules(this.sys);
+    const moves = new Map<number, Move>();
+    const moveOf = (label: number): Move => {
+      let m = moves.get(label);
+      if (!m) {
+        const step = this.stepOfLabel(label);
+        m = { actor: this.sys.actorNames.indexOf(step.actor), type: step.event.type };
+        moves.set(label, m);
+      }
+      return m;
+    };
+    const graph = { edges: this.edges, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules };
+    const liveness = this.sys.liveness;
+    for (let k = 0; k < liveness.length; k++) {
+      const [name, p] = liveness[k];
+      const lasso = findLasso(graph, p.form, 2 << (2 * k), 4 << (2 * k));
+      if (!lasso) continue;
+      if (lasso.cycle) {
+        const why = unfairness(this.cycleStates(lasso, moveOf), rules, this.sys.actorNames);
+        if (why !== null) throw new Error(`internal error: the lasso found for ${name} is not fair: ${why}`);
+      }
+      const edges = [...lasso.prefix, ...(lasso.cycle ?? [])];
+      const steps = edges.map((e) => this.stepOfLabel(this.edges!.label(e)));
+      const violation: Violation = { property: name, message: this.livenessMessage(p, lasso), steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
+      if (!this.violations.has(name)) this.violations.set(name, violation);
+      if (!this.options.allViolations) return;
+    }
+  }
+
+  /** The lasso's cycle as fairness sees it: every step enabled in each state, and the step taken. */
+  private cycleStates(lasso: Lasso, moveOf: (label: number) => Move): CycleState[] {
+    const edges = this.edges!;
+    const cycle = lasso.cycle!;
+    const start = lasso.prefix.length > 0 ? edges.target(lasso.prefix[lasso.prefix.length - 1]) : 0;
+    if (edges.target(cycle[cycle.length - 1]) !== start) throw new Error('internal error: a lasso\'s cycle does not return to its start');
+    return cycle.map((e, i) => {
+      const from = i === 0 ? start : edges.target(cycle[i - 1]);
+      const enabled: Move[] = [];
+      for (let f = edges.first(from), end = edges.end(from); f < end; f++) enabled.push(moveOf(edges.label(f)));
+      return { enabled, taken: moveOf(edges.label(e)) };
+    });
+  }
+
+  private livenessMessage(p: LivenessProperty, lasso: Lasso): string {
+    const v = new Int32Array(this.sys.layout.width);
+    this.store.read(lasso.triggerState, v);
+    this.view.v = v;
+    return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
+  }
+
   private expand(idx: number): void {
     const { sys, stepper, cur } = this;
     // At the depth limit the state's successors are cut off, but the state itself is still judged
     // (deadlock, stall): otherwise a deadlock exactly at the limit would pass as `verified`.
     const atLimit = this.depth >= this.maxDepth;
+    if (atLimit) this.cut = true;
     const enabled = atLimit
       ? forEachStep(sys, stepper, cur, () => false)
       : forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
@@ -310,17 +441,21 @@ export class Exploration {
     const r = takeStep(stepper, next, actor, kind, event, t, null);
     if (r === Outcome.Disabled) return true;
     const label = this.label(actor, kind, event, stepper.choices.taken);
+    // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
+    if (r !== Outcome.Ok) this.edges?.add(-1, label);
     if (r === Outcome.Violation) {
       const steps = this.pathTo(idx);
       steps.push(this.stepOfLabel(label));
       return this.report(stepper.violationProperty, stepper.violationMessage, steps);
     }
-    if (r === Outcome.Bound) { this.addBound(stepper.boundKind, stepper.boundReason); return true; }
+    if (r === Outcome.Bound) { this.addBound(stepper.boundKind, stepper.boundReason); this.cut = true; return true; }
     const added = store.add(next, idx, label, store.count < this.maxStates);
     if (added < 0) {
+      this.cut = true;
       this.stop('maxStates', `state limit of ${this.maxStates} reached`);
       return false;
     }
+    this.edges?.add(added, label);
     if (!store.wasNew) return true;
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(next, added);

@@ -27,15 +27,53 @@ export interface AllOfProperty {
   parts: Property[];
 }
 
-export type Property = InvariantProperty | StallProperty | AllOfProperty;
+/**
+ * A liveness property, judged over the fair runs of the explored graph (README, "Liveness"): whenever
+ * `trigger` holds, `goal` holds then or later. `alwaysEventually(q)` is `leadsTo(true, q)`;
+ * `eventually(q)` triggers only at the initial state.
+ */
+export interface LivenessProperty {
+  kind: 'liveness';
+  form: 'leadsTo' | 'alwaysEventually' | 'eventually';
+  /** What is pending (a string says what), or false when nothing is. */
+  trigger: (g: GlobalView) => Judgement;
+  /** The obligation is met in a state where this returns true (or a string). */
+  goal: (g: GlobalView) => Judgement;
+}
+
+/**
+ * A reachability goal (Stateright's `sometimes`): some reachable state satisfies `goal`. The check
+ * reports a shortest witness for it, or `unreached` when the whole state space was explored without
+ * one: models use it to show a fixed variant is not vacuous ("the retry path is taken").
+ */
+export interface ReachableProperty {
+  kind: 'reachable';
+  goal: (g: GlobalView) => Judgement;
+}
+
+export type Property = InvariantProperty | StallProperty | LivenessProperty | ReachableProperty | AllOfProperty;
 
 // Each records where it was called (sourceLocation.ts): a violation's report points at that line.
 export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => recordDefinitionSite({ kind: 'invariant', holds });
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => recordDefinitionSite({ kind: 'stall', outstanding });
 export const allOf = (...parts: Property[]): AllOfProperty => recordDefinitionSite({ kind: 'allOf', parts });
+/** Whenever `p` holds, `q` holds then or in a later state, on every fair run (TLA+'s `p ~> q`). */
+export const leadsTo = (p: LivenessProperty['trigger'], q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'leadsTo', trigger: p, goal: q });
+/** `q` holds infinitely often on every fair run (and at the end of every run that ends): `[]<>q`. */
+export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'alwaysEventually', trigger: () => true, goal: q });
+/** `q` holds in some state of every fair run: `<>q`. */
+export const eventually = (q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
 
-/** The invariant and stall parts of a named property, with the name each is reported under. */
-export function propertyParts(name: string, p: Property): [string, InvariantProperty | StallProperty][] {
+/** Some reachable state satisfies `p` (true or a non-empty string); never reached: verdict `unreached`. */
+export const reachable = (p: ReachableProperty['goal']): ReachableProperty => ({ kind: 'reachable', goal: p });
+
+/** Whether a liveness trigger or goal holds: it returned true or a non-empty string (saying what holds). */
+export const judgedTrue = (j: Judgement): boolean => j === true || (typeof j === 'string' && j.length > 0);
+
+export type PartProperty = InvariantProperty | StallProperty | LivenessProperty | ReachableProperty;
+
+/** The invariant, stall, liveness and reachability parts of a named property, with the name each is reported under. */
+export function propertyParts(name: string, p: Property): [string, PartProperty][] {
   return p.kind === 'allOf' ? p.parts.flatMap((part) => propertyParts(name, part)) : [[name, p]];
 }
 

@@ -92,6 +92,8 @@ export async function randomSearch(system: SystemDefinition, options: RandomSear
     verdict: found ? 'violated' : 'bounded',
     memory, memoryCaveat: MEMORY_CAVEATS[memory],
     violations: found ? [found.violation] : [],
+    // Walks judge no reachability goals or liveness properties: a sample can claim neither.
+    goals: [],
     bounds: found ? [] : [sampled, ...bounds.values()],
     // states: the distinct states the walks visited (at most MAX_COUNTED); transitions: the steps taken.
     stats: { states: visited.size, transitions: steps, depth: deepest, seconds, statesPerSec: seconds > 0 ? steps / seconds : 0, bytesPerState: 0, localTransitions: 0, queued: 0 },

@@ -18,9 +18,27 @@ export interface Violation {
   message: string;
   /** The steps from the initial state; a shortest such path for the first violation found. */
   steps: Step[];
+  /**
+   * Liveness violations only: a lasso. The steps after the first `cycleStart` form a cycle that
+   * returns to the state reached after step `cycleStart` (0: the initial state) and that a fair run
+   * repeats forever; null when the run ends instead (nothing left to fire, the obligation still open).
+   */
+  cycleStart?: number | null;
 }
 
-export type Verdict = 'violated' | 'verified' | 'bounded';
+/**
+ * `unreached`: the whole state space was explored, no property was violated, but a reachability goal
+ * (`reachable`) holds in no reachable state.
+ */
+export type Verdict = 'violated' | 'verified' | 'bounded' | 'unreached';
+
+/** A reachability goal: a shortest witness run to a state where it holds, or none found. */
+export interface GoalResult {
+  property: string;
+  reached: boolean;
+  /** The witness, from the initial state (null when unreached). */
+  steps: Step[] | null;
+}
 
 export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted' | 'sampled';
 
@@ -58,6 +76,8 @@ export interface CheckResult {
   /** What that memory model leaves out of the architecture, said with every verdict under it (null: nothing). */
   memoryCaveat: string | null;
   violations: Violation[];
+  /** Every reachability goal of the system, reached or not (in definition order). */
+  goals: GoalResult[];
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];
   stats: Stats;

@@ -44,11 +44,19 @@ export interface SystemDefinition {
   timers?: 'deadline' | 'unordered';
   /** The memory model shared cells follow: `sc` (default), `tso` (x86, Apple TSO mode) or `arm` (ARMv8). */
   memory?: 'sc' | 'tso' | 'arm';
+  /**
+   * Which runs liveness properties are judged over (README, "Liveness"): `weak` (default) weak fairness
+   * for every actor; `none`: every run; or weak fairness plus strong fairness for the named actors and
+   * (actor, event type) pairs.
+   */
+  fairness?: Fairness;
   /** tso, arm: stores each actor's store buffer holds (default 4); a store to a full buffer is a bound. */
   storeBuffer?: number;
   /** arm: messages the write history holds over all cells (default cells + 8); a write past it is a bound. */
   history?: number;
 }
+
+export type Fairness = 'weak' | 'none' | { strong: (string | { actor: string; event: string })[] };
 
 /** A mistake in a system definition, found before exploration starts. */
 export class SystemDefinitionError extends Error {
@@ -107,15 +115,27 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
       if (typeof q !== 'object' || q === null) return false;
       if (q.kind === 'invariant') return typeof q.holds === 'function';
       if (q.kind === 'stall') return typeof q.outstanding === 'function';
+      if (q.kind === 'liveness') return typeof q.trigger === 'function' && typeof q.goal === 'function';
+      if (q.kind === 'reachable') return typeof q.goal === 'function';
       return q.kind === 'allOf' && Array.isArray(q.parts) && q.parts.every(isProperty);
     };
-    if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall() or allOf())`);
+    if (!isProperty(p)) fail(`property '${prop}' is not a property (use invariant(), stall(), leadsTo(), alwaysEventually(), eventually(), reachable() or allOf())`);
   }
   if (d.memory !== undefined && !['sc', 'tso', 'arm'].includes(d.memory)) fail(`unknown memory model '${String(d.memory)}' (use 'sc', 'tso' or 'arm')`);
   if (d.storeBuffer !== undefined && (!Number.isInteger(d.storeBuffer) || d.storeBuffer < 1 || d.storeBuffer > 64)) fail('`storeBuffer` must be an integer from 1 to 64');
   if (d.history !== undefined && (!Number.isInteger(d.history) || d.history <= cellCount(d) || d.history > 256)) fail('`history` must be an integer above the number of cells, at most 256');
   if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
   if (d.timers !== undefined && d.timers !== 'deadline' && d.timers !== 'unordered') fail("`timers` must be 'deadline' or 'unordered'");
+  if (d.fairness !== undefined && d.fairness !== 'weak' && d.fairness !== 'none') {
+    const strong = (d.fairness as { strong?: unknown }).strong;
+    if (typeof d.fairness !== 'object' || d.fairness === null || !Array.isArray(strong)) fail("`fairness` must be 'weak', 'none' or { strong: [actor or { actor, event }, ...] }");
+    for (const item of strong as unknown[]) {
+      const actor = typeof item === 'string' ? item : (item as { actor?: unknown } | null)?.actor;
+      const event = typeof item === 'string' ? '' : (item as { event?: unknown } | null)?.event;
+      if (typeof actor !== 'string' || typeof event !== 'string') fail('`fairness.strong` lists actor names or { actor, event } pairs');
+      if (!names.includes(actor as string)) fail(`\`fairness.strong\` names unknown actor '${String(actor)}'`);
+    }
+  }
 }
 
 const cellCount = (d: SystemDefinition) => Object.keys(d.cells ?? {}).length;

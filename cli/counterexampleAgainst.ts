@@ -1,6 +1,8 @@
 // Replays one variant's counterexample, step by step, against another variant of the same scenario: the
 // fix-modelling question "does my fix rule this run out, and where?". A step is the same step in both
-// variants when the same actor takes the same kind of step with the same event.
+// variants when the same actor takes the same kind of step with the same event. A liveness
+// counterexample (a lasso) is judged at its end as a lasso in the other variant: its cycle must still
+// return to its start and be a fair run that leaves the obligation open (checker/lassoJudgement.ts).
 import { Execution } from '../checker/index.ts';
 import type { Step, SystemDefinition, Violation } from '../checker/index.ts';
 
@@ -11,8 +13,11 @@ export type Against =
   | { kind: 'violated'; step: number; property: string; message: string }
   /** Step `step` would post to a full in-flight queue: past the model's bound, so no answer. */
   | { kind: 'bounded'; step: number; reason: string }
-  /** Every step is possible, and no invariant or stall property is violated along them. */
-  | { kind: 'harmless'; steps: number };
+  /**
+   * Every step is possible, and no invariant or stall property is violated along them; for a lasso,
+   * `notLasso` says why it is no liveness counterexample there.
+   */
+  | { kind: 'harmless'; steps: number; notLasso?: string };
 
 export const describeStep = (s: Step) => `${s.actor} ${s.kind} ${s.event.type}`;
 
@@ -21,6 +26,7 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   const init = exec.initial();
   if (init.violation) return { kind: 'violated', step: 0, ...init.violation };
   let v = init.state!;
+  const states = [v];
   const broken = exec.invariantViolations(v);
   if (broken.length > 0) return { kind: 'violated', step: 0, ...broken[0] };
   for (let i = 0; i < violation.steps.length; i++) {
@@ -34,6 +40,7 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
     if (out.violation) return { kind: 'violated', step: i + 1, ...out.violation };
     if (out.bound) return { kind: 'bounded', step: i + 1, reason: out.bound };
     v = out.state!;
+    states.push(v);
     const bad = exec.invariantViolations(v);
     if (bad.length > 0) return { kind: 'violated', step: i + 1, ...bad[0] };
   }
@@ -41,6 +48,11 @@ export function counterexampleAgainst(system: SystemDefinition, violation: Viola
   // a model with no watchdog timer ends in the stalled (or deadlocked) state itself.
   const atEnd = judgeBefore(exec, v, violation.property);
   if (atEnd) return { kind: 'violated', step: violation.steps.length, ...atEnd };
+  if (violation.cycleStart !== undefined && exec.isLiveness(violation.property)) {
+    const lasso = exec.lassoJudgement(violation.property, states, violation.steps, violation.cycleStart);
+    if (lasso.violated) return { kind: 'violated', step: violation.steps.length, property: violation.property, message: lasso.message };
+    return { kind: 'harmless', steps: violation.steps.length, notLasso: lasso.reason };
+  }
   return { kind: 'harmless', steps: violation.steps.length };
 }
 

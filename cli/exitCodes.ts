@@ -32,7 +32,8 @@ export type Outcome = 'pass' | 'fail' | 'bounded';
 export function outcomeOf(r: CheckRecord, againstExpectation: boolean): Outcome {
   const { verdict } = r.result;
   if (verdict === 'bounded') return 'bounded';
-  if (!againstExpectation || r.expected === null) return verdict === 'violated' ? 'fail' : 'pass';
+  // An unreached reachability goal fails a check whatever it expects: the model never exercised it.
+  if (!againstExpectation || r.expected === null) return verdict === 'violated' || verdict === 'unreached' ? 'fail' : 'pass';
   if (verdict !== r.expected) return 'fail';
   if (verdict === 'violated') {
     const found = r.result.violations[0].property;

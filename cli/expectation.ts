@@ -12,7 +12,19 @@ export function notAsExpected(r: CheckRecord, againstExpectation: boolean): stri
   if (!againstExpectation || r.expected === null || outcomeOf(r, true) !== 'fail') return null;
   const found = r.result.violations[0];
   const expectedProperty = r.expected === 'violated' ? r.expectedProperty : undefined;
-  return `expected ${verdictText(r.expected, expectedProperty)}, found ${verdictText(r.result.verdict, found?.property)}`;
+  return `expected ${verdictText(r.expected, expectedProperty)}, found ${verdictText(r.result.verdict, found?.property ?? unreachedGoals(r))}`;
+}
+
+/** The reachability goals a check never reached, comma-separated (undefined when none). */
+export function unreachedGoals(r: CheckRecord): string | undefined {
+  const names = r.result.goals.filter((g) => !g.reached).map((g) => g.property);
+  return r.result.verdict === 'unreached' && names.length > 0 ? names.join(', ') : undefined;
+}
+
+/** Why a check with no violation failed, for a report line. */
+export function failureText(r: CheckRecord): string {
+  const goals = unreachedGoals(r);
+  return goals ? `unreached: ${goals} (no reachable state satisfies it)` : `verdict ${r.result.verdict}, expected ${r.expected}`;
 }
 
 /** For JSON: true or false against the expectation; null when nothing was expected. */

@@ -27,7 +27,7 @@ function startWorker(heapLimitMb: number | undefined): Worker {
 
 function stoppedResult(request: SearchRequest, last: Progress | null, seconds: number, kind: BoundKind, detail: string): CheckResult {
   return {
-    verdict: 'bounded', memory: request.memory, memoryCaveat: MEMORY_CAVEATS[request.memory], violations: [], bounds: [{ kind, detail }],
+    verdict: 'bounded', memory: request.memory, memoryCaveat: MEMORY_CAVEATS[request.memory], violations: [], goals: [], bounds: [{ kind, detail }],
     stats: {
       states: last?.states ?? 0, transitions: last?.transitions ?? 0, depth: last?.depth ?? 0, seconds,
       statesPerSec: last?.statesPerSec ?? 0, bytesPerState: 0, localTransitions: 0, queued: last?.queued ?? 0,

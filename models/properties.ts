@@ -6,5 +6,7 @@
 //                                left to consume it
 // e.g. properties: { lostInterrupt: lostInterrupt({ name: 'inbound', capacity: 2 }, 'guestReader'),
 //                    lostMessage: lostMessage('synic') }
-export { lostInterrupt } from './ringBuffer.ts';
-export { lostMessage } from './synic.ts';
+//   lostInterruptLiveness, lostMessageLiveness  their liveness twins (leadsTo under the system's
+//                                fairness): found while other actors keep running, no watchdog needed
+export { lostInterrupt, lostInterruptLiveness } from './ringBuffer.ts';
+export { lostMessage, lostMessageLiveness } from './synic.ts';

@@ -7,7 +7,7 @@
 // count slots modulo capacity + 1, so a ring holds at most `capacity` packets (the reserved slot plays
 // the part of Linux's "free space <= packet size -> full" rule, hv_ringbuffer_write). pending_send_sz
 // counts slots. feature_bits is not modelled: both ends support pending_send_sz.
-import { stall } from '../checker/index.ts';
+import { leadsTo, stall } from '../checker/index.ts';
 import type { CellValue, GlobalView, Property } from '../checker/index.ts';
 
 export type RingField = 'write_index' | 'read_index' | 'interrupt_mask' | 'pending_send_sz';
@@ -101,6 +101,37 @@ export function lostInterrupt(ringOrRings: RingSpec | { ring: RingSpec; reader: 
     }
     return false;
   });
+}
+
+/**
+ * The liveness twin of `lostInterrupt`: a ring holding data while its reader is idle with
+ * interrupt_mask clear and nothing in flight to it leads to that ending (the reader wakes, or the ring
+ * is drained), on every fair run. Unlike the stall form it needs no quiescent state, so a ring stuck
+ * while other actors keep running is found, and needs no watchdog timer or `end` tags. Judged with
+ * the system's fairness (weak by default: a writer about to signal does signal).
+ */
+export function lostInterruptLiveness(ring: RingSpec, reader: string): Property;
+export function lostInterruptLiveness(rings: { ring: RingSpec; reader: string }[]): Property;
+export function lostInterruptLiveness(ringOrRings: RingSpec | { ring: RingSpec; reader: string }[], reader?: string): Property {
+  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, reader: reader! }];
+  if (pairs.length === 0) throw new Error('lostInterruptLiveness: name at least one ring and its reader');
+  const stuck = (g: GlobalView) => {
+    for (const p of pairs) {
+      const why = stuckRing(g, p.ring, p.reader);
+      if (why) return why;
+    }
+    return false;
+  };
+  return leadsTo(stuck, (g) => !stuck(g));
+}
+
+/**
+ * The window `lostInterrupt` is about, as a predicate: the ring holds data and its reader is idle with
+ * interrupt_mask clear and nothing in flight to it (the reader needs a signal). For `reachable` goals:
+ * a fixed variant passes through this window and the signal then comes.
+ */
+export function ringAwaitsSignal(ring: RingSpec, reader: string): (g: GlobalView) => string | false {
+  return (g) => stuckRing(g, ring, reader);
 }
 
 function stuckRing(g: GlobalView, ring: RingSpec, reader: string): string | false {

@@ -37,7 +37,7 @@ describe('parseTrace refuses', () => {
     refused(() => parseTrace('[1, 2]'), /not a JSON object/);
   });
   it('a wrong format version, naming both versions', () => {
-    refused(() => parseTrace(json((t) => { t.format = 'vmbus-check-trace/2'; })), /unsupported trace format "vmbus-check-trace\/2".*"vmbus-check-trace\/1"/);
+    refused(() => parseTrace(json((t) => { t.format = 'vmbus-check-trace/3'; })), /unsupported trace format "vmbus-check-trace\/3".*"vmbus-check-trace\/1" and "vmbus-check-trace\/2"/);
   });
   it('a file with no format field', () => {
     refused(() => parseTrace(json((t) => { delete t.format; })), /no "format" field/);

@@ -207,9 +207,9 @@ describe('vtl2-servicing counterexamples name the servicing phase of the loss', 
     expect(cx.message).toContain('rejected by the paused server');
   });
 
-  it('the liveness half also catches the loss: with allViolations, messageDelivery is violated too', () => {
+  it('the liveness half also catches the loss: with allViolations, messageDelivery and its liveness twin are violated too', () => {
     const r = explore(variant('mask-and-drain-openvmm').system(), { allViolations: true });
-    expect(r.violations.map((x) => x.property).sort()).toEqual(['messageConservation', 'messageDelivery']);
+    expect(r.violations.map((x) => x.property).sort()).toEqual(['messageConservation', 'messageDelivery', 'messageDeliveryLive']);
   });
 });
 

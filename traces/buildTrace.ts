@@ -56,6 +56,7 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
   const trace: TraceFile = { format: TRACE_FORMAT, system: source, property: violation.property, message: violation.message, initial, steps };
   if (system.name) trace.systemName = system.name;
   if (exec.sys.memory !== 'sc') trace.memory = exec.sys.memory;
+  if (typeof violation.cycleStart === 'number') trace.cycle = { start: violation.cycleStart };
   return trace;
 }
 

@@ -2,7 +2,7 @@
 // a note per step for what the actor did, arrows for the messages sent (post: async, call: solid, reply:
 // dashed, a message its receiver ignored: a lost arrow ending in a cross), and the violation in a note
 // at the end. Notes and labels are wrapped short, so that a counterexample of a dozen steps reads at the
-// size of a page; the timeline (traces/timeline.ts) keeps every detail.
+// size of a page; the timeline (traces/timeline.ts) keeps every detail. A lasso's cycle is a `loop` block.
 import type { GlobalState } from '../checker/index.ts';
 import { safeLines } from './safeText.ts';
 import { plainEventLabel, plainLabel, stateLabel } from './labels.ts';
@@ -38,6 +38,7 @@ export function renderMermaid(trace: TraceFile): string {
 
   let state = trace.initial;
   for (const step of trace.steps) {
+    if (trace.cycle && step.step === trace.cycle.start + 1) lines.push(`  loop steps ${step.step}-${trace.steps.length} repeat forever`);
     const own = actorChange(state, step.actor, step, plainLabel);
     const writes = step.memory ? step.memory.map(accessLabel) : Object.entries(step.cells ?? {}).map(([c, v]) => `${c} := ${plainLabel(v)}`);
     const head = `${step.step}. ${triggerLabel(step, plainEventLabel)}${step.ignored ? ': ignored' : ''}`;
@@ -51,6 +52,7 @@ export function renderMermaid(trace: TraceFile): string {
     if (step.violation) lines.push(`  Note over ${id.get(step.actor)}: ${note([`raises ${step.violation.property}`])}`);
     state = applyChanges(state, step);
   }
+  if (trace.cycle) lines.push('  end');
   lines.push(`  Note over ${span}: ${note([`VIOLATED ${trace.property}`, trace.message], Infinity, WIDTH * 3)}`);
   return safeLines(lines.join('\n')) + '\n';
 }

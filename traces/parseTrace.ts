@@ -1,6 +1,6 @@
 // Reads a trace file's text: size cap, JSON, format version, schema, then the file's own consistency.
 // Nothing in the file is executed; replay later runs only the named models' own steps.
-import { TRACE_FORMAT } from './traceFile.ts';
+import { TRACE_FORMAT, TRACE_FORMATS } from './traceFile.ts';
 import type { TraceFile } from './traceFile.ts';
 import { TraceError } from './traceError.ts';
 import { traceSchema } from './traceSchema.ts';
@@ -26,8 +26,8 @@ export function parseTrace(text: string): TraceFile {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TraceError('trace file is not a JSON object');
   const format = (data as { format?: unknown }).format;
   if (format === undefined) throw new TraceError(`not a vmbus-check trace: no "format" field (expected "${TRACE_FORMAT}")`);
-  if (format !== TRACE_FORMAT) {
-    throw new TraceError(`unsupported trace format ${JSON.stringify(format)}; this version of vmbus-check reads "${TRACE_FORMAT}"`);
+  if (!(TRACE_FORMATS as readonly unknown[]).includes(format)) {
+    throw new TraceError(`unsupported trace format ${JSON.stringify(format)}; this version of vmbus-check reads ${TRACE_FORMATS.map((f) => `"${f}"`).join(' and ')}`);
   }
   const parsed = traceSchema.safeParse(data);
   if (!parsed.success) {
@@ -71,6 +71,11 @@ function checkConsistency(trace: TraceFile): void {
     if (!cells.has(c)) throw new TraceError(`trace file is inconsistent: ${where} names cell '${c}', which its initial state does not have`);
   };
   for (const a of Object.keys(trace.initial.inFlight)) actor('the initial in-flight queues', a);
+  if (trace.cycle) {
+    if (trace.format === 'vmbus-check-trace/1') throw new TraceError('trace file is inconsistent: a "vmbus-check-trace/1" file has no cycle (cycles came with version 2)');
+    if (trace.cycle.start >= trace.steps.length) throw new TraceError(`trace file is inconsistent: its cycle starts after step ${trace.cycle.start} but it has ${trace.steps.length} steps`);
+    if (trace.steps.some((s) => s.violation)) throw new TraceError('trace file is inconsistent: a step of a trace with a cycle records a violation');
+  }
   trace.steps.forEach((s, i) => {
     const where = `step ${i + 1}`;
     if (s.step !== i + 1) throw new TraceError(`trace file is inconsistent: step ${i + 1} is numbered ${s.step}`);

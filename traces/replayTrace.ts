@@ -66,6 +66,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
     return { status: 'diverged', stepsReplayed: 0, divergence: divergence(0, '(initial state)', reason, []) };
   }
   let v = init.state;
+  const states = [v];
   let recorded = trace.initial;
   let now = exec.materialize(v);
   const initialDifferences = stateDifferences(recorded, now);
@@ -73,7 +74,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
     const actor = Object.keys(now.actors).find((a) => initialDifferences.some((d) => d.startsWith(`${a} `))) ?? '(initial state)';
     return diverged(0, actor, 'the initial state differs from the recorded one', initialDifferences, now);
   }
-  if (trace.steps.length === 0) return judgeEnd(exec, trace, null, v, { state: v, happenings: [] }, now);
+  if (trace.steps.length === 0) return judgeEnd(exec, trace, null, v, { state: v, happenings: [] }, now, states);
 
   for (let i = 0; i < trace.steps.length; i++) {
     if (stopAtStep !== undefined && i >= stopAtStep) return { status: 'stopped', stepsReplayed: i, state: now };
@@ -109,15 +110,27 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
       }
       now = after;
     }
-    if (last) return judgeEnd(exec, trace, step, v, out, now);
+    if (out.state) states.push(out.state);
+    if (last) return judgeEnd(exec, trace, step, v, out, now, states);
     v = out.state!;
   }
   throw new Error('unreachable: the loop returns at the last step');
 }
 
-/** Judges the end of a run whose steps all matched; `v` is the state before the last step (the initial state when there are none). */
-function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: Int32Array, out: StepOutcome, state: GlobalState): ReplayResult {
+/**
+ * Judges the end of a run whose steps all matched; `v` is the state before the last step (the initial
+ * state when there are none), `states` every state passed. A liveness trace is judged as a lasso: its
+ * cycle must return to its start and be a fair run with the obligation open throughout (or, with no
+ * cycle, the run must end with it open).
+ */
+function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: Int32Array, out: StepOutcome, state: GlobalState, states: Int32Array[]): ReplayResult {
   const n = trace.steps.length;
+  if ((exec.isLiveness(trace.property) || trace.cycle) && !out.violation) {
+    const steps = trace.steps.map((s) => ({ actor: s.actor, kind: s.kind, event: s.event }));
+    const lasso = exec.lassoJudgement(trace.property, states, steps, trace.cycle ? trace.cycle.start : null);
+    if (lasso.violated) return { status: 'reproduced', stepsReplayed: n, violation: { property: trace.property, message: lasso.message }, state };
+    return { status: 'diverged', stepsReplayed: n, divergence: divergence(n, step?.actor ?? '(initial state)', `the run is no longer a counterexample to ${trace.property}`, [lasso.reason]), state };
+  }
   const found = finalJudgement(exec, v, step && { actor: step.actor, kind: step.kind, event: step.event }, out);
   const same = found.find((f) => f.property === trace.property);
   if (same) return { status: 'reproduced', stepsReplayed: n, violation: same, state };

@@ -16,12 +16,13 @@ export function serializeTrace(trace: TraceFile): string {
   lines.push(`    ${field('cells', trace.initial.cells)},`);
   lines.push(`    ${field('inFlight', trace.initial.inFlight)}`);
   lines.push('  },');
-  if (trace.steps.length === 0) lines.push('  "steps": []');
+  if (trace.steps.length === 0) lines.push(trace.cycle ? '  "steps": [],' : '  "steps": []');
   else {
     lines.push('  "steps": [');
     trace.steps.forEach((s, i) => lines.push(...stepLines(s, i === trace.steps.length - 1 ? '' : ',')));
-    lines.push('  ]');
+    lines.push(trace.cycle ? '  ],' : '  ]');
   }
+  if (trace.cycle) lines.push(`  ${field('cycle', trace.cycle)}`);
   lines.push('}');
   return lines.join('\n') + '\n';
 }

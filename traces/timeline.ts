@@ -1,5 +1,6 @@
 // The trace as a text timeline for a terminal: one line per step (number, actor, event, what changed),
-// between a header line and the violation.
+// between a header line and the violation. A lasso's cycle is marked: a line before its first step and
+// one after its last, which returns to the state the cycle started in.
 import type { GlobalState } from '../checker/index.ts';
 import { cellsLabel, stateLabel } from './labels.ts';
 import { safeText } from './safeText.ts';
@@ -14,10 +15,13 @@ export function renderTimeline(trace: TraceFile): string {
   const eventWidth = Math.min(MAX_EVENT_COLUMN, Math.max(5, ...trace.steps.map((s) => triggerLabel(s).length)));
   const numberWidth = String(trace.steps.length).length;
   const under = trace.memory && trace.memory !== 'sc' ? ` under ${trace.memory}` : '';
-  const lines = [`${trace.systemName ?? 'system'}: ${trace.property} violated after ${trace.steps.length} steps${under}`];
+  const cycle = trace.cycle ? ` (steps ${trace.cycle.start + 1}-${trace.steps.length} repeat forever)` : '';
+  const lines = [`${trace.systemName ?? 'system'}: ${trace.property} violated after ${trace.steps.length} steps${cycle}${under}`];
   lines.push(`${'0'.padStart(numberWidth)}  ${'initial'.padEnd(actorWidth)}  ${initialLabel(trace.initial)}`);
+  const marker = '~'.repeat(numberWidth);
   let state = trace.initial;
   for (const step of trace.steps) {
+    if (trace.cycle && step.step === trace.cycle.start + 1) lines.push(`${marker}  cycle: steps ${step.step}-${trace.steps.length} repeat forever, from the state after step ${trace.cycle.start}`);
     const effects = stepEffects(state, step);
     if (step.violation) effects.push(`raises ${step.violation.property}`);
     const reads = step.reads ? `  [read ${cellsLabel(step.reads)}]` : '';
@@ -26,6 +30,7 @@ export function renderTimeline(trace: TraceFile): string {
     lines.push(`${cols}  ${effects.length > 0 ? effects.join('; ') : 'no change'}${reads}`.trimEnd());
     state = applyChanges(state, step);
   }
+  if (trace.cycle) lines.push(`${marker}  back to the state after step ${trace.cycle.start}`);
   lines.push(`${'!'.repeat(numberWidth)}  ${trace.property}: ${trace.message}`);
   return lines.map(safeText).join('\n') + '\n';
 }

@@ -1,9 +1,13 @@
 // The counterexample trace file: what a run did, step by step, kept as data so it can be reviewed,
-// committed and replayed after the models change. Version 1 of the format.
+// committed and replayed after the models change. Version 2 of the format: version 1 plus `cycle`, the
+// loop of a liveness counterexample (a lasso). Version 1 files still load (they have no cycle).
 import type { EventObject } from 'xstate';
 import type { CellValue, GlobalState, MemoryModelName, Step } from '../checker/index.ts';
 
-export const TRACE_FORMAT = 'vmbus-check-trace/1';
+export const TRACE_FORMAT = 'vmbus-check-trace/2';
+/** Every format this version reads; files are written in TRACE_FORMAT. */
+export const TRACE_FORMATS = ['vmbus-check-trace/1', TRACE_FORMAT] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
 /**
  * The `$id` of the format's JSON Schema (traces/trace.schema.json), written as `$schema` at the top of
  * every trace file so editors and tools can find it; its version follows TRACE_FORMAT's.
@@ -79,7 +83,7 @@ export interface TraceStep {
 }
 
 export interface TraceFile {
-  format: typeof TRACE_FORMAT;
+  format: TraceFormat;
   system: SystemSource;
   /** The system's own `name`, for people reading the file. */
   systemName?: string;
@@ -89,4 +93,10 @@ export interface TraceFile {
   message: string;
   initial: GlobalState;
   steps: TraceStep[];
+  /**
+   * A liveness counterexample's loop: the steps after step `start` (0: from the initial state) repeat
+   * forever, returning each time to the state after step `start`. Absent for every other trace (a
+   * liveness trace without it is a run that ends with the obligation open).
+   */
+  cycle?: { start: number };
 }

@@ -2,7 +2,7 @@
 // (`z.ZodType<TraceFile>`), so the two cannot drift apart. Objects are strict: an unknown field is more
 // likely a typo or a newer format than something to ignore.
 import { z } from 'zod';
-import { TRACE_FORMAT } from './traceFile.ts';
+import { TRACE_FORMATS } from './traceFile.ts';
 import type { TraceFile } from './traceFile.ts';
 
 // The same identifiers checker/system.ts accepts for actor and cell names. `__proto__` and friends are
@@ -52,7 +52,7 @@ const source = z.strictObject({
 /** The file as written: `$schema` names the JSON Schema (traceJsonSchema.ts); older files have none. */
 export const traceFileSchema = z.strictObject({
   $schema: z.string().optional(),
-  format: z.literal(TRACE_FORMAT),
+  format: z.enum(TRACE_FORMATS),
   system: source,
   systemName: z.string().optional(),
   memory: z.enum(['sc', 'tso', 'arm']).optional(),
@@ -64,6 +64,7 @@ export const traceFileSchema = z.strictObject({
     inFlight: z.record(name, z.array(event)),
   }),
   steps: z.array(step),
+  cycle: z.strictObject({ start: z.int().nonnegative() }).optional(),
 });
 
 /** A trace as loaded: `$schema` is about the file, not the counterexample, so it is dropped. */

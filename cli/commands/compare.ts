@@ -48,6 +48,7 @@ export function describeAgainst(a: Against, from: CheckRecord): string {
     case 'bounded':
       return `no answer: step ${a.step} of ${total} hits a bound (${a.reason})`;
     case 'harmless':
+      if (a.notLasso) return `all ${a.steps} steps are possible, but they are no liveness counterexample there: ${a.notLasso}`;
       return `all ${a.steps} steps are possible, and no invariant or stall property is violated along them`;
   }
 }

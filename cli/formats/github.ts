@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { renderTimeline, safeLines, safeText } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import { notAsExpected } from '../expectation.ts';
+import { failureText, notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
 import { reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
@@ -102,7 +102,7 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
         lines.push(command('error', { file: p.file, line: p.line, title: `vmbus-check: ${label} violates ${m.trace.property}` }, `${m.trace.message} (counterexample of ${m.trace.steps.length} steps${trace})`));
       }
     } else if (outcome === 'fail') {
-      lines.push(command('error', { file, line, title: `vmbus-check: ${label} not as expected` }, mismatch ?? `verdict ${r.result.verdict}, expected ${r.expected}`));
+      lines.push(command('error', { file, line, title: `vmbus-check: ${label} not as expected` }, mismatch ?? failureText(r)));
     } else if (outcome === 'bounded') {
       lines.push(command('warning', { file, line, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
     }

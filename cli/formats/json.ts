@@ -18,8 +18,12 @@ export function checkObject(r: CheckRecord) {
     expectedProperty: r.expected === 'violated' ? r.expectedProperty ?? null : null,
     asExpected: asExpected(r),
     // `steps` is the counterexample's length (stats.depth is the search's, one more for a stall that
-    // ends with its watchdog timer); `timeline` is the text timeline of it.
+    // ends with its watchdog timer); `timeline` is the text timeline of it; `cycleStart`, for a liveness
+    // counterexample, the step after which its cycle begins (null: a run that ends).
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
+    ...(v && v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
+    // Reachability goals: the witness's length, or null when unreached.
+    ...(r.result.goals.length > 0 ? { goals: r.result.goals.map((g) => ({ property: g.property, reached: g.reached, steps: g.steps ? g.steps.length : null })) } : {}),
     trace: r.tracePath ?? null,
     // --all-violations: each other violated property, with its own counterexample.
     ...(r.moreTraces ? { otherViolations: r.moreTraces.map((m) => ({ property: m.trace.property, message: m.trace.message, steps: m.trace.steps.length, timeline: renderTimeline(m.trace), trace: m.tracePath ?? null })) } : {}),

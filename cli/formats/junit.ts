@@ -11,7 +11,7 @@
 // and location lines closing the text of each <failure>, <error> and <system-out> (README, "Job 1").
 import { renderTimeline } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
-import { notAsExpected } from '../expectation.ts';
+import { failureText, notAsExpected } from '../expectation.ts';
 import path from 'node:path';
 import type { ParameterValue, SourceLocation } from '../../checker/index.ts';
 import { reportPath } from './github.ts';
@@ -127,7 +127,7 @@ function testCase(r: CheckRecord, outcome: string, mismatch: string | null, work
     const message = `${notExpected ? `${notExpected}: ` : ''}${v.property} violated: ${v.message}${others.length > 0 ? ` (also violated: ${others.join(', ')})` : ''}`;
     body.push(`      <failure type="${escapeXml(v.property)}" message="${escapeXml(message)}">${escapeXml(located(timeline))}</failure>`);
   } else if (outcome === 'fail') {
-    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? `verdict ${r.result.verdict}, expected ${r.expected}`)}">${escapeXml(located(''))}</failure>`);
+    body.push(`      <failure type="unexpected-verdict" message="${escapeXml(notExpected ?? failureText(r))}">${escapeXml(located(''))}</failure>`);
   } else if (outcome === 'bounded') {
     const why = r.result.bounds.map((b) => b.detail).join('; ');
     body.push(`      <error type="bounded" message="${escapeXml(`no verdict: ${why}`)}">${escapeXml(located(''))}</error>`);

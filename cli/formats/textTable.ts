@@ -24,7 +24,7 @@ export function verdictTable(records: CheckRecord[], againstExpectation: boolean
   const memory = showsMemory(records);
   const rows = records.map((r) => {
     const outcome = outcomeOf(r, againstExpectation);
-    const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : 'VIOLATED') : outcome === 'bounded' ? 'BOUNDED' : '';
+    const mark = outcome === 'fail' ? (againstExpectation && r.expected !== null ? 'NOT AS EXPECTED' : r.result.verdict === 'unreached' ? 'UNREACHED' : 'VIOLATED') : outcome === 'bounded' ? 'BOUNDED' : '';
     const row = [
       r.scenario, r.variant ?? '-', r.result.verdict, r.expected ?? '-',
       r.result.stats.states.toLocaleString('en-US'), r.result.stats.seconds.toFixed(2), mark,
@@ -45,6 +45,10 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     if (mismatch) lines.push(`${label}: not as expected: ${mismatch}`);
     for (const v of r.result.violations) {
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
+    }
+    for (const g of r.result.goals) {
+      if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps`);
+      else if (r.result.verdict === 'unreached') lines.push(`${label}: ${g.property} unreached: no reachable state satisfies it`);
     }
     const f = r.result.found;
     if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);

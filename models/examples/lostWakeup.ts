@@ -3,7 +3,7 @@
 // count and sends a wakeup that nobody waits for. The consumer then sleeps forever with an item ready.
 // `fixed` checks and sleeps in one atomic step (what a condition variable's wait does with its lock).
 import { setup } from 'xstate';
-import { cellsOf, defineScenario, defineSystem, post, stall, write } from '../../checker/index.ts';
+import { cellsOf, defineScenario, defineSystem, post, reachable, stall, write } from '../../checker/index.ts';
 
 export function lostWakeup(fixed = false) {
   const consumer = setup({}).createMachine({
@@ -49,6 +49,8 @@ export function lostWakeup(fixed = false) {
     cells: { count: 0 },
     properties: {
       lostWakeup: stall((g) => g.cells.count !== 0 && g.actors.consumer.matches('asleep') && 'an item is ready but the consumer sleeps'),
+      // Not vacuous: the consumer is asleep when the producer's wakeup is on its way (the race the fix must survive).
+      wakeupWhileAsleep: reachable((g) => g.actors.consumer.matches('asleep') && g.inFlight.consumer.length > 0),
     },
   });
 }

@@ -3,7 +3,7 @@
 // Each shared-memory access is its own step, as in the textbook interleaving model. The `broken` variant
 // swaps the first two stores (turn := j before flag[i] := true), the classic mistake that lets both in.
 import { setup, assign } from 'xstate';
-import { cellsOf, defineScenario, defineSystem, invariant, write } from '../../checker/index.ts';
+import { cellsOf, defineScenario, defineSystem, invariant, reachable, write } from '../../checker/index.ts';
 
 export function petersonProcess(me: 0 | 1, broken: boolean) {
   const other = 1 - me;
@@ -44,6 +44,8 @@ export function peterson(broken = false) {
     properties: {
       mutualExclusion: invariant((g) =>
         !(g.actors.p0.matches('critical') && g.actors.p1.matches('critical')) || 'p0 and p1 are both in the critical section'),
+      // Not vacuous: both processes contend at the wait at once.
+      bothWait: reachable((g) => g.actors.p0.matches('wait') && g.actors.p1.matches('wait')),
     },
   });
 }

@@ -16,7 +16,7 @@
 // free-space side is in the VMBus ring models); one producer, one consumer.
 import { assign, setup } from 'xstate';
 import {
-  defineScenario, defineSystem, invariant, load, smp_load_acquire, smp_rmb, smp_store_release, smp_wmb, write,
+  defineScenario, defineSystem, invariant, reachable, load, smp_load_acquire, smp_rmb, smp_store_release, smp_wmb, write,
 } from '../../checker/index.ts';
 import type { MemoryModelName, SystemDefinition } from '../../checker/index.ts';
 
@@ -94,6 +94,8 @@ export function appleTsoRing(memory: MemoryModelName, publication: Publication):
     actors: { producer: { machine: producer, spontaneous: [{ type: 'run' }] }, consumer: { machine: consumer, spontaneous: [{ type: 'run' }] } },
     cells,
     properties: {
+      // Not vacuous: the consumer reads while the producer is still publishing.
+      readsWhileProducing: reachable((g) => g.actors.consumer.context.read > 0 && !g.actors.producer.matches('done')),
       ringOrder: invariant((g) => !g.actors.consumer.context.stale || 'the consumer saw write_index before the entry it publishes and read a stale slot'),
     },
   });

@@ -5,7 +5,7 @@
 // GetMemoryMap and the key check inside ExitBootServices, which then fails with EFI_INVALID_PARAMETER),
 // the spec's retry, what the loader may call between attempts, and that nothing may call through the
 // boot-services table once it is zeroed. Rules and sources: models/efiFirmware.ts, models/efiLoader.ts.
-import { defineScenario, defineSystem, invariant } from '../../checker/index.ts';
+import { defineScenario, defineSystem, invariant, reachable } from '../../checker/index.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 import { efiFirmwareActor } from '../efiFirmware.ts';
 import type { EfiFirmwareInput } from '../efiFirmware.ts';
@@ -24,6 +24,8 @@ export function exitBootServicesSystem(o: ExitBootServicesOptions): SystemDefini
       firmware: efiFirmwareActor({ timerAllocates: o.timerAllocates, beforeExitHandler: o.beforeExitHandler, uefiRevision: o.uefiRevision ?? '2.8' }),
     },
     properties: {
+      // Not vacuous: the first ExitBootServices fails and the retry gets through.
+      exitsOnRetry: reachable((g) => g.actors.loader.matches('handedOff') && g.actors.loader.context.attempts === 2),
       exitBootServicesGaveUp: invariant((g) => !g.actors.loader.matches('gaveUp') ||
         `ExitBootServices failed with EFI_INVALID_PARAMETER on attempt ${g.actors.loader.context.attempts} and the loader stopped retrying`),
       bootServicesAfterExit: invariant((g) => !g.actors.firmware.matches('instructionAbort') ||

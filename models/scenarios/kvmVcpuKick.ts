@@ -17,7 +17,7 @@
 // the guest (an end state).
 import { assign, setup } from 'xstate';
 import {
-  cmpxchg, defineScenario, defineSystem, load, post, smp_mb, smp_wmb, stall, test_and_clear_bit, write, xchg,
+  cmpxchg, defineScenario, defineSystem, load, post, reachable, smp_mb, smp_wmb, stall, test_and_clear_bit, write, xchg,
 } from '../../checker/index.ts';
 import type { MemoryModelName, SystemDefinition } from '../../checker/index.ts';
 
@@ -156,6 +156,9 @@ export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2, 
     cells,
     ...(history !== undefined ? { history } : {}),
     properties: {
+      // Not vacuous: a vCPU in guest mode with work queued gets its IPI (the kick the race is about).
+      kickInFlight: reachable((g) => Array.from({ length: vcpus }, (_, i) => i)
+        .some((i) => g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length > 0)),
       lostKick: stall((g) => {
         for (let i = 0; i < vcpus; i++) {
           if (g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length === 0) {

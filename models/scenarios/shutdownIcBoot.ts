@@ -14,10 +14,10 @@
 // Linux shutdown IC driver reads in HV_CALL_DIRECT mode (drivers/hv/hv_util.c util_probe), one packet per
 // callback (shutdown_onchannelcallback); the host's IC reads its incoming ring with OpenVMM's mask and
 // re-check (vmbus_ring IncomingRing), modelled by the 'batched' reader.
-import { defineScenario, defineSystem, invariant } from '../../checker/index.ts';
+import { defineScenario, defineSystem, invariant, reachable } from '../../checker/index.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 import { guestEventPortActor } from '../guestEventPort.ts';
-import { lostInterrupt, ringCells } from '../ringBuffer.ts';
+import { lostInterrupt, lostInterruptLiveness, ringAwaitsSignal, ringCells } from '../ringBuffer.ts';
 import type { RingSpec } from '../ringBuffer.ts';
 import { ringReaderActor } from '../ringReader.ts';
 import { ringWriterActor } from '../ringWriter.ts';
@@ -26,7 +26,7 @@ import { serverChannelActor } from '../serverChannel.ts';
 import type { ArmPortIn, HostPortIn } from '../serverChannel.ts';
 import type { ReadMode } from '../ringReader.ts';
 import { shutdownIcActor } from '../shutdownIc.ts';
-import { lostMessage, synicActor } from '../synic.ts';
+import { lostMessage, lostMessageLiveness, synicActor } from '../synic.ts';
 import type { SynicSemanticsName } from '../synic.ts';
 import { vmbusGuestActor } from '../vmbusGuest.ts';
 import type { GuestStyle } from '../vmbusGuest.ts';
@@ -95,6 +95,14 @@ export function shutdownIcBootSystem(options: ShutdownIcBootOptions): SystemDefi
       lostInterrupt: lostInterrupt(inbound, 'guestReader'),
       lostInterruptToHost: lostInterrupt(outbound, 'icReader'),
       lostMessage: lostMessage('synic'),
+      // The liveness twins: the same losses, found on fair runs without waiting for quiescence.
+      lostInterruptLive: lostInterruptLiveness(inbound, 'guestReader'),
+      lostInterruptToHostLive: lostInterruptLiveness(outbound, 'icReader'),
+      lostMessageLive: lostMessageLiveness('synic'),
+      // Reachability goals: the run is not vacuous. The exchange completes on some schedule, and the
+      // guest's reader is caught in the race window (request written, reader idle, no signal yet).
+      exchangeCompletes: reachable((g) => g.actors.guest.matches({ boot: 'booted' })),
+      raceWindow: reachable(ringAwaitsSignal(inbound, 'guestReader')),
       bootTimeout: invariant((g) => !g.actors.guest.matches({ boot: 'timedOut' }) || 'the guest did not finish the shutdown IC exchange before the boot timeout'),
     },
   });

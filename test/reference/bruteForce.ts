@@ -571,3 +571,149 @@ export function referenceReplay(def: SystemDefinition, property: string, steps: 
   if (states.length === n + 1 && holdsAt(states[n])) return n;
   return fail('the steps do not reach it');
 }
+
+/**
+ * Liveness by brute force, written apart from checker/fairCycles.ts: the explicit product of the state
+ * graph with the monitor bit ("an obligation is open": set where the trigger holds, cleared where the
+ * goal holds; for `eventually`, set at the start only), then, for each property, a search for a
+ * reachable open state where the run ends (no step at all enabled) or for a fair cycle among open
+ * states. Fair cycles: for every subset X of the strong-fairness items, keep the open states where no
+ * item of X is enabled, split them into strongly connected components by mutual reachability (plain
+ * BFS from every state), and accept a component with an edge inside where every strong item enabled in
+ * it is taken inside it and every actor (weak fairness) steps inside it or is disabled somewhere in it.
+ * Returns the properties violated and whether a step hit a bound, or null when the state space is
+ * over `maxStates`.
+ */
+export function referenceLiveness(def: SystemDefinition, maxStates = 2_000): { violated: Set<string>; bounded: boolean } | null {
+  const ref = new Reference(def);
+  const init = ref.initial();
+  if (init instanceof Violated || init instanceof Cut) return null;
+  type Edge = { actor: string; type: string; to: number };
+  const keys = new Map<string, number>([[ref.key(init), 0]]);
+  const states: RefState[] = [init];
+  const out: Edge[][] = [];
+  let bounded = false;
+  for (let i = 0; i < states.length; i++) {
+    const edges: Edge[] = [];
+    for (const step of ref.enabled(states[i])) {
+      const h = ref.apply(states[i], step);
+      if (h instanceof Cut) bounded = true;
+      if (h instanceof Violated || h instanceof Cut) { edges.push({ actor: step.actor, type: step.event.type, to: -1 }); continue; }
+      const k = ref.key(h);
+      if (!keys.has(k)) {
+        keys.set(k, states.length);
+        states.push(h);
+        if (states.length > maxStates) return null;
+      }
+      edges.push({ actor: step.actor, type: step.event.type, to: keys.get(k)! });
+    }
+    out.push(edges);
+  }
+
+  const fairness = def.fairness ?? 'weak';
+  const weak = fairness !== 'none';
+  const strong: { actor: string; type: string | null }[] = typeof fairness === 'object'
+    ? fairness.strong.map((s) => (typeof s === 'string' ? { actor: s, type: null } : { actor: s.actor, type: s.event })) : [];
+  const matches = (e: Edge, item: { actor: string; type: string | null }) => e.actor === item.actor && (item.type === null || e.type === item.type);
+  const actors = Object.keys(def.actors);
+  const violated = new Set<string>();
+  const flatten = (name: string, p: any): [string, any][] => (p.kind === 'allOf' ? p.parts.flatMap((q: any) => flatten(name, q)) : [[name, p]]);
+  for (const [name, p] of Object.entries(def.properties ?? {}).flatMap(([n, q]) => flatten(n, q))) {
+    if (p.kind !== 'liveness') continue;
+    const holds = (j: unknown) => j === true || (typeof j === 'string' && j !== '');
+    const goal = states.map((g) => holds(p.goal(g)));
+    const trigger = states.map((g) => holds(p.trigger(g)));
+    const bit = (open: boolean, s: number, first: boolean) =>
+      !goal[s] && (p.form === 'eventually' ? first || open : open || trigger[s]);
+    // The product, as "state:bit" nodes reachable from the start.
+    const start = `0:${bit(false, 0, true) ? 1 : 0}`;
+    const reached = new Set<string>([start]);
+    const todo = [start];
+    while (todo.length > 0) {
+      const [s, b] = todo.pop()!.split(':').map(Number);
+      for (const e of out[s]) {
+        if (e.to < 0) continue;
+        const n = `${e.to}:${bit(b === 1, e.to, false) ? 1 : 0}`;
+        if (!reached.has(n)) { reached.add(n); todo.push(n); }
+      }
+    }
+    const open = [...reached].filter((n) => n.endsWith(':1')).map((n) => Number(n.split(':')[0]));
+    if (open.some((s) => out[s].length === 0)) { violated.add(name); continue; }
+    // Among open states every successor that is not a goal state is open too.
+    const openSet = new Set(open);
+    let found = false;
+    for (let mask = 0; mask < 1 << strong.length && !found; mask++) {
+      const removed = strong.filter((_, i) => (mask >> i) & 1);
+      const keep = new Set(open.filter((s) => !out[s].some((e) => removed.some((item) => matches(e, item)))));
+      const reach = new Map<number, Set<number>>();
+      for (const s of keep) {
+        const seen = new Set<number>();
+        const stack = [s];
+        while (stack.length > 0) {
+          const x = stack.pop()!;
+          for (const e of out[x]) if (e.to >= 0 && keep.has(e.to) && openSet.has(e.to) && !seen.has(e.to)) { seen.add(e.to); stack.push(e.to); }
+        }
+        reach.set(s, seen);
+      }
+      for (const s of keep) {
+        if (!reach.get(s)!.has(s)) continue;
+        const component = [...keep].filter((t) => reach.get(s)!.has(t) && reach.get(t)!.has(s));
+        const inside = component.flatMap((t) => out[t].filter((e) => e.to >= 0 && component.includes(e.to)));
+        const strongOk = strong.every((item) => !component.some((t) => out[t].some((e) => matches(e, item))) || inside.some((e) => matches(e, item)));
+        const weakOk = !weak || actors.every((a) => inside.some((e) => e.actor === a) || component.some((t) => !out[t].some((e) => e.actor === a)));
+        if (strongOk && weakOk) { found = true; break; }
+      }
+    }
+    if (found) violated.add(name);
+  }
+  return { violated, bounded };
+}
+
+/**
+ * Re-executes a liveness counterexample and says what is wrong with it (null: nothing): every step
+ * enabled; the obligation open from the cycle's start (or the run's end) on; a cycle that returns to
+ * the state it starts in and is fair (weak: every actor enabled in all its states steps on it; strong:
+ * every strong item enabled in one of its states is taken), or a run that ends with nothing enabled.
+ */
+export function referenceLassoCheck(def: SystemDefinition, property: string, steps: RefStep[], cycleStart: number | null): string | null {
+  const ref = new Reference(def);
+  const p = (def.properties ?? {})[property] as any;
+  const init = ref.initial();
+  if (init instanceof Violated || init instanceof Cut) return 'the initial state fails';
+  const same = (a: RefStep, b: RefStep) => a.actor === b.actor && a.kind === b.kind && canon(a.event) === canon(b.event);
+  const states: RefState[] = [init];
+  for (let i = 0; i < steps.length; i++) {
+    const g = states[i];
+    if (!ref.enabled(g).some((s) => same(s, steps[i]))) return `step ${i + 1} is not enabled`;
+    const h = ref.apply(g, steps[i]);
+    if (h instanceof Violated || h instanceof Cut) return `step ${i + 1} does not end normally`;
+    states.push(h);
+  }
+  const holds = (j: unknown) => j === true || (typeof j === 'string' && j !== '');
+  let open = false;
+  const openAt: boolean[] = states.map((g, i) => {
+    const goal = holds(p.goal(g));
+    open = !goal && (p.form === 'eventually' ? i === 0 || open : open || holds(p.trigger(g)));
+    return open;
+  });
+  const from = cycleStart ?? steps.length;
+  if (!openAt.slice(from).every(Boolean)) return 'the obligation is met on the way';
+  if (cycleStart === null) return ref.enabled(states[steps.length]).length === 0 ? null : 'the run does not end';
+  if (ref.key(states[steps.length]) !== ref.key(states[cycleStart])) return 'the cycle does not return to its start';
+  const cycle = steps.slice(cycleStart);
+  const cycleStates = states.slice(cycleStart, steps.length);
+  const fairness = def.fairness ?? 'weak';
+  for (const a of Object.keys(def.actors)) {
+    const moves = cycle.some((s) => s.actor === a);
+    if (fairness !== 'none' && !moves && cycleStates.every((g) => ref.enabled(g).some((s) => s.actor === a))) return `${a} is treated unfairly (weak)`;
+  }
+  if (typeof fairness === 'object') {
+    for (const item of fairness.strong) {
+      const actor = typeof item === 'string' ? item : item.actor;
+      const type = typeof item === 'string' ? null : item.event;
+      const match = (s: RefStep) => s.actor === actor && (type === null || s.event.type === type);
+      if (!cycle.some(match) && cycleStates.some((g) => ref.enabled(g).some(match))) return `${actor} is treated unfairly (strong)`;
+    }
+  }
+  return null;
+}

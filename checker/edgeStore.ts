@@ -1,0 +1,82 @@
+// The explored graph's edges, kept only when a system has a liveness property (safety-only runs store
+// none). States are expanded in discovery order, so each state's successors are one contiguous run:
+// a per-state start offset (4 bytes) plus, per edge, the successor's index and the step label (8
+// bytes). A successor of -1 is a step that is enabled but ends in a violation or a bound: it counts for
+// fairness (the actor was enabled) but leads nowhere. A per-state word holds flags: bit 0, the state's
+// successors are all recorded (expanded, no bound cut it); then two bits per liveness property, its
+// trigger and goal in that state. Storage is chunked, so growth never copies.
+const EDGE_BITS = 20;
+const EDGE_CHUNK = 1 << EDGE_BITS;
+const EDGE_MASK = EDGE_CHUNK - 1;
+const STATE_BITS = 16;
+const STATE_CHUNK = 1 << STATE_BITS;
+const STATE_MASK = STATE_CHUNK - 1;
+const MAX_EDGES = 0x7fffffff;
+
+export const COMPLETE = 1;
+/** Liveness properties one store can keep flags for (two bits each after the COMPLETE bit). */
+export const MAX_LIVENESS = 15;
+
+export class EdgeStore {
+  private starts: Int32Array[] = [];
+  private flagChunks: Uint32Array[] = [];
+  private targets: Int32Array[] = [];
+  private labels: Int32Array[] = [];
+  /** States whose edges have been started (expanded, in index order). */
+  expanded = 0;
+  edgeCount = 0;
+
+  /** Starts recording the successors of state `s`, which must be the next state expanded. */
+  begin(s: number): void {
+    if (s !== this.expanded) throw new Error(`edges recorded out of order (state ${s}, expected ${this.expanded})`);
+    this.ensureState(s);
+    this.starts[s >>> STATE_BITS][s & STATE_MASK] = this.edgeCount;
+    this.expanded = s + 1;
+  }
+
+  add(target: number, label: number): void {
+    const e = this.edgeCount;
+    if (e >= MAX_EDGES) throw new RangeError('edge store full (2^31 edges)');
+    const c = e >>> EDGE_BITS;
+    if (c === this.targets.length) { this.targets.push(new Int32Array(EDGE_CHUNK)); this.labels.push(new Int32Array(EDGE_CHUNK)); }
+    this.targets[c][e & EDGE_MASK] = target;
+    this.labels[c][e & EDGE_MASK] = label;
+    this.edgeCount = e + 1;
+  }
+
+  /** First edge of state `s` (states never expanded have none). */
+  first(s: number): number {
+    return s < this.expanded ? this.starts[s >>> STATE_BITS][s & STATE_MASK] : 0;
+  }
+
+  /** One past the last edge of state `s`. */
+  end(s: number): number {
+    if (s >= this.expanded) return 0;
+    return s + 1 < this.expanded ? this.starts[(s + 1) >>> STATE_BITS][(s + 1) & STATE_MASK] : this.edgeCount;
+  }
+
+  target(e: number): number { return this.targets[e >>> EDGE_BITS][e & EDGE_MASK]; }
+  label(e: number): number { return this.labels[e >>> EDGE_BITS][e & EDGE_MASK]; }
+
+  flags(s: number): number {
+    const c = s >>> STATE_BITS;
+    return c < this.flagChunks.length ? this.flagChunks[c][s & STATE_MASK] : 0;
+  }
+
+  setFlags(s: number, bits: number): void {
+    this.ensureState(s);
+    this.flagChunks[s >>> STATE_BITS][s & STATE_MASK] |= bits;
+  }
+
+  /** Bytes allocated (slack included). */
+  get bytes(): number {
+    return this.targets.length * EDGE_CHUNK * 8 + this.starts.length * STATE_CHUNK * 8;
+  }
+
+  private ensureState(s: number): void {
+    while ((s >>> STATE_BITS) >= this.starts.length) {
+      this.starts.push(new Int32Array(STATE_CHUNK));
+      this.flagChunks.push(new Uint32Array(STATE_CHUNK));
+    }
+  }
+}
