@@ -24,6 +24,6 @@ export type { Happening, StepOutcome } from './execution.ts';
 export type { LassoVerdict } from './lassoJudgement.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult, RandomFinding } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
-export type { Scenario, Variant, ParameterValue } from './scenario.ts';
+export type { DefinedScenario, Scenario, Variant, ParameterValue } from './scenario.ts';
 export { definitionSite } from './sourceLocation.ts';
 export type { SourceLocation } from './sourceLocation.ts';

@@ -79,7 +79,20 @@ function propertyNames(v: Variant): string[] | null {
   return [...Object.values(BUILTIN), ...Object.keys(def.properties ?? {})];
 }
 
-export function defineScenario(s: Scenario): Scenario {
+/** A scenario as `defineScenario` returns it, with `variant(name)` to pick one (`expect(s.variant('buggy'))`). */
+export interface DefinedScenario extends Scenario {
+  /** The variant of that name; throws ScenarioDefinitionError naming the variants there are. */
+  variant(name: string): Variant;
+}
+
+export function defineScenario(s: Scenario): DefinedScenario {
   validateScenario(s);
-  return recordDefinitionSite(s);
+  const variant = (name: string): Variant => {
+    const v = s.variants.find((x) => x.name === name);
+    if (!v) throw new ScenarioDefinitionError(`scenario ${s.name} has no variant '${name}' (it has ${s.variants.map((x) => x.name).join(', ')})`);
+    return v;
+  };
+  // Not enumerable: a scenario stays plain data to everything that walks its fields.
+  if (Object.isExtensible(s)) Object.defineProperty(s, 'variant', { value: variant, enumerable: false, configurable: true, writable: true });
+  return recordDefinitionSite(s) as DefinedScenario;
 }

@@ -3,7 +3,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { definitionSite, validateScenario, validateSystem } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SourceLocation, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
@@ -115,6 +114,8 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
+  // tsx is loaded only when a model module is: the built-in scenarios need no compiler.
+  const { tsImport } = await import('tsx/esm/api');
   // A module's top-level code may call process.exit (the run would end with its exit code and no
   // message) or await something that never settles (Node would exit 13 when nothing is left to do).
   const exit = process.exit;

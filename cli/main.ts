@@ -1,6 +1,5 @@
 // The vmbus-check command line: yargs wiring only. Each command lives in commands/, every exit code in
 // exitCodes.ts. Errors a user can cause are printed as one line (the stack only with --debug).
-import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
@@ -8,19 +7,26 @@ import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MEMORY_MODELS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../checker/index.ts';
-import { checkCommand, REPORT_FORMATS } from './commands/check.ts';
-import type { ReportFormat } from './commands/check.ts';
-import { compareCommand } from './commands/compare.ts';
-import { listCommand } from './commands/list.ts';
-import { MERGE_FORMATS, mergeCommand } from './commands/merge.ts';
-import { REPLAY_FORMATS, replayCommand } from './commands/replay.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
-import { safeText } from '../traces/index.ts';
+import { MERGE_FORMATS, REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
+import type { ReportFormat } from './formatNames.ts';
+import { packageVersion } from './packageVersion.ts';
+import { safeText } from '../traces/safeText.ts';
 
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = packageVersion;
 
 type Args = Record<string, unknown>;
+
+// Each command's modules are loaded when it runs, after its flags are parsed: start-up loads neither
+// the explorer nor the trace schema nor the report formats for a command that does not use them.
+type Commands = typeof import('./commands/check.ts') & typeof import('./commands/compare.ts') & typeof import('./commands/list.ts')
+  & typeof import('./commands/merge.ts') & typeof import('./commands/replay.ts');
+const checkCommand: Commands['checkCommand'] = async (...a) => (await import('./commands/check.ts')).checkCommand(...a);
+const compareCommand: Commands['compareCommand'] = async (...a) => (await import('./commands/compare.ts')).compareCommand(...a);
+const listCommand: Commands['listCommand'] = async (...a) => (await import('./commands/list.ts')).listCommand(...a);
+const mergeCommand = async (...a: Parameters<Commands['mergeCommand']>) => (await import('./commands/merge.ts')).mergeCommand(...a);
+const replayCommand: Commands['replayCommand'] = async (...a) => (await import('./commands/replay.ts')).replayCommand(...a);
 
 /**
  * A flag's one value, as given. Value-taking flags are strings to yargs and parsed here, so that a

@@ -1,4 +1,5 @@
-// The check command, run as a process: verdicts, exit codes and every report format.
+// The check command: verdicts, exit codes and every report format, in-process; as a process where the
+// process is the point (the README's command, progress on a pipe, a real Ctrl-C).
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { descendants, parseXml } from './xmlTree.ts';
 const builtinVariants = builtinScenarios.flatMap((s) => s.variants.map((v) => ({ scenario: s.name, ...v })));
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-cli-'));
 
-describe.concurrent('vmbus-check check', () => {
+describe.concurrent('vmbus-check check, as a process', () => {
   test('with no arguments checks every built-in variant and exits 0 when each verdict is as expected', async () => {
     const r = await runCli([]);
     expect(r.stderr).toBe('');
@@ -25,8 +26,52 @@ describe.concurrent('vmbus-check check', () => {
     }
   });
 
+  test('progress: plain lines on a pipe, none with --quiet', async () => {
+    const args = ['check', 'test/fixtures/manyStates.ts', '--max-states', '3000', '--progress-interval', '0'];
+    const [loud, quiet] = await Promise.all([runCli(args), runCli([...args, '--quiet'])]);
+    expect(loud.code).toBe(3);
+    expect(loud.stderr).toMatch(/^progress many-states: [\d,]+ states, depth \d+, [\d,]+ states\/s, queue [\d,]+, \d+ MB/m);
+    expect(loud.stderr).not.toMatch(/\r|\x1b/); // no terminal control codes in a log
+    expect(quiet.code).toBe(3);
+    expect(quiet.stderr).toBe('');
+  });
+
+  /** Runs the CLI and presses Ctrl-C once the exploration is under way (its first progress report). */
+  async function interrupted(args: string[]) {
+    let sent = false;
+    const r = await runCli([...args, '--progress-interval', '0'], {
+      onStderr: (child, soFar) => {
+        if (!sent && soFar.includes('progress ')) { sent = true; child.kill('SIGINT'); }
+      },
+    });
+    expect(sent).toBe(true);
+    return r;
+  }
+
+  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
+    const r = await interrupted(['check', 'test/fixtures/manyStates.ts']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^many-states\s+-\s+bounded\s/m);
+    expect(r.stdout).toMatch(/interrupted/);
+    expect(r.stdout).toMatch(/explored [\d,]+ states/);
+  });
+});
+
+describe('vmbus-check check', () => {
+  /** Runs the command in-process and delivers Ctrl-C once the check has installed its handler. */
+  async function interruptedInProcess(args: string[]) {
+    let sent = false;
+    const before = process.listenerCount('SIGINT');
+    const timer = setInterval(() => {
+      if (!sent && process.listenerCount('SIGINT') > before) { sent = true; process.emit('SIGINT'); }
+    }, 20);
+    const r = await runMain([...args, '--quiet']).finally(() => clearInterval(timer));
+    expect(sent).toBe(true);
+    return r;
+  }
+
   test('the text table: every column under its separator has a heading', async () => {
-    const r = await runCli(['check', 'peterson', '--variant', 'broken']);
+    const r = await runMain(['check', 'peterson', '--variant', 'broken']);
     expect(r.code).toBe(1);
     const [header, separator, row] = r.stdout.split('\n');
     expect(separator).toMatch(/^-[- ]*$/);
@@ -87,7 +132,7 @@ describe.concurrent('vmbus-check check', () => {
   });
 
   test('--format junit on one violated variant: a failure carrying the timeline, exit 1', async () => {
-    const r = await runCli(['check', 'peterson', '--variant', 'broken', '--format', 'junit']);
+    const r = await runMain(['check', 'peterson', '--variant', 'broken', '--format', 'junit']);
     expect(r.code).toBe(1);
     const root = parseXml(r.stdout);
     const cases = descendants(root, 'testcase');
@@ -105,7 +150,7 @@ describe.concurrent('vmbus-check check', () => {
   test('--format github: an error annotation and a job summary with a Mermaid diagram', async () => {
     const summary = path.join(tmp, 'summary.md');
     writeFileSync(summary, '# earlier step\n');
-    const r = await runCli(['check', 'peterson', '--variant', 'broken', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const r = await runMain(['check', 'peterson', '--variant', 'broken', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(r.code).toBe(1);
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
     expect(errors).toHaveLength(1);
@@ -131,7 +176,7 @@ describe.concurrent('vmbus-check check', () => {
 
   test('--out writes the counterexample trace, and json names it', async () => {
     const out = path.join(tmp, 'lost-wakeup.json');
-    const r = await runCli(['check', 'lost-wakeup', '--variant', 'buggy', '--out', out, '--format', 'json']);
+    const r = await runMain(['check', 'lost-wakeup', '--variant', 'buggy', '--out', out, '--format', 'json']);
     expect(r.code).toBe(1); // a single check: a violation is exit 1 even when the variant is expected buggy
     const o = JSON.parse(r.stdout);
     expect(o).toMatchObject({ scenario: 'lost-wakeup', variant: 'buggy', verdict: 'violated', property: 'lostWakeup', trace: out });
@@ -145,11 +190,11 @@ describe.concurrent('vmbus-check check', () => {
 
   test('a user module exporting `system` (a function): a violation is exit 1 and annotated on the file', async () => {
     const out = path.join(tmp, 'racy.json');
-    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--format', 'github', '--out', out]);
+    const r = await runMain(['check', 'test/fixtures/racyCounter.ts', '--format', 'github', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,line=\d+,title=[^:]*noLostUpdate[^:]*::/m);
     // Replay loads the user's module only when the user names it.
-    const replay = await runCli(['replay', out, '--model', 'test/fixtures/racyCounter.ts']);
+    const replay = await runMain(['replay', out, '--model', 'test/fixtures/racyCounter.ts']);
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/reproduced/);
   });
@@ -157,19 +202,19 @@ describe.concurrent('vmbus-check check', () => {
   test('--format github names a model under the working directory by its relative path, even through a link', async () => {
     const link = path.join(tmp, 'repository-link');
     symlinkSync(repoRoot, link);
-    const r = await runCli(['check', path.join(link, 'test', 'fixtures', 'racyCounter.ts'), '--format', 'github']);
+    const r = await runMain(['check', path.join(link, 'test', 'fixtures', 'racyCounter.ts'), '--format', 'github']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,line=\d+,title=/m);
   });
 
   test('--format github in a workflow run from a subfolder: the path is relative to GITHUB_WORKSPACE', async () => {
-    const r = await runCli(['check', 'fixtures/racyCounter.ts', '--format', 'github'], { cwd: path.join(repoRoot, 'test'), env: { GITHUB_WORKSPACE: repoRoot } });
+    const r = await runMain(['check', 'fixtures/racyCounter.ts', '--format', 'github'], { cwd: path.join(repoRoot, 'test'), env: { GITHUB_WORKSPACE: repoRoot } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^::error file=test\/fixtures\/racyCounter\.ts,line=\d+,title=/m);
   });
 
   test('a user scenario exported as `scenario`: a verdict not as expected is exit 1', async () => {
-    const r = await runCli(['check', 'test/fixtures/counterScenario.ts']);
+    const r = await runMain(['check', 'test/fixtures/counterScenario.ts']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^counter\s+racy\s+violated\s+violated\s/m);
     expect(r.stdout).toMatch(/^counter\s+atomic\s+verified\s+verified\s/m);
@@ -178,50 +223,20 @@ describe.concurrent('vmbus-check check', () => {
 
   test('--max-states: the verdict is bounded, exit 3', async () => {
     // The default export of manyStates has 200^3 states.
-    const r = await runCli(['check', 'test/fixtures/manyStates.ts', '--max-states', '500', '--format', 'json']);
+    const r = await runMain(['check', 'test/fixtures/manyStates.ts', '--max-states', '500', '--format', 'json']);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'bounded', expected: null, parameters: {} });
   });
 
   test('--max-depth that hides a violation gives bounded, not verified', async () => {
     // The lost update needs 4 steps (load, load, store, store).
-    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--max-depth', '2', '--format', 'json']);
+    const r = await runMain(['check', 'test/fixtures/racyCounter.ts', '--max-depth', '2', '--format', 'json']);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout).verdict).toBe('bounded');
   });
 
-  test('progress: plain lines on a pipe, none with --quiet', async () => {
-    const args = ['check', 'test/fixtures/manyStates.ts', '--max-states', '3000', '--progress-interval', '0'];
-    const [loud, quiet] = await Promise.all([runCli(args), runCli([...args, '--quiet'])]);
-    expect(loud.code).toBe(3);
-    expect(loud.stderr).toMatch(/^progress many-states: [\d,]+ states, depth \d+, [\d,]+ states\/s, queue [\d,]+, \d+ MB/m);
-    expect(loud.stderr).not.toMatch(/\r|\x1b/); // no terminal control codes in a log
-    expect(quiet.code).toBe(3);
-    expect(quiet.stderr).toBe('');
-  });
-
-  /** Runs the CLI and presses Ctrl-C once the exploration is under way (its first progress report). */
-  async function interrupted(args: string[]) {
-    let sent = false;
-    const r = await runCli([...args, '--progress-interval', '0'], {
-      onStderr: (child, soFar) => {
-        if (!sent && soFar.includes('progress ')) { sent = true; child.kill('SIGINT'); }
-      },
-    });
-    expect(sent).toBe(true);
-    return r;
-  }
-
-  test('Ctrl-C stops gracefully: partial statistics and a bounded verdict, exit 3', async () => {
-    const r = await interrupted(['check', 'test/fixtures/manyStates.ts']);
-    expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/^many-states\s+-\s+bounded\s/m);
-    expect(r.stdout).toMatch(/interrupted/);
-    expect(r.stdout).toMatch(/explored [\d,]+ states/);
-  });
-
   test('Ctrl-C with --format json: a line for each check not run, verdict null, skipped', async () => {
-    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'json']);
+    const r = await interruptedInProcess(['check', 'test/fixtures/slowScenario.ts', '--format', 'json']);
     expect(r.code).toBe(3);
     const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(objects.map((o) => o.variant)).toEqual(['first', 'second', 'third']);
@@ -233,7 +248,7 @@ describe.concurrent('vmbus-check check', () => {
   });
 
   test('Ctrl-C with --format junit: a skipped test case for each check not run', async () => {
-    const r = await interrupted(['check', 'test/fixtures/slowScenario.ts', '--format', 'junit']);
+    const r = await interruptedInProcess(['check', 'test/fixtures/slowScenario.ts', '--format', 'junit']);
     expect(r.code).toBe(3);
     const root = parseXml(r.stdout);
     const cases = descendants(root, 'testcase');

@@ -1,9 +1,11 @@
 // Mistakes a user can make: each is exit 2 with a one-line message and no stack trace (unless --debug).
+// In-process: test/cliBin.test.ts checks that the process exits with the code main() returns.
 import { describe, expect, test } from 'vitest';
-import { isOneLineError, runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
+import { isOneLineError } from './cliProcess.ts';
 import { parseXml } from './xmlTree.ts';
 
-describe.concurrent('vmbus-check usage errors', () => {
+describe('vmbus-check usage errors', () => {
   const cases: [string, string[], RegExp][] = [
     ['a missing model file', ['check', 'test/fixtures/doesNotExist.ts'], /no such file: test\/fixtures\/doesNotExist\.ts/],
     ['a module that exports no system', ['check', 'test/fixtures/noSystem.ts'], /noSystem\.ts exports no system/],
@@ -22,7 +24,7 @@ describe.concurrent('vmbus-check usage errors', () => {
   ];
   for (const [what, args, message] of cases) {
     test(what, async () => {
-      const r = await runCli(args);
+      const r = await runMain(args);
       expect(r.code).toBe(2);
       expect(isOneLineError(r.stderr), r.stderr).toBe(true);
       expect(r.stderr).toMatch(message);
@@ -31,7 +33,7 @@ describe.concurrent('vmbus-check usage errors', () => {
   }
 
   test('--debug adds the stack trace', async () => {
-    const r = await runCli(['check', 'test/fixtures/throwsOnImport.ts', '--debug']);
+    const r = await runMain(['check', 'test/fixtures/throwsOnImport.ts', '--debug']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^\s+at .*throwsOnImport\.ts/m);
   });

@@ -23,11 +23,31 @@ export interface RunMainOptions {
   searchThread?: boolean;
   /** Variables added to testEnv()'s environment. */
   env?: Record<string, string>;
+  /** The working directory during the run; this process's own unless given. */
+  cwd?: string;
 }
 
-export async function runMain(args: string[], { searchThread = false, env = {} }: RunMainOptions = {}): Promise<InProcessRun> {
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs are taken one at a time: a run may change the working directory, which the whole process shares
+ * (and runs in one thread take turns on it anyway).
+ */
+export function runMain(args: string[], options: RunMainOptions = {}): Promise<InProcessRun> {
+  const run = queue.then(() => runAlone(args, options));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function runAlone(args: string[], { searchThread = false, env = {}, cwd }: RunMainOptions): Promise<InProcessRun> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, { searchThread, env: testEnv(env) });
-  return { code, stdout, stderr };
+  const before = process.cwd();
+  try {
+    if (cwd !== undefined) process.chdir(cwd);
+    const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } }, { searchThread, env: testEnv(env) });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(before);
+  }
 }

@@ -1,22 +1,23 @@
-// replay, compare and list, run as processes.
+// replay, compare and list, run in-process (test/cliBin.test.ts runs the bin itself).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { builtinScenarios } from '../models/scenarios/index.ts';
-import { isOneLineError, repoRoot, runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
+import { isOneLineError, repoRoot } from './cliProcess.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-replay-'));
 const trace = path.join(tmp, 'lost-wakeup.json');
 
 beforeAll(async () => {
-  const r = await runCli(['check', 'lost-wakeup', '--variant', 'buggy', '--out', trace, '--quiet']);
+  const r = await runMain(['check', 'lost-wakeup', '--variant', 'buggy', '--out', trace, '--quiet']);
   expect(r.code).toBe(1);
 });
 
-describe.concurrent('vmbus-check replay', () => {
+describe('vmbus-check replay', () => {
   test('re-executes the counterexample: reproduced is exit 1', async () => {
-    const r = await runCli(['replay', trace]);
+    const r = await runMain(['replay', trace]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/reproduced.*lostWakeup/);
   });
@@ -27,14 +28,14 @@ describe.concurrent('vmbus-check replay', () => {
     const patched = path.join(tmp, 'patched.json');
     const t = JSON.parse(readFileSync(trace, 'utf8'));
     writeFileSync(patched, JSON.stringify({ ...t, system: { ...t.system, variant: 'fixed', parameters: { atomicSleep: true } } }));
-    const r = await runCli(['replay', patched]);
+    const r = await runMain(['replay', patched]);
     expect(r.code).toBe(0);
     // In the fix, the consumer's first step (seeing count 0) takes it straight to asleep.
     expect(r.stdout).toMatch(/diverged at step 1 \(consumer\)/);
   });
 
   test('--step N stops there and prints the whole global state', async () => {
-    const r = await runCli(['replay', trace, '--step', '2']);
+    const r = await runMain(['replay', trace, '--step', '2']);
     expect(r.code).toBe(0);
     // Step 1: the consumer sees count 0 and heads for sleep; step 2: the producer stores the item.
     const state = r.stdout.slice(r.stdout.indexOf('global state'));
@@ -45,7 +46,7 @@ describe.concurrent('vmbus-check replay', () => {
   });
 
   test('--format mermaid prints a sequence diagram with a lifeline per actor', async () => {
-    const r = await runCli(['replay', trace, '--format', 'mermaid']);
+    const r = await runMain(['replay', trace, '--format', 'mermaid']);
     expect(r.code).toBe(0); // drawn (the verdict, reproduced, is on stderr)
     expect(r.stdout.trimStart().split('\n')[1].trim()).toBe('sequenceDiagram');
     expect(r.stdout).toMatch(/^\s*(participant|actor) consumer\b/m);
@@ -53,7 +54,7 @@ describe.concurrent('vmbus-check replay', () => {
   });
 
   test('--format markdown embeds the Mermaid diagram', async () => {
-    const r = await runCli(['replay', trace, '--format', 'markdown']);
+    const r = await runMain(['replay', trace, '--format', 'markdown']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/```mermaid\s*\n%%\{init.*\n\s*sequenceDiagram/);
   });
@@ -64,10 +65,10 @@ describe.concurrent('vmbus-check replay', () => {
     const wrongVersion = path.join(tmp, 'wrong-version.json');
     writeFileSync(wrongVersion, JSON.stringify({ ...JSON.parse(readFileSync(trace, 'utf8')), format: 'vmbus-check-trace/999' }));
     const runs = await Promise.all([
-      runCli(['replay', truncated]),
-      runCli(['replay', wrongVersion]),
-      runCli(['replay', path.join(tmp, 'missing.json')]),
-      runCli(['replay', trace, '--step', '99']),
+      runMain(['replay', truncated]),
+      runMain(['replay', wrongVersion]),
+      runMain(['replay', path.join(tmp, 'missing.json')]),
+      runMain(['replay', trace, '--step', '99']),
     ]);
     for (const r of runs) {
       expect(r.code).toBe(2);
@@ -103,12 +104,12 @@ describe('vmbus-check replay loads no model module a trace merely names', () => 
 
   beforeAll(async () => {
     mkdirSync(traces);
-    const r = await runCli(['check', 'test/fixtures/racyCounter.ts', '--out', racyTrace, '--quiet']);
+    const r = await runMain(['check', 'test/fixtures/racyCounter.ts', '--out', racyTrace, '--quiet']);
     expect(r.code).toBe(1);
     expect(JSON.parse(readFileSync(racyTrace, 'utf8')).system.module).toBe('test/fixtures/racyCounter.ts');
   });
 
-  test.concurrent.each([
+  test.each([
     ['an absolute .mjs path', 'evil.mjs', (m: string) => m],
     ['a .ts module reached through ..', 'evil.ts', (m: string) => path.relative(traces, m)],
     ['a .ts link beside the trace to a module outside', 'linked.ts', (m: string) => {
@@ -120,7 +121,7 @@ describe('vmbus-check replay loads no model module a trace merely names', () => 
     const { module, marker } = hostileModule(name);
     const named = nameInTrace(module);
     const trace = traceNaming(named, traces, `${name}.trace.json`);
-    const r = await runCli(['replay', trace]);
+    const r = await runMain(['replay', trace]);
     expect(existsSync(marker), 'the module ran').toBe(false);
     expect(r.code).toBe(2);
     expect(isOneLineError(r.stderr), r.stderr).toBe(true);
@@ -132,7 +133,7 @@ describe('vmbus-check replay loads no model module a trace merely names', () => 
   test('--model loads the module the user names, in place of the one the trace names', async () => {
     const { module, marker } = hostileModule('replaced.mjs');
     const trace = traceNaming(module, traces, 'replaced.trace.json');
-    const r = await runCli(['replay', trace, '--model', path.join(repoRoot, 'test/fixtures/racyCounter.ts')]);
+    const r = await runMain(['replay', trace, '--model', path.join(repoRoot, 'test/fixtures/racyCounter.ts')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/reproduced: noLostUpdate/);
@@ -143,7 +144,7 @@ describe('vmbus-check replay loads no model module a trace merely names', () => 
     const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-check-beside-'));
     const marker = path.join(dir, 'model.ran');
     writeFileSync(path.join(dir, 'model.ts'), `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport { system } from ${JSON.stringify(path.join(repoRoot, 'test/fixtures/racyCounter.ts'))};\n`);
-    const r = await runCli(['replay', traceNaming('model.ts', dir, 'model.trace.json')]);
+    const r = await runMain(['replay', traceNaming('model.ts', dir, 'model.trace.json')]);
     expect(existsSync(marker), 'the module ran').toBe(false);
     expect(r.code).toBe(2);
     expect(isOneLineError(r.stderr), r.stderr).toBe(true);
@@ -151,9 +152,9 @@ describe('vmbus-check replay loads no model module a trace merely names', () => 
   });
 });
 
-describe.concurrent('vmbus-check compare', () => {
+describe('vmbus-check compare', () => {
   test('lost-wakeup: the buggy counterexample becomes impossible at step 6 of the fix', async () => {
-    const r = await runCli(['compare', 'lost-wakeup', '--variants', 'buggy,fixed']);
+    const r = await runMain(['compare', 'lost-wakeup', '--variants', 'buggy,fixed']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^lost-wakeup\s+buggy\s+violated\s+violated/m);
     expect(r.stdout).toMatch(/^lost-wakeup\s+fixed\s+verified\s+verified/m);
@@ -164,7 +165,7 @@ describe.concurrent('vmbus-check compare', () => {
   });
 
   test('peterson: the broken order of stores is impossible at step 6 of the correct one', async () => {
-    const r = await runCli(['compare', 'peterson', '--variants', 'correct,broken']);
+    const r = await runMain(['compare', 'peterson', '--variants', 'correct,broken']);
     expect(r.code).toBe(0);
     // Same 5 first steps in the correct variant: p0 sets flag0 (2 steps), p1 sets flag1 and turn := 0
     // (3 steps). At step 6 p1 waits: flag0 is true and turn is 0, so p1 cannot enter.
@@ -172,7 +173,7 @@ describe.concurrent('vmbus-check compare', () => {
   });
 
   test('a user scenario: still violated in a variant that did not fix anything; exit 1 for it', async () => {
-    const r = await runCli(['compare', 'test/fixtures/counterScenario.ts', '--variants', 'racy,atomic,claimedSafe']);
+    const r = await runMain(['compare', 'test/fixtures/counterScenario.ts', '--variants', 'racy,atomic,claimedSafe']);
     expect(r.code).toBe(1);
     // Atomic increments: after a and b each run once, both are done, so the racy run's step 3 is impossible.
     expect(r.stdout).toMatch(/atomic: impossible at step 3\b/);
@@ -181,8 +182,8 @@ describe.concurrent('vmbus-check compare', () => {
 
   test('usage errors: exit 2 with one line', async () => {
     const runs = await Promise.all([
-      runCli(['compare', 'peterson', '--variants', 'broken']),
-      runCli(['compare', 'peterson', '--variants', 'broken,nonesuch']),
+      runMain(['compare', 'peterson', '--variants', 'broken']),
+      runMain(['compare', 'peterson', '--variants', 'broken,nonesuch']),
     ]);
     for (const r of runs) {
       expect(r.code).toBe(2);
@@ -193,7 +194,7 @@ describe.concurrent('vmbus-check compare', () => {
 });
 
 test('list names every built-in scenario, variant and parameter', async () => {
-  const r = await runCli(['list']);
+  const r = await runMain(['list']);
   expect(r.code).toBe(0);
   for (const s of builtinScenarios) {
     expect(r.stdout).toMatch(new RegExp(`^${s.name}: ${s.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { repoRoot, runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
+import { repoRoot } from './cliProcess.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-check-cjs-'));
 const library = path.join(repoRoot, 'checker', 'index.ts');
@@ -28,27 +29,27 @@ beforeAll(() => {
   for (const f of ['racyCounter.ts', 'counterScenario.ts', 'manyStates.ts']) copyModel(f);
 });
 
-describe.concurrent('a user model compiled as CommonJS', () => {
+describe('a user model compiled as CommonJS', () => {
   test('exporting `system`, by absolute path: checked, the lost update found (exit 1)', async () => {
-    const r = await runCli(['check', path.join(dir, 'racyCounter.ts'), '--format', 'json']);
+    const r = await runMain(['check', path.join(dir, 'racyCounter.ts'), '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'noLostUpdate' });
   });
 
   test('exporting `system`, by a path relative to the working directory; its trace replays', async () => {
-    const r = await runCli(['check', 'racyCounter.ts', '--format', 'json', '--out', 'racy.trace.json'], { cwd: dir });
+    const r = await runMain(['check', 'racyCounter.ts', '--format', 'json', '--out', 'racy.trace.json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'noLostUpdate' });
-    const replay = await runCli(['replay', 'racy.trace.json', '--model', 'racyCounter.ts'], { cwd: dir });
+    const replay = await runMain(['replay', 'racy.trace.json', '--model', 'racyCounter.ts'], { cwd: dir });
     expect(replay.stderr).toBe('');
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/reproduced: noLostUpdate/);
   });
 
   test('exporting `scenario`: each variant judged against its expectation', async () => {
-    const r = await runCli(['check', './counterScenario.ts'], { cwd: dir });
+    const r = await runMain(['check', './counterScenario.ts'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1); // claimedSafe is wrongly expected to be safe
     expect(r.stdout).toMatch(/^counter\s+racy\s+violated\s+violated\s/m);
@@ -57,7 +58,7 @@ describe.concurrent('a user model compiled as CommonJS', () => {
 
   test('--format github names a model outside the working directory by its absolute path', async () => {
     const model = path.join(dir, 'racyCounter.ts');
-    const r = await runCli(['check', model, '--format', 'github']);
+    const r = await runMain(['check', model, '--format', 'github']);
     expect(r.code).toBe(1);
     // Workflow command syntax escapes ':' and ',' inside property values.
     const escaped = model.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -67,7 +68,7 @@ describe.concurrent('a user model compiled as CommonJS', () => {
   });
 
   test('with a default export', async () => {
-    const r = await runCli(['check', 'manyStates.ts', '--max-states', '100', '--format', 'json'], { cwd: dir });
+    const r = await runMain(['check', 'manyStates.ts', '--max-states', '100', '--format', 'json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ scenario: 'many-states', verdict: 'bounded' });

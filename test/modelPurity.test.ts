@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { assign, createMachine, raise, setup } from 'xstate';
 import { cellsOf, explore, invariant, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
-import { runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
 
 /** A worker that may `try` to enter the critical section while the shared `lock` is free. */
 function lockedWorkers(guard: () => boolean): SystemDefinition {
@@ -162,7 +162,7 @@ describe('a macrostep that never settles', () => {
 
 describe('the command', () => {
   test('check --paranoid reports an impure model as modelError (exit 1), in JSON too', async () => {
-    const r = await runCli(['check', 'test/fixtures/impureGuard.ts', '--format', 'json', '-q', '--paranoid']);
+    const r = await runMain(['check', 'test/fixtures/impureGuard.ts', '--format', 'json', '-q', '--paranoid']);
     expect(r.code, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'violated', property: 'modelError' });
     expect(JSON.parse(r.stdout).message).toMatch(/^a in state "idle" gave a different result for 'try'/);

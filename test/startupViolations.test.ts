@@ -5,7 +5,7 @@ import { assign, createMachine, fromPromise } from 'xstate';
 import { explore, post } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { buildTrace, parseTrace, renderTimeline, replayTrace, serializeTrace } from '../traces/index.ts';
-import { runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
 
 const source = { module: 'test', parameters: {} };
 const idle = createMachine({ id: 'idle', initial: 'waiting', states: { waiting: { on: { hello: 'done' } }, done: { tags: ['end'] } } });
@@ -61,7 +61,7 @@ describe('a violation as the actors start', () => {
   });
 
   test('the command reports it as a violation (exit 1) with its message, not an internal error', async () => {
-    const r = await runCli(['check', 'test/fixtures/startupThrows.ts', '-q']);
+    const r = await runMain(['check', 'test/fixtures/startupThrows.ts', '-q']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/startupThrows: modelError violated after 0 steps: starter threw in its initial transition: .*firmware table missing/);

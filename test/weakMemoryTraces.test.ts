@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../checker/index.ts';
 import { LITMUS_TESTS, litmusSystem } from '../models/litmus/litmus.ts';
 import { buildTrace, parseTrace, renderMarkdown, renderMermaid, renderTimeline, replayTrace, serializeTrace } from '../traces/index.ts';
-import { runCli } from './cliProcess.ts';
+import { runMain } from './cliInProcess.ts';
 
 const sb = LITMUS_TESTS.find((t) => t.name === 'SB')!;
 const source = { module: 'litmus.ts', parameters: {} };
@@ -66,7 +66,7 @@ describe('weak-memory traces', () => {
 
 describe('--memory', () => {
   it('runs each check under each model, side by side, and says what arm leaves out', async () => {
-    const r = await runCli(['check', 'peterson', '--variant', 'correct', '--memory', 'sc,tso,arm', '--quiet']);
+    const r = await runMain(['check', 'peterson', '--variant', 'correct', '--memory', 'sc,tso,arm', '--quiet']);
     expect(r.code).toBe(1);
     const rows = r.stdout.split('\n').filter((l) => /^peterson\s/.test(l));
     expect(rows.map((l) => l.split(/\s+/).slice(2, 4).join(' '))).toEqual(['sc verified', 'tso violated', 'arm violated']);
@@ -75,7 +75,7 @@ describe('--memory', () => {
   });
 
   it('json records carry the memory model; a bad --memory is a usage error', async () => {
-    const r = await runCli(['check', 'lost-wakeup', '--memory', 'tso,arm', '--format', 'json', '--quiet']);
+    const r = await runMain(['check', 'lost-wakeup', '--memory', 'tso,arm', '--format', 'json', '--quiet']);
     const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(objects.map((o) => `${o.variant}:${o.memory}`)).toEqual(['buggy:tso', 'buggy:arm', 'fixed:tso', 'fixed:arm']);
     // The producer's post drains its buffered store of count: the event-synchronization approximation is named.
@@ -83,7 +83,7 @@ describe('--memory', () => {
       'events between actors synchronize', 'without load buffering; events between actors synchronize',
       'events between actors synchronize', 'without load buffering; events between actors synchronize',
     ]);
-    const bad = await runCli(['check', 'lost-wakeup', '--memory', 'power']);
+    const bad = await runMain(['check', 'lost-wakeup', '--memory', 'power']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("not 'power'");
   });

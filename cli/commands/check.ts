@@ -19,8 +19,9 @@ import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 import type { CheckTarget } from '../loadSystem.ts';
 
-export const REPORT_FORMATS = ['text', 'json', 'junit', 'github', 'sarif'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from '../formatNames.ts';
+export { REPORT_FORMATS } from '../formatNames.ts';
+export type { ReportFormat };
 
 export interface CheckArgs {
   target?: string;

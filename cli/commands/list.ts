@@ -1,5 +1,5 @@
 // `vmbus-check list [target]`: scenarios, their variants, parameters and one-line descriptions.
-import { safeLines } from '../../traces/index.ts';
+import { safeLines } from '../../traces/safeText.ts';
 import { builtinTargets, loadTarget } from '../loadSystem.ts';
 import type { CheckTarget } from '../loadSystem.ts';
 import { ExitCode } from '../exitCodes.ts';

@@ -7,8 +7,9 @@ import { table } from '../formats/textTable.ts';
 import { mergedOutcome, mergeReports, parseReport } from '../mergeReports.ts';
 import type { MergedCheck } from '../mergeReports.ts';
 
-export const MERGE_FORMATS = ['text', 'json'] as const;
-export type MergeFormat = (typeof MERGE_FORMATS)[number];
+import type { MergeFormat } from '../formatNames.ts';
+export { MERGE_FORMATS } from '../formatNames.ts';
+export type { MergeFormat };
 
 function read(file: string): string {
   try {

@@ -7,8 +7,9 @@ import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
 import { loadSource } from '../loadSystem.ts';
 
-export const REPLAY_FORMATS = ['text', 'mermaid', 'markdown', 'html'] as const;
-export type ReplayFormat = (typeof REPLAY_FORMATS)[number];
+import type { ReplayFormat } from '../formatNames.ts';
+export { REPLAY_FORMATS } from '../formatNames.ts';
+export type { ReplayFormat };
 
 export interface ReplayArgs {
   trace: string;

@@ -5,13 +5,14 @@
 // files (else the actor's entry in the system definition), its message the step's timeline line. An
 // expected violation (a buggy variant's) is a note suppressed in source, with why; a bounded check is
 // a warning; a verdict not as expected is an error.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../../checker/index.ts';
 import { renderTimeline } from '../../traces/index.ts';
 import type { TraceFile } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
+import { packageVersion } from '../packageVersion.ts';
 import { notAsExpected } from '../expectation.ts';
 import { locateActor, locateState, reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
@@ -19,7 +20,7 @@ import type { CheckRecord } from '../runChecks.ts';
 import { reportPath } from './github.ts';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = packageVersion;
 const modelsFolder = new URL('../../models/', import.meta.url);
 
 /** The rules of the built-in properties (README, "Properties"); a model's own are named by it. */

@@ -1,5 +1,5 @@
 // The built-in scenarios: what `vmbus-check` with no arguments checks.
-import type { Scenario } from '../../checker/index.ts';
+import type { DefinedScenario } from '../../checker/index.ts';
 import { exitBootServices } from './exitBootServices.ts';
 import { lostWakeupScenario, petersonScenario } from './examples.ts';
 import { appleTsoMode } from './appleTsoMode.ts';
@@ -9,7 +9,7 @@ import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 
-export const builtinScenarios: Scenario[] = [
+export const builtinScenarios: DefinedScenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
   exitBootServices,
