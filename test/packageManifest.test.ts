@@ -12,9 +12,9 @@ const sourceOf = (built: string) => built.replace(/^\.\/dist\//, '').replace(/\.
 
 describe('package.json', () => {
   test('every export has types and code in dist/, compiled from a source the build includes', () => {
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './models', './package.json', './traces', './vitest']);
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './models', './package.json', './trace.schema.json', './traces', './vitest']);
     for (const [name, entry] of Object.entries(manifest.exports)) {
-      if (name === './package.json') continue;
+      if (name === './package.json' || name === './trace.schema.json') continue;
       const { types, default: code } = entry as { types: string; default: string };
       expect(types, name).toMatch(/^\.\/dist\/.*\.d\.ts$/);
       expect(code, name).toMatch(/^\.\/dist\/.*\.js$/);
@@ -24,9 +24,10 @@ describe('package.json', () => {
     }
   });
 
-  test('the tarball holds the build, the bin and the docs, no tests, benchmarks or CI scripts', () => {
+  test('the tarball holds the build, the bin, the docs and the trace format\'s JSON Schema, no tests, benchmarks or CI scripts', () => {
     expect(manifest.private).toBeUndefined();
-    expect(manifest.files.sort()).toEqual(['README.md', 'bin/', 'dist/', 'docs/']);
+    expect(manifest.files.sort()).toEqual(['README.md', 'bin/', 'dist/', 'docs/', 'traces/trace.schema.json']);
+    expect(manifest.exports['./trace.schema.json']).toBe('./traces/trace.schema.json');
   });
 
   test('xstate is a peer dependency, so a user project has one copy; our own tests install it as a dev dependency', () => {
