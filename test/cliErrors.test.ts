@@ -1,8 +1,7 @@
 // Mistakes a user can make: each is exit 2 with a one-line message and no stack trace (unless --debug).
 // In-process: test/cliBin.test.ts checks that the process exits with the code main() returns.
 import { describe, expect, test } from 'vitest';
-import { runMain } from './cliInProcess.ts';
-import { isOneLineError } from './cliProcess.ts';
+import { runMain, usageErrorTests } from './cliInProcess.ts';
 import { parseXml } from './xmlTree.ts';
 
 describe('vmbus-check usage errors', () => {
@@ -22,15 +21,7 @@ describe('vmbus-check usage errors', () => {
     ['a bound that is not a number', ['check', 'peterson', '--max-states', 'many'], /--max-states/],
     ['a negative time limit', ['check', 'peterson', '--time-limit', '-1'], /--time-limit/],
   ];
-  for (const [what, args, message] of cases) {
-    test(what, async () => {
-      const r = await runMain(args);
-      expect(r.code).toBe(2);
-      expect(isOneLineError(r.stderr), r.stderr).toBe(true);
-      expect(r.stderr).toMatch(message);
-      expect(r.stdout).toBe('');
-    });
-  }
+  usageErrorTests(cases);
 
   test('--debug adds the stack trace', async () => {
     const r = await runMain(['check', 'test/fixtures/throwsOnImport.ts', '--debug']);

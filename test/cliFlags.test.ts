@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../cli/main.ts';
-import { runMain } from './cliInProcess.ts';
-import { isOneLineError } from './cliProcess.ts';
+import { runMain, usageErrorTests } from './cliInProcess.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-flags-'));
 
@@ -28,15 +27,7 @@ describe('usage errors: exit 2, one line, no report', () => {
     ['check -', ['check', '-'], /standard input/],
     ['--step without a value', ['replay', 'traces/fixtures/peterson.broken.trace.json', '--step'], /step/],
   ];
-  for (const [what, args, message] of cases) {
-    test(what, async () => {
-      const r = await runMain(args);
-      expect(r.code).toBe(2);
-      expect(isOneLineError(r.stderr), r.stderr).toBe(true);
-      expect(r.stderr).toMatch(message);
-      expect(r.stdout).toBe('');
-    });
-  }
+  usageErrorTests(cases);
 });
 
 describe('--out', () => {

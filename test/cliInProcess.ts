@@ -2,7 +2,9 @@
 // process of its own is not what is tested (a process costs about a second of tsx start-up). The search
 // runs in this thread unless asked (a search thread costs most of a second to start from the sources):
 // test/searchThread.test.ts and the process tests cover the thread the command line always uses.
+import { expect, test } from 'vitest';
 import { main } from '../cli/main.ts';
+import { isOneLineError } from './cliProcess.ts';
 
 export interface InProcessRun {
   code: number;
@@ -49,5 +51,18 @@ async function runAlone(args: string[], { searchThread = false, env = {}, cwd }:
     return { code, stdout, stderr };
   } finally {
     process.chdir(before);
+  }
+}
+
+/** One vitest test per case: the command is a usage error (exit 2) with one line matching `message` and no report. */
+export function usageErrorTests(cases: [what: string, args: string[], message: RegExp][]): void {
+  for (const [what, args, message] of cases) {
+    test(what, async () => {
+      const r = await runMain(args);
+      expect(r.code).toBe(2);
+      expect(isOneLineError(r.stderr), r.stderr).toBe(true);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toBe('');
+    });
   }
 }
