@@ -121,9 +121,9 @@ function takeWalk(exec: Execution, random: () => number, maxDepth: number, swarm
   const weight = new Map(actors.map((a) => [a, swarm ? 0.05 + random() : 1]));
   const limit = swarm ? 1 + Math.floor(random() * maxDepth) : maxDepth;
   while (steps.length < limit) {
-    const judged = judgeQuiescent(exec, v, steps);
-    if (judged) return { steps, end: { kind: 'violation', violation: judged } };
     const enabled = exec.enabled(v);
+    const judged = judgeQuiescent(exec, v, steps, enabled);
+    if (judged) return { steps, end: { kind: 'violation', violation: judged } };
     if (enabled.length === 0) return { steps, end: { kind: 'done' } };
     const chosen = pick(enabled, weight, random);
     // Under arm a load may return one of several values: the walk draws one (falling back to the first
@@ -157,10 +157,12 @@ function pick(enabled: Step[], weight: Map<string, number>, random: () => number
  * Where only timers (or nothing) can fire: the explorer's stall and deadlock judgement, as a violation
  * whose steps end with the first armed timer firing (the watchdog), as the explorer's do.
  */
-function judgeQuiescent(exec: Execution, v: Int32Array, steps: Step[]): Violation | null {
+function judgeQuiescent(exec: Execution, v: Int32Array, steps: Step[], enabled = exec.enabled(v)): Violation | null {
+  // Not quiescent: a step other than a timer can fire (most states; no judgement to compute).
+  if (enabled.some((s) => s.kind !== 'timer')) return null;
   const j = exec.quiescentJudgement(v)[0];
   if (!j) return null;
-  const timer = exec.enabled(v).find((s) => s.kind === 'timer');
+  const timer = enabled.find((s) => s.kind === 'timer');
   return { property: j.property, message: j.message, steps: timer && !j.threw ? [...steps, timer] : [...steps] };
 }
 
