@@ -22,7 +22,7 @@ export { randomSearch } from './randomSearch.ts';
 export type { RandomSearchOptions } from './randomSearch.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { LassoVerdict } from './lassoJudgement.ts';
-export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult, RandomFinding } from './result.ts';
+export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult, RandomFinding, RandomSearchRun } from './result.ts';
 export { defineScenario, validateScenario, ScenarioDefinitionError } from './scenario.ts';
 export type { DefinedScenario, Scenario, Variant, ParameterValue } from './scenario.ts';
 export { definitionSite } from './sourceLocation.ts';

@@ -98,6 +98,7 @@ export async function randomSearch(system: SystemDefinition, options: RandomSear
     // states: the distinct states the walks visited (at most MAX_COUNTED); transitions: the steps taken.
     stats: { states: visited.size, transitions: steps, depth: deepest, seconds, statesPerSec: seconds > 0 ? steps / seconds : 0, bytesPerState: 0, localTransitions: 0, queued: 0 },
     ...(found ? { found: found.finding } : {}),
+    random: { walks: taken, maxDepth, seed, swarm: options.swarm === true, ...(shard.count > 1 ? { shard } : {}) },
   };
 }
 

@@ -69,6 +69,17 @@ export interface RandomFinding {
   walkSteps: number;
 }
 
+/** What a random search did (checker/randomSearch.ts), as data: a merge of shards reads it. */
+export interface RandomSearchRun {
+  /** Walks taken. */
+  walks: number;
+  maxDepth: number;
+  seed: number;
+  swarm: boolean;
+  /** Set when the walks were one shard (0-based index) of a search split `count` ways. */
+  shard?: { index: number; count: number };
+}
+
 export interface CheckResult {
   verdict: Verdict;
   /** The memory model the check ran under. */
@@ -83,4 +94,6 @@ export interface CheckResult {
   stats: Stats;
   /** Set by a random search that found a violation (checker/randomSearch.ts). */
   found?: RandomFinding;
+  /** Set by every random search. */
+  random?: RandomSearchRun;
 }

@@ -19,6 +19,10 @@ const line = z.object({
   steps: z.number().optional(),
   trace: z.string().nullable().optional(),
   found: z.object({ seed: z.number(), walk: z.number(), walkSteps: z.number() }).optional(),
+  random: z.object({
+    walks: z.number(), maxDepth: z.number(), seed: z.number(), swarm: z.boolean(),
+    shard: z.object({ index: z.number(), count: z.number() }).optional(),
+  }).optional(),
   bounds: z.array(z.object({ kind: z.string(), detail: z.string() })).optional(),
   skipped: z.boolean().optional(),
   stats: z.object({ states: z.number(), transitions: z.number(), depth: z.number(), seconds: z.number() }).optional(),
@@ -55,7 +59,6 @@ export function parseReport(text: string, file: string): ReportLine[] {
   });
 }
 
-const SHARD = /\(shard (\d+) of (\d+)\)/;
 const key = (r: ReportLine) => JSON.stringify([r.scenario, r.variant, r.memory, r.parameters ?? {}]);
 
 export function mergeReports(lines: ReportLine[]): MergedCheck[] {
@@ -70,7 +73,8 @@ export function mergeReports(lines: ReportLine[]): MergedCheck[] {
     const violated = ran.filter((r) => r.verdict === 'violated').sort((a, b) => (a.steps ?? 0) - (b.steps ?? 0));
     const bounds: string[] = [];
     if (ran.length < runs.length) bounds.push(`${runs.length - ran.length} of its runs did not run (interrupted)`);
-    for (const r of ran) for (const b of r.bounds ?? []) if (!SHARD.test(b.detail)) bounds.push(`${b.kind}: ${b.detail}`);
+    // A shard's own `sampled` bound is said once for the whole search, by shardedSearches.
+    for (const r of ran) for (const b of r.bounds ?? []) if (!(b.kind === 'sampled' && r.random?.shard)) bounds.push(`${b.kind}: ${b.detail}`);
     bounds.push(...shardedSearches(ran));
     const best = violated[0];
     const verdict = best ? 'violated' : ran.some((r) => r.verdict === 'verified') ? 'verified' : 'bounded';
@@ -90,22 +94,20 @@ export function mergeReports(lines: ReportLine[]): MergedCheck[] {
  * missing or given twice (their walks not taken, or counted twice).
  */
 function shardedSearches(runs: ReportLine[]): string[] {
-  const searches = new Map<string, { total: number; shards: number[]; walks: number }>();
-  for (const r of runs) {
-    for (const b of r.bounds ?? []) {
-      const m = SHARD.exec(b.detail);
-      if (!m) continue;
-      const id = `${b.kind}: ${b.detail.replace(SHARD, '(shard _ of _)').replace(/\d+ walks/, '_ walks')}`;
-      const entry = searches.get(id) ?? { total: Number(m[2]), shards: [], walks: 0 };
-      entry.shards.push(Number(m[1]));
-      entry.walks += Number(/(\d+) walks/.exec(b.detail)?.[1] ?? 0);
-      searches.set(id, entry);
-    }
+  const searches = new Map<string, { run: NonNullable<ReportLine['random']>; shards: number[]; walks: number }>();
+  for (const { random, verdict } of runs) {
+    if (!random?.shard || verdict !== 'bounded') continue;
+    const id = JSON.stringify([random.maxDepth, random.seed, random.swarm, random.shard.count]);
+    const entry = searches.get(id) ?? { run: random, shards: [], walks: 0 };
+    entry.shards.push(random.shard.index + 1);
+    entry.walks += random.walks;
+    searches.set(id, entry);
   }
   const out: string[] = [];
-  for (const [id, { total, shards, walks }] of searches) {
+  for (const { run, shards, walks } of searches.values()) {
+    const total = run.shard!.count;
     const present = [...new Set(shards)].sort((x, y) => x - y);
-    out.push(id.replace('_ walks', `${walks} walks`).replace('(shard _ of _)', `(shards ${present.join(', ')} of ${total})`));
+    out.push(`sampled: random${run.swarm ? ' swarm' : ''} search: ${walks} walks of at most ${run.maxDepth} steps from seed ${run.seed} (shards ${present.join(', ')} of ${total}): not exhaustive`);
     const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !shards.includes(i));
     const twice = present.filter((s) => shards.indexOf(s) !== shards.lastIndexOf(s));
     if (missing.length > 0) out.push(`shards missing: ${missing.join(', ')} of ${total}: their walks were not taken`);

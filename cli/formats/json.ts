@@ -28,6 +28,7 @@ export function checkObject(r: CheckRecord) {
     // --all-violations: each other violated property, with its own counterexample.
     ...(r.moreTraces ? { otherViolations: r.moreTraces.map((m) => ({ property: m.trace.property, message: m.trace.message, steps: m.trace.steps.length, timeline: renderTimeline(m.trace), trace: m.tracePath ?? null })) } : {}),
     ...(r.result.found ? { found: r.result.found } : {}),
+    ...(r.result.random ? { random: r.result.random } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
   };
