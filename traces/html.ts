@@ -2,6 +2,7 @@
 // each step every actor's state and context, the cells, the in-flight queues and the store buffers,
 // with what the step changed highlighted. The page's script only reads the frames embedded in it and
 // writes them as text (never as markup), so a trace cannot inject anything into it.
+import { originLabel, parameterLabels } from './labels.ts';
 import { safeLines } from './safeText.ts';
 import { sequenceSvg, xml } from './sequenceSvg.ts';
 import { traceFrames } from './traceFrames.ts';
@@ -9,10 +10,8 @@ import type { TraceFile } from './traceFile.ts';
 
 export function renderHtml(trace: TraceFile): string {
   const frames = traceFrames(trace);
-  const origin = trace.system.module === 'builtin'
-    ? `built-in scenario ${trace.system.scenario ?? '?'}, variant ${trace.system.variant ?? '?'}`
-    : `${trace.system.module}${trace.system.export ? `, export ${trace.system.export}` : ''}`;
-  const parameters = Object.entries(trace.system.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const origin = originLabel(trace.system);
+  const parameters = parameterLabels(trace.system).join(' ');
   const memory = trace.memory ?? 'sc';
   // Inside <script>, `<` is written as an escape so that no string can close the element.
   const data = JSON.stringify(frames).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');

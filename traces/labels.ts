@@ -1,6 +1,7 @@
 // Short human labels for events and state values, shared by the timeline, the diagram and replay messages.
 import type { EventObject } from 'xstate';
 import { compactJson } from './serializeTrace.ts';
+import type { SystemSource } from './traceFile.ts';
 
 /** XState names a delayed transition's event `xstate.after.<ms>.<state node id>`. */
 const AFTER = /^xstate\.after\.(\d+)\.(.+)$/;
@@ -48,3 +49,16 @@ export function stateLabel(value: unknown): string {
 export function cellsLabel(cells: Record<string, unknown>, sign = '='): string {
   return Object.entries(cells).map(([k, v]) => `${k} ${sign} ${compactJson(v)}`).join(', ');
 }
+
+/**
+ * Where a trace's system came from: `built-in scenario X, variant Y`, or `path/to/model.ts, export E`;
+ * `name` writes each name (code spans in Markdown).
+ */
+export function originLabel(system: SystemSource, name: (s: string) => string = (s) => s): string {
+  return system.module === 'builtin'
+    ? `built-in scenario ${name(system.scenario ?? '?')}, variant ${name(system.variant ?? '?')}`
+    : `${name(system.module)}${system.export ? `, export ${name(system.export)}` : ''}`;
+}
+
+/** A system's parameters as `name=value` labels (`commit="#662"`, `capacity=2`). */
+export const parameterLabels = (system: SystemSource) => Object.entries(system.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`);

@@ -1,6 +1,7 @@
 // A Markdown report of a trace: a summary, the sequence diagram (a mermaid block, rendered by GitHub)
 // and the text timeline.
 import { safeLines, safeText } from './safeText.ts';
+import { originLabel, parameterLabels } from './labels.ts';
 import { renderMermaid } from './mermaid.ts';
 import { renderTimeline } from './timeline.ts';
 import type { TraceFile } from './traceFile.ts';
@@ -22,10 +23,9 @@ export function renderMarkdown(trace: TraceFile, options: MarkdownOptions = {}):
   const { system } = trace;
   const level = Math.min(Math.max(options.headingLevel ?? 1, 1), 5);
   const heading = (depth: number) => '#'.repeat(level + depth);
-  const origin = system.module === 'builtin'
-    ? `built-in scenario \`${inline(system.scenario ?? '?')}\`, variant \`${inline(system.variant ?? '?')}\``
-    : `\`${inline(system.module)}\`${system.export ? `, export \`${inline(system.export)}\`` : ''}`;
-  const parameters = Object.entries(system.parameters).map(([k, v]) => `\`${inline(`${k}=${JSON.stringify(v)}`)}\``).join(', ');
+  const code = (s: string) => `\`${inline(s)}\``;
+  const origin = originLabel(system, code);
+  const parameters = parameterLabels(system).map(code).join(', ');
   return safeLines([
     ...(options.title === null ? [] : [`${heading(0)} ${options.title !== undefined ? inline(options.title) : `Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`}`, '']),
     `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
