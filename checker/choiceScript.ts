@@ -1,8 +1,10 @@
 // The nondeterministic choices inside one step (which value each branching load returns), as a script:
 // a step is run once per script, and `advance` moves to the next script in depth-first order, so every
 // combination is taken exactly once even when later choice points depend on earlier choices.
+const NO_CHOICES: readonly number[] = [];
+
 export class ChoiceScript {
-  private script: number[] = [];
+  private script: readonly number[] = NO_CHOICES;
   /** The choices taken in the run so far, at points with more than one option. */
   readonly taken: number[] = [];
   private readonly arity: number[] = [];
@@ -10,10 +12,11 @@ export class ChoiceScript {
 
   /** Starts a run that replays `script`, then takes option 0 at any further point (or one `pick` draws, in [0, 1)). */
   start(script: readonly number[] = [], pick: (() => number) | null = null): void {
-    this.script = [...script];
+    // Called once per successor: no copy and no length write when there is nothing to reset.
+    this.script = script.length === 0 ? NO_CHOICES : [...script];
     this.pick = pick;
-    this.taken.length = 0;
-    this.arity.length = 0;
+    if (this.taken.length !== 0) this.taken.length = 0;
+    if (this.arity.length !== 0) this.arity.length = 0;
   }
 
   /** Picks one of `n` options. */

@@ -55,6 +55,7 @@ export interface AsyncExploreOptions extends ExploreOptions {
 }
 
 const ROOT = -1;
+const NO_CHOICES: readonly number[] = [];
 /** Stop well before V8's own heap limit, whose out-of-memory crash would leave no report. */
 const HEAP_FRACTION = 0.85;
 
@@ -425,7 +426,7 @@ export class Exploration {
   /** Takes one step from the state being expanded, once per combination of its load choices. */
   private successor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
     const choices = this.stepper.choices;
-    let script: number[] | null = [];
+    let script: readonly number[] | null = NO_CHOICES;
     while (script !== null) {
       choices.start(script);
       if (!this.successorFor(idx, actor, kind, event, t)) return false;

@@ -256,8 +256,21 @@ export class ActorLogic {
   readonly timerEvents: number[];
   readonly spontaneousEvents: number[];
   private readonly memo = new Map<number, LocalTransition | Map<number, LocalTransition>>();
-  private readonly readTrie = new Map<number, any>();
   private readTuples: number[][] = [[]];
+  /**
+   * Read tuples and situations (a local state with a read tuple) are interned through open-addressing
+   * tables keyed by the Int32 values themselves: one probe per lookup, where a trie of Maps took one
+   * Map.get per cell read, for every spontaneous event of the actor in every state expanded.
+   */
+  private readonly tuples: IntTupleTable;
+  private readonly situations: IntTupleTable;
+  private situationTuple: number[] = [];
+  /**
+   * Per situation, the transitions of every spontaneous event (in `spontaneousEvents` order), once each
+   * of them is final: memoised and past its purity audit (uses < 0), so skipping the lookups changes
+   * nothing. Until then the lookups are made one by one, as they come.
+   */
+  private situationSpontaneous: (LocalTransition[] | undefined)[] = [];
   /** Distinct local transitions computed (XState invocations). */
   computed = 0;
 
@@ -272,29 +285,46 @@ export class ActorLogic {
     this.states = new LocalStates(machine);
     this.timerEvents = timerEventTypes(machine).map((type) => ns.events.intern({ type }));
     this.spontaneousEvents = spontaneous.map((e) => ns.events.intern(e));
+    this.tuples = new IntTupleTable(readCells.length);
+    this.situations = new IntTupleTable(readCells.length + 1);
   }
 
   /** Id of the tuple of cell values this actor reads in state vector `v` (0 when it reads none). */
   readTuple(v: Int32Array, cellBase: number): number {
     const cells = this.readCells;
     if (cells.length === 0) return 0;
-    let node: Map<number, any> = this.readTrie;
-    const last = cells.length - 1;
-    for (let i = 0; i < last; i++) {
-      const val = v[cellBase + cells[i]];
-      let next = node.get(val);
-      if (next === undefined) { next = new Map(); node.set(val, next); }
-      node = next;
-    }
-    const val = v[cellBase + cells[last]];
-    let id = node.get(val);
-    if (id === undefined) {
-      id = this.readTuples.length;
-      const tuple = cells.map((c) => v[cellBase + c]);
-      this.readTuples.push(tuple);
-      node.set(val, id);
-    }
-    return id;
+    const id = this.tuples.find(-1, v, cellBase, cells);
+    if (id >= 0) return id + 1;
+    this.readTuples.push(cells.map((c) => v[cellBase + c]));
+    return this.tuples.add(-1, v, cellBase, cells) + 1;
+  }
+
+  /**
+   * Dense id of this actor's situation in `v`: its local state `local` and the cells it reads there (in
+   * `v`, from `cellBase`). With no cells read, the local state itself.
+   */
+  situation(local: number, v: Int32Array, cellBase: number): number {
+    const cells = this.readCells;
+    if (cells.length === 0) return local;
+    const id = this.situations.find(local, v, cellBase, cells);
+    if (id >= 0) return id;
+    this.situationTuple.push(this.readTuple(v, cellBase));
+    return this.situations.add(local, v, cellBase, cells);
+  }
+
+  /** The read tuple of situation `sit`. */
+  situationReads(sit: number): number {
+    return this.readCells.length === 0 ? 0 : this.situationTuple[sit];
+  }
+
+  /** The final transitions of every spontaneous event in situation `sit`, or undefined while some are not. */
+  spontaneousIn(sit: number): LocalTransition[] | undefined {
+    return this.situationSpontaneous[sit];
+  }
+
+  /** Records the spontaneous transitions of situation `sit`, all final (see situationSpontaneous). */
+  settleSpontaneous(sit: number, transitions: LocalTransition[]): void {
+    this.situationSpontaneous[sit] = transitions;
   }
 
   lookup(local: number, event: number, readTuple: number): LocalTransition {
@@ -494,4 +524,77 @@ function differenceOf(a: LocalTransition, b: LocalTransition, states: LocalState
 function stateText(states: LocalStates, id: number): string {
   const s = states.snapshot(id);
   return canonicalJson({ value: s.value, context: s.context });
+}
+
+/**
+ * Interns tuples of Int32 values, an optional leading key and then `v[base + cells[i]]`, to dense ids
+ * 0, 1, ... by open addressing over a flat copy of the tuples (no object per tuple).
+ */
+class IntTupleTable {
+  /** Slots: id + 1, 0 when empty. */
+  private table = new Int32Array(1 << 8);
+  private values = new Int32Array(1 << 8);
+  private hashes = new Int32Array(1 << 6);
+  size = 0;
+
+  /** `width`: fields per tuple, the leading key included. */
+  constructor(private readonly width: number) {}
+
+  private hash(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
+    let h = Math.imul(key ^ 0x9e3779b9, 0x85ebca6b);
+    for (let i = 0; i < cells.length; i++) {
+      h = Math.imul(h ^ v[base + cells[i]], 0x01000193);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    return h ^ (h >>> 13);
+  }
+
+  /** The id of the tuple, or -1. `key` is ignored by a table without a leading key. */
+  find(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
+    const { table, values } = this;
+    const mask = table.length - 1;
+    const w = this.width;
+    const lead = w - cells.length;
+    for (let slot = this.hash(key, v, base, cells) & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot];
+      if (entry === 0) return -1;
+      let at = (entry - 1) * w;
+      if (lead === 1 && values[at++] !== key) continue;
+      let i = 0;
+      while (i < cells.length && values[at + i] === v[base + cells[i]]) i++;
+      if (i === cells.length) return entry - 1;
+    }
+  }
+
+  /** Adds a tuple that `find` did not find; returns its id. */
+  add(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
+    const id = this.size++;
+    const w = this.width;
+    if ((id + 1) * w > this.values.length) this.values = grown(this.values, (id + 1) * w);
+    if (id >= this.hashes.length) this.hashes = grown(this.hashes, id + 1);
+    let at = id * w;
+    if (w > cells.length) this.values[at++] = key;
+    for (let i = 0; i < cells.length; i++) this.values[at + i] = v[base + cells[i]];
+    const h = this.hash(key, v, base, cells);
+    this.hashes[id] = h;
+    if (this.size * 2 > this.table.length) {
+      this.table = new Int32Array(this.table.length * 2);
+      for (let k = 0; k < this.size; k++) this.place(k, this.hashes[k]);
+    } else this.place(id, h);
+    return id;
+  }
+
+  private place(id: number, h: number): void {
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = id + 1;
+  }
+}
+
+function grown(a: Int32Array, atLeast: number) {
+  const b = new Int32Array(Math.max(a.length * 2, atLeast));
+  b.set(a);
+  return b;
 }

@@ -101,12 +101,12 @@ export class Stepper {
     }
   }
 
-  private branchingReads(actor: number): boolean {
+  branchingReads(actor: number): boolean {
     return this.memory.branching && this.sys.actors[actor].readCells.length > 0;
   }
 
   /** The vector an actor's deterministic `reads` are taken from (its own buffered stores overlaid). */
-  private pureReads(v: Int32Array, actor: number): Int32Array {
+  pureReads(v: Int32Array, actor: number): Int32Array {
     if (this.sys.memory === 'sc') return v;
     const scratch = this.readScratch;
     for (const c of this.sys.actors[actor].readCells) scratch[this.cellBase + c] = this.memory.loadValues(v, actor, c, false)[0];
@@ -206,8 +206,10 @@ export class Stepper {
     }
     const logic = this.sys.actors[actor];
     if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply') && this.memory.receive(v, actor)) this.eventsSynchronized = true;
-    const reads = logic.readCells.length === 0 ? 0 : this.readTupleOf(v, actor);
-    const t = known !== null && !this.branchingReads(actor) ? known : logic.lookup(v[actor], event, reads);
+    // With the transition known and the reads deterministic, the read tuple is needed only to observe.
+    const reuse = known !== null && !this.branchingReads(actor);
+    const reads = logic.readCells.length === 0 || (reuse && obs === null) ? 0 : this.readTupleOf(v, actor);
+    const t = reuse ? known : logic.lookup(v[actor], event, reads);
     // A spontaneous event or timer enabled for some values of the reads but not for these.
     if (!t.accepts && (via === 'spontaneous' || via === 'timer')) { this.unsettled = true; return Outcome.Disabled; }
     if (obs) obs.event(actor, event, reads, via);
@@ -364,12 +366,40 @@ export function forEachStep(
       n++;
       if (visit(a, StepKind.Deliver, v[qb + 1], null) === false) return n;
     }
-    const spont = sys.actors[a].spontaneousEvents;
-    for (let k = 0; k < spont.length; k++) {
-      const t = stepper.lookup(v, a, spont[k]);
-      if (!t.accepts) continue;
-      n++;
-      if (visit(a, StepKind.Spontaneous, spont[k], t) === false) return n;
+    const logic = sys.actors[a];
+    const spont = logic.spontaneousEvents;
+    if (spont.length > 0 && !stepper.branchingReads(a)) {
+      // Looked up once per situation: see ActorLogic.situationSpontaneous.
+      const sit = logic.situation(v[a], stepper.pureReads(v, a), layout.cellBase);
+      const known = logic.spontaneousIn(sit);
+      if (known !== undefined) {
+        for (let k = 0; k < known.length; k++) {
+          const t = known[k];
+          if (!t.accepts) continue;
+          n++;
+          if (visit(a, StepKind.Spontaneous, spont[k], t) === false) return n;
+        }
+      } else {
+        const reads = logic.situationReads(sit);
+        const found: LocalTransition[] = [];
+        let settled = true;
+        for (let k = 0; k < spont.length; k++) {
+          const t = logic.lookup(v[a], spont[k], reads);
+          found.push(t);
+          if (t.uses >= 0) settled = false;
+          if (!t.accepts) continue;
+          n++;
+          if (visit(a, StepKind.Spontaneous, spont[k], t) === false) return n;
+        }
+        if (settled) logic.settleSpontaneous(sit, found);
+      }
+    } else {
+      for (let k = 0; k < spont.length; k++) {
+        const t = stepper.lookup(v, a, spont[k]);
+        if (!t.accepts) continue;
+        n++;
+        if (visit(a, StepKind.Spontaneous, spont[k], t) === false) return n;
+      }
     }
     if (sys.memory === 'sc') continue;
     let stop = false;
