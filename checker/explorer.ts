@@ -125,7 +125,7 @@ export class Exploration {
         break;
       }
       if ((tick & 4095) === 0 && this.memoryExhausted()) break;
-      store.read(this.cursor, cur);
+      store.readForSuccessors(this.cursor, cur);
       const edges = this.edges;
       if (edges) { edges.begin(this.cursor); this.cut = false; }
       this.expand(this.cursor);
@@ -436,7 +436,17 @@ export class Exploration {
   }
 
   private successorFor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
-    const { next, store, stepper, cur } = this;
+    const { next, stepper, cur } = this;
+    if (kind === StepKind.Spontaneous) {
+      // Most steps are a plain delta: applied to the state being expanded and taken back afterwards.
+      const n = stepper.applyInPlace(cur, actor, t!);
+      if (n >= 0) {
+        this.transitions++;
+        const go = this.reached(idx, cur, this.label(actor, kind, event, stepper.choices.taken), n);
+        stepper.undo(cur, n);
+        return go;
+      }
+    }
     for (let i = 0; i < cur.length; i++) next[i] = cur[i]; // a loop beats TypedArray.set at this size
     this.transitions++;
     const r = takeStep(stepper, next, actor, kind, event, t, null);
@@ -450,7 +460,17 @@ export class Exploration {
       return this.report(stepper.violationProperty, stepper.violationMessage, steps);
     }
     if (r === Outcome.Bound) { this.addBound(stepper.boundKind, stepper.boundReason); this.cut = true; return true; }
-    const added = store.add(next, idx, label, store.count < this.maxStates);
+    return this.reached(idx, next, label, -1);
+  }
+
+  /**
+   * The step `label` from state `idx` reached `v`: stored, and judged if new; false when the run should
+   * stop. `changed` is the length of the stepper's undo log when `v` is `idx` changed in place, else -1.
+   */
+  private reached(idx: number, v: Int32Array, label: number, changed: number): boolean {
+    const store = this.store;
+    const mayAdd = store.count < this.maxStates;
+    const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
     if (added < 0) {
       this.cut = true;
       this.stop('maxStates', `state limit of ${this.maxStates} reached`);
@@ -459,7 +479,7 @@ export class Exploration {
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
-    return this.checkInvariants(next, added);
+    return this.checkInvariants(v, added);
   }
 }
 

@@ -41,6 +41,8 @@ export interface LocalTransition {
   violation: { property: string; message: string } | null;
   /** Re-runs (purity audit, see ActorLogic.audit): lookups of this entry so far; -1 when not audited. */
   uses: number;
+  /** The stepper's flat form of this transition (Stepper.deltaOf), or null when it has none; undefined until asked. */
+  delta: Int32Array | null | undefined;
 }
 
 /** Names and tables the effect extractor resolves against. */
@@ -478,7 +480,7 @@ export class ActorLogic {
     try {
       this.lastSelection = this.machine.getTransitionData(snapshot, ev);
       const handled = this.lastSelection.length > 0;
-      if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null, violation: null, uses: -1 };
+      if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null, violation: null, uses: -1, delta: undefined };
       const accepts = snapshot.can(ev);
       const watched = watchMacrostep(this.machine, () => transition(this.machine, snapshot, ev) as [AnyMachineSnapshot, any[]]);
       if (watched.loop) {
@@ -494,7 +496,7 @@ export class ActorLogic {
       const effects = extractEffects(actions, this.ns);
       const raised = watched.unhandledRaise;
       const violation = raised && { property: BUILTIN.unhandledEvent, message: `${this.name} in state ${JSON.stringify(raised.state)} has no transition for raised '${raised.type}'` };
-      return { accepts, handled: true, next: this.states.intern(next), effects, error: null, violation, uses: -1 };
+      return { accepts, handled: true, next: this.states.intern(next), effects, error: null, violation, uses: -1, delta: undefined };
     } catch (e) {
       const message = messageOf(e);
       // A write to a frozen (interned) context: say what to do instead.
@@ -506,7 +508,7 @@ export class ActorLogic {
   }
 
   private errored(local: number, message: string, violation: LocalTransition['violation'] = null): LocalTransition {
-    return { accepts: true, handled: true, next: local, effects: [], error: message, violation, uses: -1 };
+    return { accepts: true, handled: true, next: local, effects: [], error: message, violation, uses: -1, delta: undefined };
   }
 }
 

@@ -1,7 +1,8 @@
 // The visited-state store. Global states are packed as LEB128 varints (most ids are < 128, so one byte
 // a field), zero-padded to whole 32-bit words, appended word-aligned to a chunked arena in discovery
-// order, and found again through an open-addressing hash table whose slots hold a state's index and its
-// hash side by side, so a probe that misses never leaves the table. Most successors are states already
+// order after their index, and found again through an open-addressing hash table whose slots hold a
+// state's arena offset and its hash side by side, so a probe that misses never leaves the table and one
+// that matches reads one place in the arena. Most successors are states already
 // seen, so the reject path is the hot one: the vector is encoded once into a scratch buffer, hashed a
 // word at a time and compared with the stored state a word at a time (a quarter of the fields'
 // count at one byte a field); only a new state is copied into the arena.
@@ -15,7 +16,7 @@ const ARENA_WORDS = ARENA_CHUNK / 4;
 const COLUMN_BITS = 16;
 const COLUMN_CHUNK = 1 << COLUMN_BITS;
 const COLUMN_MASK = COLUMN_CHUNK - 1;
-const MAX_LOAD = 0.5;
+const MAX_LOAD = 0.75;
 
 export interface VectorShape {
   /** Fields always encoded: [0, fixedWidth). */
@@ -26,29 +27,35 @@ export interface VectorShape {
 }
 
 export class StateStore {
-  private arena: Uint8Array[] = [];
-  /** The same chunks as 32-bit words: states start word-aligned, so they compare a word at a time. */
-  private arenaWords: Int32Array[] = [];
+  /** Chunks of 32-bit words; a state's packed bytes are read and written through shifts (byte k is bits 8(k & 3) of word k >> 2), never through a byte view, so the layout is the same on any host. */
+  private arena: Int32Array[] = [];
   private arenaChunk = -1;
-  private arenaUsed = ARENA_CHUNK;
-  /** Where each state starts: a word index into the arena (chunk * ARENA_WORDS + word). */
+  /** Words used in the current chunk. */
+  private arenaUsed = ARENA_WORDS;
+  /** Where each state's packed words start: a word index into the arena (chunk * ARENA_WORDS + word). */
   private offsets: Uint32Array[] = [];
   private parents: Int32Array[] = [];
   private steps: Int32Array[] = [];
-  /** Pairs [state index + 1 (0: empty), hash]. */
+  /**
+   * Pairs [arena word offset of the state's record + 1 (0: empty), hash]. A record is the state's index,
+   * then its packed words: a probe that matches reads one place in the arena, not a column as well.
+   */
   private table: Int32Array;
   private mask: number;
-  /** The vector being added, encoded (zero-padded to whole words); `scratchWords` views the same bytes. */
-  private readonly scratch: Uint8Array;
-  private readonly scratchWords: Int32Array;
+  /** The state being looked up, packed and zero-padded to whole words. */
+  private readonly scratch: Int32Array;
+  /** The packed words of the state last read with `readForSuccessors`, and their count. */
+  private readonly parent: Int32Array;
+  private parentWords = 0;
+  /** Whether that state's fixed fields took one byte each, so that byte f of its packing is field f. */
+  private parentBytePerField = false;
   count = 0;
 
   constructor(private readonly shape: VectorShape, initialTableBits = 16) {
     this.table = new Int32Array(2 << initialTableBits);
     this.mask = (1 << initialTableBits) - 1;
-    const maxWords = Math.ceil((shape.width * 5) / 4);
-    this.scratchWords = new Int32Array(maxWords);
-    this.scratch = new Uint8Array(this.scratchWords.buffer);
+    this.scratch = new Int32Array(Math.ceil((shape.width * 5) / 4));
+    this.parent = new Int32Array(this.scratch.length);
   }
 
   /**
@@ -58,24 +65,56 @@ export class StateStore {
    */
   wasNew = false;
   add(v: Int32Array, parent: number, step: number, mayAdd = true): number {
-    const words = this.encode(v);
-    const h = this.hash(this.scratchWords, words);
+    return this.insert(this.encode(v), parent, step, mayAdd);
+  }
+
+  /**
+   * As `add`, for a vector `v` that differs from the one last read with `readForSuccessors` only in the
+   * fields listed at the even positions of `changed[0, n)`: when those are fixed fields holding values
+   * below 128 and the old state's fixed fields took one byte each, its packing is patched in place of
+   * packing `v` whole.
+   */
+  addChanged(v: Int32Array, changed: Int32Array, n: number, parent: number, step: number, mayAdd = true): number {
+    if (!this.parentBytePerField) return this.add(v, parent, step, mayAdd);
+    const fixedWidth = this.shape.fixedWidth;
+    for (let k = 0; k < n; k += 2) {
+      const f = changed[k];
+      if (f >= fixedWidth || (v[f] >>> 0) > 0x7f) return this.add(v, parent, step, mayAdd);
+    }
+    const words = this.parentWords;
+    const scratch = this.scratch;
+    const from = this.parent;
+    for (let i = 0; i < words; i++) scratch[i] = from[i];
+    for (let k = 0; k < n; k += 2) {
+      const f = changed[k];
+      const shift = (f & 3) << 3;
+      scratch[f >>> 2] = (scratch[f >>> 2] & ~(0xff << shift)) | (v[f] << shift);
+    }
+    return this.insert(words, parent, step, mayAdd);
+  }
+
+  /** Looks up the packed state in `scratch` (`n` words), adding it if new and allowed. */
+  private insert(n: number, parent: number, step: number, mayAdd: boolean): number {
+    const h = this.hash(this.scratch, n);
     const table = this.table;
     const mask = this.mask;
     let slot = h & mask;
     for (;;) {
       const entry = table[2 * slot];
       if (entry === 0) break;
-      if (table[2 * slot + 1] === h && this.equals(entry - 1, words)) {
-        this.wasNew = false;
-        return entry - 1;
+      if (table[2 * slot + 1] === h) {
+        const idx = this.match((entry >>> 0) - 1, n);
+        if (idx >= 0) {
+          this.wasNew = false;
+          return idx;
+        }
       }
       slot = (slot + 1) & mask;
     }
     this.wasNew = false;
     if (!mayAdd) return -1;
-    const idx = this.append(words, parent, step);
-    table[2 * slot] = idx + 1;
+    const idx = this.append(n, parent, step);
+    table[2 * slot] = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK]; // the record's offset + 1
     table[2 * slot + 1] = h;
     if (this.count > (mask + 1) * MAX_LOAD) this.grow();
     this.wasNew = true;
@@ -84,36 +123,60 @@ export class StateStore {
 
   /** Decodes state `idx` into `out` (zeroing unused queue slots). */
   read(idx: number, out: Int32Array): void {
+    this.decode(idx, out, false);
+  }
+
+  /** As `read`, and keeps the state's packing for `addChanged`: for the state whose successors come next. */
+  readForSuccessors(idx: number, out: Int32Array): void {
+    this.decode(idx, out, true);
+  }
+
+  private decode(idx: number, out: Int32Array, keep: boolean): void {
     const off = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK];
     const chunk = this.arena[Math.floor(off / ARENA_WORDS)];
-    let p = (off % ARENA_WORDS) * 4;
+    const at = off % ARENA_WORDS;
     const { fixedWidth, queueBase, width } = this.shape;
-    // Fields are decoded inline: a closure here costs more than the decoding itself.
+    // Fields are decoded inline: a closure here costs more than the decoding itself. First, four fixed
+    // fields a word while each took one byte.
+    let p = 0;
     let field = 0;
+    for (let w = chunk[at]; field + 4 <= fixedWidth && (w & 0x80808080) === 0; w = chunk[at + (p >>> 2)]) {
+      out[field] = w & 0xff;
+      out[field + 1] = (w >>> 8) & 0xff;
+      out[field + 2] = (w >>> 16) & 0xff;
+      out[field + 3] = w >>> 24;
+      field += 4;
+      p += 4;
+    }
     let q = -1;
     let end = fixedWidth;
     for (;;) {
       while (field < end) {
-        let b = chunk[p++];
+        let b = (chunk[at + (p >>> 2)] >>> ((p & 3) << 3)) & 0xff; p++;
         let x = b & 0x7f;
         let shift = 7;
-        while (b & 0x80) { b = chunk[p++]; x |= (b & 0x7f) << shift; shift += 7; }
+        while (b & 0x80) { b = (chunk[at + (p >>> 2)] >>> ((p & 3) << 3)) & 0xff; p++; x |= (b & 0x7f) << shift; shift += 7; }
         out[field++] = x;
       }
+      if (q < 0 && keep) this.parentBytePerField = p === fixedWidth;
       if (q >= 0) {
         const regionEnd = q + 1 < queueBase.length ? queueBase[q + 1] : width;
         while (field < regionEnd) out[field++] = 0;
       }
-      if (++q === queueBase.length) return;
+      if (++q === queueBase.length) break;
       // Queue region: its length, then that many items.
-      let b = chunk[p++];
+      let b = (chunk[at + (p >>> 2)] >>> ((p & 3) << 3)) & 0xff; p++;
       let len = b & 0x7f;
       let shift = 7;
-      while (b & 0x80) { b = chunk[p++]; len |= (b & 0x7f) << shift; shift += 7; }
+      while (b & 0x80) { b = (chunk[at + (p >>> 2)] >>> ((p & 3) << 3)) & 0xff; p++; len |= (b & 0x7f) << shift; shift += 7; }
       field = queueBase[q];
       out[field++] = len;
       end = field + len;
     }
+    if (!keep) return;
+    const words = (p + 3) >>> 2;
+    for (let i = 0; i < words; i++) this.parent[i] = chunk[at + i];
+    this.parentWords = words;
   }
 
   parentOf(idx: number): number { return this.parents[idx >>> COLUMN_BITS][idx & COLUMN_MASK]; }
@@ -131,26 +194,45 @@ export class StateStore {
   private encode(v: Int32Array): number {
     const dst = this.scratch;
     const { fixedWidth, queueBase } = this.shape;
-    let p = 0;
-    let q = -1;
+    let n = 0;
     let i = 0;
+    // Four fixed fields a word while each fits in one byte.
+    while (i + 4 <= fixedWidth) {
+      const a = v[i];
+      const b = v[i + 1];
+      const c = v[i + 2];
+      const d = v[i + 3];
+      if (((a | b | c | d) & ~0x7f) !== 0) break;
+      dst[n++] = a | (b << 8) | (c << 16) | (d << 24);
+      i += 4;
+    }
+    let word = 0;
+    let shift = 0;
+    let q = -1;
     let end = fixedWidth;
     for (;;) {
       while (i < end) {
         let x = v[i++];
-        while (x > 0x7f) { dst[p++] = (x & 0x7f) | 0x80; x >>>= 7; }
-        dst[p++] = x;
+        while (x > 0x7f) {
+          word |= ((x & 0x7f) | 0x80) << shift;
+          x >>>= 7;
+          shift += 8;
+          if (shift === 32) { dst[n++] = word; word = 0; shift = 0; }
+        }
+        word |= (x & 0xff) << shift;
+        shift += 8;
+        if (shift === 32) { dst[n++] = word; word = 0; shift = 0; }
       }
       if (++q === queueBase.length) break;
       i = queueBase[q];
       end = i + 1 + v[i];
     }
-    while ((p & 3) !== 0) dst[p++] = 0;
-    return p >>> 2;
+    if (shift !== 0) dst[n++] = word;
+    return n;
   }
 
   /**
-   * Hash of the first `n` words of an encoded state (murmur3's mixing). Protected so that a test can
+   * Hash of the first `n` words of a packed state (murmur3's mixing). Protected so that a test can
    * force collisions.
    */
   protected hash(words: Int32Array, n: number): number {
@@ -167,36 +249,34 @@ export class StateStore {
   }
 
   /**
-   * Whether stored state `idx` is the encoded state in `scratch` (`n` words). Encodings are
-   * self-delimiting, so neither of two different states' encodings is a prefix of the other's: equal
-   * first `n` words mean equal states, whatever the stored one's length.
+   * The index of the state whose record is at word offset `record`, if it is the packed state in
+   * `scratch` (`n` words), else -1. Packings are self-delimiting, so neither of two different states'
+   * packings is a prefix of the other's: equal first `n` words mean equal states, whatever the stored
+   * one's length.
    */
-  private equals(idx: number, n: number): boolean {
-    const off = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK];
-    const chunk = this.arenaWords[Math.floor(off / ARENA_WORDS)];
-    const at = off % ARENA_WORDS;
-    const words = this.scratchWords;
-    for (let i = 0; i < n; i++) if (chunk[at + i] !== words[i]) return false;
-    return true;
+  private match(record: number, n: number): number {
+    const chunk = this.arena[Math.floor(record / ARENA_WORDS)];
+    const at = (record % ARENA_WORDS) + 1;
+    const words = this.scratch;
+    for (let i = 0; i < n; i++) if (chunk[at + i] !== words[i]) return -1;
+    return chunk[at - 1];
   }
 
   private append(n: number, parent: number, step: number): number {
     const idx = this.count;
     if (idx >= 0x7fffffff) throw new Error('state store full (2^31 states)');
-    // Room for the longest encoding, so a state never straddles two chunks.
-    if (this.arenaUsed + this.scratchWords.length * 4 > ARENA_CHUNK) {
+    // Room for the longest record, so a state never straddles two chunks.
+    if (this.arenaUsed + 1 + this.scratch.length > ARENA_WORDS) {
       if ((this.arenaChunk + 2) * ARENA_WORDS > 2 ** 32) throw new Error('state store full (16 GB of packed states)');
-      const words = new Int32Array(ARENA_WORDS);
-      this.arenaWords.push(words);
-      this.arena.push(new Uint8Array(words.buffer));
+      this.arena.push(new Int32Array(ARENA_WORDS));
       this.arenaChunk++;
       this.arenaUsed = 0;
     }
-    const dst = this.arenaWords[this.arenaChunk];
-    const start = this.arenaUsed;
-    const at = start >>> 2;
-    const words = this.scratchWords;
-    for (let i = 0; i < n; i++) dst[at + i] = words[i];
+    const dst = this.arena[this.arenaChunk];
+    const at = this.arenaUsed;
+    const words = this.scratch;
+    dst[at] = idx;
+    for (let i = 0; i < n; i++) dst[at + 1 + i] = words[i];
     const c = idx >>> COLUMN_BITS;
     if (c === this.offsets.length) {
       this.offsets.push(new Uint32Array(COLUMN_CHUNK));
@@ -204,10 +284,10 @@ export class StateStore {
       this.steps.push(new Int32Array(COLUMN_CHUNK));
     }
     const j = idx & COLUMN_MASK;
-    this.offsets[c][j] = this.arenaChunk * ARENA_WORDS + at;
+    this.offsets[c][j] = this.arenaChunk * ARENA_WORDS + at + 1;
     this.parents[c][j] = parent;
     this.steps[c][j] = step;
-    this.arenaUsed = start + 4 * n;
+    this.arenaUsed = at + 1 + n;
     this.count = idx + 1;
     return idx;
   }

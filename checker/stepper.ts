@@ -38,6 +38,8 @@ export interface StepObserver {
 /** Events one step may hand to actors (the root event, calls, replies) before it counts as a cycle. */
 const MAX_EVENTS_PER_STEP = 256;
 const NO_CALLER = -1;
+const DELTA_WRITE = 0;
+const DELTA_POST = 1;
 const VIAS: Via[] = ['deliver', 'spontaneous', 'timer', 'call', 'reply', 'init', 'load', 'rmw'];
 
 export class Stepper {
@@ -132,6 +134,101 @@ export class Stepper {
     v[qb] = len - 1;
     this.beginStep();
     return this.dispatch(v, actor, event, 'deliver', NO_CALLER, null, obs);
+  }
+
+  /**
+   * The flat form of a transition that only changes the local state, writes cells and posts events
+   * (almost every step of a protocol model), under sc: [DELTA_WRITE, field, value | DELTA_POST, queue
+   * base, event, capacity]..., applied inline by `applyDelta` with no dispatch. Null for anything else
+   * (a violation, an error, a state tagged error, calls, replies, timers, loads, two posts to one actor),
+   * which takes the general path; so does any step under tso or arm.
+   */
+  deltaOf(actor: number, t: LocalTransition): Int32Array | null {
+    if (t.delta !== undefined) return t.delta;
+    t.delta = null;
+    if (this.weak || t.violation !== null || t.error !== null || this.sys.actors[actor].states.info[t.next].inError) return null;
+    const out: number[] = [];
+    const posted = new Set<number>();
+    for (const e of t.effects) {
+      if (e.kind === EffectKind.Write) out.push(DELTA_WRITE, this.cellBase + e.cell, e.value);
+      else if (e.kind === EffectKind.Post && !posted.has(e.to)) {
+        posted.add(e.to);
+        out.push(DELTA_POST, this.sys.layout.queueBase[e.to], e.event, this.sys.layout.queueCapacity[e.to]);
+      } else return null;
+    }
+    t.delta = Int32Array.from(out);
+    return t.delta;
+  }
+
+  /**
+   * Applies a transition's delta to `actor` in `v` (as `apply` would, effect by effect); false, with `v`
+   * untouched, when a post would find its queue full, which the general path then reports.
+   */
+  applyDelta(v: Int32Array, actor: number, next: number, delta: Int32Array): boolean {
+    for (let i = 0; i < delta.length; i += delta[i] === DELTA_POST ? 4 : 3) {
+      if (delta[i] === DELTA_POST && v[delta[i + 1]] >= delta[i + 3]) return false;
+    }
+    v[actor] = next;
+    for (let i = 0; i < delta.length;) {
+      if (delta[i] === DELTA_WRITE) {
+        v[delta[i + 1]] = delta[i + 2];
+        i += 3;
+      } else {
+        const qb = delta[i + 1];
+        const len = v[qb];
+        v[qb + 1 + len] = delta[i + 2];
+        v[qb] = len + 1;
+        i += 4;
+      }
+    }
+    return true;
+  }
+
+  /** The undo log of `applyInPlace`: [field, old value] pairs. */
+  undoLog = new Int32Array(16);
+
+  /**
+   * Applies a spontaneous transition's delta to `v` in place, logging the fields it changes in
+   * `undoLog`, so that the caller can look the successor up and then `undo` it instead of copying the
+   * whole vector for every successor. Returns the log's length, or -1 with `v` untouched when the step
+   * must take the general path (no delta, a full queue) or when the system has timers (whose ranks a
+   * step may renumber).
+   */
+  applyInPlace(v: Int32Array, actor: number, t: LocalTransition): number {
+    if (this.sys.clock.slots.length > 0) return -1;
+    const delta = this.deltaOf(actor, t);
+    if (delta === null) return -1;
+    for (let i = 0; i < delta.length; i += delta[i] === DELTA_POST ? 4 : 3) {
+      if (delta[i] === DELTA_POST && v[delta[i + 1]] >= delta[i + 3]) return -1;
+    }
+    if (this.undoLog.length < 2 + delta.length * 2) this.undoLog = new Int32Array(2 + delta.length * 2);
+    const log = this.undoLog;
+    log[0] = actor;
+    log[1] = v[actor];
+    let n = 2;
+    v[actor] = t.next;
+    for (let i = 0; i < delta.length;) {
+      const at = delta[i + 1];
+      if (delta[i] === DELTA_WRITE) {
+        log[n++] = at; log[n++] = v[at];
+        v[at] = delta[i + 2];
+        i += 3;
+      } else {
+        const len = v[at];
+        log[n++] = at + 1 + len; log[n++] = v[at + 1 + len];
+        log[n++] = at; log[n++] = len;
+        v[at + 1 + len] = delta[i + 2];
+        v[at] = len + 1;
+        i += 4;
+      }
+    }
+    return n;
+  }
+
+  /** Takes back what `applyInPlace` did (its log of length `n`), newest change first. */
+  undo(v: Int32Array, n: number): void {
+    const log = this.undoLog;
+    for (let i = n - 2; i >= 0; i -= 2) v[log[i]] = log[i + 1];
   }
 
   /** Applies an already looked-up spontaneous or timer transition. */
@@ -456,6 +553,10 @@ export function takeStep(
     const { clock } = stepper.sys;
     clock.fire(v, clock.slot(actor, event));
     if (!t!.accepts) { clock.normalize(v); return Outcome.Ok; }
+  }
+  if (kind === StepKind.Spontaneous && obs === null) {
+    const delta = stepper.deltaOf(actor, t!);
+    if (delta !== null && stepper.applyDelta(v, actor, t!.next, delta)) return settleTimers(stepper, v, Outcome.Ok);
   }
   return settleTimers(stepper, v, stepper.fire(v, actor, event, t!, STEP_KIND_NAMES[kind], obs));
 }

@@ -104,4 +104,53 @@ describe('StateStore', () => {
     expect(store.add(a, 0, 0, false)).toBe(0);
     expect(store.count).toBe(1);
   });
+  it('addChanged (a state patched from the one last read) finds and adds exactly what add would', () => {
+    // A wider shape, so that fixed fields are packed four to a word: 9 fixed fields, queues of 3 and 2.
+    const wide = { fixedWidth: 9, queueBase: Int32Array.from([9, 13]), width: 16 };
+    const small = fc.integer({ min: 0, max: 127 });
+    const wideVector = fc.tuple(fc.array(fc.oneof(small, small, field), { minLength: 9, maxLength: 9 }), queue(3), queue(2)).map(([fixed, q1, q2]) => {
+      const v = new Int32Array(wide.width);
+      fixed.forEach((x, i) => { v[i] = x; });
+      v[9] = q1.length; q1.forEach((x, i) => { v[10 + i] = x; });
+      v[13] = q2.length; q2.forEach((x, i) => { v[14 + i] = x; });
+      return v;
+    });
+    const keyOf = (v: Int32Array) => {
+      const w = Array.from(v);
+      w.fill(0, 10 + v[9], 13);
+      w.fill(0, 14 + v[13], 16);
+      return w.join(',');
+    };
+    // Changes to fixed fields (mostly to one-byte values), to queue lengths and to queue items.
+    const change = fc.tuple(fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: wide.width - 1 })), fc.oneof(small, field));
+    fc.assert(
+      fc.property(fc.array(wideVector, { minLength: 1, maxLength: 150 }), fc.array(fc.array(change, { maxLength: 3 }), { maxLength: 150 }), (vectors, changes) => {
+        const store = new StateStore(wide, 1);
+        const reference = new Map<string, number>();
+        const expectAdded = (idx: number, v: Int32Array) => {
+          const known = reference.get(keyOf(v));
+          expect(idx).toBe(known ?? reference.size);
+          expect(store.wasNew).toBe(known === undefined);
+          if (known === undefined) reference.set(keyOf(v), idx);
+        };
+        for (const v of vectors) expectAdded(store.add(v, -1, 0), v);
+        const cur = new Int32Array(wide.width);
+        changes.forEach((fields, n) => {
+          store.readForSuccessors(n % store.count, cur);
+          const log: number[] = [];
+          for (const [f, x] of fields) {
+            log.push(f, cur[f]);
+            cur[f] = f === 9 ? x % 4 : f === 13 ? x % 3 : x; // a queue length stays within its capacity
+          }
+          expectAdded(store.addChanged(cur, Int32Array.from(log), log.length, -1, 0), cur);
+        });
+        const out = new Int32Array(wide.width);
+        for (const [key, idx] of reference) {
+          store.read(idx, out);
+          expect(Array.from(out).join(',')).toBe(key);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
