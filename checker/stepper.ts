@@ -320,6 +320,10 @@ export class Stepper {
   }
 
   private apply(v: Int32Array, actor: number, caller: number, event: number, t: LocalTransition, obs: StepObserver | null): Outcome {
+    if (obs === null) {
+      const delta = this.deltaOf(actor, t);
+      if (delta !== null && this.applyDelta(v, actor, t.next, delta)) return Outcome.Ok;
+    }
     const logic = this.sys.actors[actor];
     if (t.violation !== null) return this.violation(t.violation.property, t.violation.message);
     if (t.error !== null) {
