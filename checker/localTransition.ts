@@ -552,12 +552,16 @@ class IntTupleTable {
     return h ^ (h >>> 13);
   }
 
+  /** The tuple found last: states expanded one after another (siblings in BFS) often repeat it. */
+  private last = -1;
+
   /** The id of the tuple, or -1. `key` is ignored by a table without a leading key. */
   find(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
     const { table, values } = this;
-    const mask = table.length - 1;
     const w = this.width;
     const lead = w - cells.length;
+    if (this.last >= 0 && this.holds(this.last, key, v, base, cells)) return this.last;
+    const mask = table.length - 1;
     for (let slot = this.hash(key, v, base, cells) & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === 0) return -1;
@@ -565,8 +569,17 @@ class IntTupleTable {
       if (lead === 1 && values[at++] !== key) continue;
       let i = 0;
       while (i < cells.length && values[at + i] === v[base + cells[i]]) i++;
-      if (i === cells.length) return entry - 1;
+      if (i === cells.length) return (this.last = entry - 1);
     }
+  }
+
+  /** Whether tuple `id` is the one `find` was given. */
+  private holds(id: number, key: number, v: Int32Array, base: number, cells: readonly number[]): boolean {
+    const values = this.values;
+    let at = id * this.width;
+    if (this.width > cells.length && values[at++] !== key) return false;
+    for (let i = 0; i < cells.length; i++) if (values[at + i] !== v[base + cells[i]]) return false;
+    return true;
   }
 
   /** Adds a tuple that `find` did not find; returns its id. */
