@@ -1,7 +1,8 @@
 // The nondeterministic choices inside one step (which value each branching load returns), as a script:
 // a step is run once per script, and `advance` moves to the next script in depth-first order, so every
 // combination is taken exactly once even when later choice points depend on earlier choices.
-const NO_CHOICES: readonly number[] = [];
+/** The script of a step with no choices made yet (shared: never modified). */
+export const NO_CHOICES: readonly number[] = [];
 
 export class ChoiceScript {
   private script: readonly number[] = NO_CHOICES;

@@ -10,6 +10,7 @@ import type { LivenessProperty } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS } from './memoryModel.ts';
@@ -55,7 +56,6 @@ export interface AsyncExploreOptions extends ExploreOptions {
 }
 
 const ROOT = -1;
-const NO_CHOICES: readonly number[] = [];
 /** Stop well before V8's own heap limit, whose out-of-memory crash would leave no report. */
 const HEAP_FRACTION = 0.85;
 
