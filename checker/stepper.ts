@@ -191,11 +191,11 @@ export class Stepper {
    * Applies a spontaneous transition's delta to `v` in place, logging the fields it changes in
    * `undoLog`, so that the caller can look the successor up and then `undo` it instead of copying the
    * whole vector for every successor. Returns the log's length, or -1 with `v` untouched when the step
-   * must take the general path (no delta, a full queue) or when the system has timers (whose ranks a
-   * step may renumber).
+   * must take the general path (no delta, a full queue). A delta leaves the timers alone, and the state
+   * expanded has its timer ranks normalised already (every step ends with `normalize`, which is
+   * idempotent), so nothing is left to settle.
    */
   applyInPlace(v: Int32Array, actor: number, t: LocalTransition): number {
-    if (this.sys.clock.slots.length > 0) return -1;
     const delta = this.deltaOf(actor, t);
     if (delta === null) return -1;
     for (let i = 0; i < delta.length; i += delta[i] === DELTA_POST ? 4 : 3) {
