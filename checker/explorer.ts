@@ -378,15 +378,22 @@ export class Exploration {
     return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
   }
 
+  /** The state being expanded, for `visitStep`. */
+  private expanding = 0;
+  /** Takes each step `forEachStep` offers from the state being expanded: one closure, not one per state. */
+  private readonly visitStep = (actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean =>
+    this.successor(this.expanding, actor, kind, event, t);
+
   private expand(idx: number): void {
     const { sys, stepper, cur } = this;
+    this.expanding = idx;
     // At the depth limit the state's successors are cut off, but the state itself is still judged
     // (deadlock, stall): otherwise a deadlock exactly at the limit would pass as `verified`.
     const atLimit = this.depth >= this.maxDepth;
     if (atLimit) this.cut = true;
     const enabled = atLimit
       ? forEachStep(sys, stepper, cur, () => false)
-      : forEachStep(sys, stepper, cur, (actor, kind, event, t) => this.successor(idx, actor, kind, event, t));
+      : forEachStep(sys, stepper, cur, this.visitStep);
     if (enabled > 0 && !atLimit && !this.finished) {
       forEachTimerDueNow(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
     }
