@@ -444,9 +444,10 @@ export class Exploration {
 
   private successorFor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
     const { next, stepper, cur } = this;
-    if (kind === StepKind.Spontaneous) {
+    if (kind === StepKind.Spontaneous || kind === StepKind.Deliver) {
       // Most steps are a plain delta: applied to the state being expanded and taken back afterwards.
-      const n = stepper.applyInPlace(cur, actor, t!);
+      const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
+      if (kind === StepKind.Deliver) t = stepper.lookedUp;
       if (n >= 0) {
         this.transitions++;
         const go = this.reached(idx, cur, this.label(actor, kind, event, stepper.choices.taken), n);

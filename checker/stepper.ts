@@ -124,8 +124,11 @@ export class Stepper {
     return Outcome.Ok;
   }
 
-  /** Takes the head of `actor`'s in-flight FIFO and delivers it. The queue must be non-empty. */
-  deliver(v: Int32Array, actor: number, obs: StepObserver | null): Outcome {
+  /**
+   * Takes the head of `actor`'s in-flight FIFO and delivers it. The queue must be non-empty. `known`: the
+   * transition already looked up for it (`deliverInPlace`), under sc only.
+   */
+  deliver(v: Int32Array, actor: number, obs: StepObserver | null, known: LocalTransition | null = null): Outcome {
     const qb = this.sys.layout.queueBase[actor];
     const len = v[qb];
     const event = v[qb + 1];
@@ -133,7 +136,7 @@ export class Stepper {
     v[qb + len] = 0;
     v[qb] = len - 1;
     this.beginStep();
-    return this.dispatch(v, actor, event, 'deliver', NO_CALLER, null, obs);
+    return this.dispatch(v, actor, event, 'deliver', NO_CALLER, known, obs);
   }
 
   /**
@@ -195,17 +198,16 @@ export class Stepper {
    * expanded has its timer ranks normalised already (every step ends with `normalize`, which is
    * idempotent), so nothing is left to settle.
    */
-  applyInPlace(v: Int32Array, actor: number, t: LocalTransition): number {
+  applyInPlace(v: Int32Array, actor: number, t: LocalTransition, from = 0): number {
     const delta = this.deltaOf(actor, t);
     if (delta === null) return -1;
     for (let i = 0; i < delta.length; i += delta[i] === DELTA_POST ? 4 : 3) {
       if (delta[i] === DELTA_POST && v[delta[i + 1]] >= delta[i + 3]) return -1;
     }
-    if (this.undoLog.length < 2 + delta.length * 2) this.undoLog = new Int32Array(2 + delta.length * 2);
-    const log = this.undoLog;
-    log[0] = actor;
-    log[1] = v[actor];
-    let n = 2;
+    const log = this.logRoom(from + 2 + delta.length * 2);
+    let n = from;
+    log[n++] = actor;
+    log[n++] = v[actor];
     v[actor] = t.next;
     for (let i = 0; i < delta.length;) {
       const at = delta[i + 1];
@@ -222,6 +224,46 @@ export class Stepper {
         i += 4;
       }
     }
+    return n;
+  }
+
+  /** The undo log, grown (keeping what it holds) to at least `size` entries. */
+  private logRoom(size: number): Int32Array {
+    if (this.undoLog.length < size) {
+      const grown = new Int32Array(Math.max(size, this.undoLog.length * 2));
+      grown.set(this.undoLog);
+      this.undoLog = grown;
+    }
+    return this.undoLog;
+  }
+
+  /** The transition the last `deliverInPlace` looked up, or null: the general path takes it from here. */
+  lookedUp: LocalTransition | null = null;
+
+  /**
+   * Delivers the head of `actor`'s in-flight FIFO in place, as `deliver` would, when the transition it
+   * meets has a delta (see `applyInPlace`; under sc only), logging into `undoLog`. Returns the log's
+   * length, or -1 with `v` untouched; the transition looked up is then left in `lookedUp` for the
+   * general path, so that it is not looked up twice (a lookup counts towards the purity audit).
+   */
+  deliverInPlace(v: Int32Array, actor: number): number {
+    this.lookedUp = null;
+    // Under tso and arm the receiver first synchronizes (memory.receive), which may change what it reads.
+    if (this.weak) return -1;
+    const logic = this.sys.actors[actor];
+    const qb = this.sys.layout.queueBase[actor];
+    const len = v[qb];
+    const event = v[qb + 1];
+    const t = logic.lookup(v[actor], event, logic.readCells.length === 0 ? 0 : logic.readTuple(v, this.cellBase));
+    this.lookedUp = t;
+    if (!t.handled || this.deltaOf(actor, t) === null) return -1;
+    const log = this.logRoom(2 * (len + 1));
+    for (let i = 0; i <= len; i++) { log[2 * i] = qb + i; log[2 * i + 1] = v[qb + i]; }
+    for (let i = 1; i < len; i++) v[qb + i] = v[qb + i + 1];
+    v[qb + len] = 0;
+    v[qb] = len - 1;
+    const n = this.applyInPlace(v, actor, t, 2 * (len + 1));
+    if (n < 0) this.undo(v, 2 * (len + 1));
     return n;
   }
 
@@ -551,7 +593,7 @@ export function forEachTimerDueNow(
 export function takeStep(
   stepper: Stepper, v: Int32Array, actor: number, kind: StepKind, event: number, t: LocalTransition | null, obs: StepObserver | null,
 ): Outcome {
-  if (kind === StepKind.Deliver) return settleTimers(stepper, v, stepper.deliver(v, actor, obs));
+  if (kind === StepKind.Deliver) return settleTimers(stepper, v, stepper.deliver(v, actor, obs, t));
   if (kind === StepKind.Flush) return settleTimers(stepper, v, stepper.flush(v, actor, stepper.flushCell(event), obs));
   if (kind === StepKind.Timer) {
     const { clock } = stepper.sys;
