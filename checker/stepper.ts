@@ -142,9 +142,9 @@ export class Stepper {
   /**
    * The flat form of a transition that only changes the local state, writes cells and posts events
    * (almost every step of a protocol model), under sc: [DELTA_WRITE, field, value | DELTA_POST, queue
-   * base, event, capacity]..., applied inline by `applyDelta` with no dispatch. Null for anything else
-   * (a violation, an error, a state tagged error, calls, replies, timers, loads, two posts to one actor),
-   * which takes the general path; so does any step under tso or arm.
+   * base, event, capacity]..., applied with no dispatch by `applyDelta`, or in place by `applyInPlace`.
+   * Null for anything else (a violation, an error, a state tagged error, calls, replies, timers, loads,
+   * two posts to one actor), which takes the general path; so does any step under tso or arm.
    */
   deltaOf(actor: number, t: LocalTransition): Int32Array | null {
     if (t.delta !== undefined) return t.delta;
@@ -191,12 +191,12 @@ export class Stepper {
   undoLog = new Int32Array(16);
 
   /**
-   * Applies a spontaneous transition's delta to `v` in place, logging the fields it changes in
+   * Applies `actor`'s transition `t` to `v` in place by its delta, logging the fields it changes in
    * `undoLog`, so that the caller can look the successor up and then `undo` it instead of copying the
    * whole vector for every successor. Returns the log's length, or -1 with `v` untouched when the step
    * must take the general path (no delta, a full queue). A delta leaves the timers alone, and the state
    * expanded has its timer ranks normalised already (every step ends with `normalize`, which is
-   * idempotent), so nothing is left to settle.
+   * idempotent), so nothing is left to settle. The log is appended to from entry `from`.
    */
   applyInPlace(v: Int32Array, actor: number, t: LocalTransition, from = 0): number {
     const delta = this.deltaOf(actor, t);
