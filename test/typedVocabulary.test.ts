@@ -6,6 +6,8 @@ import { describe, expect, expectTypeOf, test } from 'vitest';
 import { setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import * as vmbus from '../checker/index.ts';
+import * as memoryVocabulary from '../checker/memoryVocabulary.ts';
+import * as untypedVocabulary from '../checker/vocabulary.ts';
 import { explore, vocabularyFor } from '../checker/index.ts';
 import type { CellValue, SystemDefinition } from '../checker/index.ts';
 
@@ -36,6 +38,13 @@ const actors = {
 describe('vocabularyFor', () => {
   test('every member is the untyped function itself, so machines and definition sites are unchanged', () => {
     for (const [name, fn] of Object.entries(v)) expect(fn, name).toBe((vmbus as Record<string, unknown>)[name]);
+  });
+
+  test('holds every action of the public vocabulary', () => {
+    const actions = Object.keys({ ...untypedVocabulary, ...memoryVocabulary })
+      .filter((name) => typeof (vmbus as Record<string, unknown>)[name] === 'function');
+    expect(actions).toContain('smp_store_release');
+    expect(Object.keys(v)).toEqual(expect.arrayContaining(actions));
   });
 
   test('a typed system runs as the untyped checker runs it', () => {
