@@ -6,6 +6,8 @@ export {
   smp_rmb, dmb_ishld, stlr, ldar, xchg, cmpxchg, test_and_set_bit, test_and_clear_bit, fetch_or,
 } from './memoryVocabulary.ts';
 export type { FenceName, RmwOp } from './memoryVocabulary.ts';
+export { vocabularyFor } from './typedVocabulary.ts';
+export type { Vocabulary, SystemNames, TypedGlobalView, TypedActorSpec, TypedSystemDefinition } from './typedVocabulary.ts';
 export { MEMORY_MODELS, MEMORY_CAVEATS, EVENT_SYNC_CAVEAT } from './memoryModel.ts';
 export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';

@@ -2,9 +2,10 @@
 # The package as a user gets it: `npm pack` (prepare builds dist/), the tarball installed into a scratch
 # project beside xstate, typescript and vitest, then, in that project: what the tarball holds, one copy
 # of xstate, the user's strict `tsc --noEmit` under node16, nodenext and bundler resolution with no
-# error from vmbus-check, the CLI on the user's model and on the built-ins, the vitest matchers in the
-# user's test, and the CLI's start-up time (`vmbus-check list`, CPU-seconds). Run by .ci/run; it needs
-# the npm registry (or npm's cache) for the scratch project's xstate, typescript and vitest.
+# error from vmbus-check, a misspelt cell in a typed model (vocabularyFor) reported as a type error, the
+# CLI on the user's model and on the built-ins, the vitest matchers in the user's test, and the CLI's
+# start-up time (`vmbus-check list`, CPU-seconds). Run by .ci/run; it needs the npm registry (or npm's
+# cache) for the scratch project's xstate, typescript and vitest.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
@@ -38,6 +39,16 @@ for resolution in node16 nodenext bundler; do
   npx tsc -p "tsconfig.$resolution.json" || fail "tsc --noEmit under $resolution resolution reported errors"
 done
 echo "package check: strict tsc --noEmit clean under node16, nodenext and bundler resolution"
+
+# The typed vocabulary through the package's .d.ts: the misspelt cell is a type error, and the only one.
+set +e
+npx tsc -p tsconfig.typeErrors.json > type-errors.txt; code=$?
+set -e
+[ "$code" -ne 0 ] || fail "tsc accepted the misspelt cell in typeErrors/misspeltCell.ts"
+grep -q "^typeErrors/misspeltCell.ts(12,.*error TS2345: Argument of type '\"cuont\"' is not assignable" type-errors.txt \
+  || { cat type-errors.txt; fail "tsc did not report the misspelt cell 'cuont'"; }
+[ "$(grep -c 'error TS' type-errors.txt)" -eq 1 ] || { cat type-errors.txt; fail "tsc reported more than the misspelt cell"; }
+echo "package check: a misspelt cell in a typed model is a type error"
 
 set +e
 ./node_modules/.bin/vmbus-check check models/racyCounter.ts --quiet > check.txt; code=$?
