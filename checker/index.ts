@@ -15,7 +15,7 @@ export type { Property, Judgement, LivenessProperty } from './properties.ts';
 export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
 export { compileSystem } from './compile.ts';
 export type { CompiledSystem } from './compile.ts';
-export { explore, exploreAsync, Exploration } from './explorer.ts';
+export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export { Execution } from './execution.ts';
 export { randomSearch } from './randomSearch.ts';
