@@ -154,6 +154,7 @@ function checkOptions<T>(y: Argv<T>) {
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
+    .option('witnesses', { type: 'string', requiresArg: true, describe: 'write a witness trace (replayable) for each reachability goal reached into this folder' })
     .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }
 
@@ -215,7 +216,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const check = run((a) => checkCommand({
     // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
     targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    out: single(a, 'out'), witnesses: single(a, 'witnesses'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread, random: randomOf(a),
   }, stdout));

@@ -25,8 +25,8 @@ export function renderHtml(trace: TraceFile): string {
     '</head>',
     '<body>',
     '<header>',
-    `<h1>Counterexample: <code>${xml(trace.property)}</code> in ${xml(trace.systemName ?? 'the system')}</h1>`,
-    `<p class="message">${xml(trace.message)}</p>`,
+    `<h1>${trace.kind === 'witness' ? 'Witness' : 'Counterexample'}: <code>${xml(trace.property)}</code> in ${xml(trace.systemName ?? 'the system')}</h1>`,
+    `<p class="message${trace.kind === 'witness' ? ' reached-text' : ''}">${xml(trace.message)}</p>`,
     `<p class="origin">${xml(origin)}${parameters ? ` (${xml(parameters)})` : ''}; memory model ${xml(memory)}; ${trace.steps.length} steps</p>`,
     '</header>',
     '<nav class="controls">',
@@ -79,6 +79,8 @@ svg text { font: 12px system-ui, sans-serif; }
 .message.ignored .message-label, .trigger.ignored, .cross { fill: #cf222e; }
 .cross { text-anchor: middle; font-weight: bold; }
 .violated { fill: #cf222e; font-weight: bold; }
+.reached { fill: #1a7f37; font-weight: bold; }
+.message.reached-text { color: #1a7f37; }
 marker path { fill: #1b1f24; stroke: #1b1f24; }
 `;
 

@@ -36,7 +36,8 @@ export function sequenceSvg(trace: TraceFile): string {
     rows.push(row(step.step, y, width, height, parts));
     y += height;
   }
-  rows.push(`<text class="violated" x="${MARGIN}" y="${y + 20}">${xml(`VIOLATED ${trace.property}`)}<title>${xml(trace.message)}</title></text>`);
+  const outcome = trace.kind === 'witness' ? ['reached', 'REACHED'] : ['violated', 'VIOLATED'];
+  rows.push(`<text class="${outcome[0]}" x="${MARGIN}" y="${y + 20}">${xml(`${outcome[1]} ${trace.property}`)}<title>${xml(trace.message)}</title></text>`);
   y += STEP_ROW;
   const lifelines = actors.map((a) => `<line class="lifeline" x1="${x(a)}" y1="${HEADER - 6}" x2="${x(a)}" y2="${y}"/>` +
     `<rect class="actor" x="${x(a) - LANE / 2 + 8}" y="6" width="${LANE - 16}" height="26" rx="4"/>` + label(x(a), 24, a, LANE - 24, 'middle', 'actor-name'));

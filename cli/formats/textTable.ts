@@ -47,7 +47,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
     for (const g of r.result.goals) {
-      if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps`);
+      const witness = r.witnesses?.find((w) => w.trace.property === g.property)?.tracePath;
+      if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps${witness ? ` (witness written to ${witness})` : ''}`);
       else if (r.result.verdict === 'unreached') lines.push(`${label}: ${g.property} unreached: no reachable state satisfies it`);
     }
     const f = r.result.found;
