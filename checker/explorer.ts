@@ -20,6 +20,7 @@ import { fairnessRules, unfairness } from './fairness.ts';
 import type { CycleState, Move } from './fairness.ts';
 import { livenessMessage, triggerText } from './lassoJudgement.ts';
 import { SystemDefinitionError } from './system.ts';
+import { CoverageCounter } from './coverage.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
 export interface ExploreOptions {
@@ -34,6 +35,8 @@ export interface ExploreOptions {
   memory?: MemoryModelName;
   /** Re-run every memoised local transition to catch impure model code, not only a sample (checker/localTransition.ts). */
   paranoid?: boolean;
+  /** Count how often each state and transition of each machine was seen (CheckResult.coverage; checker/coverage.ts). */
+  coverage?: boolean;
 }
 
 export interface Progress {
@@ -99,6 +102,8 @@ export class Exploration {
   private livenessDeadline: number;
   /** Witnesses of the reachability goals reached so far (a shortest one each: BFS order). */
   private readonly witnesses = new Map<string, Step[]>();
+  /** Coverage counts, only when asked for: the steps are observed only then. */
+  private readonly coverage: CoverageCounter | null;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -117,6 +122,7 @@ export class Exploration {
     this.maxDepth = options.maxDepth ?? Infinity;
     this.deadline = options.timeLimitSeconds !== undefined ? this.started + options.timeLimitSeconds * 1000 : Infinity;
     this.livenessDeadline = this.deadline;
+    this.coverage = options.coverage ? new CoverageCounter(this.sys) : null;
     this.start();
   }
 
@@ -257,6 +263,7 @@ export class Exploration {
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
       },
+      ...(this.coverage ? { coverage: this.coverage.result() } : {}),
     };
   }
 
@@ -304,6 +311,7 @@ export class Exploration {
     }
     if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
     this.store.add(this.cur, ROOT, ROOT);
+    this.coverage?.countState(this.cur);
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
   }
 
@@ -500,7 +508,9 @@ export class Exploration {
     const { next, store, stepper, cur } = this;
     for (let i = 0; i < cur.length; i++) next[i] = cur[i]; // a loop beats TypedArray.set at this size
     this.transitions++;
-    const r = takeStep(stepper, next, actor, kind, event, t, null);
+    const coverage = this.coverage;
+    if (coverage) coverage.source = idx;
+    const r = takeStep(stepper, next, actor, kind, event, t, coverage);
     if (r === Outcome.Disabled) return true;
     const label = this.label(actor, kind, event, stepper.choices.taken);
     // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
@@ -519,6 +529,7 @@ export class Exploration {
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
+    coverage?.countState(next);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(next, added);
   }
