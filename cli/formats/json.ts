@@ -2,6 +2,7 @@
 // Ctrl-C, one per check not run too (verdict null, skipped true).
 import { renderTimeline } from '../../traces/index.ts';
 import { asExpected } from '../expectation.ts';
+import { coverageWarnings } from './coverage.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
@@ -33,6 +34,9 @@ export function checkObject(r: CheckRecord) {
     ...(r.result.found ? { found: r.result.found } : {}),
     ...(r.result.random ? { random: r.result.random } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
+    // --coverage: per actor, each state and transition with the global states it was seen in; and, for a
+    // verified check, a warning per transition that never fired.
+    ...(r.result.coverage ? { coverage: r.result.coverage, coverageWarnings: coverageWarnings(r) } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
   };
 }

@@ -7,6 +7,7 @@ import { renderMarkdown } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
 import { showsMemory, verdictUnder } from './textTable.ts';
+import { actorSummary, coverageMarkdown, coverageWarnings } from './coverage.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -30,6 +31,23 @@ function goalsSection(records: CheckRecord[]): string[] {
   return ['<details>', `<summary>Reachability goals: all ${rows.length} reached</summary>`, '', ...table, '</details>', ''];
 }
 
+/**
+ * --coverage: the warnings of verified checks (transitions never fired) open, then each check's table
+ * folded into `<details>`, its summary line saying how much of each machine ran.
+ */
+function coverageSection(records: CheckRecord[]): string[] {
+  const covered = records.filter((r) => r.result.coverage);
+  if (covered.length === 0) return [];
+  const lines = ['### Coverage', ''];
+  const warnings = covered.flatMap(coverageWarnings);
+  if (warnings.length > 0) lines.push(...warnings.map((w) => `- ⚠️ ${cell(w)}`), '');
+  for (const r of covered) {
+    const summary = r.result.coverage!.map(actorSummary).join('; ');
+    lines.push('<details>', `<summary>${html(`${recordLabel(r)}: ${summary}`)}</summary>`, '', ...coverageMarkdown(r), '', '</details>', '');
+  }
+  return lines;
+}
+
 export function stepSummary(records: CheckRecord[], againstExpectation: boolean): string {
   const lines = [
     '## vmbus-check', '',
@@ -44,6 +62,7 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
   }
   lines.push('');
   lines.push(...goalsSection(records));
+  lines.push(...coverageSection(records));
   const withTrace = records.filter((r) => r.trace);
   const expected = withTrace.filter((r) => outcomeOf(r, againstExpectation) === 'pass');
   for (const r of withTrace.filter((x) => !expected.includes(x))) {
