@@ -10,6 +10,10 @@ import { Reference } from './reference/bruteForce.ts';
 import type { RefState } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { system as deadTransition } from './fixtures/deadTransition.ts';
+import { runMain } from './cliInProcess.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /** Per actor and state node path: the reachable global states in which the actor is in it (null: too big). */
 function referenceStateCounts(def: SystemDefinition, stateNames: Record<string, string[]>, maxStates = 1_000): Map<string, number> | null {
@@ -96,5 +100,71 @@ describe('coverage of random systems', () => {
       { numRuns: 40, seed: 11 },
     );
     expect(compared).toBeGreaterThan(20);
+  });
+});
+
+describe('--coverage on the command line', () => {
+  const model = 'test/fixtures/deadTransition.ts';
+  const warnings = [
+    "dead-transition: verified, but worker's transition idle --go [never]--> broken never fired",
+    "dead-transition: verified, but worker's transition busy --abort--> broken never fired",
+  ];
+
+  test('text: the tables, then a warning naming each transition a verified check never fired (exit 0)', async () => {
+    const r = await runMain(['check', model, '--coverage', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  worker: 2 of 3 states, 2 of 4 transitions\n');
+    expect(r.stdout).toMatch(/^worker  broken\s+0  never reached$/m);
+    expect(r.stdout).toMatch(/^worker  idle --go \[#2\]--> busy\s+2$/m);
+    expect(r.stdout).toContain(warnings.map((w) => `warning: ${w}\n`).join(''));
+    const plain = await runMain(['check', model, '--quiet']);
+    expect(plain.stdout).not.toMatch(/coverage|warning/);
+  });
+
+  test('json, junit, github (with the job summary), sarif', async () => {
+    const json = JSON.parse((await runMain(['check', model, '--coverage', '--format', 'json', '--quiet'])).stdout);
+    expect(json.coverage).toEqual(explore(deadTransition, { coverage: true }).coverage);
+    expect(json.coverageWarnings).toEqual(warnings);
+    const junit = (await runMain(['check', model, '--coverage', '--format', 'junit', '--quiet'])).stdout;
+    expect(junit).toMatch(/<system-out>coverage of dead-transition [^<]*warning: dead-transition: verified, but worker&apos;s transition busy --abort--&gt; broken never fired<\/system-out>/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'coverage-'));
+    try {
+      const summary = path.join(dir, 'summary.md');
+      const github = await runMain(['check', model, '--coverage', '--format', 'github', '--quiet'], { env: { GITHUB_STEP_SUMMARY: summary } });
+      expect(github.stdout).toMatch(/^::notice file=test\/fixtures\/deadTransition\.ts,line=\d+,title=vmbus-check%3A coverage of dead-transition::worker: 2 of 3 states, 2 of 4 transitions; driver: 3 of 3 states, 2 of 2 transitions$/m);
+      expect(github.stdout.match(/^::warning .*title=vmbus-check%3A transition never fired in dead-transition::.*$/gm)).toHaveLength(2);
+      const md = readFileSync(summary, 'utf8');
+      expect(md).toContain('### Coverage\n\n' + warnings.map((w) => `- ⚠️ ${w}`).join('\n'));
+      expect(md).toContain('| worker | `busy --abort--> broken` | ⚠️ 0 |');
+      expect(md).toContain('| driver | state `done` | 3 |');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const sarif = JSON.parse((await runMain(['check', model, '--coverage', '--format', 'sarif', '--quiet'])).stdout);
+    const results = sarif.runs[0].results.filter((x: { ruleId: string }) => x.ruleId === 'transitionNeverFired');
+    expect(results.map((x: { message: { text: string } }) => x.message.text)).toEqual(warnings);
+    // Each at its state's definition: `idle: {` and `busy: {` in the fixture.
+    const lines = readFileSync(model, 'utf8').split('\n');
+    expect(results.map((x: any) => lines[x.locations[0].physicalLocation.region.startLine - 1].trim().split(':')[0])).toEqual(['idle', 'busy']);
+    expect(sarif.runs[0].properties.coverage[0].check).toBe('dead-transition');
+  });
+
+  test('a built-in (lost-wakeup/fixed): the fix never enters goingToSleep, and its watchdog never fires', async () => {
+    const r = JSON.parse((await runMain(['check', 'lost-wakeup', '--variant', 'fixed', '--coverage', '--format', 'json', '--quiet'])).stdout);
+    expect(r.verdict).toBe('verified');
+    // goingToSleep is the buggy variant's window between the check and the sleep; the fixed consumer
+    // sleeps in the same step as its check. A verified run never stalls asleep, so `after 1000` never fires.
+    expect(r.coverageWarnings).toEqual([
+      "lost-wakeup/fixed: verified, but consumer's transition goingToSleep --run--> asleep never fired",
+      "lost-wakeup/fixed: verified, but consumer's transition goingToSleep --wakeup--> (no target) never fired",
+      "lost-wakeup/fixed: verified, but consumer's transition asleep --after 1000--> gaveUp never fired",
+    ]);
+    // Every global state has each actor in exactly one of its (flat) states.
+    for (const a of r.coverage) expect(a.states.reduce((n: number, s: { globalStates: number }) => n + s.globalStates, 0)).toBe(r.stats.states);
+  });
+
+  test('--coverage with --random is a usage error', async () => {
+    const r = await runMain(['check', model, '--coverage', '--random', '5', '--quiet']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'vmbus-check: --coverage needs the exhaustive search: it cannot be combined with --random\n']);
   });
 });
