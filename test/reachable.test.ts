@@ -124,6 +124,25 @@ describe('witness traces (--witnesses)', () => {
     }
   });
 
+  test('the job summary lists every goal with its witness; all reached, folded', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'witnesses-'));
+    try {
+      const summary = path.join(dir, 'summary.md');
+      await runMain(['check', 'test/fixtures/unreachedGoal.ts', '--witnesses', dir, '--format', 'github', '--quiet'], { env: { GITHUB_STEP_SUMMARY: summary } });
+      const md = readFileSync(summary, 'utf8');
+      expect(md).toContain([
+        '### Reachability goals', '', '| check | goal | reached | witness |', '| --- | --- | --- | --- |',
+        `| peterson | p0Enters | ✅ after 4 steps | \`${path.join(dir, 'peterson.p0Enters.witness.json')}\` |`,
+        '| peterson | bothEnter | ❌ unreached | - |',
+      ].join('\n'));
+      rmSync(summary);
+      await runMain(['check', 'lost-wakeup', '--variant', 'fixed', '--format', 'github', '--quiet'], { env: { GITHUB_STEP_SUMMARY: summary } });
+      expect(readFileSync(summary, 'utf8')).toMatch(/<details>\n<summary>Reachability goals: all 1 reached<\/summary>\n\n\| check \| goal \| reached \| witness \|\n\| --- \| --- \| --- \| --- \|\n\| lost-wakeup\/fixed \| wakeupWhileAsleep \| ✅ after 3 steps \| - \|\n\n<\/details>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--witnesses naming a file is a usage error before the search', async () => {
     const r = await runMain(['check', 'test/fixtures/unreachedGoal.ts', '--witnesses', 'package.json', '--quiet']);
     expect(r.code).toBe(2);
