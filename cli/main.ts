@@ -70,6 +70,7 @@ function boundsOf(a: Args): ExploreOptions {
   }
   if (a.paranoid === true) bounds.paranoid = true;
   if (a['all-violations'] === true) bounds.allViolations = true;
+  if (a.coverage === true) bounds.coverage = true;
   return bounds;
 }
 
@@ -84,6 +85,8 @@ function randomOf(a: Args): RandomSearchOptions | undefined {
     return undefined;
   }
   if (seed !== undefined && seed > 0xffffffff) throw new CliError('--seed must be a whole number below 2^32');
+  // Coverage counts distinct global states, which only the exhaustive search knows.
+  if (a.coverage === true) throw new CliError('--coverage needs the exhaustive search: it cannot be combined with --random');
   const options: RandomSearchOptions = { walks, seed: seed ?? 1, swarm: a.swarm === true };
   if (shardText !== undefined) {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shardText);
@@ -128,7 +131,7 @@ export function memoryLimit(value: string | undefined): number {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -153,7 +156,9 @@ function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
+    .option('coverage', { type: 'boolean', describe: 'report each machine\'s states and transitions with the number of global states each was seen in; warn of transitions a verified check never fired' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
+    .option('witnesses', { type: 'string', requiresArg: true, describe: 'write a witness trace (replayable) for each reachability goal reached into this folder' })
     .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
 }
 
@@ -215,7 +220,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const check = run((a) => checkCommand({
     // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
     targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    out: single(a, 'out'), witnesses: single(a, 'witnesses'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread, random: randomOf(a),
   }, stdout));

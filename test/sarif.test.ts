@@ -83,6 +83,12 @@ describe('--format sarif', () => {
     expect(verified.runs[0].results).toEqual([]);
   });
 
+  test('--coverage: a verified check\'s never-fired transitions are warnings, the counts a property bag; the log still validates', async () => {
+    const log = await sarif(['check', 'test/fixtures/deadTransition.ts', '--coverage'], 0);
+    expect(log.runs[0].results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level])).toEqual([['transitionNeverFired', 'warning'], ['transitionNeverFired', 'warning']]);
+    expect(log.runs[0].properties.coverage[0].actors.map((a: { actor: string }) => a.actor)).toEqual(['worker', 'driver']);
+  });
+
   test('names full of control characters still give a valid log', async () => {
     const log = await sarif(['check', 'test/fixtures/hostileStrings.ts'], 1);
     expect(JSON.stringify(log)).toContain('injected');

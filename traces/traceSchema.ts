@@ -58,6 +58,7 @@ export const traceFileSchema = z.strictObject({
   memory: z.enum(['sc', 'tso', 'arm']).optional(),
   property: z.string().min(1),
   message: z.string(),
+  kind: z.literal('witness').optional(),
   initial: z.strictObject({
     actors: z.record(name, actorState).refine((actors) => Object.keys(actors).length > 0, 'a trace has at least one actor'),
     cells: z.record(name, cellValue),

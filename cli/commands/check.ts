@@ -32,6 +32,8 @@ export interface CheckArgs {
   /** --memory: run each check under each of these models. */
   memories?: MemoryModelName[];
   out?: string;
+  /** --witnesses: the folder each reached reachability goal's witness trace is written to. */
+  witnesses?: string;
   format: ReportFormat;
   quiet: boolean;
   progressIntervalMs?: number;
@@ -64,11 +66,17 @@ export function tracePathFor(out: string, record: CheckRecord, single: boolean):
   return `${base}.${fileLabel(record)}${ext}`;
 }
 
+const propertyLabel = (property: string) => property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
+
 /** The file of another violated property's trace (--all-violations): `run.json` -> `run.<property>.json`. */
 export function withProperty(file: string, property: string): string {
   const ext = file.endsWith('.trace.json') ? '.trace.json' : path.extname(file);
-  const safe = property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
-  return `${file.slice(0, file.length - ext.length)}.${safe}${ext}`;
+  return `${file.slice(0, file.length - ext.length)}.${propertyLabel(property)}${ext}`;
+}
+
+/** Where a reachability goal's witness goes (--witnesses folder): `<folder>/<check>.<goal>.witness.json`. */
+export function witnessPathFor(folder: string, record: CheckRecord, goal: string): string {
+  return path.join(folder, `${fileLabel(record) || 'check'}.${propertyLabel(goal)}.witness.json`);
 }
 
 /**
@@ -139,12 +147,13 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   }
 
   if (args.out !== undefined) prepareOut(args.out);
+  if (args.witnesses !== undefined) prepareOut(path.join(args.witnesses, path.sep));
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random, witnesses: args.witnesses !== undefined,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
       onRecord: (r) => {
         if (args.out !== undefined && r.trace) {
@@ -153,6 +162,12 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
           for (const m of r.moreTraces ?? []) {
             m.tracePath = withProperty(r.tracePath, m.trace.property);
             writeTrace(m.tracePath, serializeTrace(m.trace));
+          }
+        }
+        if (args.witnesses !== undefined) {
+          for (const w of r.witnesses ?? []) {
+            w.tracePath = witnessPathFor(args.witnesses, r, w.trace.property);
+            writeTrace(w.tracePath, serializeTrace(w.trace));
           }
         }
         // JSON Lines are a stream: a dashboard sees each check as it finishes.

@@ -55,6 +55,7 @@ function readTrace(file: string): TraceFile {
 export function replayVerdict(r: ReplayResult, trace: TraceFile): string {
   switch (r.status) {
     case 'reproduced': {
+      if (trace.kind === 'witness') return `reproduced: the goal ${trace.property} is reached after ${r.stepsReplayed} steps\n`;
       const v = r.violation ?? { property: trace.property, message: trace.message };
       return `reproduced: ${v.property} violated after ${r.stepsReplayed} steps: ${v.message}\n`;
     }
@@ -96,5 +97,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
   if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
   stdout(safeLines(out));
   // Like a check: the violation still happening is exit 1; a counterexample the models no longer allow is 0.
+  // A witness the other way round: its goal still reached is 0, no longer reached 1 (as `unreached`).
+  if (trace.kind === 'witness') return result.status === 'diverged' ? ExitCode.violation : ExitCode.ok;
   return result.status === 'reproduced' ? ExitCode.violation : ExitCode.ok;
 }

@@ -18,6 +18,7 @@ import { locateActor, locateState, reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { reportPath } from './github.ts';
+import { neverFired, transitionLabel } from '../../checker/index.ts';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const version = packageVersion;
@@ -32,6 +33,7 @@ const BUILTIN_RULES: Record<string, string> = {
   queueOverflow: 'A post to a full in-flight queue',
   unexpectedVerdict: 'A variant did not reach the verdict its scenario expects',
   bounded: 'A bound was hit before a verdict was reached: nothing is claimed about the rest',
+  transitionNeverFired: 'A check was verified, but a transition of one of its machines never fired (--coverage): the verdict may rest on a path the model never took',
 };
 
 interface Place { file: string; line: number }
@@ -121,13 +123,31 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
       descriptions.set('bounded', BUILTIN_RULES.bounded);
       results.push({ ...rule('bounded'), level: 'warning', message: { text: `${label}: no verdict: ${r.result.bounds.map((b) => b.detail).join('; ')}` }, ...located, ...properties });
     }
+    // --coverage: each transition a verified check never fired, at its state's definition when found.
+    if (r.result.verdict === 'verified' && r.result.coverage) {
+      const files = modelFiles(r);
+      for (const { actor, transition } of neverFired(r.result.coverage)) {
+        descriptions.set('transitionNeverFired', BUILTIN_RULES.transitionNeverFired);
+        const state = transition.state === '(machine)' ? null : locateState(files, transition.state.split('.'));
+        const where = state ?? at;
+        results.push({
+          ...rule('transitionNeverFired'), level: 'warning',
+          message: { text: `${label}: verified, but ${actor}'s transition ${transitionLabel(transition)} never fired` },
+          ...(where ? { locations: [physicalLocation(where, workspace)] } : {}),
+          ...properties,
+        });
+      }
+    }
   }
+  const coverage = records.filter((r) => r.result.coverage).map((r) => ({ check: recordLabel(r), actors: r.result.coverage! }));
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [{
       tool: { driver: { name: 'vmbus-check', version, semanticVersion: version, rules: ruleIds.map((id) => ({ id, shortDescription: { text: descriptions.get(id)! } })) } },
       results,
+      // --coverage: every check's counts, as data (a property bag: SARIF has no place of its own for them).
+      ...(coverage.length > 0 ? { properties: { coverage } } : {}),
     }],
   };
   return JSON.stringify(log, null, 2) + '\n';
