@@ -94,6 +94,20 @@ function randomOf(a: Args): RandomSearchOptions | undefined {
   return options;
 }
 
+/** `--param name=value`, repeatable: values for variants' settable parameters, as text (read by each declaration). */
+function paramsOf(a: Args): Record<string, string> | undefined {
+  const v = a.param;
+  if (v === undefined) return undefined;
+  const given: Record<string, string> = {};
+  for (const item of (Array.isArray(v) ? v : [v]).map(String)) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/s.exec(item);
+    if (!m) throw new CliError(`--param takes name=value, such as --param vcpus=3 (not ${JSON.stringify(item)})`);
+    if (Object.prototype.hasOwnProperty.call(given, m[1])) throw new CliError(`--param sets ${m[1]} twice`);
+    given[m[1]] = m[2];
+  }
+  return given;
+}
+
 /** `--memory sc,tso,arm`: each check runs under each model named. */
 function memoriesOf(a: Args): MemoryModelName[] | undefined {
   const v = single(a, 'memory');
@@ -152,6 +166,7 @@ function explorationOptions<T>(y: Argv<T>) {
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant checked must declare it)" })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
     .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
@@ -214,7 +229,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
     // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
-    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
+    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), params: paramsOf(a), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread, random: randomOf(a),

@@ -28,6 +28,8 @@ export interface CheckArgs {
   /** Several targets (`check a.ts b.ts`); `target` alone is one. */
   targets?: string[];
   variant?: string;
+  /** --param name=value: settable parameters, set on every variant checked (each must declare them). */
+  params?: Record<string, string>;
   bounds: ExploreOptions;
   /** --memory: run each check under each of these models. */
   memories?: MemoryModelName[];
@@ -138,6 +140,10 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     }
   }
 
+  const params = args.params ?? {};
+  if (Object.keys(params).length > 0) {
+    jobs = jobs.map((job) => ({ ...job, variant: job.variant.withParameters(params, 'text') }));
+  }
   if (args.out !== undefined) prepareOut(args.out);
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
