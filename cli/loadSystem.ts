@@ -9,6 +9,7 @@ import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { expandGlob, isGlob } from './glob.ts';
 import { relativeInside } from './relativeInside.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
@@ -233,6 +234,21 @@ export async function loadTarget(spec: string): Promise<CheckTarget> {
   if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
   if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);
   throw new CliError(`unknown scenario '${spec}' (built-in: ${builtinScenarios.map((s) => s.name).join(', ')}); to check your own model, give the path of its .ts module`);
+}
+
+/**
+ * Command-line (or config) targets with their globs expanded (`'models/**\/*.ts'`, quoted so vmbus-check
+ * expands it), in order, each file once. A glob that matches no file is an error, never an empty run.
+ */
+export function expandTargets(specs: string[], cwd = process.cwd()): string[] {
+  const out: string[] = [];
+  for (const spec of specs) {
+    const exists = existsSync(path.resolve(cwd, spec)) || builtinScenarios.some((s) => s.name === spec);
+    const files = !exists && isGlob(spec) ? expandGlob(spec, cwd) : [spec];
+    if (files.length === 0) throw new CliError(`no file matches ${JSON.stringify(spec)}`);
+    for (const f of files) if (!out.includes(f)) out.push(f);
+  }
+  return out;
 }
 
 /** Picks variants by name; every name must exist. */

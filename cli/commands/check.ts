@@ -13,7 +13,7 @@ import { sarifReport } from '../formats/sarif.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
-import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
+import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
@@ -116,7 +116,7 @@ function writeTrace(file: string, text: string): void {
 export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
   let jobs: CheckJob[];
   let againstExpectation: boolean;
-  const targets = args.targets ?? (args.target === undefined ? [] : [args.target]);
+  const targets = expandTargets(args.targets ?? (args.target === undefined ? [] : [args.target]));
   if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
     jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
