@@ -31,7 +31,8 @@ export interface TargetVariant {
   source: SystemSource;
   /**
    * The same variant with settable parameters set (`given` as text from the command line, or as data from
-   * a config file or a trace); throws CliError naming the variant for an unknown name or a bad value.
+   * a config file or a trace), over any set before; throws CliError naming the variant for an unknown
+   * name or a bad value.
    */
   withParameters: (given: Record<string, unknown>, read: 'text' | 'data') => TargetVariant;
 }
@@ -90,15 +91,17 @@ function builder(make: () => unknown, where: string): () => SystemDefinition {
 
 type SourceOf = (variant: string) => Omit<SystemSource, 'parameters'>;
 
-function targetVariant(scenario: Scenario, v: Variant, sourceOf: SourceOf, given: Record<string, unknown> = {}, read: 'text' | 'data' = 'data'): TargetVariant {
+function targetVariant(scenario: Scenario, v: Variant, sourceOf: SourceOf, given: Record<string, ParameterValue> = {}): TargetVariant {
   const where = `scenario ${scenario.name}, variant ${v.name}`;
-  let values: Record<string, ParameterValue>;
-  try {
-    values = resolveParameters(v.params, given, read);
-  } catch (e) {
-    if (e instanceof ParameterError) throw new CliError(`${where}: ${e.message}`, ExitCode.usage, e);
-    throw e;
-  }
+  const resolved = (more: Record<string, unknown>, read: 'text' | 'data') => {
+    try {
+      return resolveParameters(v.params, more, read);
+    } catch (e) {
+      if (e instanceof ParameterError) throw new CliError(`${where}: ${e.message}`, ExitCode.usage, e);
+      throw e;
+    }
+  };
+  const values = resolved(given, 'data');
   const parameters = { ...(v.parameters ?? {}), ...values };
   return {
     name: v.name,
@@ -112,7 +115,11 @@ function targetVariant(scenario: Scenario, v: Variant, sourceOf: SourceOf, given
     options: v.options ?? {},
     build: builder(() => v.system(values), where),
     source: { ...sourceOf(v.name), parameters },
-    withParameters: (more, how) => targetVariant(scenario, v, sourceOf, more, how),
+    // Set over the values already set (a config's, then --param's), each checked as it is read.
+    withParameters: (more, how) => {
+      const typed = resolved(more, how);
+      return targetVariant(scenario, v, sourceOf, { ...given, ...Object.fromEntries(Object.keys(more).map((k) => [k, typed[k]])) });
+    },
   };
 }
 
@@ -126,6 +133,8 @@ function scenarioTarget(scenario: Scenario, sourceOf: SourceOf): CheckTarget {
   };
 }
 
+export const builtinScenarioNames = () => builtinScenarios.map((s) => s.name);
+
 export function builtinTargets(): CheckTarget[] {
   return builtinScenarios.map((s) => builtinTarget(s));
 }
@@ -134,7 +143,7 @@ function builtinTarget(s: Scenario): CheckTarget {
   return scenarioTarget(s, (variant) => ({ module: 'builtin', scenario: s.name, variant }));
 }
 
-async function importModule(file: string): Promise<Record<string, unknown>> {
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
@@ -264,8 +273,8 @@ export function selectVariants(target: CheckTarget, names: string[]): TargetVari
 /**
  * Which model modules replay may load without `--model`: importing a module runs its top-level code, and
  * a trace is data that travels (a CI artifact, a bug report), so the module path it records is never
- * loaded for being named there. Built-in scenarios are always available; a project configuration may
- * list its own model modules here (none yet: there is no configuration file).
+ * loaded for being named there. Built-in scenarios are always available; the project's config file
+ * lists its own model modules (its `models`), which the project chose to run.
  */
 export interface ReplayModels {
   /** Model modules the project itself declares, as paths relative to the working directory. */

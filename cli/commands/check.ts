@@ -1,5 +1,6 @@
-// `vmbus-check [check [target]]`: check every built-in scenario, one scenario (built-in or a user's
-// module), or one variant of it, and report in the format asked for.
+// `vmbus-check [check [target]]`: check what the config names (else every built-in scenario), one or
+// several scenarios (built-in or a user's modules, globs expanded), or one variant of one, and report in
+// the formats asked for, each to standard output or its own file.
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
@@ -13,7 +14,10 @@ import { sarifReport } from '../formats/sarif.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
+import { configBounds, configOut, configReports, configTargets, findConfig, loadConfig } from '../config.ts';
+import type { ConfigReport } from '../defineConfig.ts';
 import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
+import { memoryLimit } from '../memoryLimit.ts';
 import { progressReporter } from '../progress.ts';
 import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
@@ -30,11 +34,17 @@ export interface CheckArgs {
   variant?: string;
   /** --param name=value: settable parameters, set on every variant checked (each must declare them). */
   params?: Record<string, string>;
+  /** The bounds given on the command line: over the config's, over each variant's own. */
   bounds: ExploreOptions;
   /** --memory: run each check under each of these models. */
   memories?: MemoryModelName[];
   out?: string;
-  format: ReportFormat;
+  /** --format: one report, to standard output, instead of the config's reports. */
+  format?: ReportFormat;
+  /** In a GitHub Actions job (GITHUB_ACTIONS=true): the default report is `github`. */
+  githubActions?: boolean;
+  /** --config PATH; without it, a vmbus-check.config.{ts,mts,js,mjs} in the working directory is used. */
+  config?: string;
   quiet: boolean;
   progressIntervalMs?: number;
   /** Where `--format github` appends its job summary ($GITHUB_STEP_SUMMARY in a workflow). */
@@ -104,6 +114,25 @@ export function prepareOut(out: string): void {
   }
 }
 
+/** A report file's folder is made, and the file checked writable, before the search starts. */
+function prepareReport(file: string): void {
+  try {
+    makeFolders(path.dirname(path.resolve(file)));
+    if (existsSync(file) && !statSync(file).isFile()) throw new Error('it exists and is not a file');
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (e) {
+    throw new CliError(`cannot write the report to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function writeReport(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`cannot write the report to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 function writeTrace(file: string, text: string): void {
   try {
     makeFolders(path.dirname(path.resolve(file)));
@@ -116,53 +145,74 @@ function writeTrace(file: string, text: string): void {
 export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
   let jobs: CheckJob[];
   let againstExpectation: boolean;
+  const configFile = findConfig(args.config);
+  const loaded = configFile === null ? null : await loadConfig(configFile);
+  const memories = args.memories ?? loaded?.config.memory;
   const targets = expandTargets(args.targets ?? (args.target === undefined ? [] : [args.target]));
-  if (targets.length === 0) {
+  if (targets.length === 0 && loaded !== null) {
+    // The config's models replace the built-ins; each is judged against its expectations, as several targets are.
+    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario: name it (vmbus-check check <scenario> --variant ${args.variant}), or list variants in ${loaded.file}`);
+    jobs = [];
+    for (const t of configTargets(loaded)) {
+      const target = await loadTarget(t.spec);
+      let variants = t.variants === undefined ? target.variants : selectVariants(target, t.variants);
+      if (t.params !== undefined) variants = variants.map((v) => v.withParameters(t.params!, 'data'));
+      jobs.push(...jobsFor(target, variants, memories));
+    }
+    againstExpectation = true;
+  } else if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
-    jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
+    jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, memories));
     againstExpectation = true;
   } else if (targets.length > 1) {
-    // Several scenarios or modules (`check a.ts b.ts`, a shell's glob): each judged as a whole; a
-    // plain system, which expects nothing, fails on any violation just as on its own.
+    // Several scenarios or modules (`check a.ts b.ts`, a glob): each judged as a whole; a plain system,
+    // which expects nothing, fails on any violation just as on its own.
     if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
-    const loaded: CheckTarget[] = [];
-    for (const t of targets) loaded.push(await loadTarget(t));
-    jobs = loaded.flatMap((target) => jobsFor(target, target.variants, args.memories));
+    const loadedTargets: CheckTarget[] = [];
+    for (const t of targets) loadedTargets.push(await loadTarget(t));
+    jobs = loadedTargets.flatMap((target) => jobsFor(target, target.variants, memories));
     againstExpectation = true;
   } else {
     const target = await loadTarget(targets[0]);
     if (args.variant !== undefined) {
-      jobs = jobsFor(target, selectVariants(target, [args.variant]), args.memories);
+      jobs = jobsFor(target, selectVariants(target, [args.variant]), memories);
       againstExpectation = false;
     } else {
-      jobs = jobsFor(target, target.variants, args.memories);
+      jobs = jobsFor(target, target.variants, memories);
       againstExpectation = target.isScenario;
     }
   }
+  const bounds: ExploreOptions = { ...(loaded ? configBounds(loaded) : {}), ...args.bounds };
+  bounds.maxMemoryBytes ??= memoryLimit(undefined);
+  const out = args.out ?? (loaded ? configOut(loaded) : undefined);
+  const reports: ConfigReport[] = args.format !== undefined ? [{ format: args.format }]
+    : (loaded ? configReports(loaded) : undefined) ?? [{ format: args.githubActions ? 'github' : 'text' }];
 
   const params = args.params ?? {};
   if (Object.keys(params).length > 0) {
     jobs = jobs.map((job) => ({ ...job, variant: job.variant.withParameters(params, 'text') }));
   }
-  if (args.out !== undefined) prepareOut(args.out);
+  if (out !== undefined) prepareOut(out);
+  for (const r of reports) if (r.output !== undefined) prepareReport(r.output);
+  // JSON Lines to standard output are a stream: a dashboard sees each check as it finishes.
+  const streamJson = reports.some((r) => r.format === 'json' && r.output === undefined);
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
+      bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds }),
       onRecord: (r) => {
-        if (args.out !== undefined && r.trace) {
-          r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
+        if (out !== undefined && r.trace) {
+          r.tracePath = tracePathFor(out, r, jobs.length === 1);
           writeTrace(r.tracePath, serializeTrace(r.trace));
           for (const m of r.moreTraces ?? []) {
             m.tracePath = withProperty(r.tracePath, m.trace.property);
             writeTrace(m.tracePath, serializeTrace(m.trace));
           }
         }
-        // JSON Lines are a stream: a dashboard sees each check as it finishes.
-        if (args.format === 'json') stdout(jsonReport([r]));
+        if (streamJson) stdout(jsonReport([r]));
       },
     }));
   } finally {
@@ -171,26 +221,30 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
 
 
   const notRun = skipped.map((s) => recordLabel(s));
-  switch (args.format) {
-    case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
-    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace))); break;
-    // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
-    case 'sarif': stdout(safeLines(sarifReport(records, againstExpectation, args.githubWorkspace))); break;
-    case 'github': {
+  const render = (r: ConfigReport): string => {
+    switch (r.format) {
+      case 'json': return r.output === undefined ? (skipped.length > 0 ? jsonReport([], skipped) : '') : jsonReport(records, skipped);
+      case 'junit': return safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace));
+      // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
+      case 'sarif': return safeLines(sarifReport(records, againstExpectation, args.githubWorkspace));
       // The annotations are the only workflow commands printed; each escapes its own text.
-      stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
-        + githubTimelines(records, againstExpectation));
-      const summary = args.stepSummaryPath;
-      if (summary) {
-        try {
-          appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
-        } catch (e) {
-          throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      break;
+      case 'github': return githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
+        + githubTimelines(records, againstExpectation);
+      default: return safeLines(textReport(records, againstExpectation, notRun));
     }
-    default: stdout(safeLines(textReport(records, againstExpectation, notRun)));
+  };
+  for (const r of reports) {
+    const text = render(r);
+    if (r.output !== undefined) writeReport(r.output, text);
+    else if (text !== '') stdout(text);
+  }
+  const summary = args.stepSummaryPath;
+  if (summary && reports.some((r) => r.format === 'github')) {
+    try {
+      appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
+    } catch (e) {
+      throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return exitCodeOf(records, againstExpectation, interrupt.signal.aborted);
 }
