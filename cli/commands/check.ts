@@ -62,7 +62,7 @@ export function isFolderOut(out: string): boolean {
   return /[\\/]$/.test(out) || (existsSync(out) && statSync(out).isDirectory());
 }
 
-const fileLabel = (record: CheckRecord) => recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '');
+const fileLabel = (record: CheckRecord) => recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+|\.+$/g, '');
 
 /**
  * Where a check's trace goes: in a folder, `<check>.trace.json` there; else `--out` itself for one
