@@ -235,9 +235,10 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
-        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
+        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' })
+        .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant compared must declare it)" }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: withMemoryDefault(boundsOf(a)), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', params: paramsOf(a), bounds: withMemoryDefault(boundsOf(a)), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
       }, stdout)))
     .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
       (y) => y

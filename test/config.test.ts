@@ -94,6 +94,14 @@ describe('a config file with several models', () => {
     expect(labels(jsonLines(readFileSync(path.join(dir, 'ci/out.jsonl'), 'utf8')))).toEqual(['counters/racy', 'counters/atomic']);
   });
 
+  test('memory models: each check under each one the config names; --memory overrides them', async () => {
+    const dir = project({ 'vmbus-check.config.mjs': `export default { models: [{ model: 'peterson', variants: ['correct'] }], memory: ['sc', 'tso'], reports: [{ format: 'json' }] };\n` });
+    const r = await runMain(['--quiet'], { cwd: dir });
+    expect(jsonLines(r.stdout).map((c) => `${c.variant} ${c.memory} ${c.verdict}`)).toEqual(['correct sc verified', 'correct tso violated']);
+    const arm = await runMain(['--quiet', '--memory', 'arm'], { cwd: dir });
+    expect(jsonLines(arm.stdout).map((c) => c.memory)).toEqual(['arm']);
+  });
+
   test('replay may load a model the config lists without --model', async () => {
     const dir = project({ 'models/counter.ts': `export { scenario } from ${JSON.stringify(`${fixtures}/paramScenario.ts`)};\n` });
     expect((await runMain(['check', 'models/counter.ts', '--variant', 'racy', '--out', 'racy.json', '--quiet'], { cwd: dir })).code).toBe(1);

@@ -107,6 +107,12 @@ describe('--param on the command line', () => {
     expect(jsonLines(r.stdout)[0]).toMatchObject({ message: 'count is 2 after 3 increments', parameters: { workers: 3 } });
   });
 
+  test('compare sets them on every variant it compares', async () => {
+    const r = await runMain(['compare', model, '--variants', 'racy,atomic', '--param', 'workers=3', '--quiet']);
+    expect(r.stdout).toMatch(/noLostUpdate violated after 6 steps: count is 2 after 3 increments/);
+    expect(r.stdout).toMatch(/enabled there: worker\[1\] spontaneous run; worker\[2\] spontaneous run/);
+  });
+
   test('list shows what each parameter takes', async () => {
     const r = await runMain(['list', model]);
     expect(r.stdout).toContain('--param workers=...: an integer from 1 to 4, default 2: how many workers increment the counter');
