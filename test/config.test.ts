@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { builtinScenarios } from '../models/scenarios/index.ts';
 import { defineConfig } from '../cli/defineConfig.ts';
 import { runMain } from './cliInProcess.ts';
 import { isOneLineError, repoRoot } from './cliProcess.ts';
@@ -111,12 +110,7 @@ describe('a config file with several models', () => {
     const replayed = await runMain(['replay', 'racy.json'], { cwd: dir });
     expect(replayed.stdout).toMatch(/reproduced: noLostUpdate violated/);
   });
-
-  test('without a config, the bare command checks the built-ins', async () => {
-    const dir = project({});
-    const r = await runMain(['--quiet', '--format', 'json', '--max-states', '1'], { cwd: dir });
-    expect(labels(jsonLines(r.stdout))).toEqual(builtinScenarios.flatMap((s) => s.variants.map((v) => `${s.name}/${v.name}`)));
-  });
+  // Without a config the bare command checks the built-ins: test/cliCheck.test.ts, run where there is none.
 });
 
 describe('a config that is wrong is one line naming the field, exit 2', () => {
