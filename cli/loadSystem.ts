@@ -25,6 +25,8 @@ export interface TargetVariant {
   parameters: Record<string, ParameterValue>;
   /** The parameters that may be set (`--param`, a config file, a trace replayed), with their types. */
   params?: ParameterDeclarations;
+  /** The settable parameters set to a value of their own (not left at their defaults' place): {} when none is. */
+  set: Record<string, ParameterValue>;
   options: ExploreOptions;
   /** Builds and validates the system; throws CliError for a bad model. */
   build: () => SystemDefinition;
@@ -112,6 +114,7 @@ function targetVariant(scenario: Scenario, v: Variant, sourceOf: SourceOf, given
     expectedUnder: v.expectedUnder,
     parameters,
     params: v.params,
+    set: Object.fromEntries(Object.keys(given).map((k) => [k, values[k]])),
     options: v.options ?? {},
     build: builder(() => v.system(values), where),
     source: { ...sourceOf(v.name), parameters },
@@ -223,7 +226,7 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
   const build = builder(() => (typeof value === 'function' ? value() : value), where);
   const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
   const variant: TargetVariant = {
-    name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} },
+    name: null, description: '', expected: null, parameters: {}, set: {}, options: {}, build, source: { module, export: exportName, parameters: {} },
     withParameters: (given) => {
       const names = Object.keys(given);
       if (names.length > 0) throw new CliError(`${name} is a single system, not a scenario variant: it takes no parameters (given: ${names.join(', ')})`);

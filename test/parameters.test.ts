@@ -86,6 +86,8 @@ describe('--param on the command line', () => {
     const r = await runMain(['check', model, '--variant', 'racy', '--param', 'workers=1', '--quiet']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^counters\s+racy\s+verified\s+violated\s/m);
+    // The table does not show parameters: the text report says first which were set.
+    expect(r.stdout.split('\n')[0]).toBe('parameters set: workers=1: counters/racy');
   });
 
   test('the trace records the values, and replay rebuilds the system with them, also against another variant', async () => {

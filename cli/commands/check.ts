@@ -19,7 +19,7 @@ import type { ConfigReport } from '../defineConfig.ts';
 import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { memoryLimit } from '../memoryLimit.ts';
 import { progressReporter } from '../progress.ts';
-import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
+import { checkLabel, jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 import type { CheckTarget } from '../loadSystem.ts';
 
@@ -112,6 +112,21 @@ export function prepareOut(out: string): void {
   } catch (e) {
     throw outError(out, e);
   }
+}
+
+/**
+ * The text reports' first lines when parameters were set (--param, a config's params), since the table
+ * does not show them: `workers=3: counters/racy, counters/atomic`.
+ */
+function parametersSet(jobs: CheckJob[]): string {
+  const groups = new Map<string, string[]>();
+  for (const { target, variant, memory } of jobs) {
+    const set = Object.entries(variant.set).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`).join(' ');
+    if (set === '') continue;
+    const label = checkLabel(target.name, variant.name, memory);
+    groups.set(set, [...(groups.get(set) ?? []), label]);
+  }
+  return [...groups].map(([set, labels]) => `parameters set: ${set}: ${labels.join(', ')}\n`).join('') + (groups.size > 0 ? '\n' : '');
 }
 
 /** A report file's folder is made, and the file checked writable, before the search starts. */
@@ -221,6 +236,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
 
 
   const notRun = skipped.map((s) => recordLabel(s));
+  const text = (options?: { timeline: false }) => parametersSet(jobs) + textReport(records, againstExpectation, notRun, options);
   const render = (r: ConfigReport): string => {
     switch (r.format) {
       case 'json': return r.output === undefined ? (skipped.length > 0 ? jsonReport([], skipped) : '') : jsonReport(records, skipped);
@@ -228,9 +244,9 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
       // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
       case 'sarif': return safeLines(sarifReport(records, againstExpectation, args.githubWorkspace));
       // The annotations are the only workflow commands printed; each escapes its own text.
-      case 'github': return githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
+      case 'github': return githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(text({ timeline: false }))
         + githubTimelines(records, againstExpectation);
-      default: return safeLines(textReport(records, againstExpectation, notRun));
+      default: return safeLines(text());
     }
   };
   for (const r of reports) {
