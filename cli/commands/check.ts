@@ -15,6 +15,7 @@ import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
 import { configBounds, configOut, configReports, configTargets, findConfig, loadConfig } from '../config.ts';
+import type { LoadedConfig } from '../config.ts';
 import type { ConfigReport } from '../defineConfig.ts';
 import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { memoryLimit } from '../memoryLimit.ts';
@@ -157,46 +158,46 @@ function writeTrace(file: string, text: string): void {
   }
 }
 
-export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
-  let jobs: CheckJob[];
-  let againstExpectation: boolean;
-  const configFile = findConfig(args.config);
-  const loaded = configFile === null ? null : await loadConfig(configFile);
+/**
+ * What to check, and whether each check is judged against its expectation: the targets given, else the
+ * config's models, else every built-in.
+ */
+async function jobsToRun(args: CheckArgs, loaded: LoadedConfig | null): Promise<{ jobs: CheckJob[]; againstExpectation: boolean }> {
   const memories = args.memories ?? loaded?.config.memory;
   const targets = expandTargets(args.targets ?? (args.target === undefined ? [] : [args.target]));
   if (targets.length === 0 && loaded !== null) {
     // The config's models replace the built-ins; each is judged against its expectations, as several targets are.
     if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario: name it (vmbus-check check <scenario> --variant ${args.variant}), or list variants in ${loaded.file}`);
-    jobs = [];
+    const jobs: CheckJob[] = [];
     for (const t of configTargets(loaded)) {
       const target = await loadTarget(t.spec);
       let variants = t.variants === undefined ? target.variants : selectVariants(target, t.variants);
       if (t.params !== undefined) variants = variants.map((v) => v.withParameters(t.params!, 'data'));
       jobs.push(...jobsFor(target, variants, memories));
     }
-    againstExpectation = true;
-  } else if (targets.length === 0) {
+    return { jobs, againstExpectation: true };
+  }
+  if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
-    jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, memories));
-    againstExpectation = true;
-  } else if (targets.length > 1) {
+    return { jobs: builtinTargets().flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
+  }
+  if (targets.length > 1) {
     // Several scenarios or modules (`check a.ts b.ts`, a glob): each judged as a whole; a plain system,
     // which expects nothing, fails on any violation just as on its own.
     if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
     const loadedTargets: CheckTarget[] = [];
     for (const t of targets) loadedTargets.push(await loadTarget(t));
-    jobs = loadedTargets.flatMap((target) => jobsFor(target, target.variants, memories));
-    againstExpectation = true;
-  } else {
-    const target = await loadTarget(targets[0]);
-    if (args.variant !== undefined) {
-      jobs = jobsFor(target, selectVariants(target, [args.variant]), memories);
-      againstExpectation = false;
-    } else {
-      jobs = jobsFor(target, target.variants, memories);
-      againstExpectation = target.isScenario;
-    }
+    return { jobs: loadedTargets.flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
   }
+  const target = await loadTarget(targets[0]);
+  if (args.variant !== undefined) return { jobs: jobsFor(target, selectVariants(target, [args.variant]), memories), againstExpectation: false };
+  return { jobs: jobsFor(target, target.variants, memories), againstExpectation: target.isScenario };
+}
+
+export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
+  const configFile = findConfig(args.config);
+  const loaded = configFile === null ? null : await loadConfig(configFile);
+  const { jobs: chosen, againstExpectation } = await jobsToRun(args, loaded);
   const bounds: ExploreOptions = { ...(loaded ? configBounds(loaded) : {}), ...args.bounds };
   bounds.maxMemoryBytes ??= memoryLimit(undefined);
   const out = args.out ?? (loaded ? configOut(loaded) : undefined);
@@ -204,9 +205,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     : (loaded ? configReports(loaded) : undefined) ?? [{ format: args.githubActions ? 'github' : 'text' }];
 
   const params = args.params ?? {};
-  if (Object.keys(params).length > 0) {
-    jobs = jobs.map((job) => ({ ...job, variant: job.variant.withParameters(params, 'text') }));
-  }
+  const jobs = Object.keys(params).length === 0 ? chosen : chosen.map((job) => ({ ...job, variant: job.variant.withParameters(params, 'text') }));
   if (out !== undefined) prepareOut(out);
   for (const r of reports) if (r.output !== undefined) prepareReport(r.output);
   // JSON Lines to standard output are a stream: a dashboard sees each check as it finishes.
@@ -250,9 +249,9 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     }
   };
   for (const r of reports) {
-    const text = render(r);
-    if (r.output !== undefined) writeReport(r.output, text);
-    else if (text !== '') stdout(text);
+    const report = render(r);
+    if (r.output !== undefined) writeReport(r.output, report);
+    else if (report !== '') stdout(report);
   }
   const summary = args.stepSummaryPath;
   if (summary && reports.some((r) => r.format === 'github')) {
