@@ -25,7 +25,7 @@ export interface TargetVariant {
   parameters: Record<string, ParameterValue>;
   /** The parameters that may be set (`--param`, a config file, a trace replayed), with their types. */
   params?: ParameterDeclarations;
-  /** The settable parameters set to a value of their own (not left at their defaults' place): {} when none is. */
+  /** The settable parameters given a value (by --param, a config, a trace), with it: {} when none was. */
   set: Record<string, ParameterValue>;
   options: ExploreOptions;
   /** Builds and validates the system; throws CliError for a bad model. */
