@@ -5,9 +5,9 @@
 // files (else the actor's entry in the system definition), its message the step's timeline line. An
 // expected violation (a buggy variant's) is a note suppressed in source, with why; a bounded check is
 // a warning; a verdict not as expected is an error.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../../checker/index.ts';
 import { renderTimeline } from '../../traces/index.ts';
 import type { TraceFile } from '../../traces/index.ts';
@@ -22,7 +22,12 @@ import { neverFired, transitionLabel } from '../../checker/index.ts';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const version = packageVersion;
-const modelsFolder = new URL('../../models/', import.meta.url);
+/**
+ * The built-in models' TypeScript sources: models/ beside cli/ in a checkout, and in the package too
+ * (it ships them, and dist/'s source maps point stack frames, so definition sites, at them), two folders
+ * above dist/cli/formats/. Code flows locate states in these, as definition sites are.
+ */
+const modelsFolder = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../models/' : '../../../models/', import.meta.url));
 
 /** The rules of the built-in properties (README, "Properties"); a model's own are named by it. */
 const BUILTIN_RULES: Record<string, string> = {
@@ -56,7 +61,7 @@ function modelFiles(r: CheckRecord): string[] {
   const l = r.locations;
   const files = new Set<string>([l?.scenario, l?.system, ...Object.values(l?.properties ?? {})].filter((x): x is SourceLocation => !!x).map((x) => x.file));
   if (r.source.module === 'builtin') {
-    for (const f of readdirSync(modelsFolder)) if (f.endsWith('.ts')) files.add(path.join(modelsFolder.pathname, f));
+    if (existsSync(modelsFolder)) for (const f of readdirSync(modelsFolder)) if (f.endsWith('.ts') && !f.endsWith('.d.ts')) files.add(path.join(modelsFolder, f));
   } else {
     files.add(path.resolve(r.source.module));
   }
