@@ -261,6 +261,9 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
   const order = new Int32Array(H + 1);
   const newIndex = new Int32Array(H + 1);
   const moved = new Int32Array(H + 1);
+  const nextOf = new Int32Array(cells);
+  const kept = new Uint8Array(H + 1);
+  const keptUpTo = new Int32Array(H + 1);
 
   // Indices of messages are 1-based: message i is at v[hist + i]; view 0 has seen nothing.
   const readable = (v: Int32Array, a: number, cell: number, acquire: boolean, visit: (i: number) => void) => {
@@ -298,22 +301,32 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
         if (b < minBound[c]) minBound[c] = b;
       }
     }
-    for (let i = v[hist] - 1; i >= 1; i--) {
+    // One backward pass decides, in the history's own numbering, which writes go: a write goes when the
+    // next write to its cell is within every bound on the cell. Then the rest move down and each view
+    // becomes the number of writes kept at or before it (a view on a dropped write lands on the one
+    // before).
+    const len = v[hist];
+    nextOf.fill(0);
+    let dropped = 0;
+    for (let i = len; i >= 1; i--) {
       const c = msgCell(v[hist + i]);
-      let next = 0;
-      for (let j = i + 1; j <= v[hist]; j++) if (msgCell(v[hist + j]) === c) { next = j; break; }
-      if (next === 0 || next > minBound[c]) continue;
-      const len = v[hist];
-      for (let j = i; j < len; j++) v[hist + j] = v[hist + j + 1];
-      v[hist + len] = 0;
-      v[hist] = len - 1;
-      for (let a = 0; a < layout.actorCount; a++) {
-        const vw = views(a);
-        for (let k = 1; k <= VW; k++) if (v[vw + k] >= i && v[vw + k] > 0) v[vw + k]--;
-      }
-      // The bounds are indices too: left as they were, a later message would be judged against a bound
-      // one place too far on and dropped while still readable.
-      for (let c = 0; c < cells; c++) if (minBound[c] >= i && minBound[c] !== NONE) minBound[c]--;
+      const next = nextOf[c];
+      nextOf[c] = i;
+      kept[i] = next === 0 || next > minBound[c] ? 1 : 0;
+      if (kept[i] === 0) dropped++;
+    }
+    if (dropped === 0) return;
+    keptUpTo[0] = 0;
+    let n = 0;
+    for (let i = 1; i <= len; i++) {
+      if (kept[i] === 1) v[hist + ++n] = v[hist + i];
+      keptUpTo[i] = n;
+    }
+    for (let i = n + 1; i <= len; i++) v[hist + i] = 0;
+    v[hist] = n;
+    for (let a = 0; a < actors; a++) {
+      const vw = views(a);
+      for (let k = 1; k <= VW; k++) v[vw + k] = keptUpTo[v[vw + k]];
     }
   };
   const append = (v: Int32Array, a: number, cell: number, value: number, release: boolean): boolean => {
