@@ -23,8 +23,7 @@ function referenceStateCounts(def: SystemDefinition, stateNames: Record<string, 
   const seen = new Map<string, RefState>([[ref.key(first), first]]);
   const queue = [first];
   for (let i = 0; i < queue.length; i++) {
-    for (const step of ref.enabled(queue[i])) {
-      const next = ref.apply(queue[i], step);
+    for (const { outcome: next } of ref.enabled(queue[i]).flatMap((step) => ref.applyAll(queue[i], step))) {
       if (!('actors' in next)) continue;
       const key = ref.key(next);
       if (seen.has(key)) continue;
