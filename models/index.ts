@@ -1,6 +1,6 @@
 // The model library: reusable XState machines for SynIC and VMBus, and their properties.
 export { synicActor, synicMachine, synicStep, initialSynicContext, synicContext, synicSemantics } from './synic.ts';
-export type { SynicSemantics, SynicSemanticsName, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
+export type { SynicSemantics, SynicSemanticsName, InterruptDelivery, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
 export { ringCells, ringCellNames, ringCell, ringDataCell, viewRing, ringUsed, ringFree } from './ringBuffer.ts';
 export type { RingSpec, RingView, RingField } from './ringBuffer.ts';
 export { ringWriterActor, ringWriterMachine } from './ringWriter.ts';
