@@ -108,8 +108,9 @@ export interface SintState {
   refused: boolean;
   /** SIEF bits set for this SINT, ascending. */
   flags: number[];
-  /** 'apic' delivery: the SINT's vector is pending in the IRR (raised, not yet taken by the VP). */
-  irr: boolean;
+  /** 'apic' delivery only: the SINT's vector is pending in the IRR (raised, not yet taken by the VP).
+   * Absent under 'per-raise', so those contexts (and recorded traces) are as before. */
+  irr?: boolean;
 }
 
 export interface DroppedMessage {
@@ -123,7 +124,8 @@ export type InterruptDelivery = 'per-raise' | 'apic';
 
 export interface SynicContext {
   semantics: SynicSemantics;
-  interruptDelivery: InterruptDelivery;
+  /** Absent for 'per-raise' (the default), so those contexts and their traces are unchanged. */
+  interruptDelivery?: InterruptDelivery;
   vp: number;
   interruptTarget: string;
   unmaskObservers: string[];
@@ -332,7 +334,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
         s.refused = false;
         s.masked = true;
         s.flags = [];
-        s.irr = false;
+        if (s.irr !== undefined) s.irr = false;
       }
       ctx.checkQueues = false;
       break;
@@ -382,7 +384,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       // The VP takes the SINT's interrupt: its IRR bit clears, so a later raise interrupts again
       // (Intel SDM 10.8.4; AutoEOI clears the in-service bit at once). Nothing to do under 'per-raise'.
       const s = sintOf(ctx, event.sint);
-      s.irr = false;
+      if (s.irr !== undefined) s.irr = false;
       break;
     }
     case 'setMasked': {
@@ -437,14 +439,14 @@ export function initialSynicContext(input: SynicInput): SynicContext {
   const masked = new Set(input.masked ?? []);
   return {
     semantics: synicSemantics(input.semantics),
-    interruptDelivery: input.interruptDelivery ?? 'per-raise',
+    ...(input.interruptDelivery === 'apic' ? { interruptDelivery: 'apic' as const } : {}),
     vp: input.vp ?? 0,
     interruptTarget: input.interruptTarget,
     unmaskObservers: input.unmaskObservers ?? [],
     spaceObservers: input.spaceObservers ?? [],
     queueCapacity: input.queueCapacity ?? 4,
     checkQueues: false,
-    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [], irr: false }])),
+    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [], ...(input.interruptDelivery === 'apic' ? { irr: false } : {}) }])),
     dropped: [],
   };
 }

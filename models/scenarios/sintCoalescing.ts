@@ -82,7 +82,7 @@ export function sintCoalescingSystem(o: SintCoalescingOptions = {}): SystemDefin
       // Goals: both channels' flags set before the ISR runs (under 'apic', behind one pending interrupt:
       // the coalescing is exercised), the writer caught waiting with room before the reader's signal,
       // and every packet read.
-      bothFlagsPending: reachable((g) => sint(g).flags.length === 2 && (delivery !== 'apic' || sint(g).irr)),
+      bothFlagsPending: reachable((g) => sint(g).flags.length === 2 && (delivery !== 'apic' || sint(g).irr === true)),
       spaceSignalWindow: reachable(writerAwaitsSpaceSignal(ring1, 'writer1')),
       allRead: reachable((g) => (g.actors.driver.context as { received: string[] }).received.length === TOTAL),
     },
