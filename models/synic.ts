@@ -35,7 +35,8 @@
 //                     Hyper-V host's VMBus server, models/hypervMessagePort.ts)
 //   { type: 'signalEvent', sint, flag }                  { type: 'signalResult', sint, flag, status, interrupted }
 //       status 'success' | 'invalidSynicState' (tlfs-hyperv, masked SINT); `interrupted` is true only
-//       when the flag was clear before (signals coalesce)
+//       when the flag was clear before (signals coalesce; under 'apic' the interrupt it raises may still
+//       be collapsed into one already pending)
 //   { type: 'reset' }                                    (none) VP reset / VTL2 servicing: see below
 //   guest side
 //   { type: 'readSlot', sint }                           { type: 'slotContents', sint, message, messagePending }

@@ -2,9 +2,10 @@
 // modify-channel (the library's Linux interrupt dispatch component is written separately; these two
 // scenarios need only the event-flag scan). Linux drivers/hv/vmbus_drv.c vmbus_isr -> vmbus_chan_sched,
 // for VMBus >= VERSION_WIN8 (the SIEF page of this CPU, the VMBus SINT's area):
-//   for_each_set_bit(relid, recv_int_page, maxbits): skip relid 0; sync_test_and_clear_bit; the channel
-//   of relid (none: continue); schedule its callback (HV_CALL_BATCHED: hv_begin_read and the tasklet,
-//   which the ring reader does on `interrupt`).
+//   for_each_set_bit(relid, recv_int_page, maxbits): sync_test_and_clear_bit (not set any more:
+//   continue); relid 0 ("Special case - vmbus channel protocol msg"): continue; relid2channel (none:
+//   continue); schedule the channel's callback (HV_CALL_BATCHED: hv_begin_read and the tasklet, which
+//   the ring reader does on `interrupt`). A rescinded channel and a NULL callback are not modelled.
 // `scan: 'first-bit'` is a known-wrong handler that dispatches only the lowest set bit and leaves the
 // rest for the next interrupt, which under APIC coalescing never comes. With the SynIC's 'apic'
 // delivery the handler first takes the interrupt (`acceptInterrupt`, the IRR bit clears).
@@ -45,13 +46,13 @@ export const vpIsrMachine = setup({
       enqueue(call(context.synic, { type: 'readFlags', sint: context.sint }));
     }),
     scan: enqueueActions(({ context, event, enqueue }) => {
-      const set = (event as { flags: number[] }).flags.filter((f) => f !== 0);
+      const set = (event as { flags: number[] }).flags;
       for (const flag of context.scan === 'all-bits' ? set : set.slice(0, 1)) enqueue(call(context.synic, { type: 'testAndClearFlag', sint: context.sint, flag }));
     }),
     dispatch: enqueueActions(({ context, event, enqueue }) => {
       const { flag, wasSet } = event as { flag: number; wasSet: boolean };
       const reader = context.channels[String(flag)];
-      if (wasSet && reader !== undefined) enqueue(call(reader, { type: 'interrupt' }));
+      if (wasSet && flag !== 0 && reader !== undefined) enqueue(call(reader, { type: 'interrupt' }));
     }),
   },
 }).createMachine({
