@@ -26,7 +26,7 @@
 // state; packets queue in order), `{ type: 'interrupt' }` (the reader's "space available" signal).
 // The signal it raises is `call(signal.to, signal.event)`: a guest event port's `signal`, a direct call
 // of the reader, or the SynIC itself. `synicSignal(synic, sint, flag)` builds the last: HvSignalEvent on
-// the reader's SynIC (TLFS "Event Flags": the hypercall sets the SIEF bit and interrupts if it was
+// the reader's SynIC (TLFS HvCallSignalEvent, inter-partition-communication.md: it sets the SIEF bit and interrupts if it was
 // clear), the path of a writer whose event port is the hypervisor's (the Linux guest's
 // vmbus_set_event, drivers/hv/connection.c; a host signalling the guest through the hypervisor). The
 // SynIC answers `signalResult` inside the same step; the writer takes it and goes on, as Linux
