@@ -105,7 +105,7 @@ const VARIANTS: ModifyVariant[] = [
   { name: 'ack-no-pending-check', options: { version: 'v5.3', waitForResponse: true, checkPendingEvents: false }, expected: 'violated', expectedProperty: 'lostInterrupt',
     why: '870ced05 alone: after the response the host signals CPU 1 only, but a signal that set the bit on CPU 0 before it is still unhandled when CPU 0 goes offline' },
   { name: 'ack-and-pending-check', options: { version: 'v5.3', waitForResponse: true, checkPendingEvents: true }, expected: 'verified',
-    why: 'the series as merged: once the response has come no new bit is set on CPU 0, and hv_synic_cleanup refuses (-EBUSY) while one set earlier is unhandled' },
+    why: 'the three commits together (1df53d21, 870ced05, b635ccc1): once the response has come no new bit is set on CPU 0, and hv_synic_cleanup refuses (-EBUSY) while one set earlier is unhandled' },
 ];
 
 export const modifyChannel = defineScenario({
