@@ -64,8 +64,8 @@
 //               clears when the VP takes the interrupt: the guest's ISR calls `acceptInterrupt` first.
 //               Simplified: AutoEOI (SINT bit 17) is taken as set, as Linux sets it when Hyper-V
 //               recommends it (drivers/hv/hv.c hv_synic_enable_regs, hv_recommend_using_aeoi), so no
-//               in-service bit holds back the next interrupt; each SINT has its own vector (Linux puts
-//               every SINT it uses on HYPERVISOR_CALLBACK_VECTOR, where they would coalesce together).
+//               in-service bit holds back the next interrupt; each SINT is taken to have a vector of its
+//               own (SINTs programmed with one vector would coalesce together).
 // Simplified away: the SIM/SIEF pages are always enabled, SCONTROL, the Polling bit, proxied SINTs and
 // EOI-triggered rescans are not modelled; only the SINTs listed in `sints` exist.
 // Several VPs: one SynIC actor per VP (`vp`), each with its own SIM and SIEF pages and SINT registers
