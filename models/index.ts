@@ -1,9 +1,9 @@
 // The model library: reusable XState machines for SynIC and VMBus, and their properties.
 export { synicActor, synicMachine, synicStep, initialSynicContext, synicContext, synicSemantics } from './synic.ts';
-export type { SynicSemantics, SynicSemanticsName, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
-export { ringCells, ringCellNames, ringCell, ringDataCell, viewRing, ringUsed, ringFree } from './ringBuffer.ts';
+export type { SynicSemantics, SynicSemanticsName, InterruptDelivery, SynicInput, SynicContext, SynicEvent, SynicMessage, SintState, DroppedMessage } from './synic.ts';
+export { ringCells, ringCellNames, ringCell, ringDataCell, viewRing, ringUsed, ringFree, ringAwaitsSignal, writerAwaitsSpaceSignal } from './ringBuffer.ts';
 export type { RingSpec, RingView, RingField } from './ringBuffer.ts';
-export { ringWriterActor, ringWriterMachine } from './ringWriter.ts';
+export { ringWriterActor, ringWriterMachine, synicSignal } from './ringWriter.ts';
 export type { RingWriterInput, Signal } from './ringWriter.ts';
 export { ringReaderActor, ringReaderMachine } from './ringReader.ts';
 export type { RingReaderInput, ReadMode } from './ringReader.ts';
@@ -19,5 +19,7 @@ export { shutdownIcActor, shutdownIcMachine } from './shutdownIc.ts';
 export type { ShutdownIcInput } from './shutdownIc.ts';
 export { vmbusGuestActor, vmbusGuestMachine, BOOT_TIMEOUT_MS } from './vmbusGuest.ts';
 export type { GuestStyle, VmbusGuestInput } from './vmbusGuest.ts';
-export { lostInterrupt, lostMessage } from './properties.ts';
+export { modifyChannelHostActor, modifyChannelHostMachine, linuxRetargetActor, linuxRetargetMachine } from './modifyChannel.ts';
+export type { ModifyChannelHostInput, LinuxRetargetInput, VmbusModifyVersion } from './modifyChannel.ts';
+export { lostInterrupt, lostInterruptLiveness, lostSpaceSignal, lostSpaceSignalLiveness, lostMessage, lostMessageLiveness } from './properties.ts';
 export { builtinScenarios } from './scenarios/index.ts';

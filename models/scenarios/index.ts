@@ -8,6 +8,8 @@ import { linuxRingBarriersScenario } from './linuxRingBarriers.ts';
 import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
+import { sintCoalescing } from './sintCoalescing.ts';
+import { modifyChannel } from './modifyChannel.ts';
 
 export const builtinScenarios: DefinedScenario[] = [
   shutdownIcBoot,
@@ -19,4 +21,6 @@ export const builtinScenarios: DefinedScenario[] = [
   kvmVcpuKickScenario,
   linuxRingBarriersScenario,
   vmbusSignalEomScenario,
+  sintCoalescing,
+  modifyChannel,
 ];
