@@ -8,10 +8,12 @@ import { linuxRingBarriersScenario } from './linuxRingBarriers.ts';
 import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
+import { channelLifecycle } from './channelLifecycle.ts';
 
 export const builtinScenarios: DefinedScenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
+  channelLifecycle,
   exitBootServices,
   lostWakeupScenario,
   petersonScenario,
