@@ -18,6 +18,7 @@ import type { VmbusDriverInput } from '../models/vmbusDriver.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { channelLifecycle, channelLifecycleSystem } from '../models/scenarios/channelLifecycle.ts';
 import { callsTo, postsTo, recorderMachine, replaySteps, runFirstEnabled, scriptMachine } from './support/harness.ts';
+import { RealActors } from './support/realActors.ts';
 import type { ScriptStep } from './support/harness.ts';
 
 const SINT = 2;
@@ -314,6 +315,7 @@ describe('scenario channel-lifecycle', () => {
       expect(r.verdict).toBe('verified');
       expect(r.bounds).toEqual([]);
       // Every goal of a verified variant is reached: the race it is about does happen.
+      expect(r.goals.length).toBeGreaterThan(0);
       for (const g of r.goals) expect(g.reached, g.property).toBe(true);
     }
   });
@@ -333,5 +335,48 @@ describe('scenario channel-lifecycle', () => {
   it('a Windows-style guest hangs the same way before ccb61f8a99e6, and needs no unstick timer: it polls the ring after open (OpenVMM #715 discussion)', () => {
     expect(explore(channelLifecycleSystem({ revoke: true, rescindWakesOpen: false, guest: 'windows' })).violations[0]?.property).toBe('openHang');
     expect(explore(channelLifecycleSystem({ callbackAt: 'openResult', deviceSpeaksFirst: true, guest: 'windows' })).violations).toEqual([]);
+  });
+
+  it('the fixed variants name the goals of their race', () => {
+    const goals = (name: string) => explore(variant(name).system()).goals.map((g) => g.property);
+    expect(goals('rescind-open-ccb61f8')).toEqual(['exchangeCompletes', 'rescindWhileOpening', 'reofferedBeforeRelease', 'reopenedOnTheSameRelid']);
+    expect(goals('callback-at-open-result-unstick')).toEqual(['exchangeCompletes', 'raceWindow']);
+    expect(goals('close-reopen')).toEqual(['exchangeCompletes', 'reopenWhileClosing']);
+  });
+
+  // The device's timers are `after`s of a machine built per input: they run the same in real XState
+  // actors (a simulated clock). The schedule that hangs callback-at-open-result, played against the
+  // unstick variant: where the guest's timeout fired, the unstick timer fires first and the exchange completes.
+  it('the late-callback hang, replayed with the #1829 timer: the unstick fires at 100 ms and the exchange completes, the same in real XState actors', () => {
+    const hang = explore(variant('callback-at-open-result').system()).violations[0];
+    expect(hang.steps.at(-1)).toMatchObject({ actor: 'driver', kind: 'timer' });
+    const system = variant('callback-at-open-result-unstick').system();
+    const exec = new Execution(system);
+    const real = new RealActors(system);
+    let state = exec.initial().state!;
+    const take = (step: (typeof hang.steps)[number], i: number) => {
+      const out = exec.apply(state, step);
+      expect(out, `step ${i + 1} enabled`).not.toBeNull();
+      expect(out!.violation).toBeUndefined();
+      state = out!.state!;
+      real.take(step);
+      const expected = exec.materialize(state);
+      for (const [actor, a] of Object.entries(real.actors)) {
+        const snap = a.getSnapshot();
+        expect({ value: snap.value, context: snap.context }, `step ${i + 1}: ${actor}`).toEqual({ value: expected.actors[actor].value, context: expected.actors[actor].context });
+      }
+    };
+    hang.steps.slice(0, -1).forEach(take);
+    const taken: string[] = [];
+    for (let i = hang.steps.length; i < hang.steps.length + 100; i++) {
+      const steps = exec.enabled(state);
+      const step = steps.find((x) => x.kind !== 'timer') ?? steps[0];
+      if (!step) break;
+      if (step.kind === 'timer') taken.push(`${step.actor} ${step.event.type}`);
+      take(step, i);
+      if ((exec.materialize(state).actors.driver.value as { test: string }).test === 'finished') break;
+    }
+    expect(taken[0]).toMatch(/^device xstate\.after\.100\./);
+    expect(exec.materialize(state).actors.driver.value).toEqual({ channel: 'done', test: 'finished' });
   });
 });
