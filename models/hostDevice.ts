@@ -211,7 +211,8 @@ export function hostDeviceMachine(timers: DeviceTimer[]) {
           },
         },
       },
-      timers: { type: 'parallel', states: regions },
+      // A device without timers has no timer region (its state value stays { device }).
+      ...(timers.length > 0 ? { timers: { type: 'parallel' as const, states: regions } } : {}),
     },
   });
 }

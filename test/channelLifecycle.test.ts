@@ -9,6 +9,7 @@ import type { DeviceTimer } from '../models/hostDevice.ts';
 import { hostEventPortActor } from '../models/hostEventPort.ts';
 import { linuxVmbusInterruptActor } from '../models/linuxVmbusInterrupt.ts';
 import { ringCells } from '../models/ringBuffer.ts';
+import { ringReaderActor } from '../models/ringReader.ts';
 import { serverChannelActor } from '../models/serverChannel.ts';
 import type { ServerChannelInput } from '../models/serverChannel.ts';
 import { synicActor } from '../models/synic.ts';
@@ -162,6 +163,34 @@ describe('Linux interrupt dispatch (vmbus_isr -> vmbus_chan_sched)', () => {
     expect((run.final.actors.synic.context as SynicContext).sints[SINT].slot).toBeNull();
   });
 
+  // vmbus_chan_sched: HV_CALL_BATCHED does hv_begin_read (interrupt_mask = 1) in the ISR, before the
+  // tasklet; HV_CALL_DIRECT and HV_CALL_ISR leave the mask alone. The mode is the reader's.
+  it.each([['batched', 1], ['direct', 0], ['isr', 0]] as const)('a %s channel: interrupt_mask is %i once the ISR has run', (mode, mask) => {
+    const ring = { name: 'inbound', capacity: 1 };
+    const sys = defineSystem({
+      actors: {
+        synic: synicActor({ semantics: 'openvmm', interruptTarget: 'isr', sints: [SINT] }),
+        isr: linuxVmbusInterruptActor({ synic: 'synic', sint: SINT, messageHandler: 'vmbus', channels: [{ relid: 1, callback: { to: 'reader', event: { type: 'interrupt' } } }] }),
+        reader: ringReaderActor({ ring, consumer: 'vmbus', signalWriter: { to: 'vmbus', event: { type: 'interrupt' } }, mode }),
+        vmbus: { machine: recorderMachine },
+        host: script([table(1, 'mapRelid'), table(1, 'setCallback'), signal(1)]),
+      },
+      cells: ringCells(ring),
+    });
+    const ex = new Execution(sys);
+    let v = ex.initial().state!;
+    // Run until the ISR has handled the interrupt, then look at the mask before the reader's own steps.
+    for (let n = 0; n < 20; n++) {
+      const step = ex.enabled(v).find((x) => x.actor !== 'reader' && x.kind !== 'timer');
+      if (!step) break;
+      const out = ex.apply(v, step)!;
+      v = out.state!;
+      if (step.actor === 'isr' && step.event.type === 'sint') break;
+    }
+    expect(ex.materialize(v).cells['inbound.interrupt_mask']).toBe(mask);
+    expect(ex.materialize(v).actors.reader.value).toBe('read');
+  });
+
   it('a relid outside 1..2047, listed twice, or not listed is a modelError', () => {
     for (const channels of [[0], [2048], [1, 1]]) expect(explore(system([], channels)).violations[0]?.property).toBe('modelError');
     const r = explore(system([table(9, 'mapRelid')]));
@@ -209,6 +238,13 @@ describe('guest VMBus driver (open, OpenResult, its own protocol)', () => {
     const old = runFirstEnabled(system([msg('offerChannel'), msg('rescindChannelOffer')], { rescindWakesOpen: false }));
     expect(order(old.happenings).slice(3)).toEqual(['isr:rescind']);
     expect(old.final.actors.driver.value).toEqual({ channel: 'blockedInOpen', test: 'waiting' });
+  });
+
+  it('a rescind of an open channel: the device is removed and the relid released; the reoffer runs the protocol again', () => {
+    const run = runFirstEnabled(system([msg('offerChannel'), msg('openChannelResult'), msg('rescindChannelOffer'), msg('offerChannel'), msg('openChannelResult')]));
+    expect(postsTo(run.happenings, 'server').map((e) => e.type)).toEqual(['openChannel', 'relIdReleased', 'openChannel']);
+    expect(postsTo(run.happenings, 'writer').map((e) => e.packet)).toEqual(['ping', 'ping']);
+    expect(callsTo(run.happenings, 'isr').map((e) => e.type)).toEqual(['mapRelid', 'setCallback', 'rescind', 'unmapRelid', 'mapRelid', 'setCallback']);
   });
 
   it('opens: 2 closes (callback reset, CLOSECHANNEL) and reopens after the first exchange; messages for other relids are ignored', () => {
@@ -342,6 +378,26 @@ describe('scenario channel-lifecycle', () => {
     expect(goals('rescind-open-ccb61f8')).toEqual(['exchangeCompletes', 'rescindWhileOpening', 'reofferedBeforeRelease', 'reopenedOnTheSameRelid']);
     expect(goals('callback-at-open-result-unstick')).toEqual(['exchangeCompletes', 'raceWindow']);
     expect(goals('close-reopen')).toEqual(['exchangeCompletes', 'reopenWhileClosing']);
+  });
+
+  it('the witness of reopenedOnTheSameRelid (revoke, release, reoffer, reopen, exchange) runs the same in real XState actors', () => {
+    const system = variant('rescind-open-ccb61f8').system();
+    const goal = explore(system).goals.find((g) => g.property === 'reopenedOnTheSameRelid')!;
+    const exec = new Execution(system);
+    const real = new RealActors(system);
+    let state = exec.initial().state!;
+    goal.steps!.forEach((step, i) => {
+      state = exec.apply(state, step)!.state!;
+      real.take(step);
+      const expected = exec.materialize(state);
+      for (const [actor, a] of Object.entries(real.actors)) {
+        const snap = a.getSnapshot();
+        expect({ value: snap.value, context: snap.context }, `step ${i + 1}: ${actor}`).toEqual({ value: expected.actors[actor].value, context: expected.actors[actor].context });
+      }
+    });
+    const kinds = goal.steps!.map((st) => `${st.actor} ${st.event.type}`);
+    expect(kinds).toContain('server revoke');
+    expect(exec.materialize(state).actors.driver.value).toEqual({ channel: 'done', test: 'finished' });
   });
 
   // The device's timers are `after`s of a machine built per input: they run the same in real XState
