@@ -373,6 +373,13 @@ describe('scenario channel-lifecycle', () => {
     expect(explore(channelLifecycleSystem({ callbackAt: 'openResult', deviceSpeaksFirst: true, guest: 'windows' })).violations).toEqual([]);
   });
 
+  it('the late-callback loss is also a liveness violation of the inbound ring (lostInterruptLive); with the unstick timer it is not', () => {
+    const buggy = explore(variant('callback-at-open-result').system(), { allViolations: true });
+    expect(buggy.violations.map((v) => v.property).sort()).toEqual(['exchangeTimeout', 'lostInterruptLive']);
+    const fixed = explore(variant('callback-at-open-result-unstick').system(), { allViolations: true });
+    expect(fixed.violations).toEqual([]);
+  });
+
   it('the fixed variants name the goals of their race', () => {
     const goals = (name: string) => explore(variant(name).system()).goals.map((g) => g.property);
     expect(goals('rescind-open-ccb61f8')).toEqual(['exchangeCompletes', 'rescindWhileOpening', 'reofferedBeforeRelease', 'reopenedOnTheSameRelid']);

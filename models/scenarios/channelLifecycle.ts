@@ -32,7 +32,7 @@ import { hostDeviceActor, CHANNEL_UNSTICK_DELAY_MS } from '../hostDevice.ts';
 import type { DeviceTimer } from '../hostDevice.ts';
 import { hostEventPortActor } from '../hostEventPort.ts';
 import { linuxVmbusInterruptActor } from '../linuxVmbusInterrupt.ts';
-import { ringAwaitsSignal, ringCells } from '../ringBuffer.ts';
+import { lostInterruptLiveness, ringAwaitsSignal, ringCells } from '../ringBuffer.ts';
 import type { RingSpec } from '../ringBuffer.ts';
 import { ringReaderActor } from '../ringReader.ts';
 import { ringWriterActor } from '../ringWriter.ts';
@@ -112,6 +112,10 @@ export function channelLifecycleSystem(options: ChannelLifecycleOptions): System
         && `the guest's vmbus_open waits for an OPEN_CHANNEL_RESULT on rescinded relid ${RELID}, which the host (server ${String(g.actors.server.value)}) never sends; the relid is never released, so the reoffer cannot reach the guest`),
       exchangeTimeout: invariant((g) => !g.actors.driver.matches({ test: 'timedOut' }) || `the driver's exchange did not finish before the test's timeout (driver ${JSON.stringify(g.actors.driver.value)})`),
       lostMessage: lostMessage('synic'),
+      // The liveness twins, not the stall form of lostInterrupt: a stall is judged while only timers can
+      // fire, so it would report the ring as stuck while the unstick timer that rescues it is still armed.
+      lostInterruptLive: lostInterruptLiveness(inbound, 'guestReader'),
+      lostInterruptToHostLive: lostInterruptLiveness(outbound, 'hostReader'),
       exchangeCompletes: reachable((g) => g.actors.driver.matches({ test: 'finished' })),
       ...(options.revoke && options.rescindWakesOpen !== false ? {
         // The race itself: the host revoked the channel while the guest's open was in flight.
