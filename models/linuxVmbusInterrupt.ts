@@ -34,7 +34,8 @@
 // Simplified: one VP; the DPC is scheduled on every interrupt (vmbus_isr schedules it only when the SIM
 // slot is occupied; a DPC that finds the slot empty does nothing) and reads, handles and frees a message
 // in one step; the channel work items of channel_mgmt.c (offer, rescind) run in the handler's step;
-// channels are listed up front by relid (the relids the host will offer).
+// channels are listed up front by relid (the relids the host will offer), and only their bits are
+// tested: a bit of an unlisted relid stays set, where Linux's scan would clear it and skip it.
 import { enqueueActions, setup } from 'xstate';
 import type { AnyEventObject } from 'xstate';
 import { call } from '../checker/index.ts';
