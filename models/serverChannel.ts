@@ -20,12 +20,15 @@
 //
 // The rest of the lifecycle (OpenVMM channels.rs at 1488a37b7, `ChannelState` and the handlers named
 // beside each rule; Linux drivers/hv/channel_mgmt.c for the guest's side):
-//   close     CLOSE_CHANNEL in Open -> Closing, the device is told to close (handle_close_channel); its
-//             completion -> Closed (close_complete), both ports closed. An OPEN_CHANNEL while Closing ->
-//             ClosingReopen, opened as soon as the close completes (handle_open_channel).
+//   close     CLOSE_CHANNEL in Open -> Closing, the device is told to close (handle_close_channel); lib.rs
+//             drops the channel's ChannelOpenState (both ports: `_event_port`, `guest_event_port`) as it
+//             sends the close (notify, Action::Close); the device's completion -> Closed (handle_close,
+//             close_complete). An OPEN_CHANNEL while Closing -> ClosingReopen, opened as soon as the
+//             close completes (handle_open_channel; close_complete calls open_channel).
 //   revoke    the device goes away (lib.rs handle_revoke -> channels.rs revoke): from Closed, Opening,
 //             Open, Closing or ClosingReopen -> Revoked with RESCIND_CHANNEL_OFFER sent (send_rescind);
-//             both ports are closed and the device told { type: 'revoke' }. The spontaneous `revoke`
+//             both ports are closed (handle_revoke removes the channel with its open state) and the
+//             device told { type: 'revoke' }. The spontaneous `revoke`
 //             step, enabled with `revoke: { max, in? }`.
 //   revoked   "once the channel is rescinded, the host does not respond to any requests on that channel"
 //             (Linux ccb61f8a99e6, "Drivers: hv: vmbus: Fix a rescind handling bug"): OPEN_CHANNEL and
@@ -53,8 +56,7 @@
 // Simplified: the connection (INITIATE_CONTACT, REQUEST_OFFERS) is already up, GPADLs are not modelled,
 // the open always succeeds, the event flag comes with the OPEN_CHANNEL message, and pending_messages
 // is the SynIC's own host-side queue (synic.ts). One channel per actor; the relid stays the same across
-// reoffers (the lowest free ID, with no other channel taking it meanwhile). Closing a port at close
-// completion stands for dropping it with the channel's open state (lib.rs).
+// reoffers (the lowest free ID, with no other channel taking it meanwhile).
 import { setup, enqueueActions } from 'xstate';
 import type { AnyEventObject } from 'xstate';
 import { call, post } from '../checker/index.ts';
@@ -196,20 +198,20 @@ export const serverChannelMachine = setup({
     open: {
       tags: ['end'],
       on: {
-        closeChannel: { target: 'closing', actions: 'closeChannel' },
+        closeChannel: { target: 'closing', actions: ['closePorts', 'closeChannel'] },
         revoke: { guard: { type: 'mayRevoke', params: { state: 'open' } }, target: 'revoked', actions: ['closePorts', 'revoke'] },
       },
     },
     closing: {
       on: {
-        completeClose: { guard: 'currentSeq', target: 'closed', actions: 'closePorts' },
+        completeClose: { guard: 'currentSeq', target: 'closed' },
         openChannel: { target: 'closingReopen', actions: 'saveReopen' },
         revoke: { guard: { type: 'mayRevoke', params: { state: 'closing' } }, target: 'revoked', actions: ['closePorts', 'revoke'] },
       },
     },
     closingReopen: {
       on: {
-        completeClose: { guard: 'currentSeq', target: 'opening', actions: ['closePorts', 'openChannel'] },
+        completeClose: { guard: 'currentSeq', target: 'opening', actions: 'openChannel' },
         revoke: { guard: { type: 'mayRevoke', params: { state: 'closing' } }, target: 'revoked', actions: ['closePorts', 'revoke'] },
       },
     },

@@ -44,7 +44,7 @@ describe('server channel lifecycle (OpenVMM channels.rs ChannelState)', () => {
   });
   const open = send('server', { type: 'openChannel', vp: 0, flag: 5 });
 
-  it('close, then reopen: Closing until the device completes the close, both ports closed, then opened again', () => {
+  it('close, then reopen: both ports dropped with the open state as the close is sent, Closing until the device completes it, then opened again', () => {
     const run = runFirstEnabled(system([open, send('server', { type: 'completeOpen', seq: 0 }), send('server', { type: 'closeChannel' }), send('server', { type: 'completeClose', seq: 0 }), open]));
     expect(run.final.actors.server.value).toBe('opening');
     expect(postsTo(run.happenings, 'device').map((e) => e.type)).toEqual(['open', 'close', 'open']);
