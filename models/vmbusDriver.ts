@@ -19,7 +19,14 @@
 // ccb61f8a99e6 ("Drivers: hv: vmbus: Fix a rescind handling bug": "once the channel is rescinded, the
 // host does not respond to any requests on that channel. Deal with the case where the guest may be
 // blocked waiting for a response from the host"). `rescindWakesOpen: false` is the code before it: the
-// open waits for a result that never comes. After the rescind the device is removed and the relid
+// open waits for a result that never comes. That wake-up only finds a waiter already on chn_msg_list: a
+// rescind handled after the offer but before the probe's __vmbus_open has queued its waiter ("the host
+// immediately rescinds a channel that has been offered", the case "Drivers: hv: vmbus: Fix a rescind
+// issue", Nov 2017, describes) has nothing to wake, and the open posted after it is never answered.
+// Linux today tests newchannel->rescind after list_add_tail and before vmbus_post_msg
+// (`rescindCheckedBeforePost`, default true). The probe is its own step (`probe`, spontaneous: the
+// offer is handled in vmbus_onoffer's work item, the driver's probe runs after vmbus_device_register),
+// so the rescind can be handled in between. After the rescind the device is removed and the relid
 // released (hv_process_channel_removal: vmbus_channel_unmap_relid, then vmbus_release_relid sends
 // CHANNELMSG_RELID_RELEASED); a reoffer of the same relid starts over.
 // Close (vmbus_close -> vmbus_close_internal): vmbus_reset_channel_cb, then CHANNELMSG_CLOSECHANNEL; no
@@ -28,7 +35,8 @@
 // the `test` region), as the boot test of OpenVMM #715 waited 360 s.
 //
 // Use: `vmbusDriverActor({ style, relid, server, interrupts, reader, writer, protocol })`; make it the
-// `messageHandler` of the interrupt component and the consumer of the inbound ring's reader. Events:
+// `messageHandler` of the interrupt component and the consumer of the inbound ring's reader. Spontaneous
+// step: `probe`. Events:
 // { type: 'vmbusMessage', message } (called by the DPC), { type: 'packet', packet } (called by the reader).
 // Simplified: one driver sees every VMBus message and ignores those for other relids; GPADLs, the
 // requestor and ring initialisation are not modelled (the rings are reused as they are across opens, so
@@ -62,6 +70,8 @@ export interface VmbusDriverInput {
   protocol: ProtocolStep[];
   /** Linux ccb61f8a99e6: a rescind wakes a waiting open (default true). */
   rescindWakesOpen?: boolean;
+  /** __vmbus_open tests newchannel->rescind before posting OPEN_CHANNEL (default true, Linux today). */
+  rescindCheckedBeforePost?: boolean;
   /** When onchannel_callback is set: 'open' (__vmbus_open, default) or 'openResult'. */
   callbackAt?: 'open' | 'openResult';
   /** Opens in all, with a close between (default 1). */
@@ -75,11 +85,14 @@ interface VmbusDriverContext extends Required<VmbusDriverInput> {
   opened: number;
   /** Rescinds seen. */
   rescinds: number;
+  /** channel->rescind of the current channel object. */
+  rescinded: boolean;
 }
 
 type Message = { type: string; relid?: number } & Record<string, unknown>;
 
 type VmbusDriverEvent =
+  | { type: 'probe' }
   | { type: 'vmbusMessage'; message: Message }
   | { type: 'packet'; packet: string }
   | { type: 'exchangeDone' };
@@ -100,7 +113,7 @@ export const vmbusDriverMachine = setup({
     mapAndOpen: enqueueActions(({ context, enqueue }) => {
       // vmbus_onoffer -> vmbus_process_offer: a new channel object for the relid; the driver's probe opens it.
       enqueue(call(context.interrupts, { type: 'mapRelid', relid: context.relid }));
-      enqueue.assign({ step: 0, opened: 0 });
+      enqueue.assign({ step: 0, opened: 0, rescinded: false });
     }),
     opened: enqueueActions(({ context, enqueue }) => {
       if (context.callbackAt === 'openResult') enqueue(call(context.interrupts, { type: 'setCallback', relid: context.relid }));
@@ -120,7 +133,7 @@ export const vmbusDriverMachine = setup({
     }),
     rescind: enqueueActions(({ context, enqueue }) => {
       enqueue(call(context.interrupts, { type: 'rescind', relid: context.relid }));
-      enqueue.assign({ rescinds: context.rescinds + 1 });
+      enqueue.assign({ rescinds: context.rescinds + 1, rescinded: true });
     }),
     release: enqueueActions(({ context, enqueue }) => {
       // hv_process_channel_removal: vmbus_channel_unmap_relid, vmbus_release_relid.
@@ -137,6 +150,9 @@ export const vmbusDriverMachine = setup({
     },
     moreOpens: ({ context }) => context.opened < context.opens,
     rescindWakesOpen: ({ context }) => context.rescindWakesOpen,
+    // __vmbus_open, after list_add_tail: if (newchannel->rescind) -> -ENODEV, nothing posted.
+    rescindSeenBeforePost: ({ context }) => context.rescinded && context.rescindCheckedBeforePost,
+    rescinded: ({ context }) => context.rescinded,
   },
 }).createMachine({
   id: 'vmbusDriver',
@@ -146,7 +162,7 @@ export const vmbusDriverMachine = setup({
     for (const s of input.protocol) if (!(typeof (s as { send?: unknown }).send === 'string' || typeof (s as { expect?: unknown }).expect === 'string')) throw new Error(`VMBus driver: protocol step ${JSON.stringify(s)} is neither { send: packet } nor { expect: packet }`);
     const opens = input.opens ?? 1;
     if (!Number.isInteger(opens) || opens < 1) throw new Error(`VMBus driver: opens must be a positive integer, not ${JSON.stringify(input.opens)}`);
-    return { vp: 0, rescindWakesOpen: true, callbackAt: 'open' as const, ...input, opens, step: 0, opened: 0, rescinds: 0 };
+    return { vp: 0, rescindWakesOpen: true, rescindCheckedBeforePost: true, callbackAt: 'open' as const, ...input, opens, step: 0, opened: 0, rescinds: 0, rescinded: false };
   },
   type: 'parallel',
   states: {
@@ -162,7 +178,20 @@ export const vmbusDriverMachine = setup({
       },
       states: {
         waitOffer: {
-          on: { vmbusMessage: { guard: forMe('offerChannel'), target: 'opening', actions: ['mapAndOpen', 'open'] } },
+          on: { vmbusMessage: { guard: forMe('offerChannel'), target: 'probing', actions: 'mapAndOpen' } },
+        },
+        // The channel is offered; the driver's probe (and its vmbus_open) has not run yet.
+        probing: {
+          on: {
+            probe: [
+              { guard: 'rescindSeenBeforePost', target: 'waitOffer', actions: 'release' },
+              // No check (or no rescind yet): OPEN_CHANNEL goes out; a rescind already handled woke nobody.
+              { guard: 'rescinded', target: 'blockedInOpen', actions: 'open' },
+              { target: 'opening', actions: 'open' },
+            ],
+            // vmbus_onoffer_rescind: channel->rescind set, no waiter on the list yet; it waits for the probe.
+            vmbusMessage: { guard: forMe('rescindChannelOffer'), actions: 'rescind' },
+          },
         },
         opening: {
           on: {
@@ -218,5 +247,5 @@ export const vmbusDriverMachine = setup({
 });
 
 export function vmbusDriverActor(input: VmbusDriverInput): ActorSpec {
-  return { machine: vmbusDriverMachine, input };
+  return { machine: vmbusDriverMachine, input, spontaneous: [{ type: 'probe' }] };
 }

@@ -50,8 +50,12 @@ const RELID = 1;
 export interface ChannelLifecycleOptions {
   /** The host may revoke the channel (once) while it is offered or opening, and reoffers the device. */
   revoke?: boolean;
+  /** Where the revoke may come (default both 'closed', right after the offer, and 'opening'). */
+  revokeIn?: ('closed' | 'opening')[];
   /** Linux ccb61f8a99e6: a rescind wakes the waiting open (default true). */
   rescindWakesOpen?: boolean;
+  /** __vmbus_open tests channel->rescind before posting OPEN_CHANNEL (default true: Linux today). */
+  rescindCheckedBeforePost?: boolean;
   /** When the guest sets its channel callback (default 'open', as __vmbus_open does). */
   callbackAt?: 'open' | 'openResult';
   /** The device speaks first (writes 'hello' as it accepts the open). */
@@ -73,7 +77,7 @@ export function channelLifecycleSystem(options: ChannelLifecycleOptions): System
     : [];
   return defineSystem({
     name: `channel-lifecycle (${[
-      options.revoke ? `revoke while opening, rescind ${options.rescindWakesOpen === false ? 'does not wake' : 'wakes'} the open` : 'no revoke',
+      options.revoke ? `revoke while ${(options.revokeIn ?? ['closed', 'opening']).join(' or ')}, rescind ${options.rescindWakesOpen === false ? 'does not wake' : 'wakes'} the open, ${options.rescindCheckedBeforePost === false ? 'not ' : ''}checked before OPEN_CHANNEL` : 'no revoke',
       `callback at ${options.callbackAt ?? 'open'}`,
       speaksFirst ? 'device speaks first' : 'guest speaks first',
       options.unstick ? 'unstick timer' : 'no unstick timer',
@@ -84,7 +88,7 @@ export function channelLifecycleSystem(options: ChannelLifecycleOptions): System
       server: serverChannelActor({
         armPortIn: 'open_channel', hostPortIn: 'open_channel', synic: 'synic', sint: VMBUS_SINT, device: 'device',
         eventPort: 'eventPort', hostEventPort: 'hostEventPort', relid: RELID,
-        ...(options.revoke ? { revoke: { max: 1, in: ['closed', 'opening'] }, reoffer: true } : {}),
+        ...(options.revoke ? { revoke: { max: 1, in: options.revokeIn ?? ['closed', 'opening'] }, reoffer: true } : {}),
       }),
       device: hostDeviceActor({
         server: 'server', writer: 'hostWriter',
@@ -98,7 +102,7 @@ export function channelLifecycleSystem(options: ChannelLifecycleOptions): System
       isr: linuxVmbusInterruptActor({ synic: 'synic', sint: VMBUS_SINT, messageHandler: 'driver', channels: [{ relid: RELID, callback: { to: 'guestReader', event: { type: 'interrupt' } } }] }),
       driver: vmbusDriverActor({
         style: options.guest ?? 'linux', relid: RELID, server: 'server', interrupts: 'isr', reader: 'guestReader', writer: 'guestWriter', protocol,
-        rescindWakesOpen: options.rescindWakesOpen ?? true, callbackAt: options.callbackAt ?? 'open', opens: options.opens ?? 1,
+        rescindWakesOpen: options.rescindWakesOpen ?? true, rescindCheckedBeforePost: options.rescindCheckedBeforePost ?? true, callbackAt: options.callbackAt ?? 'open', opens: options.opens ?? 1,
       }),
       hostWriter: ringWriterActor({ ring: inbound, signal: { to: 'eventPort', event: { type: 'signal' } } }),
       guestReader: ringReaderActor({ ring: inbound, consumer: 'driver', signalWriter: { to: 'hostWriter', event: { type: 'interrupt' } } }),
@@ -117,7 +121,7 @@ export function channelLifecycleSystem(options: ChannelLifecycleOptions): System
       lostInterruptLive: lostInterruptLiveness(inbound, 'guestReader'),
       lostInterruptToHostLive: lostInterruptLiveness(outbound, 'hostReader'),
       exchangeCompletes: reachable((g) => g.actors.driver.matches({ test: 'finished' })),
-      ...(options.revoke && options.rescindWakesOpen !== false ? {
+      ...(options.revoke && options.rescindWakesOpen !== false && (options.rescindCheckedBeforePost !== false || (options.revokeIn ?? []).every((st) => st === 'opening')) ? {
         // The race itself: the host revoked the channel while the guest's open was in flight.
         rescindWhileOpening: reachable((g) => g.actors.server.matches('revoked') && g.actors.driver.matches({ channel: 'opening' })),
         // Both release orders: the reoffer before the guest's release (Reoffered), and a new offer after it.
@@ -140,12 +144,18 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'rescind-open-pre-ccb61f8', options: { revoke: true, rescindWakesOpen: false }, expected: 'violated', expectedProperty: 'openHang',
+  { name: 'rescind-open-pre-ccb61f8', options: { revoke: true, rescindWakesOpen: false, rescindCheckedBeforePost: false }, expected: 'violated', expectedProperty: 'openHang',
     source: 'Linux before ccb61f8a99e6', why: 'the host revokes while the open is in flight and never answers it; __vmbus_open waits forever, the relid is never released' },
-  { name: 'rescind-open-ccb61f8', options: { revoke: true }, expected: 'verified',
-    source: 'Linux ccb61f8a99e6', why: 'the rescind wakes the open (-ENODEV), the relid is released, the device is reoffered under the same relid and reopened' },
-  { name: 'rescind-open-ccb61f8-windows', options: { revoke: true, guest: 'windows' }, expected: 'verified',
-    source: 'Linux ccb61f8a99e6 rules, Windows-style poll after open', why: 'as rescind-open-ccb61f8, with a poll of the ring after each open' },
+  { name: 'rescind-open-ccb61f8', options: { revoke: true, rescindCheckedBeforePost: false }, expected: 'violated', expectedProperty: 'openHang',
+    source: 'Linux ccb61f8a99e6 alone', why: 'the rescind wakes a waiting open, but one handled before the probe posts OPEN_CHANNEL finds no waiter: the host immediately rescinds the offered channel ("Fix a rescind issue", Nov 2017) and the open posted after it waits forever' },
+  { name: 'rescind-while-opening-pre-ccb61f8', options: { revoke: true, revokeIn: ['opening'], rescindWakesOpen: false, rescindCheckedBeforePost: false }, expected: 'violated', expectedProperty: 'openHang',
+    source: 'Linux before ccb61f8a99e6, revoked only once the open is at the host', why: 'the rescind comes while __vmbus_open waits; nothing wakes it' },
+  { name: 'rescind-while-opening-ccb61f8', options: { revoke: true, revokeIn: ['opening'], rescindCheckedBeforePost: false }, expected: 'verified',
+    source: 'Linux ccb61f8a99e6, revoked only once the open is at the host', why: 'vmbus_rescind_cleanup completes the waiting open: what ccb61f8a99e6 fixed, and all it fixed' },
+  { name: 'rescind-open-linux-today', options: { revoke: true }, expected: 'verified',
+    source: 'Linux today (__vmbus_open: rescind wakes the waiter, and is tested before OPEN_CHANNEL is posted)', why: 'either way the open fails (-ENODEV), the relid is released, the device is reoffered under the same relid and reopened' },
+  { name: 'rescind-open-linux-today-windows', options: { revoke: true, guest: 'windows' }, expected: 'verified',
+    source: 'the same rules, Windows-style poll after open', why: 'as rescind-open-linux-today, with a poll of the ring after each open' },
   { name: 'callback-at-open-result', options: { callbackAt: 'openResult', deviceSpeaksFirst: true }, expected: 'violated', expectedProperty: 'exchangeTimeout',
     source: 'OpenVMM before #1829', why: 'the device writes before OPEN_CHANNEL_RESULT; vmbus_chan_sched clears the event bit and skips the NULL callback; no later write signals' },
   { name: 'callback-at-open-result-unstick', options: { callbackAt: 'openResult', deviceSpeaksFirst: true, unstick: true }, expected: 'verified',
@@ -162,7 +172,7 @@ export const channelLifecycle = defineScenario({
     description: `${v.source}: ${v.why}`,
     expected: v.expected,
     ...(v.expectedProperty ? { expectedProperty: v.expectedProperty } : {}),
-    parameters: { source: v.source, revoke: v.options.revoke ?? false, rescindWakesOpen: v.options.rescindWakesOpen ?? true, callbackAt: v.options.callbackAt ?? 'open',
+    parameters: { source: v.source, revoke: v.options.revoke ?? false, revokeIn: v.options.revoke ? (v.options.revokeIn ?? ['closed', 'opening']).join(',') : 'none', rescindWakesOpen: v.options.rescindWakesOpen ?? true, rescindCheckedBeforePost: v.options.rescindCheckedBeforePost ?? true, callbackAt: v.options.callbackAt ?? 'open',
       deviceSpeaksFirst: v.options.deviceSpeaksFirst ?? false, unstick: v.options.unstick ?? false, opens: v.options.opens ?? 1, guest: v.options.guest ?? 'linux', synic: 'whp-offloaded', ringCapacity: 1 },
     system: () => channelLifecycleSystem(v.options),
   })),
