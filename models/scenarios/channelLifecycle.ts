@@ -4,14 +4,18 @@
 //   rescind vs open   Linux ccb61f8a99e6 ("Drivers: hv: vmbus: Fix a rescind handling bug", K. Y.
 //                     Srinivasan, Dec 2016): "once the channel is rescinded, the host does not respond to
 //                     any requests on that channel. Deal with the case where the guest may be blocked
-//                     waiting for a response from the host." The host revokes the channel while the guest's
-//                     open is in flight; OpenVMM's server drops the open (channels.rs: OPEN_CHANNEL ignored
-//                     in Revoked, the device's late completion dropped). Before the fix the guest's
+//                     waiting for a response from the host." The host revokes the channel while the guest
+//                     opens it; OpenVMM's server drops the open (channels.rs: OPEN_CHANNEL ignored in
+//                     Revoked/Reoffered, the device's late completion dropped). Before the fix the guest's
 //                     __vmbus_open waits forever and never releases the relid, so the host's reoffer of the
 //                     device (the same relid: AssignedChannels::allocate gives the lowest free ID; Reoffered
-//                     keeps it) never reaches it. With the fix (vmbus_rescind_cleanup completes the waiting
-//                     open, __vmbus_open returns -ENODEV), the relid is released, the device is reoffered
-//                     under the same relid and the reopen completes the exchange.
+//                     keeps it) never reaches it. ccb61f8a99e6 (vmbus_rescind_cleanup completes the waiting
+//                     open) wakes only an open already on chn_msg_list: a rescind handled before the probe
+//                     posts OPEN_CHANNEL ("the host immediately rescinds a channel that has been offerred",
+//                     "Drivers: hv: vmbus: Fix a rescind issue", Nov 2017) still hangs. Linux today also
+//                     tests newchannel->rescind in __vmbus_open before posting; then the open fails
+//                     (-ENODEV) either way, the relid is released, the device is reoffered under the same
+//                     relid and the reopen completes the exchange.
 //   interrupt before OpenResult  OpenVMM #1829 (47943a0fb): "Some guests ignore interrupts before they
 //                     receive the OpenResult message. To avoid a potential hang, signal the channel after a
 //                     delay if needed." The device speaks first; a guest that sets its callback only at
