@@ -72,9 +72,14 @@ type HostDeviceEvent =
   | { type: 'disarmTimers' }
   | { type: 'loaded'; cell: string; value: unknown };
 
+// What unstick_channel reads: the host-to-guest ring for reader_needs_signal, the guest-to-host ring for
+// writer_needs_signal.
+const TO_GUEST_FIELDS: RingField[] = ['interrupt_mask', 'write_index', 'read_index'];
+const FROM_GUEST_FIELDS: RingField[] = ['pending_send_sz', 'write_index', 'read_index'];
+
 function unstickCells(t: Extract<DeviceTimer, { kind: 'unstick' }>): string[] {
-  const cells = ['interrupt_mask', 'write_index', 'read_index'].map((f) => ringCell(t.toGuest.name, f as RingField));
-  if (t.fromGuest) cells.push(...['pending_send_sz', 'write_index', 'read_index'].map((f) => ringCell(t.fromGuest!.name, f as RingField)));
+  const cells = TO_GUEST_FIELDS.map((f) => ringCell(t.toGuest.name, f));
+  if (t.fromGuest) cells.push(...FROM_GUEST_FIELDS.map((f) => ringCell(t.fromGuest!.name, f)));
   return cells;
 }
 
