@@ -48,9 +48,9 @@
 // The device receives { type: 'open' } (post, ChannelRequest::Open) and answers with a posted
 // { type: 'completeOpen' } (ServerTask::handle_open).
 // Close: the device posts { type: 'completeClose' } after { type: 'close' } (ChannelRequest::Close).
-// Each request carries the offer's seq, which the device echoes; a completion whose seq is not the
-// current offer's is dropped (lib.rs handle_response), so a revoked open's late answer cannot complete
-// the reoffered channel's open.
+// Each request after a revoke carries the offer's seq (the first offer's, 0, is left implicit), which
+// the device echoes; a completion whose seq is not the current offer's is dropped (lib.rs
+// handle_response), so a revoked open's late answer cannot complete the reoffered channel's open.
 // Guest messages: { type: 'openChannel', vp, flag }, { type: 'closeChannel' }, { type: 'relIdReleased' }.
 // To the guest: offerChannel, openChannelResult, rescindChannelOffer, each with the relid.
 // Simplified: the connection (INITIATE_CONTACT, REQUEST_OFFERS) is already up, GPADLs are not modelled,
@@ -93,11 +93,13 @@ const REVOCABLE: readonly RevocableState[] = ['closed', 'opening', 'open', 'clos
 interface ServerChannelContext extends ServerChannelInput {
   /** Where the guest asked to be signalled (from OPEN_CHANNEL). */
   target: { vp: number; flag: number } | null;
+  // The lifecycle's fields are absent until first set, so a channel that is never closed or revoked keeps
+  // the context it had before they existed (committed traces record it).
   /** ClosingReopen: the OPEN_CHANNEL that arrived while the close was in progress. */
-  reopen: { vp: number; flag: number } | null;
-  revocations: number;
+  reopen?: { vp: number; flag: number } | null;
+  revocations?: number;
   /** The offer's instance (lib.rs OfferInstanceId.seq): a new one per reoffer, sent with each device request. */
-  seq: number;
+  seq?: number;
 }
 
 type ServerChannelEvent =
@@ -112,6 +114,9 @@ type ServerChannelEvent =
   | { type: 'postResult' };
 
 const relidOf = (c: ServerChannelContext) => c.relid ?? 1;
+const seqOf = (c: ServerChannelContext) => c.seq ?? 0;
+/** A device request, with the offer's seq once a revoke has made one (the first offer's is 0). */
+const request = (c: ServerChannelContext, type: string) => (c.seq === undefined ? { type } : { type, seq: c.seq });
 
 export const serverChannelMachine = setup({
   types: {} as { context: ServerChannelContext; events: ServerChannelEvent; input: ServerChannelInput; emitted: AnyEventObject },
@@ -123,12 +128,12 @@ export const serverChannelMachine = setup({
       // From ClosingReopen the request is the one saved while the close was in progress.
       const e = (event.type === 'openChannel' ? event : context.reopen!) as { vp: number; flag: number };
       const target = { vp: e.vp, flag: e.flag };
-      enqueue.assign({ target, reopen: null });
+      enqueue.assign(context.reopen === undefined ? { target } : { target, reopen: null });
       // #1850 (943b003a7): add_event_port when the open request arrives, before the device is notified.
       if (context.hostEventPort !== undefined && (context.hostPortIn ?? 'open_channel') === 'open_channel') enqueue(call(context.hostEventPort, { type: 'create' }));
       // #717 (e85384d): GuestEventPort::set in open_channel, before ChannelRequest::Open reaches the device.
       if (context.armPortIn === 'open_channel') enqueue(call(context.eventPort, { type: 'arm', vp: target.vp, sint: context.sint, flag: target.flag }));
-      enqueue(post(context.device, { type: 'open', seq: context.seq }));
+      enqueue(post(context.device, request(context, 'open')));
     }),
     completeOpen: enqueueActions(({ context, enqueue }) => {
       const t = context.target!;
@@ -140,7 +145,7 @@ export const serverChannelMachine = setup({
       enqueue(call(context.synic, { type: 'postMessage', sint: context.sint, message: { type: 'openChannelResult', relid: relidOf(context), status: 0 } }));
     }),
     // handle_close_channel: Open -> Closing, Action::Close to the device.
-    closeChannel: enqueueActions(({ context, enqueue }) => { enqueue(post(context.device, { type: 'close', seq: context.seq })); }),
+    closeChannel: enqueueActions(({ context, enqueue }) => { enqueue(post(context.device, request(context, 'close'))); }),
     saveReopen: enqueueActions(({ event, enqueue }) => {
       const e = event as { vp: number; flag: number };
       enqueue.assign({ reopen: { vp: e.vp, flag: e.flag } });
@@ -152,18 +157,18 @@ export const serverChannelMachine = setup({
     }),
     // channels.rs revoke -> send_rescind; the device is gone (lib.rs handle_revoke).
     revoke: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ revocations: context.revocations + 1, reopen: null, seq: context.seq + 1 });
+      enqueue.assign({ revocations: (context.revocations ?? 0) + 1, reopen: null, seq: seqOf(context) + 1 });
       enqueue(call(context.synic, { type: 'postMessage', sint: context.sint, message: { type: 'rescindChannelOffer', relid: relidOf(context) } }));
       enqueue(post(context.device, { type: 'revoke' }));
     }),
   },
   guards: {
     mayRevoke: ({ context }, params: { state: RevocableState }) =>
-      context.revoke !== undefined && context.revocations < context.revoke.max && (context.revoke.in ?? REVOCABLE).includes(params.state),
+      context.revoke !== undefined && (context.revocations ?? 0) < context.revoke.max && (context.revoke.in ?? REVOCABLE).includes(params.state),
     reoffers: ({ context }) => context.reoffer === true,
-    // lib.rs handle_response: "Validate the sequence to ensure the response is not for a revoked channel"
-    // (a device that does not echo seq, such as shutdownIc.ts, is never revoked).
-    currentSeq: ({ context, event }) => (event as { seq?: number }).seq === undefined || (event as { seq?: number }).seq === context.seq,
+    // lib.rs handle_response: "Validate the sequence to ensure the response is not for a revoked channel".
+    // A completion without a seq answers a request without one: the first offer's, seq 0.
+    currentSeq: ({ context, event }) => ((event as { seq?: number }).seq ?? 0) === seqOf(context),
   },
 }).createMachine({
   id: 'serverChannel',
@@ -172,7 +177,7 @@ export const serverChannelMachine = setup({
       if (!Number.isInteger(input.revoke.max) || input.revoke.max < 0) throw new Error(`server channel: revoke.max must be a non-negative integer, not ${JSON.stringify(input.revoke.max)}`);
       for (const st of input.revoke.in ?? []) if (!REVOCABLE.includes(st)) throw new Error(`server channel: cannot revoke in '${st}' (expected ${REVOCABLE.join(', ')})`);
     }
-    return { ...input, target: null, reopen: null, revocations: 0, seq: 0 };
+    return { ...input, target: null };
   },
   initial: 'clientReleased',
   // The SynIC's answer to postMessage: a retained or dropped message is the SynIC's concern (synic.ts).
