@@ -10,10 +10,12 @@ import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
 import { sintCoalescing } from './sintCoalescing.ts';
 import { modifyChannel } from './modifyChannel.ts';
+import { channelLifecycle } from './channelLifecycle.ts';
 
 export const builtinScenarios: DefinedScenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
+  channelLifecycle,
   exitBootServices,
   lostWakeupScenario,
   petersonScenario,
