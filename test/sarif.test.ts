@@ -57,6 +57,16 @@ describe('--format sarif', () => {
     expect(six.message.text).toMatch(/^6 {2}shutdownIc {2}<- open {2}closed -> waitVersion/);
     expect(six.physicalLocation.artifactLocation.uri).toBe('models/shutdownIc.ts');
     expect(lineAt('models/shutdownIc.ts', six.physicalLocation.region.startLine)).toMatch(/^\s*waitVersion: \{/);
+    // State names other machines of the library share (`closed`, `opening`, `open`) still land in the
+    // stepping actor's own machine: step 1, the server to closed; step 5, the server to opening.
+    for (const [i, state] of [[1, 'closed'], [5, 'opening'], [11, 'open']] as const) {
+      const loc = steps[i].location;
+      expect(loc.message.text).toMatch(new RegExp(`^${i} {2}server `));
+      expect(loc.physicalLocation.artifactLocation.uri).toBe('models/serverChannel.ts');
+      expect(lineAt('models/serverChannel.ts', loc.physicalLocation.region.startLine)).toMatch(new RegExp(`^\\s*${state}: \\{`));
+    }
+    // The SynIC's step lands on its machine, not on the server's `synic: 'synic'` input field.
+    expect(steps[2].location.physicalLocation.artifactLocation.uri).toBe('models/synic.ts');
     // Every step points into the repository's models.
     for (const s of steps) expect(s.location.physicalLocation.artifactLocation.uri).toMatch(/^models\//);
   });

@@ -14,7 +14,7 @@ import type { TraceFile } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { packageVersion } from '../packageVersion.ts';
 import { notAsExpected } from '../expectation.ts';
-import { locateActor, locateState, reportLocation } from '../modelLocations.ts';
+import { locateActor, locateFactoryFile, locateState, reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { reportPath } from './github.ts';
@@ -82,7 +82,11 @@ function codeFlow(r: CheckRecord, trace: TraceFile, fallback: Place | null, work
     const beforeLeaves = new Set(leafPaths(before).map((p) => p.join('.')));
     const leaves = leafPaths(after);
     const taken = leaves.find((p) => !beforeLeaves.has(p.join('.'))) ?? leaves[0];
-    const at = (taken ? locateState(files, taken) : null) ?? locateActor(r.locations?.system ?? null, step.actor);
+    // A state name is looked up in the file of the actor's machine first: other machines of the library
+    // reuse names such as `closed` or `publish`, which would make the lookup over every file ambiguous.
+    const actorAt = locateActor(r.locations?.system ?? null, step.actor);
+    const own = actorAt ? locateFactoryFile(files, actorAt) : null;
+    const at = (taken ? (own ? locateState([own], taken) : null) ?? locateState(files, taken) : null) ?? actorAt;
     locations.push({ location: { ...here(at), message: { text: text(step.step) } } });
   }
   return { message: { text: `counterexample of ${trace.property}, ${trace.steps.length} steps` }, threadFlows: [{ locations }] };
