@@ -16,6 +16,7 @@ import { propertyParts } from './properties.ts';
 import type { LivenessProperty, Property, ReachableProperty } from './properties.ts';
 import { TimerClock } from './timers.ts';
 import { memoryWidth } from './memoryModel.ts';
+import { scanLoadedCells } from './loadedCells.ts';
 import type { MemoryModelName, MemorySettings } from './memoryModel.ts';
 
 export interface Layout {
@@ -61,6 +62,8 @@ export interface CompiledSystem {
   goals: [string, ReachableProperty][];
   /** Where each actor's `after` timers live in the vector, and how they fire. */
   clock: TimerClock;
+  /** arm: per actor, per cell, whether the actor may ever load the cell (checker/loadedCells.ts); null otherwise. */
+  loadable: Uint8Array[] | null;
 }
 
 /** Tells an already compiled system from a definition (which may be anything a user passed). */
@@ -113,6 +116,15 @@ export function compileSystem(definition: SystemDefinition, memory?: MemoryModel
   const initialCells = cellNames.map((c) => ns.values.intern(cells[c]));
   const initialActors = actors.map((logic, i): InitialActor => logic.initial(definition.actors[actorNames[i]].input));
 
+  // Only the ARM model uses what actors load; under sc and tso nothing depends on the scan.
+  const loadable = model !== 'arm' ? null : actorNames.map((name, i) => {
+    const scanned = scanLoadedCells(definition.actors[name].machine);
+    const row = new Uint8Array(cellNames.length).fill(scanned === null ? 1 : 0);
+    for (const c of scanned ?? []) { const k = ns.cellIndex.get(c); if (k !== undefined) row[k] = 1; }
+    for (const k of actors[i].readCells) row[k] = 1;
+    return row;
+  });
+
   const props = Object.entries(definition.properties ?? {}).flatMap(([name, p]) => propertyParts(name, p));
   return {
     definition,
@@ -131,5 +143,6 @@ export function compileSystem(definition: SystemDefinition, memory?: MemoryModel
     liveness: props.filter((p): p is [string, LivenessProperty] => p[1].kind === 'liveness'),
     goals: props.filter((p): p is [string, ReachableProperty] => p[1].kind === 'reachable'),
     clock,
+    loadable,
   };
 }

@@ -8,7 +8,7 @@ import { materialize, VectorView } from './globalView.ts';
 import type { GlobalState } from './globalView.ts';
 import { EffectKind } from './localTransition.ts';
 import type { Effect } from './localTransition.ts';
-import { BUILTIN, violationMessage } from './properties.ts';
+import { BUILTIN, judgedTrue, violationMessage } from './properties.ts';
 import { judgeQuiescent, stallsAt } from './quiescence.ts';
 import type { QuiescentJudgement } from './quiescence.ts';
 import type { Step } from './result.ts';
@@ -162,6 +162,21 @@ export class Execution {
    */
   lassoJudgement(property: string, states: Int32Array[], steps: Step[], cycleStart: number | null): LassoVerdict {
     return judgeLasso(this, property, states, steps, cycleStart);
+  }
+
+  /**
+   * Whether the reachability goal `property` holds in `v` (true or a non-empty string), or why it cannot
+   * be said: the system has no such goal, or the goal threw.
+   */
+  goalHolds(property: string, v: Int32Array): boolean | { error: string } {
+    const goal = this.sys.goals.find(([name]) => name === property);
+    if (!goal) return { error: `the system has no reachability goal ${property}` };
+    this.view.v = v;
+    try {
+      return judgedTrue(goal[1].goal(this.view));
+    } catch (e) {
+      return { error: `the goal ${property} threw: ${e instanceof Error ? e.message : String(e)}` };
+    }
   }
 
   /** Whether `property` names a liveness property of this system. */

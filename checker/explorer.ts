@@ -15,12 +15,13 @@ import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, S
 import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS } from './memoryModel.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
-import { findLasso } from './fairCycles.ts';
+import { lassoSearch, lassoSearchBytes } from './fairCycles.ts';
 import type { Lasso } from './fairCycles.ts';
 import { fairnessRules, unfairness } from './fairness.ts';
 import type { CycleState, Move } from './fairness.ts';
 import { livenessMessage, triggerText } from './lassoJudgement.ts';
 import { SystemDefinitionError } from './system.ts';
+import { CoverageCounter } from './coverage.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 
 export interface ExploreOptions {
@@ -35,6 +36,8 @@ export interface ExploreOptions {
   memory?: MemoryModelName;
   /** Re-run every memoised local transition to catch impure model code, not only a sample (checker/localTransition.ts). */
   paranoid?: boolean;
+  /** Count how often each state and transition of each machine was seen (CheckResult.coverage; checker/coverage.ts). */
+  coverage?: boolean;
 }
 
 export interface Progress {
@@ -58,6 +61,12 @@ export interface AsyncExploreOptions extends ExploreOptions {
 const ROOT = -1;
 /** Stop well before V8's own heap limit, whose out-of-memory crash would leave no report. */
 const HEAP_FRACTION = 0.85;
+/**
+ * When a time limit cuts the exploration short, the fair-cycle search of the part explored may run
+ * this fraction of the limit longer (README, "Liveness"): a violation in that part is still found.
+ */
+export const LIVENESS_GRACE = 0.1;
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** One exploration, run in slices so that a caller can report progress and stop it. */
 export class Exploration {
@@ -86,9 +95,16 @@ export class Exploration {
   private readonly edges: EdgeStore | null;
   /** A bound cut the successors of the state being expanded. */
   private cut = false;
+  /** The liveness properties are judged, or given up (a bound hit before or during their search). */
   private livenessJudged = false;
+  /** The fair-cycle search, run in slices once the exploration has ended (checker/fairCycles.ts). */
+  private livenessSearch: Generator<void, void, void> | null = null;
+  /** When the fair-cycle search must stop: the time limit, or the grace past it once the limit was hit. */
+  private livenessDeadline: number;
   /** Witnesses of the reachability goals reached so far (a shortest one each: BFS order). */
   private readonly witnesses = new Map<string, Step[]>();
+  /** Coverage counts, only when asked for: the steps are observed only then. */
+  private readonly coverage: CoverageCounter | null;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -100,28 +116,33 @@ export class Exploration {
     this.view = new VectorView(this.sys);
     if (this.sys.liveness.length > MAX_LIVENESS) throw new SystemDefinitionError(`a system may have at most ${MAX_LIVENESS} liveness properties (it has ${this.sys.liveness.length})`);
     this.edges = this.sys.liveness.length > 0 ? new EdgeStore() : null;
+    this.livenessJudged = this.edges === null;
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
     this.maxStates = options.maxStates ?? Infinity;
     this.maxDepth = options.maxDepth ?? Infinity;
     this.deadline = options.timeLimitSeconds !== undefined ? this.started + options.timeLimitSeconds * 1000 : Infinity;
+    this.livenessDeadline = this.deadline;
+    this.coverage = options.coverage ? new CoverageCounter(this.sys) : null;
     this.start();
   }
 
+  /** The exploration and the fair-cycle search after it have ended. */
   get done(): boolean {
-    return this.finished;
+    return this.finished && this.livenessJudged;
   }
 
-  /** Explores until done or until `sliceMs` has passed. */
+  /** Explores (then searches for fair cycles) until done or until `sliceMs` has passed. */
   runSlice(sliceMs = Infinity): boolean {
-    const until = Math.min(performance.now() + sliceMs, this.deadline);
+    const sliceEnd = performance.now() + sliceMs;
+    const until = Math.min(sliceEnd, this.deadline);
     const { store, cur } = this;
     let tick = 0;
     while (!this.finished) {
       if (this.cursor === store.count) { this.finished = true; break; }
       if (this.cursor === this.levelEnd) { this.depth++; this.levelEnd = store.count; }
       if ((++tick & 255) === 0 && performance.now() >= until) {
-        if (until === this.deadline) this.stop('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached`);
+        if (until === this.deadline) this.bound('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached`);
         break;
       }
       if ((tick & 4095) === 0 && this.memoryExhausted()) break;
@@ -132,8 +153,42 @@ export class Exploration {
       if (edges && !this.cut && !this.finished) edges.setFlags(this.cursor, COMPLETE);
       this.cursor++;
     }
-    if (this.finished) this.judgeLiveness();
-    return this.finished;
+    return this.finished && this.continueLiveness(Math.min(sliceEnd, this.livenessDeadline));
+  }
+
+  /** Runs the fair-cycle search until it ends or `until` passes; returns whether the run is done. */
+  private continueLiveness(until: number): boolean {
+    if (this.livenessJudged) return true;
+    if (!this.livenessSearch) {
+      if (!this.livenessSearchFits()) return true;
+      this.livenessSearch = this.judgeLiveness();
+    }
+    for (;;) {
+      if (performance.now() >= until) {
+        if (until < this.livenessDeadline) return false;
+        this.bound('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached during the fair-cycle search (liveness properties left unjudged)`);
+        return true;
+      }
+      if (this.memoryExhausted()) return true;
+      if (this.livenessSearch.next().done) {
+        this.livenessJudged = true;
+        return true;
+      }
+    }
+  }
+
+  /** Whether the fair-cycle search's arrays fit under the memory bound; if not, the run ends bounded. */
+  private livenessSearchFits(): boolean {
+    const limit = this.options.maxMemoryBytes;
+    const need = lassoSearchBytes(this.store.count);
+    if (limit === undefined || process.memoryUsage.rss() + need < limit) return true;
+    this.bound('memory', `memory limit of ${mb(limit)} MB reached before the fair-cycle search, which needs about ${Math.max(1, mb(need))} MB more (liveness properties left unjudged)`);
+    return false;
+  }
+
+  /** The fair-cycle search is under way (the exploration has ended). */
+  private get searchingCycles(): boolean {
+    return this.finished && !this.livenessJudged && this.livenessSearch !== null;
   }
 
   /**
@@ -143,24 +198,38 @@ export class Exploration {
   private memoryExhausted(): boolean {
     const limit = this.options.maxMemoryBytes;
     if (limit !== undefined && process.memoryUsage.rss() >= limit) {
-      this.stop('memory', `memory limit of ${Math.round(limit / 2 ** 20)} MB reached`);
+      this.stop('memory', `memory limit of ${mb(limit)} MB reached`);
       return true;
     }
     const heap = getHeapStatistics();
     if (heap.used_heap_size >= HEAP_FRACTION * heap.heap_size_limit) {
-      this.stop('memory', `JS heap limit nearly reached (${Math.round(heap.used_heap_size / 2 ** 20)} of ${Math.round(heap.heap_size_limit / 2 ** 20)} MB)`);
+      this.stop('memory', `JS heap limit nearly reached (${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)} MB)`);
       return true;
     }
     return false;
   }
 
+  /**
+   * Stops the run with a bound. During the exploration, the part explored is still searched for fair
+   * cycles (now, at once), except after Ctrl-C (the user wants the run to end now) or with memory
+   * exhausted (the search needs more); during that search, the liveness properties left are unjudged.
+   */
   stop(kind: BoundKind, detail: string): void {
-    if (!this.finished) this.addBound(kind, detail);
+    const during = this.searchingCycles ? ' during the fair-cycle search (liveness properties left unjudged)' : '';
+    this.bound(kind, detail + during);
+    if (kind !== 'interrupted' && kind !== 'memory') this.continueLiveness(this.livenessDeadline);
+  }
+
+  /** Ends the exploration, or the fair-cycle search after it, with bound `kind`. */
+  private bound(kind: BoundKind, detail: string): void {
+    // Once the exploration has ended, a bound ends the fair-cycle search (begun or not) too.
+    const judging = this.finished && !this.livenessJudged;
+    if (!this.finished || judging) this.addBound(kind, detail);
     this.finished = true;
-    // No fair-cycle search after Ctrl-C (the user wants the run to end now) or with memory exhausted
-    // (the search needs more): the liveness properties are then simply bounded.
-    if (kind === 'interrupted' || kind === 'memory') this.livenessJudged = true;
-    this.judgeLiveness();
+    if (judging || kind === 'interrupted' || kind === 'memory') this.livenessJudged = true;
+    else if (kind === 'timeLimit' && this.options.timeLimitSeconds !== undefined) {
+      this.livenessDeadline = this.deadline + LIVENESS_GRACE * this.options.timeLimitSeconds * 1000;
+    }
   }
 
   progress(): Progress {
@@ -183,9 +252,9 @@ export class Exploration {
     const violations = [...this.violations.values()];
     const bounds = [...this.bounds.values()];
     const goals = this.sys.goals.map(([property]) => ({ property, reached: this.witnesses.has(property), steps: this.witnesses.get(property) ?? null }));
-    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.finished ? 'bounded'
+    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.done ? 'bounded'
       : goals.some((g) => !g.reached) ? 'unreached' : 'verified';
-    if (!this.finished && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
+    if (!this.done && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
     return {
       verdict, violations, goals, bounds, memory: this.sys.memory, memoryCaveat: this.memoryCaveat(),
       stats: {
@@ -195,6 +264,7 @@ export class Exploration {
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
       },
+      ...(this.coverage ? { coverage: this.coverage.result() } : {}),
     };
   }
 
@@ -240,8 +310,9 @@ export class Exploration {
       this.finished = true;
       return;
     }
-    if (r === Outcome.Bound) { this.stop(this.stepper.boundKind, this.stepper.boundReason); return; }
+    if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
     this.store.add(this.cur, ROOT, ROOT);
+    this.coverage?.countState(this.cur);
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
   }
 
@@ -319,14 +390,13 @@ export class Exploration {
   }
 
   /**
-   * Judges the liveness properties over the recorded graph, once, when the search ends. Skipped after a
-   * safety violation that stopped the search (the graph is then partial and the verdict already
-   * `violated`). Within bounds, only states whose successors were all recorded carry cycles and ends, so
-   * a violation found is real; with a bound hit, a liveness property with none is not verified.
+   * Judges the liveness properties over the recorded graph, once, when the search ends, pausing as the
+   * fair-cycle search does. Skipped after a safety violation that stopped the search (the graph is then
+   * partial and the verdict already `violated`). Within bounds, only states whose successors were all
+   * recorded carry cycles and ends, so a violation found is real; with a bound hit, a liveness property
+   * with none is not verified.
    */
-  private judgeLiveness(): void {
-    if (this.livenessJudged || !this.edges) return;
-    this.livenessJudged = true;
+  private *judgeLiveness(): Generator<void, void, void> {
     if (this.violations.size > 0 && !this.options.allViolations) return;
     const rules = fairnessRules(this.sys);
     const moves = new Map<number, Move>();
@@ -339,11 +409,11 @@ export class Exploration {
       }
       return m;
     };
-    const graph = { edges: this.edges, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules };
+    const graph = { edges: this.edges!, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules };
     const liveness = this.sys.liveness;
     for (let k = 0; k < liveness.length; k++) {
       const [name, p] = liveness[k];
-      const lasso = findLasso(graph, p.form, 2 << (2 * k), 4 << (2 * k));
+      const lasso = yield* lassoSearch(graph, p.form, 2 << (2 * k), 4 << (2 * k));
       if (!lasso) continue;
       if (lasso.cycle) {
         const why = unfairness(this.cycleStates(lasso, moveOf), rules, this.sys.actorNames);
@@ -444,8 +514,9 @@ export class Exploration {
 
   private successorFor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean {
     const { next, stepper, cur } = this;
-    if (kind === StepKind.Spontaneous || kind === StepKind.Deliver) {
-      // Most steps are a plain delta: applied to the state being expanded and taken back afterwards.
+    if ((kind === StepKind.Spontaneous || kind === StepKind.Deliver) && this.coverage === null) {
+      // Most steps are a plain delta: applied to the state being expanded and taken back afterwards
+      // (not when coverage is counted: it observes each step through the general stepper).
       const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
       if (kind === StepKind.Deliver) t = stepper.lookedUp;
       if (n >= 0) {
@@ -457,7 +528,9 @@ export class Exploration {
     }
     for (let i = 0; i < cur.length; i++) next[i] = cur[i]; // a loop beats TypedArray.set at this size
     this.transitions++;
-    const r = takeStep(stepper, next, actor, kind, event, t, null);
+    const coverage = this.coverage;
+    if (coverage) coverage.source = idx;
+    const r = takeStep(stepper, next, actor, kind, event, t, coverage);
     if (r === Outcome.Disabled) return true;
     const label = this.label(actor, kind, event, stepper.choices.taken);
     // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
@@ -481,11 +554,12 @@ export class Exploration {
     const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
     if (added < 0) {
       this.cut = true;
-      this.stop('maxStates', `state limit of ${this.maxStates} reached`);
+      this.bound('maxStates', `state limit of ${this.maxStates} reached`);
       return false;
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
+    this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(v, added);
   }

@@ -13,6 +13,8 @@
 // 4. The counterexample: a breadth-first search of the product with the monitor bit finds the nearest
 //    pending state in a fair component (or a pending end state); the cycle then visits, greedily, the
 //    nearest state or edge discharging each fairness obligation and returns to its start.
+// The search is a generator that pauses every WORK_SLICE units of work, so that the explorer can run
+// it in slices like its own search: a time limit, the memory bound and Ctrl-C stop it too.
 import type { EdgeStore } from './edgeStore.ts';
 import { COMPLETE } from './edgeStore.ts';
 import { monitorStep } from './fairness.ts';
@@ -41,13 +43,35 @@ export interface Lasso {
 
 type Form = 'leadsTo' | 'alwaysEventually' | 'eventually';
 
+/** Units of work (states or edges visited) between two pauses of the search. */
+const WORK_SLICE = 1 << 16;
+
+/**
+ * The typed arrays one property's search allocates, in bytes (the explorer checks them against the
+ * memory bound before it starts): 14 int32 arrays' worth per state, and two of bytes.
+ */
+export function lassoSearchBytes(count: number): number {
+  return count * (14 * 4 + 2);
+}
+
+/** Runs the whole search at once (tests, and callers with no bound to respect). */
+export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goalBit: number): Lasso | null {
+  const search = lassoSearch(g, form, triggerBit, goalBit);
+  for (;;) {
+    const r = search.next();
+    if (r.done) return r.value;
+  }
+}
+
 /**
  * A reachable fair run that never meets the obligation of the property whose flags sit at
- * `triggerBit` and `goalBit`, or null when there is none in the recorded graph.
+ * `triggerBit` and `goalBit`, or null when there is none in the recorded graph. Pauses (yields)
+ * every WORK_SLICE units of work.
  */
-export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goalBit: number): Lasso | null {
+export function* lassoSearch(g: LivenessGraph, form: Form, triggerBit: number, goalBit: number): Generator<void, Lasso | null, void> {
   const { edges, count } = g;
   if (count === 0) return null;
+  let work = 0;
   const trig = (s: number) => (edges.flags(s) & triggerBit) !== 0;
   const goal = (s: number) => (edges.flags(s) & goalBit) !== 0;
   const complete = (s: number) => (edges.flags(s) & COMPLETE) !== 0;
@@ -60,6 +84,7 @@ export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goal
     if ((form === 'eventually' ? s === 0 : trig(s)) && !goal(s)) { pending[s] = 1; queue[qEnd++] = s; }
   }
   for (let qi = 0; qi < qEnd; qi++) {
+    if ((++work & (WORK_SLICE - 1)) === 0) yield;
     const s = queue[qi];
     for (let e = edges.first(s), end = edges.end(s); e < end; e++) {
       const t = edges.target(e);
@@ -81,15 +106,16 @@ export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goal
   const tarjan = new Tarjan(edges, count, tag);
   // Components that can hold a cycle; a single state without a self-loop (most of a large graph) is
   // dropped as Tarjan emits it, so no array is made for it.
-  const work: Int32Array[] = [];
+  const candidates: Int32Array[] = [];
   const keep = (stack: Int32Array, from: number, to: number) => {
-    if (to - from > 1 || hasEdgeTo(edges, stack[from], stack[from])) work.push(stack.slice(from, to));
+    if (to - from > 1 || hasEdgeTo(edges, stack[from], stack[from])) candidates.push(stack.slice(from, to));
   };
-  tarjan.run(queue.subarray(0, nodeCount), 1, keep);
+  yield* tarjan.run(queue.subarray(0, nodeCount), 1, keep);
   let nextTag = 2;
   const scratch = new FairnessScratch(g);
-  while (work.length > 0) {
-    const scc = work.pop()!;
+  while (candidates.length > 0) {
+    yield;
+    const scc = candidates.pop()!;
     const t = nextTag++;
     for (const s of scc) tag[s] = t;
     const verdict = scratch.judge(scc, tag, t);
@@ -98,7 +124,7 @@ export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goal
       if (rest.length === 0) continue;
       const sub = nextTag++;
       for (const s of rest) tag[s] = sub;
-      tarjan.run(rest, sub, keep);
+      yield* tarjan.run(rest, sub, keep);
       continue;
     }
     if (!verdict.fair) continue;
@@ -115,6 +141,7 @@ export function findLasso(g: LivenessGraph, form: Form, triggerBit: number, goal
   pq[0] = bit0;
   let found = -1;
   for (let head = 0, tail = 1; head < tail; head++) {
+    if ((++work & (WORK_SLICE - 1)) === 0) yield;
     const node = pq[head];
     const s = node >>> 1;
     if ((node & 1) === 1 && goalMark[s] !== 0) { found = node; break; }
@@ -312,13 +339,17 @@ class Tarjan {
     this.callEdge = new Int32Array(count);
   }
 
-  /** Calls `emit(stack, from, to)` with each component as `stack[from..to)` (valid during the call). */
-  run(nodes: ArrayLike<number>, t: number, emit: (stack: Int32Array, from: number, to: number) => void): void {
+  /**
+   * Calls `emit(stack, from, to)` with each component as `stack[from..to)` (valid during the call);
+   * pauses every WORK_SLICE states entered.
+   */
+  *run(nodes: ArrayLike<number>, t: number, emit: (stack: Int32Array, from: number, to: number) => void): Generator<void, void, void> {
     const { edges, tag, index, low, onStack, stack, callNode, callEdge } = this;
     for (let i = 0; i < nodes.length; i++) index[nodes[i]] = 0;
     let counter = 0;
     let sp = 0;
     let cp = 0;
+    let work = 0;
     const enter = (v: number) => {
       index[v] = low[v] = ++counter;
       stack[sp++] = v;
@@ -331,6 +362,7 @@ class Tarjan {
       if (index[nodes[r]] !== 0) continue;
       enter(nodes[r]);
       while (cp > 0) {
+        if ((++work & (WORK_SLICE - 1)) === 0) yield;
         const v = callNode[cp - 1];
         const end = edges.end(v);
         let e = callEdge[cp - 1];

@@ -448,6 +448,32 @@ export class ActorLogic {
     return this.readCells.length === 0 ? plain : { ...plain, cells: guardedCells(this.name, (plain as any).cells) } as EventObject;
   }
 
+  /**
+   * The transitions of the machine's definition (XState's TransitionDefinition objects) that handling
+   * `event` in local state `local` takes: XState's selection for the event and for each event raised
+   * inside the macrostep (coverage, checker/coverage.ts). XState selects `always` transitions inside
+   * the macrostep unseen, so they are not among them.
+   */
+  transitionsTaken(local: number, event: number, readTuple: number): unknown[] {
+    const m = this.machine as any;
+    const own = Object.hasOwn(m, 'getTransitionData') ? m.getTransitionData : undefined;
+    const select = m.getTransitionData;
+    const taken: unknown[] = [];
+    m.getTransitionData = (snapshot: AnyMachineSnapshot, ev: EventObject) => {
+      const transitions = select.call(m, snapshot, ev);
+      taken.push(...transitions);
+      return transitions;
+    };
+    try {
+      transition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple));
+    } catch {
+      // The search reports a step that throws (modelError); what it selected before that still counts.
+    } finally {
+      if (own === undefined) delete m.getTransitionData; else m.getTransitionData = own;
+    }
+    return taken;
+  }
+
   /** The transitions `compute` last selected for its event (what guardsChange compares against). */
   private lastSelection: readonly unknown[] = [];
 

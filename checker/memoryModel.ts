@@ -71,6 +71,8 @@ export interface MemoryModel {
   flush(v: Int32Array, actor: number, cell: number): number;
   /** `actor`'s buffered stores, oldest first (fence markers as cell -1). */
   buffered(v: Int32Array, actor: number): { cell: number; value: number; release: boolean }[];
+  /** Puts the model's regions in canonical form at the end of a step, so equivalent states are stored once. */
+  normalize(v: Int32Array): void;
 }
 
 /** Vector slots each model needs after `base` for `actors` actors and `cells` cells. */
@@ -82,11 +84,17 @@ export function memoryWidth(name: MemoryModelName, actors: number, cells: number
 
 const ARM_VIEWS = (cells: number) => cells + 4;
 
-/** `finished(v, a)`: actor `a` has reached a final state in `v`, so it will never load again. */
-export function createMemoryModel(name: MemoryModelName, layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean = () => false): MemoryModel {
+/**
+ * `finished(v, a)`: actor `a` has reached a final state in `v`, so it will never load again.
+ * `loadable[a][c]` (arm): actor `a` may ever load cell `c` (checker/loadedCells.ts); null: the plain model, which forgets nothing.
+ */
+export function createMemoryModel(
+  name: MemoryModelName, layout: Layout, s: MemorySettings,
+  finished: (v: Int32Array, actor: number) => boolean = () => false, loadable: Uint8Array[] | null = null,
+): MemoryModel {
   if (name === 'sc') return sequentialConsistency(layout);
   if (name === 'tso') return totalStoreOrder(layout, s);
-  return armv8(layout, s, finished);
+  return armv8(layout, s, finished, loadable);
 }
 
 function sequentialConsistency(layout: Layout): MemoryModel {
@@ -110,6 +118,7 @@ function sequentialConsistency(layout: Layout): MemoryModel {
     flushable() {},
     flush: () => -1,
     buffered: () => [],
+    normalize() {},
   };
 }
 
@@ -196,6 +205,7 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
       return entryValue(cells, e);
     },
     buffered: (v, a) => decodeBuffer(v, buf(a), cells),
+    normalize() {},
   };
   return m;
 }
@@ -217,10 +227,12 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
  * - a fully ordered RMW is a full fence, a read of the latest message, an appended write, a full fence.
  * Left out: promises (so load buffering, LB, is forbidden where the hardware allows it) and address,
  * data and control dependencies (they order nothing here: weaker than the hardware, never stronger).
- * Messages that no actor can read any more (its views rule them out, or it has finished) are dropped
- * and views renumbered, so the history stays short.
+ * Messages that no actor can read any more (its views rule them out, it has finished, or it never
+ * loads the cell) are dropped and views renumbered, so the history stays short. At the end of each
+ * step `normalize` forgets what no actor can observe (see there). With `loadable` null nothing is
+ * forgotten: the plain model, only for checking the rest against.
  */
-function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean): MemoryModel {
+function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, actor: number) => boolean, loadable: Uint8Array[] | null): MemoryModel {
   const base = layout.cellBase;
   const cells = layout.cellCount;
   const cap = s.storeBuffer;
@@ -236,6 +248,22 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
   const msgCell = (x: number) => x % cells;
   const msgValue = (x: number) => Math.floor(x / cells);
   const minBound = new Int32Array(cells);
+  const NONE = 0x7fffffff;
+  // No loadable table: the plain model, which forgets nothing (the write history only grows), for
+  // test/armReduction.test.ts to check what is forgotten against.
+  const plain = loadable === null;
+  const actors = layout.actorCount;
+  const may = (a: number, c: number) => loadable === null || loadable[a][c] === 1;
+  const loadsAny = Array.from({ length: actors }, (_, a) => Array.from({ length: cells }, (_, c) => may(a, c)).some(Boolean));
+  const group = loadGroups(cells, actors, may);
+  const groupCount = new Set(group).size;
+  const floor = new Int32Array(H + 1);
+  const order = new Int32Array(H + 1);
+  const newIndex = new Int32Array(H + 1);
+  const moved = new Int32Array(H + 1);
+  const nextOf = new Int32Array(cells);
+  const kept = new Uint8Array(H + 1);
+  const keptUpTo = new Int32Array(H + 1);
 
   // Indices of messages are 1-based: message i is at v[hist + i]; view 0 has seen nothing.
   const readable = (v: Int32Array, a: number, cell: number, acquire: boolean, visit: (i: number) => void) => {
@@ -262,25 +290,43 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
 
   /** Drops messages no actor can read any more (a newer write to the cell lies within its bound). */
   const collect = (v: Int32Array) => {
-    minBound.fill(0x7fffffff);
-    for (let a = 0; a < layout.actorCount; a++) {
+    if (plain) return;
+    minBound.fill(NONE);
+    for (let a = 0; a < actors; a++) {
       if (finished(v, a)) continue; // a finished actor never loads again
       const vw = views(a);
-      for (let c = 0; c < cells; c++) { const b = Math.max(v[vw + VR_OLD], v[vw + 1 + c]); if (b < minBound[c]) minBound[c] = b; }
-    }
-    for (let i = v[hist] - 1; i >= 1; i--) {
-      const c = msgCell(v[hist + i]);
-      let next = 0;
-      for (let j = i + 1; j <= v[hist]; j++) if (msgCell(v[hist + j]) === c) { next = j; break; }
-      if (next === 0 || next > minBound[c]) continue;
-      const len = v[hist];
-      for (let j = i; j < len; j++) v[hist + j] = v[hist + j + 1];
-      v[hist + len] = 0;
-      v[hist] = len - 1;
-      for (let a = 0; a < layout.actorCount; a++) {
-        const vw = views(a);
-        for (let k = 1; k <= VW; k++) if (v[vw + k] >= i && v[vw + k] > 0) v[vw + k]--;
+      for (let c = 0; c < cells; c++) {
+        if (!may(a, c)) continue;
+        const b = Math.max(v[vw + VR_OLD], v[vw + 1 + c]);
+        if (b < minBound[c]) minBound[c] = b;
       }
+    }
+    // One backward pass decides, in the history's own numbering, which writes go: a write goes when the
+    // next write to its cell is within every bound on the cell. Then the rest move down and each view
+    // becomes the number of writes kept at or before it (a view on a dropped write lands on the one
+    // before).
+    const len = v[hist];
+    nextOf.fill(0);
+    let dropped = 0;
+    for (let i = len; i >= 1; i--) {
+      const c = msgCell(v[hist + i]);
+      const next = nextOf[c];
+      nextOf[c] = i;
+      kept[i] = next === 0 || next > minBound[c] ? 1 : 0;
+      if (kept[i] === 0) dropped++;
+    }
+    if (dropped === 0) return;
+    keptUpTo[0] = 0;
+    let n = 0;
+    for (let i = 1; i <= len; i++) {
+      if (kept[i] === 1) v[hist + ++n] = v[hist + i];
+      keptUpTo[i] = n;
+    }
+    for (let i = n + 1; i <= len; i++) v[hist + i] = 0;
+    v[hist] = n;
+    for (let a = 0; a < actors; a++) {
+      const vw = views(a);
+      for (let k = 1; k <= VW; k++) v[vw + k] = keptUpTo[v[vw + k]];
     }
   };
   const append = (v: Int32Array, a: number, cell: number, value: number, release: boolean): boolean => {
@@ -405,7 +451,8 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
     },
     receive(v, a) {
       const vw = views(a);
-      const raised = v[vw + VR_OLD] < v[hist];
+      let raised = false;
+      for (let i = v[vw + VR_OLD] + 1; i <= v[hist] && !raised; i++) raised = may(a, msgCell(v[hist + i]));
       join(v, vw + VR_OLD, v[hist]);
       collect(v);
       return raised;
@@ -464,6 +511,58 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
       return -1;
     },
     buffered: (v, a) => decodeBuffer(v, buf(a), cells),
+    normalize(v) {
+      if (plain) return;
+      collect(v);
+      const len = v[hist];
+      // A view only ever meets messages of cells its actor loads (readable, collect), and joins keep
+      // that: so each view becomes the last such message at or before it, and an actor that finished
+      // or loads nothing keeps none. coh[c] of a cell the actor never loads is never met at all.
+      for (let a = 0; a < actors; a++) {
+        const vw = views(a);
+        if (!loadsAny[a] || finished(v, a)) { for (let k = 1; k <= VW; k++) v[vw + k] = 0; continue; }
+        floor[0] = 0;
+        for (let i = 1; i <= len; i++) floor[i] = may(a, msgCell(v[hist + i])) ? i : floor[i - 1];
+        for (let k = 1; k <= VW; k++) {
+          const c = k - 1;
+          v[vw + k] = c < cells && !may(a, c) ? 0 : floor[Math.min(v[vw + k], len)];
+        }
+      }
+      if (groupCount < 2) return;
+      // The order between messages of cells no one actor loads together is seen by no one: put each
+      // group's messages together (in group order, each group's own order kept) and renumber the views.
+      let sorted = true;
+      for (let i = 2; i <= len && sorted; i++) sorted = group[msgCell(v[hist + i - 1])] <= group[msgCell(v[hist + i])];
+      if (sorted) return;
+      let n = 0;
+      for (let g = 0; g < cells; g++) for (let i = 1; i <= len; i++) if (group[msgCell(v[hist + i])] === g) order[++n] = i;
+      for (let j = 1; j <= len; j++) { newIndex[order[j]] = j; moved[j] = v[hist + order[j]]; }
+      for (let j = 1; j <= len; j++) v[hist + j] = moved[j];
+      for (let a = 0; a < actors; a++) {
+        const vw = views(a);
+        for (let k = 1; k <= VW; k++) if (v[vw + k] > 0) v[vw + k] = newIndex[v[vw + k]];
+      }
+    },
   };
   return m;
+}
+
+/**
+ * Groups of cells whose messages' relative order some actor can observe: cells one actor may load are
+ * in one group (union-find); a cell no actor loads is a group of its own. Each cell's group is the
+ * smallest cell index in it, so groups sort in cell order.
+ */
+function loadGroups(cells: number, actors: number, may: (a: number, c: number) => boolean): Int32Array {
+  const parent = Int32Array.from({ length: cells }, (_, c) => c);
+  const find = (c: number): number => { while (parent[c] !== c) c = parent[c] = parent[parent[c]]; return c; };
+  for (let a = 0; a < actors; a++) {
+    let first = -1;
+    for (let c = 0; c < cells; c++) {
+      if (!may(a, c)) continue;
+      if (first < 0) { first = c; continue; }
+      const x = find(first), y = find(c);
+      if (x !== y) parent[Math.max(x, y)] = Math.min(x, y);
+    }
+  }
+  return Int32Array.from({ length: cells }, (_, c) => find(c));
 }

@@ -5,7 +5,7 @@
 // `{ type: reply, cell, value }` to the same actor inside the same step, after the transition's
 // remaining actions (XState's mailbox order, as for a `call`'s reply).
 import { emit } from 'xstate';
-import { EFFECT_PREFIX, WRITE } from './vocabulary.ts';
+import { EFFECT_PREFIX, WRITE, marked } from './vocabulary.ts';
 import type { CellValue, VocabularyAction } from './vocabulary.ts';
 
 export const LOAD = `${EFFECT_PREFIX}load`;
@@ -18,30 +18,32 @@ export type RmwOp = 'xchg' | 'cmpxchg' | 'test_and_set_bit' | 'test_and_clear_bi
 type Args = { context: any; event: any };
 type Maybe<T> = T | ((args: Args) => T);
 const resolve = <T>(value: Maybe<T>, args: Args): T => (typeof value === 'function' ? (value as (a: Args) => T)(args) : value);
+/** The mark of an action that loads `cell`: known unless the cell is computed at run time. */
+const loading = (cell: Maybe<string>): string[] | null => (typeof cell === 'string' ? [cell] : null);
 
 /** READ_ONCE(cell): the value comes back as `{ type: reply, cell, value }`. Under ARM it may be stale. */
 export function load(cell: Maybe<string>, reply: Maybe<string> = 'loaded'): VocabularyAction {
-  return emit((args: Args) => ({ type: LOAD, cell: resolve(cell, args), reply: resolve(reply, args), acquire: false }) as any);
+  return marked(emit((args: Args) => ({ type: LOAD, cell: resolve(cell, args), reply: resolve(reply, args), acquire: false }) as any), loading(cell));
 }
 
 /** smp_load_acquire(cell) (ARMv8 `ldar`): no later load or store is satisfied before it. */
 export function smp_load_acquire(cell: Maybe<string>, reply: Maybe<string> = 'loaded'): VocabularyAction {
-  return emit((args: Args) => ({ type: LOAD, cell: resolve(cell, args), reply: resolve(reply, args), acquire: true }) as any);
+  return marked(emit((args: Args) => ({ type: LOAD, cell: resolve(cell, args), reply: resolve(reply, args), acquire: true }) as any), loading(cell));
 }
 
 /** smp_store_release(cell, value) (ARMv8 `stlr`): visible only after every earlier load and store. */
 export function smp_store_release(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), release: true }) as any);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), release: true }) as any), []);
 }
 
 /** smp_store_mb(cell, value): a store followed by a full fence (KVM's `vcpu->mode` store). */
 export function smp_store_mb(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), fence: true }) as any);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), fence: true }) as any), []);
 }
 
 /** A fence: `full` orders everything, `store` orders stores with stores, `load` orders loads with later accesses. */
 export function fence(kind: FenceName): VocabularyAction {
-  return emit({ type: FENCE, kind } as any);
+  return marked(emit({ type: FENCE, kind } as any), []);
 }
 
 export const smp_mb = (): VocabularyAction => fence('full');
@@ -57,9 +59,9 @@ export const stlr = smp_store_release;
 export const ldar = smp_load_acquire;
 
 function rmw(op: RmwOp, cell: Maybe<string>, a: Maybe<CellValue>, b: Maybe<CellValue> | undefined, reply: Maybe<string>): VocabularyAction {
-  return emit((args: Args) => ({
+  return marked(emit((args: Args) => ({
     type: RMW, op, cell: resolve(cell, args), a: resolve(a, args), b: b === undefined ? null : resolve(b, args), reply: resolve(reply, args),
-  }) as any);
+  }) as any), loading(cell));
 }
 
 /** xchg(cell, value): stores `value`, answers the old value. Fully ordered. */

@@ -96,4 +96,37 @@ export interface CheckResult {
   found?: RandomFinding;
   /** Set by every random search. */
   random?: RandomSearchRun;
+  /** With `coverage: true` (exhaustive search only): per actor, how often each state and transition was seen. */
+  coverage?: ActorCoverage[];
+}
+
+/** Coverage of one state node of an actor's machine (`--coverage`). */
+export interface StateCoverage {
+  /** The state node's path from the machine's root, dot-separated (`boot.booted`). */
+  state: string;
+  /** Distinct reachable global states in which the actor is in it. */
+  globalStates: number;
+}
+
+/** Coverage of one transition of an actor's machine, as its definition lists it. */
+export interface TransitionCoverage {
+  /** The state node that defines it. */
+  state: string;
+  /** The event type it is for (`after 100` for a timer, `onDone` for a state's done event). */
+  event: string;
+  /** Its guard's name, or `#k` for the k-th (1-based) transition of its state for that event when it has no named guard. */
+  guard: string | null;
+  /** Its target state nodes (empty: a targetless transition). */
+  targets: string[];
+  /** Distinct reachable global states in which a step took it. */
+  globalStates: number;
+}
+
+/** One actor's machine: every state node and every transition of its definition (`always` transitions aside). */
+export interface ActorCoverage {
+  actor: string;
+  /** The machine's id. */
+  machine: string;
+  states: StateCoverage[];
+  transitions: TransitionCoverage[];
 }

@@ -5,8 +5,10 @@ import { BUILTIN } from './properties.ts';
 import type { SystemDefinition } from './system.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 import { recordDefinitionSite } from './sourceLocation.ts';
+import { declarationProblem, resolveParameters } from './parameters.ts';
+import type { ParameterDeclarations, ParameterValue, ParameterValues } from './parameters.ts';
 
-export type ParameterValue = string | number | boolean;
+export type { ParameterValue };
 
 export interface Variant {
   name: string;
@@ -15,8 +17,15 @@ export interface Variant {
   expected: 'violated' | 'verified';
   /** For an expected violation, the property expected to fail. */
   expectedProperty?: string;
+  /**
+   * What the variant is, as `name: value` (`commit: '#662'`, `vcpus: 2`): recorded in reports and traces.
+   * Settable parameters (`params`) are among them, with the values the system is built with.
+   */
   parameters: Record<string, ParameterValue>;
-  system: () => SystemDefinition;
+  /** Parameters that may be set from outside (`--param vcpus=3`, a config file), each with its type and default. */
+  params?: ParameterDeclarations;
+  /** Builds the system; `params` are the settable parameters' values (their defaults where not given). */
+  system: (params?: Record<string, ParameterValue>) => SystemDefinition;
   /** The memory model the variant runs under unless `--memory` says otherwise (default: the system's, else sc). */
   memory?: MemoryModelName;
   /** Expected verdicts under other memory models, for `--memory` (`expected` is the one under `memory`). */
@@ -54,6 +63,13 @@ export function validateScenario(s: Scenario): void {
     seen.add(v.name);
     if (!VERDICTS.includes(v.expected)) fail(`variant ${v.name}: \`expected\` is ${JSON.stringify(v.expected)}, not a verdict ('violated' or 'verified')`);
     if (typeof v.system !== 'function') fail(`variant ${v.name}: \`system\` must be a function returning the system definition`);
+    if (v.params !== undefined) {
+      const problem = declarationProblem(v.params);
+      if (problem !== null) fail(`variant ${v.name}: ${problem}`);
+      for (const [k, d] of Object.entries(v.params)) {
+        if (v.parameters?.[k] !== undefined && v.parameters[k] !== d.default) fail(`variant ${v.name}: parameter ${k} is ${JSON.stringify(v.parameters[k])} in \`parameters\` but defaults to ${JSON.stringify(d.default)} in \`params\``);
+      }
+    }
     if (v.memory !== undefined && !['sc', 'tso', 'arm'].includes(v.memory)) fail(`variant ${v.name}: \`memory\` is ${JSON.stringify(v.memory)}, not 'sc', 'tso' or 'arm'`);
     for (const [m, verdict] of Object.entries(v.expectedUnder ?? {})) {
       if (!['sc', 'tso', 'arm'].includes(m) || !VERDICTS.includes(verdict as string)) fail(`variant ${v.name}: \`expectedUnder\` maps memory models (sc, tso, arm) to verdicts; found ${m}: ${JSON.stringify(verdict)}`);
@@ -71,7 +87,7 @@ export function validateScenario(s: Scenario): void {
 function propertyNames(v: Variant): string[] | null {
   let def: SystemDefinition;
   try {
-    def = v.system();
+    def = v.system(resolveParameters(v.params, {}, 'data'));
   } catch {
     return null; // the check reports it, with the model's own error
   }
@@ -85,7 +101,38 @@ export interface DefinedScenario extends Scenario {
   variant(name: string): Variant;
 }
 
-export function defineScenario(s: Scenario): DefinedScenario {
+/**
+ * A variant with typed settable parameters, for defineVariant: `system` receives their values, typed by
+ * the declarations (`params: { vcpus: param.integer(2) }`, `system: ({ vcpus }) => ...`).
+ */
+export interface VariantDefinition<D extends ParameterDeclarations> extends Omit<Variant, 'params' | 'system' | 'parameters'> {
+  /** What else describes the variant (`commit: '#662'`); the settable parameters are added to it. */
+  parameters?: Record<string, ParameterValue>;
+  params: D;
+  system: (params: ParameterValues<D>) => SystemDefinition;
+}
+
+/**
+ * The variant as the checker takes it: its `parameters` hold the settable parameters' defaults too, and
+ * its `system` may be called with none of them (the defaults) or some (the rest default).
+ */
+function withDefaults(v: Variant): Variant {
+  if (typeof v !== 'object' || v === null || typeof v.params !== 'object' || v.params === null) return v;
+  const build = v.system;
+  const defaults = Object.fromEntries(Object.entries(v.params).map(([k, d]) => [k, d?.default]));
+  return { ...v, parameters: { ...defaults, ...v.parameters }, system: (given = {}) => build({ ...defaults, ...given }) };
+}
+
+/**
+ * A variant whose settable parameters are typed: `defineVariant({ name, expected, params: { vcpus:
+ * param.integer(2, { min: 1, max: 4 }) }, system: ({ vcpus }) => ... })`, for a scenario's `variants`.
+ */
+export function defineVariant<const D extends ParameterDeclarations>(v: VariantDefinition<D>): Variant {
+  return withDefaults({ ...v, parameters: v.parameters ?? {}, system: v.system as unknown as Variant['system'] });
+}
+
+export function defineScenario(definition: Scenario): DefinedScenario {
+  const s: Scenario = Array.isArray(definition?.variants) ? { ...definition, variants: definition.variants.map(withDefaults) } : definition;
   validateScenario(s);
   const variant = (name: string): Variant => {
     const v = s.variants.find((x) => x.name === name);

@@ -18,7 +18,8 @@ export interface SourceLocation {
 // Non-enumerable, so spreading, JSON and Object.keys never see it.
 const SITE = Symbol.for('vmbus-check.definitionSite');
 const resolved = new WeakMap<object, SourceLocation | null>();
-const checkerFolder = fileURLToPath(new URL('.', import.meta.url));
+// The checker's own frames: this folder, and, compiled (dist/checker/), the sources its source maps name.
+const checkerFolders = [fileURLToPath(new URL('.', import.meta.url)), ...(import.meta.url.endsWith('.js') ? [fileURLToPath(new URL('../../checker/', import.meta.url))] : [])];
 
 /** Records where `definition` is being defined: the first caller outside the checker. */
 export function recordDefinitionSite<T extends object>(definition: T): T {
@@ -64,7 +65,7 @@ function firstOutsideChecker(stack: string): SourceLocation | null {
     } catch {
       return null;
     }
-    if (m && file.startsWith(checkerFolder)) continue;
+    if (m && checkerFolders.some((f) => file.startsWith(f))) continue;
     return m ? sourcePosition(m[1], Number(m[2]), Number(m[3])) : null;
   }
   return null;

@@ -66,7 +66,13 @@ export class SystemDefinitionError extends Error {
   }
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/**
+ * The names actors and cells may have: an identifier (letters, digits, `_`, `.`, `-`, not starting with a
+ * digit), optionally indexed the way the code it models indexes them (`evtchn_pending[3]`, `vp[1]`,
+ * `sint[0][2]`). Traces (traces/traceSchema.ts) accept the same names.
+ */
+export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*(?:\[\d+\])*$/;
+const NAME_FORM = 'use an identifier (letters, digits, _ . -, not starting with a digit), optionally indexed: vp[1], evtchn_pending[3]';
 
 export function isStateMachine(value: unknown): value is AnyStateMachine {
   const m = value as AnyStateMachine | null;
@@ -92,11 +98,11 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
   const cells = d.cells ?? {};
   if (typeof cells !== 'object') fail('`cells` must be an object of cell name -> initial value');
   for (const [cell, v] of Object.entries(cells)) {
-    if (!IDENT.test(cell)) fail(`cell name '${cell}' is not a plain identifier`);
+    if (!NAME_PATTERN.test(cell)) fail(`cell name ${JSON.stringify(cell)} is not allowed: ${NAME_FORM}`);
     if (!isCellValue(v)) fail(`cell '${cell}' has initial value ${describeValue(v)}; cells hold finite numbers, booleans, strings or null`);
   }
   for (const name of names) {
-    if (!IDENT.test(name)) fail(`actor name '${name}' is not a plain identifier`);
+    if (!NAME_PATTERN.test(name)) fail(`actor name ${JSON.stringify(name)} is not allowed: ${NAME_FORM}`);
     const spec = d.actors[name];
     if (typeof spec !== 'object' || spec === null) fail(`actor '${name}' must be { machine, input?, spontaneous?, reads? }`);
     if (!isStateMachine(spec.machine)) fail(`actor '${name}': \`machine\` is not an XState v5 machine (use createMachine or setup().createMachine)`);

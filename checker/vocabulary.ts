@@ -26,29 +26,44 @@ export type VocabularyAction = any;
 const resolve = <T>(value: Maybe<T>, args: Args): T =>
   typeof value === 'function' ? (value as (a: Args) => T)(args) : value;
 
+/**
+ * Marks a vocabulary action with the cells it may load: a list, or null when its cell is computed at
+ * run time. The ARM model reads the marks before exploring (checker/loadedCells.ts) to forget what no
+ * actor can load; an `emit` without a mark may load anything. A global symbol, so marks made by
+ * another copy of vmbus-check (a user's dist import beside the sources) are still read.
+ */
+export const LOADS = Symbol.for('vmbus-check.loads');
+
+export function marked<A extends object>(action: A, loads: string[] | null): A {
+  (action as any)[LOADS] = loads;
+  return action;
+}
+
+const NOTHING: string[] = [];
+
 /** Put `event` in flight to actor `to`; it is delivered by a later step of its own. */
 export function post(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
-  return emit((args: Args) => ({ type: POST, to: resolve(to, args), event: resolve(event, args) }) as any);
+  return marked(emit((args: Args) => ({ type: POST, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING);
 }
 
 /** Deliver `event` to actor `to` inside this step (a hypercall, an MMIO access); it may `reply`. */
 export function call(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
-  return emit((args: Args) => ({ type: CALL, to: resolve(to, args), event: resolve(event, args) }) as any);
+  return marked(emit((args: Args) => ({ type: CALL, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING);
 }
 
 /** Answer the call being handled: `event` goes back to the caller inside the same step. */
 export function reply(event: Maybe<AnyEventObject>): VocabularyAction {
-  return emit((args: Args) => ({ type: REPLY, event: resolve(event, args) }) as any);
+  return marked(emit((args: Args) => ({ type: REPLY, event: resolve(event, args) }) as any), NOTHING);
 }
 
 /** Store `value` to shared memory cell `cell`. */
 export function write(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args) }) as any);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args) }) as any), NOTHING);
 }
 
 /** Raise an assertion failure: the step that runs this action violates the `assertion` property. */
 export function fail(message: Maybe<string>): VocabularyAction {
-  return emit((args: Args) => ({ type: FAIL, message: resolve(message, args) }) as any);
+  return marked(emit((args: Args) => ({ type: FAIL, message: resolve(message, args) }) as any), NOTHING);
 }
 
 /**

@@ -3,12 +3,13 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { definitionSite, validateScenario, validateSystem } from '../checker/index.ts';
-import type { ExploreOptions, MemoryModelName, ParameterValue, Scenario, SourceLocation, SystemDefinition } from '../checker/index.ts';
+import { definitionSite, ParameterError, resolveParameters, validateScenario, validateSystem } from '../checker/index.ts';
+import type { ExploreOptions, MemoryModelName, ParameterDeclarations, ParameterValue, Scenario, SourceLocation, SystemDefinition, Variant } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import { expandGlob, isGlob } from './glob.ts';
 import { relativeInside } from './relativeInside.ts';
 
 /** One system to check, with what it is expected to conclude (null for a plain system). */
@@ -20,11 +21,22 @@ export interface TargetVariant {
   expectedProperty?: string;
   memory?: MemoryModelName;
   expectedUnder?: Partial<Record<MemoryModelName, 'violated' | 'verified'>>;
+  /** What the system is built with: the variant's parameters, the settable ones with the values set. */
   parameters: Record<string, ParameterValue>;
+  /** The parameters that may be set (`--param`, a config file, a trace replayed), with their types. */
+  params?: ParameterDeclarations;
+  /** The settable parameters given a value (by --param, a config, a trace), with it: {} when none was. */
+  set: Record<string, ParameterValue>;
   options: ExploreOptions;
   /** Builds and validates the system; throws CliError for a bad model. */
   build: () => SystemDefinition;
   source: SystemSource;
+  /**
+   * The same variant with settable parameters set (`given` as text from the command line, or as data from
+   * a config file or a trace), over any set before; throws CliError naming the variant for an unknown
+   * name or a bad value.
+   */
+  withParameters: (given: Record<string, unknown>, read: 'text' | 'data') => TargetVariant;
 }
 
 export interface CheckTarget {
@@ -79,38 +91,62 @@ function builder(make: () => unknown, where: string): () => SystemDefinition {
   };
 }
 
-function scenarioTarget(scenario: Scenario, sourceOf: (variant: string) => SystemSource): CheckTarget {
+type SourceOf = (variant: string) => Omit<SystemSource, 'parameters'>;
+
+function targetVariant(scenario: Scenario, v: Variant, sourceOf: SourceOf, given: Record<string, ParameterValue> = {}): TargetVariant {
+  const where = `scenario ${scenario.name}, variant ${v.name}`;
+  const resolved = (more: Record<string, unknown>, read: 'text' | 'data') => {
+    try {
+      return resolveParameters(v.params, more, read);
+    } catch (e) {
+      if (e instanceof ParameterError) throw new CliError(`${where}: ${e.message}`, ExitCode.usage, e);
+      throw e;
+    }
+  };
+  const values = resolved(given, 'data');
+  const parameters = { ...(v.parameters ?? {}), ...values };
+  return {
+    name: v.name,
+    description: v.description ?? '',
+    expected: v.expected,
+    expectedProperty: v.expectedProperty,
+    memory: v.memory,
+    expectedUnder: v.expectedUnder,
+    parameters,
+    params: v.params,
+    set: Object.fromEntries(Object.keys(given).map((k) => [k, values[k]])),
+    options: v.options ?? {},
+    build: builder(() => v.system(values), where),
+    source: { ...sourceOf(v.name), parameters },
+    // Set over the values already set (a config's, then --param's), each checked as it is read.
+    withParameters: (more, how) => {
+      const typed = resolved(more, how);
+      return targetVariant(scenario, v, sourceOf, { ...given, ...Object.fromEntries(Object.keys(more).map((k) => [k, typed[k]])) });
+    },
+  };
+}
+
+function scenarioTarget(scenario: Scenario, sourceOf: SourceOf): CheckTarget {
   return {
     name: scenario.name,
     description: scenario.description ?? '',
     definedAt: definitionSite(scenario),
     isScenario: true,
-    variants: scenario.variants.map((v) => ({
-      name: v.name,
-      description: v.description ?? '',
-      expected: v.expected,
-      expectedProperty: v.expectedProperty,
-      memory: v.memory,
-      expectedUnder: v.expectedUnder,
-      parameters: v.parameters ?? {},
-      options: v.options ?? {},
-      build: builder(() => v.system(), `scenario ${scenario.name}, variant ${v.name}`),
-      source: sourceOf(v.name),
-    })),
+    variants: scenario.variants.map((v) => targetVariant(scenario, v, sourceOf)),
   };
 }
+
+export const builtinScenarioNames = () => builtinScenarios.map((s) => s.name);
 
 export function builtinTargets(): CheckTarget[] {
   return builtinScenarios.map((s) => builtinTarget(s));
 }
 
 function builtinTarget(s: Scenario): CheckTarget {
-  return scenarioTarget(s, (variant) => ({
-    module: 'builtin', scenario: s.name, variant, parameters: s.variants.find((v) => v.name === variant)!.parameters ?? {},
-  }));
+  return scenarioTarget(s, (variant) => ({ module: 'builtin', scenario: s.name, variant }));
 }
 
-async function importModule(file: string): Promise<Record<string, unknown>> {
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
@@ -182,19 +218,22 @@ async function moduleTarget(file: string, wantedExport?: string): Promise<CheckT
     } catch (e) {
       throw new CliError(`${where}: ${firstLine(e)}`, ExitCode.usage, e);
     }
-    return scenarioTarget(value, (variant) => ({
-      module, export: exportName, scenario: value.name, variant, parameters: value.variants.find((v) => v.name === variant)!.parameters ?? {},
-    }));
+    return scenarioTarget(value, (variant) => ({ module, export: exportName, scenario: value.name, variant }));
   }
   if (typeof value !== 'function' && !isSystemDefinition(value)) {
     throw new CliError(`${where} is neither a scenario, a system definition, nor a function returning one`);
   }
   const build = builder(() => (typeof value === 'function' ? value() : value), where);
   const name = (isSystemDefinition(value) && value.name) || path.basename(file).replace(/\.[cm]?[jt]s$/, '');
-  return {
-    name, description: '', isScenario: false, definedAt: null,
-    variants: [{ name: null, description: '', expected: null, parameters: {}, options: {}, build, source: { module, export: exportName, parameters: {} } }],
+  const variant: TargetVariant = {
+    name: null, description: '', expected: null, parameters: {}, set: {}, options: {}, build, source: { module, export: exportName, parameters: {} },
+    withParameters: (given) => {
+      const names = Object.keys(given);
+      if (names.length > 0) throw new CliError(`${name} is a single system, not a scenario variant: it takes no parameters (given: ${names.join(', ')})`);
+      return variant;
+    },
   };
+  return { name, description: '', isScenario: false, definedAt: null, variants: [variant] };
 }
 
 /** Resolves a command-line target: a built-in scenario's name or the path of a model module. */
@@ -207,6 +246,21 @@ export async function loadTarget(spec: string): Promise<CheckTarget> {
   if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
   if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);
   throw new CliError(`unknown scenario '${spec}' (built-in: ${builtinScenarios.map((s) => s.name).join(', ')}); to check your own model, give the path of its .ts module`);
+}
+
+/**
+ * Command-line (or config) targets with their globs expanded (`'models/**\/*.ts'`, quoted so vmbus-check
+ * expands it), in order, each file once. A glob that matches no file is an error, never an empty run.
+ */
+export function expandTargets(specs: string[], cwd = process.cwd()): string[] {
+  const out: string[] = [];
+  for (const spec of specs) {
+    const exists = existsSync(path.resolve(cwd, spec)) || builtinScenarios.some((s) => s.name === spec);
+    const files = !exists && isGlob(spec) ? expandGlob(spec, cwd) : [spec];
+    if (files.length === 0) throw new CliError(`no file matches ${JSON.stringify(spec)}`);
+    for (const f of files) if (!out.includes(f)) out.push(f);
+  }
+  return out;
 }
 
 /** Picks variants by name; every name must exist. */
@@ -222,8 +276,8 @@ export function selectVariants(target: CheckTarget, names: string[]): TargetVari
 /**
  * Which model modules replay may load without `--model`: importing a module runs its top-level code, and
  * a trace is data that travels (a CI artifact, a bug report), so the module path it records is never
- * loaded for being named there. Built-in scenarios are always available; a project configuration may
- * list its own model modules here (none yet: there is no configuration file).
+ * loaded for being named there. Built-in scenarios are always available; the project's config file
+ * lists its own model modules (its `models`), which the project chose to run.
  */
 export interface ReplayModels {
   /** Model modules the project itself declares, as paths relative to the working directory. */
@@ -231,6 +285,10 @@ export interface ReplayModels {
 }
 
 export const NO_CONFIGURED_MODELS: ReplayModels = { configured: [] };
+
+/** Of a trace's recorded parameters, those the variant may be given. */
+const settableOf = (v: TargetVariant, recorded: Record<string, ParameterValue>) =>
+  Object.fromEntries(Object.entries(recorded).filter(([k]) => Object.prototype.hasOwnProperty.call(v.params ?? {}, k)));
 
 const sameParameters = (a: Record<string, ParameterValue>, b: Record<string, ParameterValue>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -268,16 +326,20 @@ export async function loadSource(source: SystemSource, model?: string, allowed: 
   // `replay --variant V`: another variant of the trace's scenario, on purpose, with its own parameters.
   if (againstVariant !== undefined) {
     if (!target.isScenario) throw new CliError(`--variant ${againstVariant}: ${target.name} is a single system, not a scenario: it has no variants to replay against`);
-    const other = selectVariants(target, [againstVariant])[0];
+    // The trace's values of the parameters that variant also declares (vcpus=3 against the fix, too).
+    const chosen = selectVariants(target, [againstVariant])[0];
+    const other = chosen.withParameters(settableOf(chosen, source.parameters), 'data');
     return { system: other.build(), variant: other };
   }
   if (!target.isScenario && source.variant !== undefined) {
     throw new CliError(`the trace names variant ${JSON.stringify(source.variant)}, but ${target.name} is a single system, not a scenario`);
   }
-  const variant = source.variant === undefined ? target.variants[0] : target.variants.find((v) => v.name === source.variant);
-  if (!variant || (source.variant === undefined && target.isScenario)) {
+  const named = source.variant === undefined ? target.variants[0] : target.variants.find((v) => v.name === source.variant);
+  if (!named || (source.variant === undefined && target.isScenario)) {
     throw new CliError(`the trace names variant ${JSON.stringify(source.variant ?? '')}, which ${target.name} does not have`);
   }
+  // Rebuilt with the settable parameters' recorded values (`--param vcpus=3`), checked as any value is.
+  const variant = named.withParameters(settableOf(named, source.parameters), 'data');
   // A system built with other parameters is another system: replaying against it would report a
   // divergence at step 1 ("no longer reproduces") about a system the trace never came from.
   if (!sameParameters(variant.parameters, source.parameters)) {

@@ -1,6 +1,5 @@
 // The vmbus-check command line: yargs wiring only. Each command lives in commands/, every exit code in
 // exitCodes.ts. Errors a user can cause are printed as one line (the stack only with --debug).
-import { totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
@@ -11,8 +10,11 @@ import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import { MERGE_FORMATS, REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
 import type { ReportFormat } from './formatNames.ts';
+import { memoryLimit } from './memoryLimit.ts';
 import { packageVersion } from './packageVersion.ts';
 import { safeText } from '../traces/safeText.ts';
+
+export { memoryLimit };
 
 const version = packageVersion;
 
@@ -61,7 +63,8 @@ function boundsOf(a: Args): ExploreOptions {
   const maxDepth = wholeNumber(a, 'max-depth', 0);
   if (maxStates !== undefined) bounds.maxStates = maxStates;
   if (maxDepth !== undefined) bounds.maxDepth = maxDepth;
-  bounds.maxMemoryBytes = memoryLimit(single(a, 'max-memory'));
+  const maxMemory = single(a, 'max-memory');
+  if (maxMemory !== undefined) bounds.maxMemoryBytes = memoryLimit(maxMemory);
   const t = single(a, 'time-limit');
   if (t !== undefined) {
     const seconds = Number(t);
@@ -70,6 +73,7 @@ function boundsOf(a: Args): ExploreOptions {
   }
   if (a.paranoid === true) bounds.paranoid = true;
   if (a['all-violations'] === true) bounds.allViolations = true;
+  if (a.coverage === true) bounds.coverage = true;
   return bounds;
 }
 
@@ -84,6 +88,8 @@ function randomOf(a: Args): RandomSearchOptions | undefined {
     return undefined;
   }
   if (seed !== undefined && seed > 0xffffffff) throw new CliError('--seed must be a whole number below 2^32');
+  // Coverage counts distinct global states, which only the exhaustive search knows.
+  if (a.coverage === true) throw new CliError('--coverage needs the exhaustive search: it cannot be combined with --random');
   const options: RandomSearchOptions = { walks, seed: seed ?? 1, swarm: a.swarm === true };
   if (shardText !== undefined) {
     const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(shardText);
@@ -92,6 +98,20 @@ function randomOf(a: Args): RandomSearchOptions | undefined {
     options.shard = { index: index - 1, count };
   }
   return options;
+}
+
+/** `--param name=value`, repeatable: values for variants' settable parameters, as text (read by each declaration). */
+function paramsOf(a: Args): Record<string, string> | undefined {
+  const v = a.param;
+  if (v === undefined) return undefined;
+  const given: Record<string, string> = {};
+  for (const item of (Array.isArray(v) ? v : [v]).map(String)) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/s.exec(item);
+    if (!m) throw new CliError(`--param takes name=value, such as --param vcpus=3 (not ${JSON.stringify(item)})`);
+    if (Object.prototype.hasOwnProperty.call(given, m[1])) throw new CliError(`--param sets ${m[1]} twice`);
+    given[m[1]] = m[2];
+  }
+  return given;
 }
 
 /** `--memory sc,tso,arm`: each check runs under each model named. */
@@ -105,30 +125,11 @@ function memoriesOf(a: Args): MemoryModelName[] | undefined {
   return names as MemoryModelName[];
 }
 
-const UNITS: Record<string, number> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
-
-/**
- * `--max-memory 8G` (K, M, G, T; a bare number is megabytes). By default half of the machine's memory,
- * or of the container's limit where there is one: a big model then stops with `bounded` (memory) and
- * its report, rather than filling the machine.
- */
-export function memoryLimit(value: string | undefined): number {
-  if (value === undefined) {
-    const constrained = process.constrainedMemory?.() ?? 0;
-    const physical = totalmem();
-    return Math.floor((constrained > 0 && constrained < physical ? constrained : physical) / 2);
-  }
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])?i?B?\s*$/i.exec(value);
-  const bytes = m ? Number(m[1]) * UNITS[(m[2] ?? 'M').toUpperCase()] : NaN;
-  if (!(bytes >= 2 ** 20)) throw new CliError('--max-memory must be a size of at least 1M, such as 512M or 8G');
-  return Math.floor(bytes);
-}
-
 /** `--quiet=maybe` would pass for true: a boolean flag given a value takes only true or false. */
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -152,9 +153,13 @@ function explorationOptions<T>(y: Argv<T>) {
 function checkOptions<T>(y: Argv<T>) {
   return explorationOptions(y)
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
+    .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant checked must declare it)" })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
+    .option('coverage', { type: 'boolean', describe: 'report each machine\'s states and transitions with the number of global states each was seen in; warn of transitions a verified check never fired' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
-    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default text; github inside GitHub Actions)` });
+    .option('witnesses', { type: 'string', requiresArg: true, describe: 'write a witness trace (replayable) for each reachability goal reached into this folder' })
+    .option('format', { type: 'string', requiresArg: true, describe: `report format: ${REPORT_FORMATS.join(', ')} (default: the config's reports, else text; github inside GitHub Actions)` })
+    .option('config', { type: 'string', requiresArg: true, describe: 'the config file (default: vmbus-check.config.ts, .mts, .js or .mjs in this folder, if there is one)' });
 }
 
 const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
@@ -191,14 +196,11 @@ const processOutput: CliOutput = {
   stderr: (s) => { if (!process.stderr.destroyed) process.stderr.write(s); },
 };
 
-/**
- * The report format: `--format`, else `github` inside a GitHub Actions job (the runner sets
- * GITHUB_ACTIONS=true), else text.
- */
-function reportFormat(a: Args, env: NodeJS.ProcessEnv): ReportFormat {
-  if (a.format === undefined && env.GITHUB_ACTIONS === 'true') return 'github';
-  return choice(a, 'format', REPORT_FORMATS);
-}
+/** `--format`, when given; else the config's reports, else `github` inside GitHub Actions, else text. */
+const reportFormat = (a: Args): ReportFormat | undefined => (a.format === undefined ? undefined : choice(a, 'format', REPORT_FORMATS));
+
+/** The bounds given, with --max-memory's default where none is (a config's bounds lie between for check). */
+const withMemoryDefault = (b: ExploreOptions): ExploreOptions => ({ ...b, maxMemoryBytes: b.maxMemoryBytes ?? memoryLimit(undefined) });
 
 export interface MainOptions {
   /** Search in a worker thread (the default; in-process tests of other behaviour may skip its start-up). */
@@ -214,8 +216,8 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const run = (command: (a: Args) => Promise<ExitCode>) => async (a: Args) => { code = await command(a); };
   const check = run((a) => checkCommand({
     // yargs drops a bare `-` from an array positional: kept, so it is refused (stdin) rather than ignored.
-    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), bounds: boundsOf(a), memories: memoriesOf(a),
-    out: single(a, 'out'), format: reportFormat(a, env), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
+    targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), params: paramsOf(a), bounds: boundsOf(a), memories: memoriesOf(a),
+    out: single(a, 'out'), witnesses: single(a, 'witnesses'), format: reportFormat(a), githubActions: env.GITHUB_ACTIONS === 'true', config: single(a, 'config'), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
     inThread: searchThread, random: randomOf(a),
   }, stdout));
@@ -223,23 +225,25 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
   const parser = yargs(argv)
     .scriptName('vmbus-check')
     .usage('$0 [command]\n\nModel-check races between Hyper-V hosts, paravisors and guests over SynIC and VMBus.')
-    .command('$0', 'check every built-in scenario and variant against its expected verdict', (y) => checkOptions(y), check)
-    .command('check [targets..]', 'check built-in scenarios or your own model modules (path/to/model.ts; several, or a glob your shell expands)',
-      (y) => checkOptions(y).positional('targets', { type: 'string', array: true, describe: 'built-in scenario names or .ts modules; omitted: every built-in' }), check)
+    .command('$0', "check the config's models (vmbus-check.config.ts), else every built-in scenario and variant, against their expected verdicts", (y) => checkOptions(y), check)
+    .command('check [targets..]', "check built-in scenarios or your own model modules (path/to/model.ts; several, or a quoted glob: 'models/**/*.ts')",
+      (y) => checkOptions(y).positional('targets', { type: 'string', array: true, describe: "built-in scenario names, .ts modules or globs; omitted: the config's models, else every built-in" }), check)
     .command('replay <trace>', 're-execute a counterexample trace against the models and show it',
       (y) => y
         .positional('trace', { type: 'string', describe: 'a trace file written by check --out' })
         .option('variant', { type: 'string', requiresArg: true, describe: "replay against this other variant of the trace's scenario (a proposed fix), with its own parameters" })
-        .option('model', { type: 'string', requiresArg: true, describe: 'the .ts model module to replay against (a trace from a user module names its path, but replay never loads a module for being named in a trace)' })
+        .option('model', { type: 'string', requiresArg: true, describe: "the .ts model module to replay against (a trace from a user module names its path, but replay loads it only when the config lists it)" })
         .option('step', { type: 'string', requiresArg: true, describe: 'stop after this step and print the whole global state (0: the initial state)' })
-        .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` }),
-      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), variant: single(a, 'variant'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS) }, stdout, stderr)))
+        .option('format', { type: 'string', requiresArg: true, describe: `how to show the trace: ${REPLAY_FORMATS.join(', ')} (default text)` })
+        .option('config', { type: 'string', requiresArg: true, describe: "the config file whose models replay may load (default: vmbus-check.config.ts here, if any)" }),
+      run((a) => replayCommand({ trace: a.trace as string, model: single(a, 'model'), variant: single(a, 'variant'), step: wholeNumber(a, 'step', 0), format: choice(a, 'format', REPLAY_FORMATS), config: single(a, 'config') }, stdout, stderr)))
     .command('compare <scenario>', "check variants side by side and replay the first violated one's counterexample against the others",
       (y) => explorationOptions(y)
         .positional('scenario', { type: 'string', describe: 'a built-in scenario name or a .ts module exporting a scenario' })
-        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' }),
+        .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' })
+        .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant compared must declare it)" }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', bounds: boundsOf(a), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', params: paramsOf(a), bounds: withMemoryDefault(boundsOf(a)), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
       }, stdout)))
     .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
       (y) => y

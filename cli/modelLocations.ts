@@ -96,11 +96,26 @@ export function locateState(files: string[], path: string[]): SourceLocation | n
   return found.length === 1 ? found[0] : null;
 }
 
+/**
+ * The file among `files` that defines a function the line at `at` calls (`server: serverChannelActor({`
+ * -> the file with `function serverChannelActor`): where that actor's machine is most likely written.
+ */
+export function locateFactoryFile(files: string[], at: SourceLocation): string | null {
+  const line = linesOf(at.file)?.[at.line - 1] ?? '';
+  for (const [, name] of line.matchAll(/\b([A-Za-z_$][\w$]*)\s*\(/g)) {
+    const defines = new RegExp(`\\b(?:function\\s*\\*?|const|let)\\s+${escapeRegExp(name)}\\b`);
+    const file = files.find((f) => linesOf(f)?.some((l) => defines.test(l)));
+    if (file) return file;
+  }
+  return null;
+}
+
 /** An actor's entry (`guest: {`) in the system definition's file, at or after the definition's line. */
 export function locateActor(system: SourceLocation | null, actor: string): SourceLocation | null {
   const lines = system ? linesOf(system.file) : null;
   if (!system || !lines) return null;
-  const re = new RegExp(`(?:^|[\\s{,])(['"]?)${escapeRegExp(actor)}\\1\\s*:`);
+  // Not a string-valued input field of another actor (`synic: 'synic'`): an entry holds a call or an object.
+  const re = new RegExp(`(?:^|[\\s{,])(['"]?)${escapeRegExp(actor)}\\1\\s*:(?!\\s*['"\`])`);
   for (let i = system.line - 1; i < lines.length; i++) {
     const m = re.exec(lines[i]);
     if (m) return { file: system.file, line: i + 1, column: m.index + 1 };

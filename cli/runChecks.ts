@@ -32,6 +32,8 @@ export interface CheckRecord {
    * first, as without the flag), and where each was written.
    */
   moreTraces?: { trace: TraceFile; tracePath?: string }[];
+  /** --witnesses: the witness of each reachability goal reached, and where each was written. */
+  witnesses?: { trace: TraceFile; tracePath?: string }[];
   /** Where its scenario, variant, system and properties are defined (reports point there); unknown when absent. */
   locations?: CheckLocations;
 }
@@ -73,6 +75,8 @@ export interface RunOptions {
   inThread?: boolean;
   /** Search by random walks instead of exhaustively. */
   random?: RandomSearchOptions;
+  /** Record a witness trace for each reachability goal reached. */
+  witnesses?: boolean;
 }
 
 /** How often the search reports progress when nothing is shown: a stopped thread's statistics come from it. */
@@ -96,6 +100,7 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
   const request: SearchRequest = {
     source: variant.source, modelFile: variant.source.module === 'builtin' ? undefined : variant.source.module, label, memory,
     options: { ...variant.options, ...options.bounds }, random: options.random, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
+    ...(options.witnesses ? { witnesses: true } : {}),
   };
   const onProgress = progress ? (p: Progress) => progress.report(label, p) : undefined;
   let outcome: SearchOutcome;
@@ -111,6 +116,7 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
     memory, memoryAsked: job.memory !== undefined, result: outcome.result, system, source: variant.source,
     ...(outcome.trace ? { trace: outcome.trace } : {}),
     ...(outcome.more ? { moreTraces: outcome.more.map((trace) => ({ trace })) } : {}),
+    ...(outcome.witnesses ? { witnesses: outcome.witnesses.map((trace) => ({ trace })) } : {}),
     locations: checkLocations(target.definedAt, variant.name, system),
   };
 }

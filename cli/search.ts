@@ -2,7 +2,7 @@
 // as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
 import { exploreAsync, randomSearch } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
-import { buildTrace } from '../traces/index.ts';
+import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
@@ -19,6 +19,8 @@ export interface SearchRequest {
   progressIntervalMs: number;
   /** Search by random walks (checker/randomSearch.ts) instead of exhaustively. */
   random?: RandomSearchOptions;
+  /** Record each reached reachability goal's witness as a trace (--witnesses). */
+  witnesses?: boolean;
 }
 
 export interface SearchOutcome {
@@ -27,6 +29,8 @@ export interface SearchOutcome {
   trace?: TraceFile;
   /** With allViolations: the counterexamples of the other violated properties, in the order found. */
   more?: TraceFile[];
+  /** With `witnesses`: a witness trace for each reachability goal reached, in definition order. */
+  witnesses?: TraceFile[];
 }
 
 export async function search(system: SystemDefinition, request: SearchRequest, signal: AbortSignal, onProgress: ((p: Progress) => void) | undefined): Promise<SearchOutcome> {
@@ -42,9 +46,11 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
     // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).
     throw new CliError(`${request.label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
   }
-  if (result.violations.length === 0) return { result };
-  const [first, ...others] = result.violations.map((v) => buildTrace({ ...system, memory }, request.source, v));
-  return { result, trace: first, ...(others.length > 0 ? { more: others } : {}) };
+  const checked = { ...system, memory };
+  const witnesses = request.witnesses ? { witnesses: result.goals.filter((g) => g.reached).map((g) => buildWitnessTrace(checked, request.source, g)) } : {};
+  if (result.violations.length === 0) return { result, ...witnesses };
+  const [first, ...others] = result.violations.map((v) => buildTrace(checked, request.source, v));
+  return { result, trace: first, ...(others.length > 0 ? { more: others } : {}), ...witnesses };
 }
 
 /** What the main thread sends the search thread. */

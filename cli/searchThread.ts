@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MEMORY_CAVEATS } from '../checker/index.ts';
+import { LIVENESS_GRACE, MEMORY_CAVEATS } from '../checker/index.ts';
 import type { BoundKind, CheckResult, Progress } from '../checker/index.ts';
 import { CliError } from './exitCodes.ts';
 import type { FromSearchThread, SearchOutcome, SearchRequest } from './search.ts';
@@ -104,7 +104,8 @@ export class SearchThread {
       const armTimeLimit = () => {
         const limit = request.options.timeLimitSeconds;
         if (limit === undefined) return;
-        timers.push(setTimeout(() => stopped('timeLimit', `time limit of ${limit} s reached while model code was running: a guard or action did not return within ${grace} (an endless loop?)`), limit * 1000 + STOP_GRACE_MS));
+        // The search stops itself at the limit, or (searching the part explored for fair cycles) at its grace past it.
+        timers.push(setTimeout(() => stopped('timeLimit', `time limit of ${limit} s reached while model code was running: a guard or action did not return within ${grace} (an endless loop?)`), limit * 1000 * (1 + LIVENESS_GRACE) + STOP_GRACE_MS));
       };
       worker.postMessage({ type: 'run', request });
     });

@@ -13,7 +13,8 @@
 //        notified of the open ... so that the guest can send interrupts").
 //
 // Use: `hostEventPortActor({ target })`, where `target` is the host-side reader's interrupt. Events, all
-// `call`s: { type: 'create' } (add_event_port), { type: 'close' } (the port dropped at close),
+// `call`s: { type: 'create' } (add_event_port; again after a close, for a reopen), { type: 'close' } (the
+// port dropped at close or revoke),
 // { type: 'signal' } (the guest's HvSignalEvent). A signal that finds no port changes nothing, as on the
 // host: a trace marks it ignored (a lost arrow in the diagram).
 // Simplified: one connection ID per port; monitored (MNF) signalling is not modelled.
@@ -42,9 +43,10 @@ export const hostEventPortMachine = setup({
   context: ({ input }) => ({ ...input }),
   initial: 'notCreated',
   states: {
-    notCreated: { tags: ['end'], on: { create: 'created', signal: {} } },
+    notCreated: { tags: ['end'], on: { create: 'created', signal: {}, close: {} } },
     created: { tags: ['end'], on: { signal: { actions: 'wake' }, close: 'closed' } },
-    closed: { tags: ['end'], on: { signal: {} } },
+    // A reopen (or the open of a reoffered channel) registers the port again.
+    closed: { tags: ['end'], on: { create: 'created', signal: {}, close: {} } },
   },
 });
 

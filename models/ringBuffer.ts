@@ -6,7 +6,7 @@
 // Simplified: a packet is one slot holding a string; the data area has capacity + 1 slots and indices
 // count slots modulo capacity + 1, so a ring holds at most `capacity` packets (the reserved slot plays
 // the part of Linux's "free space <= packet size -> full" rule, hv_ringbuffer_write). pending_send_sz
-// counts slots. feature_bits is not modelled: both ends support pending_send_sz.
+// counts slots. feature_bits is not a cell: both ends support pending_send_sz unless the reader is built with `pendingSendSizeFeature: false`.
 import { leadsTo, stall } from '../checker/index.ts';
 import type { CellValue, GlobalView, Property } from '../checker/index.ts';
 
@@ -141,4 +141,65 @@ function stuckRing(g: GlobalView, ring: RingSpec, reader: string): string | fals
   if (snapshot === undefined) throw new Error(`lostInterrupt: no actor '${reader}'`);
   if (!snapshot.hasTag('waitsForInterrupt') || g.inFlight[reader].length > 0) return false;
   return `ring ${ring.name} holds ${r.used} packet(s) ('${r.head}' first) but its reader ${reader} is idle with interrupt_mask clear and no signal will come`;
+}
+
+/**
+ * Built-in property `lostSpaceSignal`, the writer's side of `lostInterrupt`: a writer waits for space
+ * (a state tagged `waitsForSpace`, pending_send_sz set) while the ring already has pending_send_sz free
+ * slots and nothing is in flight to it, at a state where only timers can fire. The reader signals the
+ * writer only on the edge where the free space crosses pending_send_sz (Linux drivers/hv/ring_buffer.c
+ * hv_pkt_iter_close; OpenVMM vmbus_ring commit_read: old_free < pss && new_free >= pss), so once that
+ * edge has passed unsignalled no later read signals it: the writer waits with room it cannot see.
+ */
+export function lostSpaceSignal(ring: RingSpec, writer: string): Property;
+/** Over several rings at once: the message names the ring whose writer is stuck. */
+export function lostSpaceSignal(rings: { ring: RingSpec; writer: string }[]): Property;
+export function lostSpaceSignal(ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): Property {
+  const stuck = stuckWriters('lostSpaceSignal', ringOrRings, writer);
+  return stall(stuck);
+}
+
+/**
+ * The liveness twin of `lostSpaceSignal`: a writer waiting for space while the ring has room and nothing
+ * is in flight to it leads to that ending (the signal arrives, or the writer re-checks), on every fair
+ * run; found while other actors keep running, with no watchdog.
+ */
+export function lostSpaceSignalLiveness(ring: RingSpec, writer: string): Property;
+export function lostSpaceSignalLiveness(rings: { ring: RingSpec; writer: string }[]): Property;
+export function lostSpaceSignalLiveness(ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): Property {
+  const stuck = stuckWriters('lostSpaceSignalLiveness', ringOrRings, writer);
+  return leadsTo(stuck, (g) => !stuck(g));
+}
+
+/**
+ * The window `lostSpaceSignal` is about, as a predicate for `reachable` goals: the writer waits for
+ * space, the ring has room, no signal is in flight yet. A fixed variant passes through it and the
+ * reader's signal then comes.
+ */
+export function writerAwaitsSpaceSignal(ring: RingSpec, writer: string): (g: GlobalView) => string | false {
+  return (g) => stuckWriter(g, ring, writer);
+}
+
+function stuckWriters(name: string, ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): (g: GlobalView) => string | false {
+  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, writer: writer! }];
+  if (pairs.length === 0) throw new Error(`${name}: name at least one ring and its writer`);
+  for (const p of pairs) if (typeof p.writer !== 'string' || p.writer === '') throw new Error(`${name}: ring ${p.ring.name} needs the name of its writer`);
+  return (g) => {
+    for (const p of pairs) {
+      const why = stuckWriter(g, p.ring, p.writer);
+      if (why) return why;
+    }
+    return false;
+  };
+}
+
+function stuckWriter(g: GlobalView, ring: RingSpec, writer: string): string | false {
+  const snapshot = g.actors[writer];
+  if (snapshot === undefined) throw new Error(`lostSpaceSignal: no actor '${writer}'`);
+  if (!snapshot.hasTag('waitsForSpace') || g.inFlight[writer].length > 0) return false;
+  const r = viewRing(g.cells, ring);
+  if (r.pendingSendSize === 0) return false;
+  const free = ringFree(r.write, r.read, ring.capacity);
+  if (free < r.pendingSendSize) return false;
+  return `ring ${ring.name} has ${free} free slot(s) and its writer ${writer} waits for pending_send_sz = ${r.pendingSendSize} with no signal coming`;
 }

@@ -41,7 +41,7 @@
 // Simplified: the packet is handed over (a `call` to the consumer) in the step that copies it, before
 // read_index is stored, where Linux's callback processes it after hv_pkt_iter_close; the consumer only
 // queues work, so the order is not observable. Linux's callback loop and end_read/begin_read re-check
-// are merged into one run; feature_bits (feat_pending_send_sz) is taken as set. checkSpaceEdge loads
+// are merged into one run; feature_bits (feat_pending_send_sz) is taken as set unless `pendingSendSizeFeature: false`. checkSpaceEdge loads
 // pending_send_sz again beside write_index, where Linux keeps the value checkPending loaded (the
 // writer only withdraws its request once it has space, so the edge it answers is the same).
 //
@@ -85,6 +85,14 @@ export interface RingReaderInput {
   packetsPerCallback?: number;
   /** Barriers left out (default none: the code as written). */
   omit?: ReaderBarrier[];
+  /**
+   * The ring's feature_bits.feat_pending_send_sz as this reader sees it (default true). false: Linux
+   * hv_pkt_iter_close returns right after storing read_index ("Older versions of Hyper-V (before WS2012
+   * and Win8) do not implement pending_send_sz and simply poll if the host->guest ring buffer is full.
+   * No signaling is needed or expected."), so a writer that waits on pending_send_sz anyway is never
+   * signalled (property lostSpaceSignal).
+   */
+  pendingSendSizeFeature?: boolean;
 }
 
 export type ReadMode = 'batched' | 'direct' | 'isr';
@@ -128,6 +136,7 @@ export const ringReaderMachine = setup({
       return ringUsed(s.write_index!, s.read_index!, context.ring.capacity) === 0;
     },
     polling: ({ context }) => context.polling,
+    noPendingSendSizeFeature: ({ context }) => context.pendingSendSizeFeature === false,
     noSpaceRequest: ({ event }) => (event as Loaded).value === 0,
     spaceEdge: ({ context, event }) => {
       const s = seenWith(context, event);
@@ -235,6 +244,8 @@ export const ringReaderMachine = setup({
       on: { step: { target: 'checkPending', actions: 'commitRead' } },
     },
     checkPending: {
+      // hv_pkt_iter_close: no feat_pending_send_sz -> return before the signalling decision.
+      always: { guard: 'noPendingSendSizeFeature', target: 'read', actions: 'handOver' },
       on: { step: { target: 'checkingPending', actions: 'loadPending' } },
     },
     checkingPending: {
@@ -291,6 +302,7 @@ export const ringReaderMachine = setup({
 
 /** An actor spec for a ring reader: the machine, its input and its `step` (its loads are explicit). */
 export function ringReaderActor(input: RingReaderInput): ActorSpec {
+  if (input.pendingSendSizeFeature !== undefined && typeof input.pendingSendSizeFeature !== 'boolean') throw new Error(`ring reader ${input.ring.name}: pendingSendSizeFeature must be true or false`);
   for (const b of input.omit ?? []) if (!READER_BARRIERS.includes(b)) throw new Error(`ring reader ${input.ring.name}: unknown barrier '${b}' (expected ${READER_BARRIERS.join(', ')})`);
   return { machine: ringReaderMachine, input, spontaneous: [{ type: 'step' }] };
 }

@@ -24,7 +24,14 @@
 //
 // Use: `ringWriterActor({ ring, signal, omit? })`. Events: `{ type: 'send', packet }` (post or call, any
 // state; packets queue in order), `{ type: 'interrupt' }` (the reader's "space available" signal).
-// The signal it raises is `call(signal.to, signal.event)` (e.g. a guest event port's `signal`).
+// The signal it raises is `call(signal.to, signal.event)`: a guest event port's `signal`, a direct call
+// of the reader, or the SynIC itself. `synicSignal(synic, sint, flag)` builds the last: HvSignalEvent on
+// the reader's SynIC (TLFS HvCallSignalEvent, inter-partition-communication.md: it sets the SIEF bit and interrupts if it was
+// clear), the path of a writer whose event port is the hypervisor's (the Linux guest's
+// vmbus_set_event, drivers/hv/connection.c; a host signalling the guest through the hypervisor). The
+// SynIC answers `signalResult` inside the same step; the writer takes it and goes on, as Linux
+// vmbus_set_event ignores the hypercall's status and OpenVMM's GuestEventPort ignores
+// GlobalSynic::signal_event's: a signal refused on a masked SINT is lost, which `lostInterrupt` shows.
 import { setup, assign, enqueueActions } from 'xstate';
 import type { AnyEventObject } from 'xstate';
 import { call, load, smp_mb, smp_rmb, smp_store_mb, write } from '../checker/index.ts';
@@ -48,6 +55,23 @@ export interface Signal {
 export type WriterBarrier = 'publish' | 'signal' | 'maskBeforeRead' | 'pendingSendSize';
 export const WRITER_BARRIERS: readonly WriterBarrier[] = ['publish', 'signal', 'maskBeforeRead', 'pendingSendSize'];
 
+/** TLFS: 16 SINTs per VP, 2048 event flags per SINT (the SIEF page). */
+const SINTS = 16;
+const FLAGS_PER_SINT = 2048;
+
+/** The signal of a writer that calls HvSignalEvent on the reader's SynIC itself. */
+export function synicSignal(synic: string, sint: number, flag: number): Signal {
+  return { to: synic, event: { type: 'signalEvent', sint, flag } };
+}
+
+function checkSignal(ring: string, signal: Signal): void {
+  if (signal === undefined || typeof signal.to !== 'string' || signal.to === '' || typeof signal.event?.type !== 'string') throw new Error(`ring writer ${ring}: signal must name an actor and an event`);
+  if (signal.event.type !== 'signalEvent') return;
+  const { sint, flag } = signal.event as { sint?: unknown; flag?: unknown };
+  if (!Number.isInteger(sint) || (sint as number) < 0 || (sint as number) >= SINTS) throw new Error(`ring writer ${ring}: signalEvent SINT ${String(sint)} is out of range (0..${SINTS - 1})`);
+  if (!Number.isInteger(flag) || (flag as number) < 0 || (flag as number) >= FLAGS_PER_SINT) throw new Error(`ring writer ${ring}: signalEvent event flag ${String(flag)} is out of range (0..${FLAGS_PER_SINT - 1})`);
+}
+
 export interface RingWriterInput {
   ring: RingSpec;
   /** How this writer tells the reader that data arrived. */
@@ -66,6 +90,7 @@ interface RingWriterContext extends RingWriterInput {
 type RingWriterEvent =
   | { type: 'send'; packet: string }
   | { type: 'interrupt' }
+  | { type: 'signalResult'; status: string }
   | { type: 'step' }
   | { type: 'readIndex' | 'writeIndex' | 'mask'; cell: string; value: number };
 
@@ -116,7 +141,8 @@ export const ringWriterMachine = setup({
   id: 'ringWriter',
   context: ({ input }) => ({ ...input, outbox: [], oldWrite: 0, seenRead: -1 }),
   initial: 'idle',
-  on: { send: { actions: 'enqueue' } },
+  // signalResult: the SynIC's answer to a synicSignal, taken and not acted on (see the header).
+  on: { send: { actions: 'enqueue' }, signalResult: {} },
   states: {
     idle: {
       tags: ['end'],
@@ -201,5 +227,6 @@ export const ringWriterMachine = setup({
 export function ringWriterActor(input: RingWriterInput): ActorSpec {
   for (const b of input.omit ?? []) if (!WRITER_BARRIERS.includes(b)) throw new Error(`ring writer ${input.ring.name}: unknown barrier '${b}' (expected ${WRITER_BARRIERS.join(', ')})`);
   if (!Number.isInteger(input.ring.capacity) || input.ring.capacity < 1) throw new Error(`ring ${input.ring.name}: capacity must be a positive integer`);
+  checkSignal(input.ring.name, input.signal);
   return { machine: ringWriterMachine, input, spontaneous: [{ type: 'step' }] };
 }

@@ -35,22 +35,42 @@
 //                     Hyper-V host's VMBus server, models/hypervMessagePort.ts)
 //   { type: 'signalEvent', sint, flag }                  { type: 'signalResult', sint, flag, status, interrupted }
 //       status 'success' | 'invalidSynicState' (tlfs-hyperv, masked SINT); `interrupted` is true only
-//       when the flag was clear before (signals coalesce)
+//       when the flag was clear before (signals coalesce; under 'apic' the interrupt it raises may still
+//       be collapsed into one already pending)
 //   { type: 'reset' }                                    (none) VP reset / VTL2 servicing: see below
 //   guest side
 //   { type: 'readSlot', sint }                           { type: 'slotContents', sint, message, messagePending }
 //   { type: 'clearSlot', sint }                          { type: 'slotCleared', sint, messagePending }
 //   { type: 'eom' }                                      (none)
 //   { type: 'testAndClearFlag', sint, flag }             { type: 'flagTested', sint, flag, wasSet }
+//   { type: 'readFlags', sint }                          { type: 'flagsRead', sint, flags } (the SIEF area as
+//                                                         for_each_set_bit reads it, ascending; nothing cleared)
+//   { type: 'acceptInterrupt', sint }                    (none) 'apic' delivery: the VP takes the interrupt
 //   { type: 'setMasked', sint, masked }                  (none; unmasking posts { type: 'sintUnmasked',
 //                                                         vp, sint } to `unmaskObservers`)
 //   spontaneous: { type: 'scan' }                        the VP loop flushing MessageQueues
 //
 // Interrupts: the SynIC posts { type: 'sint', vp, sint } to the actor named `interruptTarget` (the
-// guest's VP). Each raised interrupt is its own event: APIC coalescing of a vector already pending in
-// the IRR is not modelled (it only removes duplicate ISR runs, which the guest ISR treats idempotently).
-// Simplified away: the SIM/SIEF pages are always enabled, SCONTROL, AutoEOI, the Polling bit, proxied
-// SINTs and EOI-triggered rescans are not modelled; only the SINTs listed in `sints` exist.
+// guest's VP), by `interruptDelivery`:
+//   'per-raise' (default): every raised interrupt is its own event (no coalescing; enough for a guest
+//               whose ISR handles one channel, and what the older scenarios were checked with);
+//   'apic'    : the local APIC's coalescing. The SynIC is an extension of the local APIC (TLFS
+//               virtual-interrupts.md, "Local APIC"); a fixed interrupt sets its vector's IRR bit, and
+//               "any additional interrupts issued for the same interrupt vector are collapsed into the
+//               single bit in the IRR" (Intel SDM Vol. 3A, 10.8.4 "Interrupt Acceptance for Fixed
+//               Interrupts"). So a message or event raised while the SINT's interrupt is still pending
+//               raises no second interrupt: one ISR run must handle every flag set by then (Linux
+//               drivers/hv/vmbus_drv.c vmbus_chan_sched scans every bit, for_each_set_bit). The IRR bit
+//               clears when the VP takes the interrupt: the guest's ISR calls `acceptInterrupt` first.
+//               Simplified: AutoEOI (SINT bit 17) is taken as set, as Linux sets it when Hyper-V
+//               recommends it (drivers/hv/hv.c hv_synic_enable_regs, hv_recommend_using_aeoi), so no
+//               in-service bit holds back the next interrupt; each SINT is taken to have a vector of its
+//               own (SINTs programmed with one vector would coalesce together).
+// Simplified away: the SIM/SIEF pages are always enabled, SCONTROL, the Polling bit, proxied SINTs and
+// EOI-triggered rescans are not modelled; only the SINTs listed in `sints` exist.
+// Several VPs: one SynIC actor per VP (`vp`), each with its own SIM and SIEF pages and SINT registers
+// (TLFS: the SynIC state is per virtual processor); a guest event port names the SynIC of each VP
+// (models/guestEventPort.ts), and MODIFYCHANNEL retargeting is models/modifyChannel.ts.
 import { setup, enqueueActions } from 'xstate';
 import type { AnyEventObject } from 'xstate';
 import { allOf, invariant, leadsTo, post, reply, stall } from '../checker/index.ts';
@@ -89,6 +109,9 @@ export interface SintState {
   refused: boolean;
   /** SIEF bits set for this SINT, ascending. */
   flags: number[];
+  /** 'apic' delivery only: the SINT's vector is pending in the IRR (raised, not yet taken by the VP).
+   * Absent under 'per-raise', so those contexts (and recorded traces) are as before. */
+  irr?: boolean;
 }
 
 export interface DroppedMessage {
@@ -97,8 +120,13 @@ export interface DroppedMessage {
   reason: string;
 }
 
+/** How raised interrupts reach the VP: one event each, or coalesced in the IRR as the local APIC does. */
+export type InterruptDelivery = 'per-raise' | 'apic';
+
 export interface SynicContext {
   semantics: SynicSemantics;
+  /** Absent for 'per-raise' (the default), so those contexts and their traces are unchanged. */
+  interruptDelivery?: InterruptDelivery;
   vp: number;
   interruptTarget: string;
   unmaskObservers: string[];
@@ -121,6 +149,8 @@ export interface SynicInput {
   vp?: number;
   /** Bound on each SINT's queue. Default 4. */
   queueCapacity?: number;
+  /** 'per-raise' (default) or 'apic' (coalescing in the IRR; the ISR must call `acceptInterrupt`). */
+  interruptDelivery?: InterruptDelivery;
   /** Actors told { type: 'sintUnmasked', vp, sint } when the guest unmasks a SINT. */
   unmaskObservers?: string[];
   /** tlfs-hyperv: actors told { type: 'sintSpace', vp, sint } when a SINT's queue shrinks after a refused
@@ -136,6 +166,8 @@ export type SynicEvent =
   | { type: 'clearSlot'; sint: number }
   | { type: 'eom' }
   | { type: 'testAndClearFlag'; sint: number; flag: number }
+  | { type: 'readFlags'; sint: number }
+  | { type: 'acceptInterrupt'; sint: number }
   | { type: 'setMasked'; sint: number; masked: boolean }
   | { type: 'scan' };
 
@@ -157,7 +189,13 @@ function interrupt(ctx: SynicContext, sint: number, s: SintState, effects: Effec
   // TLFS: an edge-triggered interrupt is raised when a message lands in the slot or a clear flag is set;
   // a masked SINT generates none. (Only a message can land in a masked SINT's slot, under tlfs-hyperv:
   // a signal to a masked SINT sets no flag, see signalEvent.)
-  if (!s.masked) effects.push({ post: { type: 'sint', vp: ctx.vp, sint } });
+  if (s.masked) return;
+  if (ctx.interruptDelivery === 'apic') {
+    // Intel SDM 10.8.4: a second interrupt on a vector already in the IRR is collapsed into it.
+    if (s.irr) return;
+    s.irr = true;
+  }
+  effects.push({ post: { type: 'sint', vp: ctx.vp, sint } });
 }
 
 /**
@@ -297,6 +335,7 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
         s.refused = false;
         s.masked = true;
         s.flags = [];
+        if (s.irr !== undefined) s.irr = false;
       }
       ctx.checkQueues = false;
       break;
@@ -334,6 +373,19 @@ export function synicStep(current: SynicContext, event: SynicEvent): Outcome {
       const wasSet = s.flags.includes(event.flag);
       s.flags = s.flags.filter((f) => f !== event.flag);
       effects.push({ reply: { type: 'flagTested', sint: event.sint, flag: event.flag, wasSet } });
+      break;
+    }
+    case 'readFlags': {
+      // Linux vmbus_chan_sched / hv_synic_event_pending: for_each_set_bit over the SINT's SIEF area.
+      const s = sintOf(ctx, event.sint);
+      effects.push({ reply: { type: 'flagsRead', sint: event.sint, flags: s.flags } });
+      break;
+    }
+    case 'acceptInterrupt': {
+      // The VP takes the SINT's interrupt: its IRR bit clears, so a later raise interrupts again
+      // (Intel SDM 10.8.4; AutoEOI clears the in-service bit at once). Nothing to do under 'per-raise'.
+      const s = sintOf(ctx, event.sint);
+      if (s.irr !== undefined) s.irr = false;
       break;
     }
     case 'setMasked': {
@@ -379,6 +431,8 @@ function checkInput(input: SynicInput): void {
   for (const n of input.masked ?? []) if (!input.sints.includes(n)) throw new Error(`${where}: masked SINT ${n} is not in sints`);
   if (input.queueCapacity !== undefined && !(Number.isInteger(input.queueCapacity) && input.queueCapacity >= 1)) throw new Error(`${where}: queueCapacity must be a positive integer`);
   if (typeof input.interruptTarget !== 'string' || input.interruptTarget === '') throw new Error(`${where}: interruptTarget must name an actor`);
+  if (input.interruptDelivery !== undefined && input.interruptDelivery !== 'per-raise' && input.interruptDelivery !== 'apic') throw new Error(`${where}: interruptDelivery must be 'per-raise' or 'apic', not '${String(input.interruptDelivery)}'`);
+  if (input.vp !== undefined && !(Number.isInteger(input.vp) && input.vp >= 0)) throw new Error(`${where}: vp must be a non-negative integer`);
 }
 
 export function initialSynicContext(input: SynicInput): SynicContext {
@@ -386,13 +440,14 @@ export function initialSynicContext(input: SynicInput): SynicContext {
   const masked = new Set(input.masked ?? []);
   return {
     semantics: synicSemantics(input.semantics),
+    ...(input.interruptDelivery === 'apic' ? { interruptDelivery: 'apic' as const } : {}),
     vp: input.vp ?? 0,
     interruptTarget: input.interruptTarget,
     unmaskObservers: input.unmaskObservers ?? [],
     spaceObservers: input.spaceObservers ?? [],
     queueCapacity: input.queueCapacity ?? 4,
     checkQueues: false,
-    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [] }])),
+    sints: Object.fromEntries(input.sints.map((n) => [String(n), { masked: masked.has(n), slot: null, messagePending: false, queue: [], notify: false, refused: false, flags: [], ...(input.interruptDelivery === 'apic' ? { irr: false } : {}) }])),
     dropped: [],
   };
 }
@@ -428,6 +483,8 @@ export const synicMachine = setup({
         clearSlot: { actions: 'respond' },
         eom: { actions: 'respond' },
         testAndClearFlag: { actions: 'respond' },
+        readFlags: { actions: 'respond' },
+        acceptInterrupt: { actions: 'respond' },
         setMasked: { actions: 'respond' },
         scan: { guard: 'scanHasWork', actions: 'respond' },
       },

@@ -11,6 +11,7 @@ import { explore } from '../checker/index.ts';
 import { buildTrace, parseTrace, renderHtml, renderMermaid } from '../traces/index.ts';
 import type { TraceFile } from '../traces/index.ts';
 import { markupPayload } from './support/traceSystems.ts';
+import { tasMutex } from './support/livenessSystems.ts';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
@@ -97,6 +98,40 @@ describe.skipIf(!haveChromium)(`HTML viewer in a browser${haveChromium ? '' : ` 
     expect(await page.$$eval('img', (i) => i.length)).toBe(0);
     expect(await page.$eval('h1', (h) => h.textContent)).toContain('<b>markup</b>');
     await page.close();
+  });
+
+  it('frames a lasso\'s cycle round its steps, as Mermaid\'s loop block does, and says where each step stands in it', async () => {
+    // tasMutex('weak'): b waits from step 1 on while a runs round the lock, steps 2-4, forever.
+    const system = tasMutex('weak');
+    const trace = buildTrace(system, { module: 'test', parameters: {} }, explore(system).violations[0]);
+    expect([trace.cycle, trace.steps.length]).toEqual([{ start: 1 }, 4]);
+    const { page, problems } = await open(trace);
+    expect(await page.$$eval('#sequence .cycle', (c) => c.map((e) => [e.getAttribute('data-cycle-start'), e.textContent]))).toEqual([['1', 'loopsteps 2-4 repeat forever↻ back to the state after step 1']]);
+    // The frame encloses the rows of steps 2-4 and no other.
+    const boxes = await page.$$eval('#sequence .step .row, #sequence .cycle-frame', (els) => els.map((e) => {
+      const b = (e as SVGGraphicsElement).getBBox();
+      return { step: e.closest('.step')?.getAttribute('data-step') ?? 'frame', top: b.y, bottom: b.y + b.height };
+    }));
+    const frame = boxes.find((b) => b.step === 'frame')!;
+    const inside = boxes.filter((b) => b.step !== 'frame' && b.top >= frame.top && b.bottom <= frame.bottom).map((b) => b.step);
+    expect(inside).toEqual(['2', '3', '4']);
+    // The frame lies over the rows but takes no clicks: a click in step 3's row still selects it.
+    const row3 = await page.$eval('#sequence .step[data-step="3"] .row', (r) => { const b = r.getBoundingClientRect(); return { x: b.x + b.width - 20, y: b.y + b.height / 2 }; });
+    await page.mouse.click(row3.x, row3.y);
+    expect(await currentRow(page)).toBe('3');
+    const note = () => page.$eval('#panel', (p) => p.querySelector('.cycle-text')?.textContent ?? null);
+    expect(await note()).toBe('step 2 of 3 of the cycle (steps 2-4 repeat forever)');
+    await slideTo(page, 4);
+    expect(await note()).toBe('the last step of the cycle (steps 2-4 repeat forever): the run is back at the state after step 1, and goes round again');
+    await slideTo(page, 1);
+    expect(await note()).toBe('the cycle starts here: steps 2-4 repeat forever, each time returning to this state');
+    await slideTo(page, 0);
+    expect(await note()).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
+    const plain = await open(fixture('shutdown-ic-boot.buggy-linux.trace.json'));
+    expect(await plain.page.$$eval('#sequence .cycle', (c) => c.length)).toBe(0);
+    await plain.page.close();
   });
 
   it('the Mermaid diagram of the 15-step shutdown-ic-boot trace, rendered by Mermaid, fits a page width', async () => {

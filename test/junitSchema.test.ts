@@ -35,6 +35,7 @@ describe('JUnit validates against the xunit plugin schema', () => {
     ['a bounded check (an <error>)', ['check', 'test/fixtures/manyStates.ts', '--max-states', '500'], 3],
     ['names and messages full of markup and control characters', ['check', 'test/fixtures/hostileStrings.ts'], 1],
     ['one variant under --memory', ['check', 'peterson', '--variant', 'broken', '--memory', 'sc,tso'], 1],
+    ['--coverage (its tables in a <system-out> of their own)', ['check', 'test/fixtures/deadTransition.ts', '--coverage'], 0],
   ];
   for (const [what, args, code] of runs) {
     test(what, async (ctx) => {

@@ -276,3 +276,37 @@ describe('a search stopped from outside', () => {
     expect(interrupted.result().verdict).toBe('bounded');
   });
 });
+
+describe('the fair-cycle search respects the bounds (it runs in slices, after the exploration)', () => {
+  // tasMutex('none') has fewer states than the explorer expands between two checks of the clock (256)
+  // and of memory (4096): the exploration itself ends within any bound, so a bound hit is the search's.
+  test('a time limit that passes before the search: bounded (timeLimit), not a violation', () => {
+    expect(explore(tasMutex('none')).verdict).toBe('violated');
+    const r = explore(tasMutex('none'), { timeLimitSeconds: 1e-6 });
+    expect(r.verdict).toBe('bounded');
+    expect(r.violations).toEqual([]);
+    expect(r.bounds).toEqual([{ kind: 'timeLimit', detail: expect.stringMatching(/during the fair-cycle search \(liveness properties left unjudged\)$/) }]);
+  });
+
+  test('a memory bound the search does not fit under: bounded (memory) before it allocates', () => {
+    const r = explore(tasMutex('none'), { maxMemoryBytes: 2 ** 20 });
+    expect(r.verdict).toBe('bounded');
+    expect(r.violations).toEqual([]);
+    expect(r.bounds).toEqual([{ kind: 'memory', detail: expect.stringMatching(/^memory limit of 1 MB reached before the fair-cycle search/) }]);
+  });
+
+  test('Ctrl-C between two slices of the search: bounded (interrupted); left alone, it ends violated', () => {
+    const stopped = new Exploration(tasMutex('none'));
+    expect(stopped.runSlice(0)).toBe(false);
+    expect(stopped.result().stats.queued).toBe(0); // the exploration is over: the search is what is left
+    stopped.stop('interrupted', 'stopped by the user');
+    expect(stopped.done).toBe(true);
+    const r = stopped.result();
+    expect(r.verdict).toBe('bounded');
+    expect(r.bounds).toEqual([{ kind: 'interrupted', detail: 'stopped by the user during the fair-cycle search (liveness properties left unjudged)' }]);
+    const resumed = new Exploration(tasMutex('none'));
+    expect(resumed.runSlice(0)).toBe(false);
+    expect(resumed.runSlice()).toBe(true);
+    expect(resumed.result().verdict).toBe('violated');
+  });
+});

@@ -12,7 +12,7 @@ const sourceOf = (built: string) => built.replace(/^\.\/dist\//, '').replace(/\.
 
 describe('package.json', () => {
   test('every export has types and code in dist/, compiled from a source the build includes', () => {
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './models', './package.json', './trace.schema.json', './traces', './vitest']);
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './config', './models', './package.json', './trace.schema.json', './traces', './vitest']);
     for (const [name, entry] of Object.entries(manifest.exports)) {
       if (name === './package.json' || name === './trace.schema.json') continue;
       const { types, default: code } = entry as { types: string; default: string };
@@ -24,9 +24,11 @@ describe('package.json', () => {
     }
   });
 
-  test('the tarball holds the build, the bin, the docs and the trace format\'s JSON Schema, no tests, benchmarks or CI scripts', () => {
+  test('the tarball holds the build, the bin, the docs, the models\' sources and the trace format\'s JSON Schema, no tests, benchmarks or CI scripts', () => {
     expect(manifest.private).toBeUndefined();
-    expect(manifest.files.sort()).toEqual(['README.md', 'bin/', 'dist/', 'docs/', 'traces/trace.schema.json']);
+    // models/: the built-in models' TypeScript, which dist/'s source maps and SARIF code flows point at.
+    expect(manifest.files.sort()).toEqual(['README.md', 'bin/', 'dist/', 'docs/', 'models/', 'traces/trace.schema.json']);
+    expect(build.compilerOptions.sourceMap).toBe(true);
     expect(manifest.exports['./trace.schema.json']).toBe('./traces/trace.schema.json');
   });
 

@@ -57,6 +57,16 @@ describe('--format sarif', () => {
     expect(six.message.text).toMatch(/^6 {2}shutdownIc {2}<- open {2}closed -> waitVersion/);
     expect(six.physicalLocation.artifactLocation.uri).toBe('models/shutdownIc.ts');
     expect(lineAt('models/shutdownIc.ts', six.physicalLocation.region.startLine)).toMatch(/^\s*waitVersion: \{/);
+    // State names other machines of the library share (`closed`, `opening`, `open`) still land in the
+    // stepping actor's own machine: step 1, the server to closed; step 5, the server to opening.
+    for (const [i, state] of [[1, 'closed'], [5, 'opening'], [11, 'open']] as const) {
+      const loc = steps[i].location;
+      expect(loc.message.text).toMatch(new RegExp(`^${i} {2}server `));
+      expect(loc.physicalLocation.artifactLocation.uri).toBe('models/serverChannel.ts');
+      expect(lineAt('models/serverChannel.ts', loc.physicalLocation.region.startLine)).toMatch(new RegExp(`^\\s*${state}: \\{`));
+    }
+    // The SynIC's step lands on its machine, not on the server's `synic: 'synic'` input field.
+    expect(steps[2].location.physicalLocation.artifactLocation.uri).toBe('models/synic.ts');
     // Every step points into the repository's models.
     for (const s of steps) expect(s.location.physicalLocation.artifactLocation.uri).toMatch(/^models\//);
   });
@@ -81,6 +91,12 @@ describe('--format sarif', () => {
     expect(lineAt('test/fixtures/counterScenario.ts', r.locations[0].physicalLocation.region.startLine)).toMatch(/name: 'atomic'/);
     const verified = await sarif(['check', 'test/fixtures/counterScenario.ts', '--variant', 'atomic'], 0);
     expect(verified.runs[0].results).toEqual([]);
+  });
+
+  test('--coverage: a verified check\'s never-fired transitions are warnings, the counts a property bag; the log still validates', async () => {
+    const log = await sarif(['check', 'test/fixtures/deadTransition.ts', '--coverage'], 0);
+    expect(log.runs[0].results.map((r: { ruleId: string; level: string }) => [r.ruleId, r.level])).toEqual([['transitionNeverFired', 'warning'], ['transitionNeverFired', 'warning']]);
+    expect(log.runs[0].properties.coverage[0].actors.map((a: { actor: string }) => a.actor)).toEqual(['worker', 'driver']);
   });
 
   test('names full of control characters still give a valid log', async () => {

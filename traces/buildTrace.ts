@@ -1,6 +1,6 @@
 // Records a counterexample as a trace file: re-executes the violation's steps with Execution, which
 // reports everything each step did, and keeps what changed.
-import type { Happening, SystemDefinition, Violation } from '../checker/index.ts';
+import type { GoalResult, Happening, SystemDefinition, Violation } from '../checker/index.ts';
 import { Execution } from '../checker/index.ts';
 import { canonicalJson } from '../checker/canonical.ts';
 import { ignoredCalls, ignoredDelivery } from './ignoredMessages.ts';
@@ -58,6 +58,17 @@ export function buildTrace(system: SystemDefinition, source: SystemSource, viola
   if (exec.sys.memory !== 'sc') trace.memory = exec.sys.memory;
   if (typeof violation.cycleStart === 'number') trace.cycle = { start: violation.cycleStart };
   return trace;
+}
+
+/**
+ * Records a reachability goal's witness (CheckResult.goals) as a trace of kind `witness`: its steps
+ * lead to a state where the goal holds, which replay checks.
+ */
+export function buildWitnessTrace(system: SystemDefinition, source: SystemSource, goal: GoalResult): TraceFile {
+  if (!goal.steps) throw new TraceError(`the goal ${goal.property} was not reached: it has no witness`);
+  const n = goal.steps.length;
+  const trace = buildTrace(system, source, { property: goal.property, message: `the goal holds ${n === 0 ? 'in the initial state' : `after step ${n}`}`, steps: goal.steps });
+  return { ...trace, kind: 'witness' };
 }
 
 /** The cells the stepping actor read when it handled the step's event (absent when it reads none). */

@@ -11,6 +11,7 @@ function summary(result: ReplayResult, trace: TraceFile): string {
   const total = trace.steps.length;
   switch (result.status) {
     case 'reproduced':
+      if (trace.kind === 'witness') return `reproduced: after ${total} steps the goal ${trace.property} holds`;
       return `reproduced: after ${total} steps ${result.violation!.property} is violated: ${result.violation!.message}`;
     case 'stopped':
       return `stopped after step ${result.stepsReplayed} of ${total}`;

@@ -25,8 +25,8 @@ export function renderHtml(trace: TraceFile): string {
     '</head>',
     '<body>',
     '<header>',
-    `<h1>Counterexample: <code>${xml(trace.property)}</code> in ${xml(trace.systemName ?? 'the system')}</h1>`,
-    `<p class="message">${xml(trace.message)}</p>`,
+    `<h1>${trace.kind === 'witness' ? 'Witness' : 'Counterexample'}: <code>${xml(trace.property)}</code> in ${xml(trace.systemName ?? 'the system')}</h1>`,
+    `<p class="message${trace.kind === 'witness' ? ' reached-text' : ''}">${xml(trace.message)}</p>`,
     `<p class="origin">${xml(origin)}${parameters ? ` (${xml(parameters)})` : ''}; memory model ${xml(memory)}; ${trace.steps.length} steps</p>`,
     '</header>',
     '<nav class="controls">',
@@ -79,6 +79,14 @@ svg text { font: 12px system-ui, sans-serif; }
 .message.ignored .message-label, .trigger.ignored, .cross { fill: #cf222e; }
 .cross { text-anchor: middle; font-weight: bold; }
 .violated { fill: #cf222e; font-weight: bold; }
+.cycle { pointer-events: none; }
+.cycle-frame { fill: none; stroke: #8250df; stroke-width: 1.5; }
+.cycle-tab { fill: #fbefff; stroke: #8250df; }
+.cycle-keyword { font-weight: bold; fill: #8250df; }
+.cycle-label, .cycle-back { fill: #8250df; }
+.cycle-text { color: #8250df; }
+.reached { fill: #1a7f37; font-weight: bold; }
+.message.reached-text { color: #1a7f37; }
 marker path { fill: #1b1f24; stroke: #1b1f24; }
 `;
 
@@ -127,6 +135,7 @@ const SCRIPT = `
     if (f.reads) panel.appendChild(el('p', 'read: ' + f.reads));
     if (f.accesses.length > 0) panel.appendChild(el('p', 'memory: ' + f.accesses.join('; ')));
     if (f.violation) panel.appendChild(el('p', 'violated: ' + f.violation, 'violation-text'));
+    if (f.cycle) panel.appendChild(el('p', f.cycle, 'cycle-text'));
     var s = f.state;
     panel.appendChild(table('Actors', ['actor', 'state', 'context', 'status'], Object.keys(s.actors).map(function (a) {
       var x = s.actors[a];

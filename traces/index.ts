@@ -3,7 +3,7 @@ export { TRACE_FORMAT, TRACE_SCHEMA_ID } from './traceFile.ts';
 export { traceJsonSchema } from './traceJsonSchema.ts';
 export type { SystemSource, TraceFile, TraceStep, TraceMessage, TraceActorState } from './traceFile.ts';
 export { TraceError } from './traceError.ts';
-export { buildTrace } from './buildTrace.ts';
+export { buildTrace, buildWitnessTrace } from './buildTrace.ts';
 export { serializeTrace } from './serializeTrace.ts';
 export { parseTrace, MAX_TRACE_CHARS } from './parseTrace.ts';
 export { readTraceFile, writeTraceFile } from './traceFileIO.ts';

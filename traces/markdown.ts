@@ -26,9 +26,10 @@ export function renderMarkdown(trace: TraceFile, options: MarkdownOptions = {}):
   const code = (s: string) => `\`${inline(s)}\``;
   const origin = originLabel(system, code);
   const parameters = parameterLabels(system).map(code).join(', ');
+  const witness = trace.kind === 'witness';
   return safeLines([
-    ...(options.title === null ? [] : [`${heading(0)} ${options.title !== undefined ? inline(options.title) : `Counterexample: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`}`, '']),
-    `- **Violated:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
+    ...(options.title === null ? [] : [`${heading(0)} ${options.title !== undefined ? inline(options.title) : `${witness ? 'Witness' : 'Counterexample'}: ${inline(trace.property)} in ${inline(trace.systemName ?? 'the system')}`}`, '']),
+    `- **${witness ? 'Reached' : 'Violated'}:** \`${inline(trace.property)}\`: ${inline(trace.message)}`,
     `- **System:** ${origin}${parameters ? ` (${parameters})` : ''}`,
     ...(trace.memory && trace.memory !== 'sc' ? [`- **Memory model:** ${trace.memory}`] : []),
     `- **Steps:** ${trace.steps.length}, actors: ${Object.keys(trace.initial.actors).map((a) => `\`${a}\``).join(', ')}`,

@@ -53,7 +53,7 @@ export function renderMermaid(trace: TraceFile): string {
     state = applyChanges(state, step);
   }
   if (trace.cycle) lines.push('  end');
-  lines.push(`  Note over ${span}: ${note([`VIOLATED ${trace.property}`, trace.message], Infinity, WIDTH * 3)}`);
+  lines.push(`  Note over ${span}: ${note([`${trace.kind === 'witness' ? 'REACHED' : 'VIOLATED'} ${trace.property}`, trace.message], Infinity, WIDTH * 3)}`);
   return safeLines(lines.join('\n')) + '\n';
 }
 

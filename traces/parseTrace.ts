@@ -71,6 +71,9 @@ function checkConsistency(trace: TraceFile): void {
     if (!cells.has(c)) throw new TraceError(`trace file is inconsistent: ${where} names cell '${c}', which its initial state does not have`);
   };
   for (const a of Object.keys(trace.initial.inFlight)) actor('the initial in-flight queues', a);
+  if (trace.kind === 'witness' && (trace.cycle || trace.steps.some((s) => s.violation))) {
+    throw new TraceError('trace file is inconsistent: a witness (a run to a reachability goal) has no cycle and no step that raises a violation');
+  }
   if (trace.cycle) {
     if (trace.format === 'vmbus-check-trace/1') throw new TraceError('trace file is inconsistent: a "vmbus-check-trace/1" file has no cycle (cycles came with version 2)');
     if (trace.cycle.start >= trace.steps.length) throw new TraceError(`trace file is inconsistent: its cycle starts after step ${trace.cycle.start} but it has ${trace.steps.length} steps`);

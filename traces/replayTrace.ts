@@ -28,7 +28,10 @@ export interface Divergence {
 }
 
 export interface ReplayResult {
-  /** reproduced: every step matched and the last one shows the recorded property's violation. */
+  /**
+   * reproduced: every step matched and the last one shows the recorded property's violation (for a
+   * witness: the run ends in a state where its goal holds).
+   */
   status: 'reproduced' | 'diverged' | 'stopped';
   /** Steps re-executed and matched. */
   stepsReplayed: number;
@@ -125,6 +128,7 @@ export function replayTrace(system: SystemDefinition, trace: TraceFile, options:
  */
 function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: Int32Array, out: StepOutcome, state: GlobalState, states: Int32Array[]): ReplayResult {
   const n = trace.steps.length;
+  if (trace.kind === 'witness') return judgeWitness(exec, trace, step, out, state);
   if ((exec.isLiveness(trace.property) || trace.cycle) && !out.violation) {
     const steps = trace.steps.map((s) => ({ actor: s.actor, kind: s.kind, event: s.event }));
     const lasso = exec.lassoJudgement(trace.property, states, steps, trace.cycle ? trace.cycle.start : null);
@@ -137,6 +141,17 @@ function judgeEnd(exec: Execution, trace: TraceFile, step: TraceStep | null, v: 
   const reason = `the run no longer ends in a violation of ${trace.property}`;
   const differences = found.length > 0 ? found.map((f) => `instead: ${f.property}: ${f.message}`) : ['no property is violated at the end'];
   return { status: 'diverged', stepsReplayed: n, divergence: divergence(n, step?.actor ?? '(initial state)', reason, differences), violation: found[0], state };
+}
+
+/** A witness reproduces when its run ends in a state where its goal holds (and no violation on the way). */
+function judgeWitness(exec: Execution, trace: TraceFile, step: TraceStep | null, out: StepOutcome, state: GlobalState): ReplayResult {
+  const n = trace.steps.length;
+  const actor = step?.actor ?? '(initial state)';
+  if (out.violation) return { status: 'diverged', stepsReplayed: n, divergence: divergence(n, actor, `the run now ends in a violation of ${out.violation.property} instead of reaching ${trace.property}`, [out.violation.message]), violation: out.violation, state };
+  const holds = exec.goalHolds(trace.property, out.state!);
+  if (holds === true) return { status: 'reproduced', stepsReplayed: n, state };
+  const why = holds === false ? `the goal ${trace.property} does not hold in the final state` : holds.error;
+  return { status: 'diverged', stepsReplayed: n, divergence: divergence(n, actor, `the run no longer reaches the goal ${trace.property}`, [why]), state };
 }
 
 function diverged(step: number, actor: string, reason: string, differences: string[], state: GlobalState): ReplayResult {

@@ -2,7 +2,8 @@
 // the step's number on its actor's lifeline and an arrow per message (post: open head, call: filled
 // head, reply: dashed; a message its receiver ignored: red, ending in a cross). Each row is a group
 // `data-step="k"` the page highlights as the slider moves; long labels are cut, with the whole text as
-// the element's tooltip.
+// the element's tooltip. A lasso's cycle is framed as Mermaid draws a `loop` block: a box round its
+// steps, `loop` in a tab at its corner with which steps repeat, and where the run returns at its foot.
 import { safeText } from './safeText.ts';
 import { eventLabel } from './labels.ts';
 import { triggerLabel } from './stepEffects.ts';
@@ -13,6 +14,8 @@ const MARGIN = 20;
 const HEADER = 44;
 const STEP_ROW = 30;
 const MESSAGE_ROW = 22;
+/** The strips above and below a cycle's steps, for its label and where it returns. */
+const LOOP_STRIP = 24;
 /** Average width of a character of the 12 px font, for cutting labels to the room they have. */
 const CHAR = 6.6;
 
@@ -24,7 +27,13 @@ export function sequenceSvg(trace: TraceFile): string {
   let y = HEADER;
   rows.push(row(0, y, width, STEP_ROW, [`<text class="initial" x="${MARGIN}" y="${y + 19}">0. initial state</text>`]));
   y += STEP_ROW;
+  const cycleFirst = trace.cycle ? trace.cycle.start + 1 : null;
+  let loopTop = 0;
   for (const step of trace.steps) {
+    if (step.step === cycleFirst) {
+      loopTop = y;
+      y += LOOP_STRIP;
+    }
     const height = STEP_ROW + (step.sent?.length ?? 0) * MESSAGE_ROW;
     const parts: string[] = [];
     const cx = x(step.actor);
@@ -36,7 +45,12 @@ export function sequenceSvg(trace: TraceFile): string {
     rows.push(row(step.step, y, width, height, parts));
     y += height;
   }
-  rows.push(`<text class="violated" x="${MARGIN}" y="${y + 20}">${xml(`VIOLATED ${trace.property}`)}<title>${xml(trace.message)}</title></text>`);
+  if (trace.cycle) {
+    y += LOOP_STRIP;
+    rows.push(loopFrame(trace.cycle.start, trace.steps.length, loopTop, y, width));
+  }
+  const outcome = trace.kind === 'witness' ? ['reached', 'REACHED'] : ['violated', 'VIOLATED'];
+  rows.push(`<text class="${outcome[0]}" x="${MARGIN}" y="${y + 20}">${xml(`${outcome[1]} ${trace.property}`)}<title>${xml(trace.message)}</title></text>`);
   y += STEP_ROW;
   const lifelines = actors.map((a) => `<line class="lifeline" x1="${x(a)}" y1="${HEADER - 6}" x2="${x(a)}" y2="${y}"/>` +
     `<rect class="actor" x="${x(a) - LANE / 2 + 8}" y="6" width="${LANE - 16}" height="26" rx="4"/>` + label(x(a), 24, a, LANE - 24, 'middle', 'actor-name'));
@@ -46,6 +60,15 @@ export function sequenceSvg(trace: TraceFile): string {
     '<marker id="open" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10" fill="none" stroke="context-stroke"/></marker></defs>',
     ...rows, ...lifelines, '</svg>',
   ].join('\n');
+}
+
+/** The frame of a cycle (steps start+1..last), from `top` to `bottom`; it takes no clicks (pointer-events). */
+function loopFrame(start: number, last: number, top: number, bottom: number, width: number): string {
+  const repeat = `steps ${start + 1}-${last} repeat forever`;
+  return `<g class="cycle" data-cycle-start="${start}"><rect class="cycle-frame" x="6" y="${top + 2}" width="${width - 12}" height="${bottom - top - 4}" rx="3"/>` +
+    `<path class="cycle-tab" d="M6,${top + 2} h44 v12 l-6,6 h-38 z"/><text class="cycle-keyword" x="12" y="${top + 16}">loop</text>` +
+    `<text class="cycle-label" x="58" y="${top + 16}">${xml(repeat)}</text>` +
+    `<text class="cycle-back" x="12" y="${bottom - 8}">${xml(`↻ back to the state after step ${start}`)}</text></g>`;
 }
 
 function row(step: number, y: number, width: number, height: number, parts: string[]): string {

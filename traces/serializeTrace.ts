@@ -8,7 +8,7 @@ export function serializeTrace(trace: TraceFile): string {
   const lines: string[] = ['{'];
   const header: [string, unknown][] = [
     ['$schema', TRACE_SCHEMA_ID], ['format', trace.format], ['system', trace.system], ['systemName', trace.systemName], ['memory', trace.memory],
-    ['property', trace.property], ['message', trace.message],
+    ['property', trace.property], ['message', trace.message], ['kind', trace.kind],
   ];
   for (const [key, value] of header) if (value !== undefined) lines.push(`  ${field(key, value)},`);
   lines.push('  "initial": {');

@@ -1,5 +1,5 @@
 // The trace as a text timeline for a terminal: one line per step (number, actor, event, what changed),
-// between a header line and the violation. A lasso's cycle is marked: a line before its first step and
+// between a header line and the violation (for a witness: the goal reached). A lasso's cycle is marked: a line before its first step and
 // one after its last, which returns to the state the cycle started in.
 import type { GlobalState } from '../checker/index.ts';
 import { cellsLabel, stateLabel } from './labels.ts';
@@ -16,7 +16,8 @@ export function renderTimeline(trace: TraceFile): string {
   const numberWidth = String(trace.steps.length).length;
   const under = trace.memory && trace.memory !== 'sc' ? ` under ${trace.memory}` : '';
   const cycle = trace.cycle ? ` (steps ${trace.cycle.start + 1}-${trace.steps.length} repeat forever)` : '';
-  const lines = [`${trace.systemName ?? 'system'}: ${trace.property} violated after ${trace.steps.length} steps${cycle}${under}`];
+  const outcome = trace.kind === 'witness' ? `goal ${trace.property} reached` : `${trace.property} violated`;
+  const lines = [`${trace.systemName ?? 'system'}: ${outcome} after ${trace.steps.length} steps${cycle}${under}`];
   lines.push(`${'0'.padStart(numberWidth)}  ${'initial'.padEnd(actorWidth)}  ${initialLabel(trace.initial)}`);
   const marker = '~'.repeat(numberWidth);
   let state = trace.initial;
@@ -31,7 +32,7 @@ export function renderTimeline(trace: TraceFile): string {
     state = applyChanges(state, step);
   }
   if (trace.cycle) lines.push(`${marker}  back to the state after step ${trace.cycle.start}`);
-  lines.push(`${'!'.repeat(numberWidth)}  ${trace.property}: ${trace.message}`);
+  lines.push(`${(trace.kind === 'witness' ? '=' : '!').repeat(numberWidth)}  ${trace.property}: ${trace.message}`);
   return lines.map(safeText).join('\n') + '\n';
 }
 

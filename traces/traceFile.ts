@@ -89,8 +89,14 @@ export interface TraceFile {
   systemName?: string;
   /** The memory model the run is under; absent: sc. */
   memory?: MemoryModelName;
+  /** The violated property; for a witness, the reachability goal reached. */
   property: string;
   message: string;
+  /**
+   * `witness`: the trace shows a reachability goal (`reachable`) reached, not a violation: replay checks
+   * that its last state satisfies the goal. Absent: a counterexample.
+   */
+  kind?: 'witness';
   initial: GlobalState;
   steps: TraceStep[];
   /**

@@ -25,6 +25,8 @@ export interface TraceFrame {
   /** The step's memory accesses under tso or arm. */
   accesses: string[];
   violation: string | null;
+  /** Where the step stands in a lasso's cycle (null outside it, and for other traces). */
+  cycle: string | null;
   state: GlobalState;
   /** Each actor's store buffer, oldest store first (tso, arm; empty under sc). */
   buffers: Record<string, BufferedStore[]>;
@@ -36,11 +38,26 @@ const differs = (a: unknown, b: unknown) => canonicalJson(a) !== canonicalJson(b
 const changedKeys = <T>(before: Record<string, T>, after: Record<string, T>) =>
   Object.keys(after).filter((k) => differs(before[k], after[k]));
 
+/**
+ * A lasso's cycle at step `k`: its start (the state the cycle returns to), each step in it, and its
+ * last step, after which the run is back at the start.
+ */
+function cycleNote(trace: TraceFile, k: number): string | null {
+  if (!trace.cycle) return null;
+  const { start } = trace.cycle;
+  const last = trace.steps.length;
+  const repeat = `steps ${start + 1}-${last} repeat forever`;
+  if (k === start) return `the cycle starts here: ${repeat}, each time returning to this state`;
+  if (k < start) return null;
+  if (k === last) return `the last step of the cycle (${repeat}): the run is back at the state after step ${start}, and goes round again`;
+  return `step ${k - start} of ${last - start} of the cycle (${repeat})`;
+}
+
 export function traceFrames(trace: TraceFile): TraceFrame[] {
   const actors = Object.keys(trace.initial.actors);
   let buffers: Record<string, BufferedStore[]> = Object.fromEntries(actors.map((a) => [a, []]));
   const frames: TraceFrame[] = [{
-    step: 0, title: 'initial state', effects: [], reads: null, accesses: [], violation: null, state: trace.initial, buffers,
+    step: 0, title: 'initial state', effects: [], reads: null, accesses: [], violation: null, cycle: cycleNote(trace, 0), state: trace.initial, buffers,
     changed: { actors: [], cells: [], inFlight: [], buffers: [] },
   }];
   let state = trace.initial;
@@ -55,6 +72,7 @@ export function traceFrames(trace: TraceFile): TraceFrame[] {
       reads: step.reads ? cellsLabel(step.reads) : null,
       accesses: (step.memory ?? []).map(accessLabel),
       violation: step.violation ? `${step.violation.property}: ${step.violation.message}` : null,
+      cycle: cycleNote(trace, step.step),
       state: next,
       buffers: after,
       changed: {

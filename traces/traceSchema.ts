@@ -2,12 +2,13 @@
 // (`z.ZodType<TraceFile>`), so the two cannot drift apart. Objects are strict: an unknown field is more
 // likely a typo or a newer format than something to ignore.
 import { z } from 'zod';
+import { NAME_PATTERN } from '../checker/system.ts';
 import { TRACE_FORMATS } from './traceFile.ts';
 import type { TraceFile } from './traceFile.ts';
 
-// The same identifiers checker/system.ts accepts for actor and cell names. `__proto__` and friends are
-// refused so names from a file can never reach an object's prototype chain.
-const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'not a plain identifier')
+// The same names checker/system.ts accepts for actors and cells. `__proto__` and friends are refused so
+// names from a file can never reach an object's prototype chain.
+const name = z.string().regex(NAME_PATTERN, 'not an identifier, optionally indexed (vp[1])')
   .refine((s) => s !== '__proto__' && s !== 'constructor' && s !== 'prototype', 'reserved name');
 
 const cellValue = z.union([z.number(), z.boolean(), z.string(), z.null()]);
@@ -58,6 +59,7 @@ export const traceFileSchema = z.strictObject({
   memory: z.enum(['sc', 'tso', 'arm']).optional(),
   property: z.string().min(1),
   message: z.string(),
+  kind: z.literal('witness').optional(),
   initial: z.strictObject({
     actors: z.record(name, actorState).refine((actors) => Object.keys(actors).length > 0, 'a trace has at least one actor'),
     cells: z.record(name, cellValue),

@@ -1,5 +1,6 @@
-// `vmbus-check [check [target]]`: check every built-in scenario, one scenario (built-in or a user's
-// module), or one variant of it, and report in the format asked for.
+// `vmbus-check [check [target]]`: check what the config names (else every built-in scenario), one or
+// several scenarios (built-in or a user's modules, globs expanded), or one variant of one, and report in
+// the formats asked for, each to standard output or its own file.
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
@@ -13,9 +14,13 @@ import { sarifReport } from '../formats/sarif.ts';
 import { stepSummary } from '../formats/stepSummary.ts';
 import { textReport } from '../formats/textTable.ts';
 import { interruptOnSigint } from '../interrupt.ts';
-import { builtinTargets, loadTarget, selectVariants } from '../loadSystem.ts';
+import { configBounds, configOut, configReports, configTargets, findConfig, loadConfig } from '../config.ts';
+import type { LoadedConfig } from '../config.ts';
+import type { ConfigReport } from '../defineConfig.ts';
+import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
+import { memoryLimit } from '../memoryLimit.ts';
 import { progressReporter } from '../progress.ts';
-import { jobsFor, recordLabel, runChecks } from '../runChecks.ts';
+import { checkLabel, jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
 import type { CheckTarget } from '../loadSystem.ts';
 
@@ -28,11 +33,21 @@ export interface CheckArgs {
   /** Several targets (`check a.ts b.ts`); `target` alone is one. */
   targets?: string[];
   variant?: string;
+  /** --param name=value: settable parameters, set on every variant checked (each must declare them). */
+  params?: Record<string, string>;
+  /** The bounds given on the command line: over the config's, over each variant's own. */
   bounds: ExploreOptions;
   /** --memory: run each check under each of these models. */
   memories?: MemoryModelName[];
   out?: string;
-  format: ReportFormat;
+  /** --witnesses: the folder each reached reachability goal's witness trace is written to. */
+  witnesses?: string;
+  /** --format: one report, to standard output, instead of the config's reports. */
+  format?: ReportFormat;
+  /** In a GitHub Actions job (GITHUB_ACTIONS=true): the default report is `github`. */
+  githubActions?: boolean;
+  /** --config PATH; without it, a vmbus-check.config.{ts,mts,js,mjs} in the working directory is used. */
+  config?: string;
   quiet: boolean;
   progressIntervalMs?: number;
   /** Where `--format github` appends its job summary ($GITHUB_STEP_SUMMARY in a workflow). */
@@ -50,7 +65,7 @@ export function isFolderOut(out: string): boolean {
   return /[\\/]$/.test(out) || (existsSync(out) && statSync(out).isDirectory());
 }
 
-const fileLabel = (record: CheckRecord) => recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '');
+const fileLabel = (record: CheckRecord) => recordLabel(record).replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+|\.+$/g, '');
 
 /**
  * Where a check's trace goes: in a folder, `<check>.trace.json` there; else `--out` itself for one
@@ -64,11 +79,17 @@ export function tracePathFor(out: string, record: CheckRecord, single: boolean):
   return `${base}.${fileLabel(record)}${ext}`;
 }
 
+const propertyLabel = (property: string) => property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
+
 /** The file of another violated property's trace (--all-violations): `run.json` -> `run.<property>.json`. */
 export function withProperty(file: string, property: string): string {
   const ext = file.endsWith('.trace.json') ? '.trace.json' : path.extname(file);
-  const safe = property.replace(/[^A-Za-z0-9_.-]+/g, '.').replace(/^\.+/, '') || 'property';
-  return `${file.slice(0, file.length - ext.length)}.${safe}${ext}`;
+  return `${file.slice(0, file.length - ext.length)}.${propertyLabel(property)}${ext}`;
+}
+
+/** Where a reachability goal's witness goes (--witnesses folder): `<folder>/<check>.<goal>.witness.json`. */
+export function witnessPathFor(folder: string, record: CheckRecord, goal: string): string {
+  return path.join(folder, `${fileLabel(record) || 'check'}.${propertyLabel(goal)}.witness.json`);
 }
 
 /**
@@ -102,6 +123,40 @@ export function prepareOut(out: string): void {
   }
 }
 
+/**
+ * The text reports' first lines when parameters were set (--param, a config's params), since the table
+ * does not show them: `workers=3: counters/racy, counters/atomic`.
+ */
+function parametersSet(jobs: CheckJob[]): string {
+  const groups = new Map<string, string[]>();
+  for (const { target, variant, memory } of jobs) {
+    const set = Object.entries(variant.set).map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : v}`).join(' ');
+    if (set === '') continue;
+    const label = checkLabel(target.name, variant.name, memory);
+    groups.set(set, [...(groups.get(set) ?? []), label]);
+  }
+  return [...groups].map(([set, labels]) => `parameters set: ${set}: ${labels.join(', ')}\n`).join('') + (groups.size > 0 ? '\n' : '');
+}
+
+/** A report file's folder is made, and the file checked writable, before the search starts. */
+function prepareReport(file: string): void {
+  try {
+    makeFolders(path.dirname(path.resolve(file)));
+    if (existsSync(file) && !statSync(file).isFile()) throw new Error('it exists and is not a file');
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (e) {
+    throw new CliError(`cannot write the report to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function writeReport(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`cannot write the report to ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 function writeTrace(file: string, text: string): void {
   try {
     makeFolders(path.dirname(path.resolve(file)));
@@ -111,80 +166,114 @@ function writeTrace(file: string, text: string): void {
   }
 }
 
-export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
-  let jobs: CheckJob[];
-  let againstExpectation: boolean;
-  const targets = args.targets ?? (args.target === undefined ? [] : [args.target]);
+/**
+ * What to check, and whether each check is judged against its expectation: the targets given, else the
+ * config's models, else every built-in.
+ */
+async function jobsToRun(args: CheckArgs, loaded: LoadedConfig | null): Promise<{ jobs: CheckJob[]; againstExpectation: boolean }> {
+  const memories = args.memories ?? loaded?.config.memory;
+  const targets = expandTargets(args.targets ?? (args.target === undefined ? [] : [args.target]));
+  if (targets.length === 0 && loaded !== null) {
+    // The config's models replace the built-ins; each is judged against its expectations, as several targets are.
+    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario: name it (vmbus-check check <scenario> --variant ${args.variant}), or list variants in ${loaded.file}`);
+    const jobs: CheckJob[] = [];
+    for (const t of configTargets(loaded)) {
+      const target = await loadTarget(t.spec);
+      let variants = t.variants === undefined ? target.variants : selectVariants(target, t.variants);
+      if (t.params !== undefined) variants = variants.map((v) => v.withParameters(t.params!, 'data'));
+      jobs.push(...jobsFor(target, variants, memories));
+    }
+    return { jobs, againstExpectation: true };
+  }
   if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
-    jobs = builtinTargets().flatMap((target) => jobsFor(target, target.variants, args.memories));
-    againstExpectation = true;
-  } else if (targets.length > 1) {
-    // Several scenarios or modules (`check a.ts b.ts`, a shell's glob): each judged as a whole; a
-    // plain system, which expects nothing, fails on any violation just as on its own.
-    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
-    const loaded: CheckTarget[] = [];
-    for (const t of targets) loaded.push(await loadTarget(t));
-    jobs = loaded.flatMap((target) => jobsFor(target, target.variants, args.memories));
-    againstExpectation = true;
-  } else {
-    const target = await loadTarget(targets[0]);
-    if (args.variant !== undefined) {
-      jobs = jobsFor(target, selectVariants(target, [args.variant]), args.memories);
-      againstExpectation = false;
-    } else {
-      jobs = jobsFor(target, target.variants, args.memories);
-      againstExpectation = target.isScenario;
-    }
+    return { jobs: builtinTargets().flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
   }
+  if (targets.length > 1) {
+    // Several scenarios or modules (`check a.ts b.ts`, a glob): each judged as a whole; a plain system,
+    // which expects nothing, fails on any violation just as on its own.
+    if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario, but ${targets.length} targets are given`);
+    const loadedTargets: CheckTarget[] = [];
+    for (const t of targets) loadedTargets.push(await loadTarget(t));
+    return { jobs: loadedTargets.flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
+  }
+  const target = await loadTarget(targets[0]);
+  if (args.variant !== undefined) return { jobs: jobsFor(target, selectVariants(target, [args.variant]), memories), againstExpectation: false };
+  return { jobs: jobsFor(target, target.variants, memories), againstExpectation: target.isScenario };
+}
 
-  if (args.out !== undefined) prepareOut(args.out);
+export async function checkCommand(args: CheckArgs, stdout: (s: string) => void): Promise<ExitCode> {
+  const configFile = findConfig(args.config);
+  const loaded = configFile === null ? null : await loadConfig(configFile);
+  const { jobs: chosen, againstExpectation } = await jobsToRun(args, loaded);
+  const bounds: ExploreOptions = { ...(loaded ? configBounds(loaded) : {}), ...args.bounds };
+  bounds.maxMemoryBytes ??= memoryLimit(undefined);
+  const out = args.out ?? (loaded ? configOut(loaded) : undefined);
+  const reports: ConfigReport[] = args.format !== undefined ? [{ format: args.format }]
+    : (loaded ? configReports(loaded) : undefined) ?? [{ format: args.githubActions ? 'github' : 'text' }];
+
+  const params = args.params ?? {};
+  const jobs = Object.keys(params).length === 0 ? chosen : chosen.map((job) => ({ ...job, variant: job.variant.withParameters(params, 'text') }));
+  if (out !== undefined) prepareOut(out);
+  if (args.witnesses !== undefined) prepareOut(path.join(args.witnesses, path.sep));
+  for (const r of reports) if (r.output !== undefined) prepareReport(r.output);
+  // JSON Lines to standard output are a stream: a dashboard sees each check as it finishes.
+  const streamJson = reports.some((r) => r.format === 'json' && r.output === undefined);
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   let skipped: SkippedCheck[];
   try {
     ({ records, skipped } = await runChecks(jobs, {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
-      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
+      bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random, witnesses: args.witnesses !== undefined,
+      progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds }),
       onRecord: (r) => {
-        if (args.out !== undefined && r.trace) {
-          r.tracePath = tracePathFor(args.out, r, jobs.length === 1);
+        if (out !== undefined && r.trace) {
+          r.tracePath = tracePathFor(out, r, jobs.length === 1);
           writeTrace(r.tracePath, serializeTrace(r.trace));
           for (const m of r.moreTraces ?? []) {
             m.tracePath = withProperty(r.tracePath, m.trace.property);
             writeTrace(m.tracePath, serializeTrace(m.trace));
           }
         }
-        // JSON Lines are a stream: a dashboard sees each check as it finishes.
-        if (args.format === 'json') stdout(jsonReport([r]));
+        if (args.witnesses !== undefined) {
+          for (const w of r.witnesses ?? []) {
+            w.tracePath = witnessPathFor(args.witnesses, r, w.trace.property);
+            writeTrace(w.tracePath, serializeTrace(w.trace));
+          }
+        }
+        if (streamJson) stdout(jsonReport([r]));
       },
     }));
   } finally {
     interrupt.dispose();
   }
 
-
   const notRun = skipped.map((s) => recordLabel(s));
-  switch (args.format) {
-    case 'json': if (skipped.length > 0) stdout(jsonReport([], skipped)); break;
-    case 'junit': stdout(safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace))); break;
-    // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
-    case 'sarif': stdout(safeLines(sarifReport(records, againstExpectation, args.githubWorkspace))); break;
-    case 'github': {
+  const text = (options?: { timeline: false }) => parametersSet(jobs) + textReport(records, againstExpectation, notRun, options);
+  const render = (r: ConfigReport): string => {
+    switch (r.format) {
+      case 'json': return r.output === undefined ? (skipped.length > 0 ? jsonReport([], skipped) : '') : jsonReport(records, skipped);
+      case 'junit': return safeLines(junitReport(records, againstExpectation, skipped, args.githubWorkspace));
+      // JSON: no raw line breaks, and safeLines turns what it escapes into JSON's own \u escapes.
+      case 'sarif': return safeLines(sarifReport(records, againstExpectation, args.githubWorkspace));
       // The annotations are the only workflow commands printed; each escapes its own text.
-      stdout(githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(textReport(records, againstExpectation, notRun, { timeline: false }))
-        + githubTimelines(records, againstExpectation));
-      const summary = args.stepSummaryPath;
-      if (summary) {
-        try {
-          appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
-        } catch (e) {
-          throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      break;
+      case 'github': return githubAnnotations(records, againstExpectation, args.githubWorkspace) + safeLines(text({ timeline: false }))
+        + githubTimelines(records, againstExpectation);
+      default: return safeLines(text());
     }
-    default: stdout(safeLines(textReport(records, againstExpectation, notRun)));
+  };
+  for (const r of reports) {
+    const report = render(r);
+    if (r.output !== undefined) writeReport(r.output, report);
+    else if (report !== '') stdout(report);
+  }
+  const summary = args.stepSummaryPath;
+  if (summary && reports.some((r) => r.format === 'github')) {
+    try {
+      appendFileSync(summary, safeLines(stepSummary(records, againstExpectation)));
+    } catch (e) {
+      throw new CliError(`cannot write the job summary to ${summary}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return exitCodeOf(records, againstExpectation, interrupt.signal.aborted);
 }

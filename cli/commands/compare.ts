@@ -17,6 +17,8 @@ import type { CheckRecord } from '../runChecks.ts';
 export interface CompareArgs {
   scenario: string;
   variants: string;
+  /** --param name=value: settable parameters, set on every variant compared. */
+  params?: Record<string, string>;
   bounds: ExploreOptions;
   /** --memory: each variant under each of these models, side by side like variants. */
   memories?: MemoryModelName[];
@@ -56,7 +58,8 @@ export function describeAgainst(a: Against, from: CheckRecord): string {
 export async function compareCommand(args: CompareArgs, stdout: (s: string) => void): Promise<ExitCode> {
   const names = parseVariantList(args.variants, args.memories?.length ?? 1);
   const target = await loadTarget(args.scenario);
-  const variants = selectVariants(target, names);
+  const params = args.params ?? {};
+  const variants = selectVariants(target, names).map((v) => (Object.keys(params).length > 0 ? v.withParameters(params, 'text') : v));
   const interrupt = interruptOnSigint();
   let records: CheckRecord[];
   try {

@@ -1,4 +1,5 @@
 // `vmbus-check list [target]`: scenarios, their variants, parameters and one-line descriptions.
+import { describeDeclaration } from '../../checker/parameters.ts';
 import { safeLines } from '../../traces/safeText.ts';
 import { builtinTargets, loadTarget } from '../loadSystem.ts';
 import type { CheckTarget } from '../loadSystem.ts';
@@ -16,6 +17,9 @@ export function listText(targets: CheckTarget[]): string {
       const expected = v.expected === 'violated' && v.expectedProperty ? `violated (${v.expectedProperty})` : v.expected ?? '-';
       lines.push(`  ${(v.name ?? '').padEnd(width)}  expected ${expected}; ${v.description}`);
       if (Object.keys(v.parameters).length > 0) lines.push(`  ${' '.repeat(width)}  parameters: ${parameters(v.parameters)}`);
+      for (const [name, d] of Object.entries(v.params ?? {})) {
+        lines.push(`  ${' '.repeat(width)}  --param ${name}=...: ${describeDeclaration(d)}, default ${JSON.stringify(d.default)}${d.description ? `: ${d.description}` : ''}`);
+      }
     }
   }
   return lines.join('\n') + '\n';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { safeLines } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
-import { table } from '../formats/textTable.ts';
+import { table } from '../formats/columns.ts';
 import { mergedOutcome, mergeReports, parseReport } from '../mergeReports.ts';
 import type { MergedCheck } from '../mergeReports.ts';
 

@@ -5,7 +5,9 @@ import { parseTrace, safeText, safeLines, renderHtml, renderMarkdown, renderMerm
 import type { ReplayResult, TraceFile } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { globalStateText } from '../globalStateText.ts';
-import { loadSource } from '../loadSystem.ts';
+import { configTargets, findConfig, loadConfig } from '../config.ts';
+import { isModulePath, loadSource, NO_CONFIGURED_MODELS } from '../loadSystem.ts';
+import type { ReplayModels } from '../loadSystem.ts';
 
 import type { ReplayFormat } from '../formatNames.ts';
 export { REPLAY_FORMATS } from '../formatNames.ts';
@@ -19,6 +21,19 @@ export interface ReplayArgs {
   variant?: string;
   step?: number;
   format: ReplayFormat;
+  /** --config PATH; without it, the config in the working directory, if any. */
+  config?: string;
+}
+
+/**
+ * The model modules the project's config lists: replay may load the one a trace names without --model.
+ * The config is read only when a trace needs it (a user's module and no --model).
+ */
+async function configuredModels(trace: TraceFile, args: ReplayArgs): Promise<ReplayModels> {
+  if (trace.system.module === 'builtin' || args.model !== undefined) return NO_CONFIGURED_MODELS;
+  const file = findConfig(args.config);
+  if (file === null) return NO_CONFIGURED_MODELS;
+  return { configured: configTargets(await loadConfig(file)).map((t) => t.spec).filter(isModulePath) };
 }
 
 /**
@@ -55,6 +70,7 @@ function readTrace(file: string): TraceFile {
 export function replayVerdict(r: ReplayResult, trace: TraceFile): string {
   switch (r.status) {
     case 'reproduced': {
+      if (trace.kind === 'witness') return `reproduced: the goal ${trace.property} is reached after ${r.stepsReplayed} steps\n`;
       const v = r.violation ?? { property: trace.property, message: trace.message };
       return `reproduced: ${v.property} violated after ${r.stepsReplayed} steps: ${v.message}\n`;
     }
@@ -75,7 +91,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
     throw new CliError(`--step ${args.step} is out of range: the trace has ${trace.steps.length} steps (0 is the initial state)`);
   }
   if (args.step !== undefined && args.format !== 'text') throw new CliError('--step shows a global state, which only --format text prints');
-  const { system } = await loadSource(trace.system, args.model, undefined, args.variant);
+  const { system } = await loadSource(trace.system, args.model, await configuredModels(trace, args), args.variant);
   let result: ReplayResult;
   try {
     result = replayTrace(system, trace, args.step !== undefined ? { stopAtStep: args.step } : {});
@@ -96,5 +112,7 @@ export async function replayCommand(args: ReplayArgs, stdout: (s: string) => voi
   if (result.status === 'stopped' && result.state) out += `\nglobal state after step ${result.stepsReplayed}:\n` + globalStateText(result.state);
   stdout(safeLines(out));
   // Like a check: the violation still happening is exit 1; a counterexample the models no longer allow is 0.
+  // A witness the other way round: its goal still reached is 0, no longer reached 1 (as `unreached`).
+  if (trace.kind === 'witness') return result.status === 'diverged' ? ExitCode.violation : ExitCode.ok;
   return result.status === 'reproduced' ? ExitCode.violation : ExitCode.ok;
 }

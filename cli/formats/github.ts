@@ -8,6 +8,7 @@ import { failureText, notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';
 import { reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
+import { actorSummary, coverageWarnings } from './coverage.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 // GitHub's own escapes for line breaks (an annotation may span lines), then safeText for the rest.
@@ -105,6 +106,12 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
       lines.push(command('error', { file, line, title: `vmbus-check: ${label} not as expected` }, mismatch ?? failureText(r)));
     } else if (outcome === 'bounded') {
       lines.push(command('warning', { file, line, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
+    }
+    // --coverage: how much of each machine ran, as a notice; each transition a verified check never fired, a warning.
+    if (r.result.coverage) {
+      const place = annotationPlace(r, undefined, workspace);
+      lines.push(command('notice', { ...place, title: `vmbus-check: coverage of ${label}` }, r.result.coverage.map(actorSummary).join('; ')));
+      for (const w of coverageWarnings(r)) lines.push(command('warning', { ...place, title: `vmbus-check: transition never fired in ${label}` }, w));
     }
   }
   return lines.length > 0 ? lines.join('\n') + '\n' : '';

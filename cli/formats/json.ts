@@ -2,6 +2,7 @@
 // Ctrl-C, one per check not run too (verdict null, skipped true).
 import { renderTimeline } from '../../traces/index.ts';
 import { asExpected } from '../expectation.ts';
+import { coverageWarnings } from './coverage.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function checkObject(r: CheckRecord) {
@@ -22,14 +23,20 @@ export function checkObject(r: CheckRecord) {
     // counterexample, the step after which its cycle begins (null: a run that ends).
     ...(v ? { property: v.property, message: v.message, steps: v.steps.length, timeline: r.trace ? renderTimeline(r.trace) : null } : {}),
     ...(v && v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
-    // Reachability goals: the witness's length, or null when unreached.
-    ...(r.result.goals.length > 0 ? { goals: r.result.goals.map((g) => ({ property: g.property, reached: g.reached, steps: g.steps ? g.steps.length : null })) } : {}),
+    // Reachability goals: the witness's length, or null when unreached, and where --witnesses wrote it.
+    ...(r.result.goals.length > 0 ? { goals: r.result.goals.map((g) => ({
+      property: g.property, reached: g.reached, steps: g.steps ? g.steps.length : null,
+      witness: r.witnesses?.find((w) => w.trace.property === g.property)?.tracePath ?? null,
+    })) } : {}),
     trace: r.tracePath ?? null,
     // --all-violations: each other violated property, with its own counterexample.
     ...(r.moreTraces ? { otherViolations: r.moreTraces.map((m) => ({ property: m.trace.property, message: m.trace.message, steps: m.trace.steps.length, timeline: renderTimeline(m.trace), trace: m.tracePath ?? null })) } : {}),
     ...(r.result.found ? { found: r.result.found } : {}),
     ...(r.result.random ? { random: r.result.random } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
+    // --coverage: per actor, each state and transition with the global states it was seen in; and, for a
+    // verified check, a warning per transition that never fired.
+    ...(r.result.coverage ? { coverage: r.result.coverage, coverageWarnings: coverageWarnings(r) } : {}),
     stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)) },
   };
 }

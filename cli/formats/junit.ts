@@ -15,6 +15,7 @@ import { failureText, notAsExpected } from '../expectation.ts';
 import path from 'node:path';
 import type { ParameterValue, SourceLocation } from '../../checker/index.ts';
 import { reportPath } from './github.ts';
+import { coverageText, coverageWarnings } from './coverage.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {
@@ -134,6 +135,11 @@ function testCase(r: CheckRecord, outcome: string, mismatch: string | null, work
   } else if (v) {
     // An expected violation passes; its counterexample is still worth keeping in the report.
     body.push(`      <system-out>${escapeXml(located(`${v.property} violated as expected: ${v.message}\n${timeline}`))}</system-out>`);
+  }
+  // --coverage: the tables, and a verified check's warnings, in a <system-out> of its own.
+  if (r.result.coverage) {
+    const warnings = coverageWarnings(r).map((w) => `warning: ${w}`);
+    body.push(`      <system-out>${escapeXml([coverageText(r).trimEnd(), ...(warnings.length > 0 ? ['', ...warnings] : [])].join('\n'))}</system-out>`);
   }
   return body.length === 0 ? [open.replace(/>$/, '/>')] : [open, ...body, '    </testcase>'];
 }

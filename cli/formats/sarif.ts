@@ -5,23 +5,29 @@
 // files (else the actor's entry in the system definition), its message the step's timeline line. An
 // expected violation (a buggy variant's) is a note suppressed in source, with why; a bounded check is
 // a warning; a verdict not as expected is an error.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../../checker/index.ts';
 import { renderTimeline } from '../../traces/index.ts';
 import type { TraceFile } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { packageVersion } from '../packageVersion.ts';
 import { notAsExpected } from '../expectation.ts';
-import { locateActor, locateState, reportLocation } from '../modelLocations.ts';
+import { locateActor, locateFactoryFile, locateState, reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { reportPath } from './github.ts';
+import { neverFired, transitionLabel } from '../../checker/index.ts';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const version = packageVersion;
-const modelsFolder = new URL('../../models/', import.meta.url);
+/**
+ * The built-in models' TypeScript sources: models/ beside cli/ in a checkout, and in the package too
+ * (it ships them, and dist/'s source maps point stack frames, so definition sites, at them), two folders
+ * above dist/cli/formats/. Code flows locate states in these, as definition sites are.
+ */
+const modelsFolder = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../models/' : '../../../models/', import.meta.url));
 
 /** The rules of the built-in properties (README, "Properties"); a model's own are named by it. */
 const BUILTIN_RULES: Record<string, string> = {
@@ -32,6 +38,7 @@ const BUILTIN_RULES: Record<string, string> = {
   queueOverflow: 'A post to a full in-flight queue',
   unexpectedVerdict: 'A variant did not reach the verdict its scenario expects',
   bounded: 'A bound was hit before a verdict was reached: nothing is claimed about the rest',
+  transitionNeverFired: 'A check was verified, but a transition of one of its machines never fired (--coverage): the verdict may rest on a path the model never took',
 };
 
 interface Place { file: string; line: number }
@@ -54,7 +61,7 @@ function modelFiles(r: CheckRecord): string[] {
   const l = r.locations;
   const files = new Set<string>([l?.scenario, l?.system, ...Object.values(l?.properties ?? {})].filter((x): x is SourceLocation => !!x).map((x) => x.file));
   if (r.source.module === 'builtin') {
-    for (const f of readdirSync(modelsFolder)) if (f.endsWith('.ts')) files.add(path.join(modelsFolder.pathname, f));
+    if (existsSync(modelsFolder)) for (const f of readdirSync(modelsFolder)) if (f.endsWith('.ts') && !f.endsWith('.d.ts')) files.add(path.join(modelsFolder, f));
   } else {
     files.add(path.resolve(r.source.module));
   }
@@ -75,7 +82,11 @@ function codeFlow(r: CheckRecord, trace: TraceFile, fallback: Place | null, work
     const beforeLeaves = new Set(leafPaths(before).map((p) => p.join('.')));
     const leaves = leafPaths(after);
     const taken = leaves.find((p) => !beforeLeaves.has(p.join('.'))) ?? leaves[0];
-    const at = (taken ? locateState(files, taken) : null) ?? locateActor(r.locations?.system ?? null, step.actor);
+    // A state name is looked up in the file of the actor's machine first: other machines of the library
+    // reuse names such as `closed` or `publish`, which would make the lookup over every file ambiguous.
+    const actorAt = locateActor(r.locations?.system ?? null, step.actor);
+    const own = actorAt ? locateFactoryFile(files, actorAt) : null;
+    const at = (taken ? (own ? locateState([own], taken) : null) ?? locateState(files, taken) : null) ?? actorAt;
     locations.push({ location: { ...here(at), message: { text: text(step.step) } } });
   }
   return { message: { text: `counterexample of ${trace.property}, ${trace.steps.length} steps` }, threadFlows: [{ locations }] };
@@ -121,13 +132,31 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
       descriptions.set('bounded', BUILTIN_RULES.bounded);
       results.push({ ...rule('bounded'), level: 'warning', message: { text: `${label}: no verdict: ${r.result.bounds.map((b) => b.detail).join('; ')}` }, ...located, ...properties });
     }
+    // --coverage: each transition a verified check never fired, at its state's definition when found.
+    if (r.result.verdict === 'verified' && r.result.coverage) {
+      const files = modelFiles(r);
+      for (const { actor, transition } of neverFired(r.result.coverage)) {
+        descriptions.set('transitionNeverFired', BUILTIN_RULES.transitionNeverFired);
+        const state = transition.state === '(machine)' ? null : locateState(files, transition.state.split('.'));
+        const where = state ?? at;
+        results.push({
+          ...rule('transitionNeverFired'), level: 'warning',
+          message: { text: `${label}: verified, but ${actor}'s transition ${transitionLabel(transition)} never fired` },
+          ...(where ? { locations: [physicalLocation(where, workspace)] } : {}),
+          ...properties,
+        });
+      }
+    }
   }
+  const coverage = records.filter((r) => r.result.coverage).map((r) => ({ check: recordLabel(r), actors: r.result.coverage! }));
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [{
       tool: { driver: { name: 'vmbus-check', version, semanticVersion: version, rules: ruleIds.map((id) => ({ id, shortDescription: { text: descriptions.get(id)! } })) } },
       results,
+      // --coverage: every check's counts, as data (a property bag: SARIF has no place of its own for them).
+      ...(coverage.length > 0 ? { properties: { coverage } } : {}),
     }],
   };
   return JSON.stringify(log, null, 2) + '\n';

@@ -7,11 +7,46 @@ import { renderMarkdown } from '../../traces/index.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
 import { showsMemory, verdictUnder } from './textTable.ts';
+import { actorSummary, coverageMarkdown, coverageWarnings } from './coverage.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Text inside an HTML element of the summary (`<summary>`): markup characters escaped. */
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+
+/**
+ * Every reachability goal, with its witness's length and file (--witnesses): a table of its own, folded
+ * into `<details>` when every goal was reached (nothing there needs attention).
+ */
+function goalsSection(records: CheckRecord[]): string[] {
+  const rows = records.flatMap((r) => r.result.goals.map((g) => {
+    const witness = r.witnesses?.find((w) => w.trace.property === g.property)?.tracePath;
+    const reached = g.steps ? `✅ after ${g.steps.length} steps` : r.result.verdict === 'unreached' ? '❌ unreached' : '⚠️ not reached (bounded)';
+    return `| ${cell(recordLabel(r))} | ${cell(g.property)} | ${reached} | ${witness ? `\`${cell(witness)}\`` : '-'} |`;
+  }));
+  if (rows.length === 0) return [];
+  const reached = records.reduce((n, r) => n + r.result.goals.filter((g) => g.reached).length, 0);
+  const table = ['| check | goal | reached | witness |', '| --- | --- | --- | --- |', ...rows, ''];
+  if (reached < rows.length) return ['### Reachability goals', '', ...table];
+  return ['<details>', `<summary>Reachability goals: all ${rows.length} reached</summary>`, '', ...table, '</details>', ''];
+}
+
+/**
+ * --coverage: the warnings of verified checks (transitions never fired) open, then each check's table
+ * folded into `<details>`, its summary line saying how much of each machine ran.
+ */
+function coverageSection(records: CheckRecord[]): string[] {
+  const covered = records.filter((r) => r.result.coverage);
+  if (covered.length === 0) return [];
+  const lines = ['### Coverage', ''];
+  const warnings = covered.flatMap(coverageWarnings);
+  if (warnings.length > 0) lines.push(...warnings.map((w) => `- ⚠️ ${cell(w)}`), '');
+  for (const r of covered) {
+    const summary = r.result.coverage!.map(actorSummary).join('; ');
+    lines.push('<details>', `<summary>${html(`${recordLabel(r)}: ${summary}`)}</summary>`, '', ...coverageMarkdown(r), '', '</details>', '');
+  }
+  return lines;
+}
 
 export function stepSummary(records: CheckRecord[], againstExpectation: boolean): string {
   const lines = [
@@ -26,6 +61,8 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
     lines.push(`| ${cell(r.scenario)} | ${cell(r.variant ?? '-')}${memory ? ` [${r.memory}]` : ''} | ${memory ? cell(verdictUnder(r)) : r.result.verdict} | ${r.expected ?? '-'} | ${r.result.stats.states} | ${r.result.stats.seconds.toFixed(2)} | ${result} |`);
   }
   lines.push('');
+  lines.push(...goalsSection(records));
+  lines.push(...coverageSection(records));
   const withTrace = records.filter((r) => r.trace);
   const expected = withTrace.filter((r) => outcomeOf(r, againstExpectation) === 'pass');
   for (const r of withTrace.filter((x) => !expected.includes(x))) {

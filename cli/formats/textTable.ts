@@ -4,13 +4,9 @@ import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
+import { table } from './columns.ts';
+import { coverageText, coverageWarnings } from './coverage.ts';
 
-export function table(header: string[], rows: string[][], rightAligned: Set<number> = new Set()): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
 
 /** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
 export function verdictUnder(r: CheckRecord): string {
@@ -47,7 +43,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       lines.push(`${label}: ${v.property} violated after ${v.steps.length} steps: ${v.message}`);
     }
     for (const g of r.result.goals) {
-      if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps`);
+      const witness = r.witnesses?.find((w) => w.trace.property === g.property)?.tracePath;
+      if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps${witness ? ` (witness written to ${witness})` : ''}`);
       else if (r.result.verdict === 'unreached') lines.push(`${label}: ${g.property} unreached: no reachable state satisfies it`);
     }
     const f = r.result.found;
@@ -75,6 +72,10 @@ export function textReport(records: CheckRecord[], againstExpectation: boolean, 
   if (options.timeline !== false && records.length === 1 && records[0].trace) {
     for (const t of [records[0].trace, ...(records[0].moreTraces ?? []).map((m) => m.trace)]) out += '\n' + renderTimeline(t);
   }
+  // --coverage: each check's tables, then the warnings of verified checks, where they are seen last.
+  for (const r of records) if (r.result.coverage) out += '\n' + coverageText(r);
+  const warnings = records.flatMap(coverageWarnings);
+  if (warnings.length > 0) out += '\n' + warnings.map((w) => `warning: ${w}\n`).join('');
   if (notRun.length > 0) out += `\nnot checked (interrupted): ${notRun.join(', ')}\n`;
   const outcomes = records.map((r) => outcomeOf(r, againstExpectation));
   const fails = outcomes.filter((o) => o === 'fail').length;

@@ -3,7 +3,10 @@
 // count and sends a wakeup that nobody waits for. The consumer then sleeps forever with an item ready.
 // `fixed` checks and sleeps in one atomic step (what a condition variable's wait does with its lock).
 import { setup } from 'xstate';
-import { cellsOf, defineScenario, defineSystem, post, reachable, stall, write } from '../../checker/index.ts';
+import { defineScenario, vocabularyFor } from '../../checker/index.ts';
+
+// The system's names, declared before its machines: a misspelt actor or cell below is a type error.
+const { cellsOf, defineSystem, post, reachable, stall, write } = vocabularyFor<{ actors: 'consumer' | 'producer'; cells: 'count' }>();
 
 export function lostWakeup(fixed = false) {
   const consumer = setup({}).createMachine({

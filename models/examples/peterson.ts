@@ -3,12 +3,18 @@
 // Each shared-memory access is its own step, as in the textbook interleaving model. The `broken` variant
 // swaps the first two stores (turn := j before flag[i] := true), the classic mistake that lets both in.
 import { setup, assign } from 'xstate';
-import { cellsOf, defineScenario, defineSystem, invariant, reachable, write } from '../../checker/index.ts';
+import { defineScenario, vocabularyFor } from '../../checker/index.ts';
+import type { TypedActorSpec } from '../../checker/index.ts';
 
-export function petersonProcess(me: 0 | 1, broken: boolean) {
-  const other = 1 - me;
-  const myFlag = `flag${me}`;
-  const otherFlag = `flag${other}`;
+// The system's names, declared before its machines: a misspelt process or cell below is a type error.
+type Process = 0 | 1;
+type Cell = `flag${Process}` | 'turn';
+const { cellsOf, defineSystem, invariant, reachable, write } = vocabularyFor<{ actors: `p${Process}`; cells: Cell }>();
+
+export function petersonProcess(me: Process, broken: boolean) {
+  const other = (1 - me) as Process;
+  const myFlag = `flag${me}` as const;
+  const otherFlag = `flag${other}` as const;
   const setFlag = { target: broken ? 'wait' : 'setTurn', actions: write(myFlag, true) };
   const setTurn = { target: broken ? 'setFlag' : 'wait', actions: write('turn', other) };
   return setup({ types: {} as { events: { type: 'step'; cells?: Record<string, unknown> } } }).createMachine({
@@ -32,7 +38,7 @@ export function petersonProcess(me: 0 | 1, broken: boolean) {
 }
 
 export function peterson(broken = false) {
-  const proc = (me: 0 | 1) => ({
+  const proc = (me: Process): TypedActorSpec<Cell> => ({
     machine: petersonProcess(me, broken),
     spontaneous: [{ type: 'step' }],
     reads: ['flag0', 'flag1', 'turn'],

@@ -8,10 +8,14 @@ import { linuxRingBarriersScenario } from './linuxRingBarriers.ts';
 import { vmbusSignalEomScenario } from './vmbusSignalEom.ts';
 import { shutdownIcBoot } from './shutdownIcBoot.ts';
 import { vtl2Servicing } from './vtl2Servicing.ts';
+import { sintCoalescing } from './sintCoalescing.ts';
+import { modifyChannel } from './modifyChannel.ts';
+import { channelLifecycle } from './channelLifecycle.ts';
 
 export const builtinScenarios: DefinedScenario[] = [
   shutdownIcBoot,
   vtl2Servicing,
+  channelLifecycle,
   exitBootServices,
   lostWakeupScenario,
   petersonScenario,
@@ -19,4 +23,6 @@ export const builtinScenarios: DefinedScenario[] = [
   kvmVcpuKickScenario,
   linuxRingBarriersScenario,
   vmbusSignalEomScenario,
+  sintCoalescing,
+  modifyChannel,
 ];

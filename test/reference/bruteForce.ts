@@ -10,6 +10,18 @@
 // writes the oldest pending store to memory, and an mfence that waits for an empty FIFO (here: drains it).
 // A post, call or reply (a hypercall, an interrupt) is ordered after the sender's pending stores.
 //
+// Under `memory: 'arm'` it adds Promising-ARM without promises as the README ("Memory models") states
+// it, with nothing of checker/memoryModel.ts: memory is a list of writes in the order they became
+// visible; each actor has per-cell coherence views and the views of its loads, its writes and its
+// release writes (list positions); a load may return any write to the cell from the last one at or
+// before max(its lower bound, its coherence view) on, or its own newest pending store; pending stores
+// commit in steps of their own, in any order but for the same cell, a store fence or a release store;
+// a full fence commits every pending store and raises the lower bound to both views. A post, call or
+// reply is a full fence of the sender, and the receiver's lower bound becomes the whole list. Writes no
+// running actor that reads the cell can still return are dropped (the list positions renumbered), so
+// the list stays finite; beyond `history` writes the step is cut (bound `history`). Loads here are the
+// actors' `reads`, taken in order on every event, each branching over the values it may return.
+//
 // Only the vocabulary's effect names and the definition's types come from checker/.
 import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
@@ -32,6 +44,17 @@ export interface RefState {
   timers: Record<string, Record<string, RefTimer>>;
   /** tso: each actor's pending stores, oldest first. */
   pending: Record<string, { cell: string; value: CellValue }[]>;
+  /** arm: the write list, each actor's views and its pending stores (null under sc and tso). */
+  arm: ArmMemory | null;
+}
+
+/** Positions in the write list, 1-based; 0 is before every write. */
+interface ArmViews { coh: Record<string, number>; lower: number; loads: number; writes: number; releases: number }
+type ArmPending = { cell: string; value: CellValue; release: boolean } | { fence: 'store' };
+interface ArmMemory {
+  writes: { cell: string; value: CellValue }[];
+  views: Record<string, ArmViews>;
+  pending: Record<string, ArmPending[]>;
 }
 
 export type RefStep = { actor: string; kind: 'deliver' | 'spontaneous' | 'timer' | 'flush'; event: EventObject; choices?: number[] };
@@ -54,12 +77,16 @@ export interface RefResult {
   cuts: Set<string>;
   /** The enumeration gave up at `maxStates`; the other fields are then partial. */
   gaveUp: boolean;
+  /** With `projections`: what properties can see of each reachable state (Reference.projection). */
+  projections?: Set<string>;
 }
 
 /** The step ends in a violation of `property`: no successor state. */
 class Violated extends Error {
   constructor(readonly property: string, message: string) { super(message); }
 }
+/** arm: with the values its reads returned, the actor does not take its spontaneous event or timer. */
+class Disabled extends Error {}
 /** The step posted to a full FIFO under onQueueFull 'bound': the branch is cut. */
 class Cut extends Error {
   constructor(readonly bound: string) { super(bound); }
@@ -115,7 +142,7 @@ type Effect =
   | { kind: 'reply'; event: EventObject }
   | { kind: 'write'; cell: string; value: CellValue }
   | { kind: 'fail'; message: string }
-  | { kind: 'fence' }
+  | { kind: 'fence'; which: 'full' | 'store' | 'load' }
   | { kind: 'arm'; type: string; delay: number }
   | { kind: 'cancel'; type: string };
 
@@ -127,11 +154,15 @@ export class Reference {
   private armings = 0;
 
   private readonly tso: boolean;
+  private readonly armModel: boolean;
+  /** arm: the choices of the step being taken (which write each load returns), as a script. */
+  private script: number[] = [];
+  private taken: { choice: number; of: number }[] = [];
 
   constructor(readonly def: SystemDefinition) {
     this.unordered = def.timers === 'unordered';
     this.tso = def.memory === 'tso';
-    if (def.memory === 'arm') throw new Error('the reference has no ARM semantics');
+    this.armModel = def.memory === 'arm';
     this.names = Object.keys(def.actors);
     this.cellNames = Object.keys(def.cells ?? {});
     this.timers = Object.fromEntries(this.names.map((n) => [n, timerTypes(def.actors[n].machine)]));
@@ -145,13 +176,20 @@ export class Reference {
       const before = all.filter((o) => o.t.left === t.left && o.t.delay === t.delay && o.t.armedAt < t.armedAt).length;
       return [type, t.left, this.unordered ? 0 : t.delay, this.unordered ? 0 : before];
     }));
-    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + canon(g.pending[n]) + timerKey(n)).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]));
+    return this.names.map((n) => localKey(g.actors[n]) + canon(g.inFlight[n]) + canon(g.pending[n]) + timerKey(n)).join('|') + '|' + canon(this.cellNames.map((c) => g.cells[c]))
+      + (g.arm === null ? '' : '|' + canon(g.arm));
+  }
+
+  /** What a property can see of `g`: actors, cells and in-flight events (not timers or buffers). */
+  projection(g: RefState): string {
+    return canon({ actors: this.names.map((n) => [g.actors[n].value, g.actors[n].context, g.actors[n].status]), cells: g.cells, inFlight: g.inFlight });
   }
 
   /** The event as `actor` receives it now: with `cells` when it declares reads. */
   private withReads(g: RefState, actor: string, event: EventObject): EventObject {
     const reads = this.def.actors[actor].reads ?? [];
     if (reads.length === 0) return event;
+    if (g.arm !== null) return { ...event, cells: Object.fromEntries(reads.map((c) => [c, this.armLoad(g, actor, c)])) } as EventObject;
     const seen = (c: string) => {
       const mine = g.pending[actor].filter((p) => p.cell === c);
       return mine.length > 0 ? mine[mine.length - 1].value : g.cells[c];
@@ -182,7 +220,8 @@ export class Reference {
         } else if (e.type === FAIL) {
           out.push({ kind: 'fail', message: String(e.message) });
         } else if (e.type === FENCE) {
-          if (e.kind === 'full') out.push({ kind: 'fence' }); // x86 never reorders what smp_wmb/smp_rmb order
+          // x86 never reorders what smp_wmb/smp_rmb order; ARM does.
+          if (e.kind === 'full' || this.armModel) out.push({ kind: 'fence', which: e.kind });
         } else throw new Error(`unknown effect ${e.type}`);
       } else if (a.type === 'xstate.raise' && a.params?.delay !== undefined && String(a.params.event?.type).startsWith('xstate.after.')) {
         out.push({ kind: 'arm', type: a.params.event.type, delay: a.params.delay });
@@ -212,12 +251,16 @@ export class Reference {
     for (const e of effects) {
       switch (e.kind) {
         case 'write':
+          if (g.arm !== null) { this.armStore(g, actor, e.cell, e.value); break; }
           if (!this.tso) { g.cells[e.cell] = e.value; break; }
           if (g.pending[actor].length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
           g.pending[actor] = [...g.pending[actor], { cell: e.cell, value: e.value }];
           break;
         case 'fence':
-          this.drain(g, actor);
+          if (g.arm === null) this.drain(g, actor);
+          else if (e.which === 'full') this.armFullFence(g, actor);
+          else if (e.which === 'load') this.armViews(g, actor).lower = Math.max(this.armViews(g, actor).lower, this.armViews(g, actor).loads);
+          else this.armStoreFence(g, actor);
           break;
         case 'arm': g.timers[actor] = { ...g.timers[actor], [e.type]: { left: this.unordered ? 0 : e.delay, delay: e.delay, armedAt: this.armings++ } }; break;
         case 'cancel': {
@@ -250,8 +293,132 @@ export class Reference {
   }
 
   private drain(g: RefState, actor: string): void {
+    if (g.arm !== null) { this.armFullFence(g, actor); return; }
     for (const p of g.pending[actor]) g.cells[p.cell] = p.value;
     g.pending[actor] = [];
+  }
+
+  // --- arm ---------------------------------------------------------------------------------------
+
+  /** `actor`'s views, copied before the first change in a step (states share what they do not change). */
+  private armViews(g: RefState, actor: string): ArmViews {
+    const m = g.arm!;
+    if (!this.armOwned.has(m.views[actor])) {
+      m.views[actor] = { ...m.views[actor], coh: { ...m.views[actor].coh } };
+      this.armOwned.add(m.views[actor]);
+    }
+    return m.views[actor];
+  }
+  private readonly armOwned = new Set<object>();
+
+  /** Picks one of `n` options by the step's script (the first option past its end). */
+  private choose(n: number): number {
+    if (n <= 1) return 0;
+    const i = this.taken.length;
+    const c = i < this.script.length ? this.script[i] : 0;
+    this.taken.push({ choice: c, of: n });
+    return Math.min(c, n - 1);
+  }
+
+  /** A load of `cell` by `actor`: its newest pending store to the cell, else a write its views allow. */
+  private armLoad(g: RefState, actor: string, cell: string): CellValue {
+    const m = g.arm!;
+    const own = m.pending[actor].filter((p): p is Extract<ArmPending, { cell: string }> => 'cell' in p && p.cell === cell);
+    if (own.length > 0) return own[own.length - 1].value;
+    const views = this.armViews(g, actor);
+    const bound = Math.max(views.lower, views.coh[cell] ?? 0);
+    const positions = m.writes.map((w, i) => (w.cell === cell ? i + 1 : 0)).filter((i) => i > 0);
+    const floor = Math.max(positions[0], ...positions.filter((i) => i <= bound));
+    const options = positions.filter((i) => i >= floor);
+    const t = options[this.choose(options.length)];
+    const after = Math.max(t, views.lower);
+    views.coh[cell] = Math.max(views.coh[cell] ?? 0, after);
+    views.loads = Math.max(views.loads, after);
+    return m.writes[t - 1].value;
+  }
+
+  private armStore(g: RefState, actor: string, cell: string, value: CellValue): void {
+    const m = g.arm!;
+    if (m.pending[actor].length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
+    m.pending[actor] = [...m.pending[actor], { cell, value, release: false }];
+  }
+
+  private armStoreFence(g: RefState, actor: string): void {
+    const m = g.arm!;
+    const q = m.pending[actor];
+    if (q.length === 0 || 'fence' in q[q.length - 1]) return;
+    if (q.length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
+    m.pending[actor] = [...q, { fence: 'store' }];
+  }
+
+  /** Pending entries of `actor` that may commit now: no fence, no store to the same cell, before them; a release store only first. */
+  armCommittable(g: RefState, actor: string): number[] {
+    const q = g.arm!.pending[actor];
+    const out: number[] = [];
+    q.forEach((p, k) => {
+      if ('fence' in p) return;
+      const before = q.slice(0, k);
+      if (p.release ? k === 0 : !before.some((b) => 'fence' in b || b.cell === p.cell)) out.push(k);
+    });
+    return out;
+  }
+
+  /** Entry `k` of `actor`'s pending stores becomes visible: appended to the write list. */
+  private armCommit(g: RefState, actor: string, k: number): void {
+    const m = g.arm!;
+    const p = m.pending[actor][k] as Extract<ArmPending, { cell: string }>;
+    this.armForget(g);
+    if (m.writes.length >= (this.def.history ?? this.cellNames.length + 8)) throw new Cut('history');
+    m.writes = [...m.writes, { cell: p.cell, value: p.value }];
+    g.cells[p.cell] = p.value;
+    const t = m.writes.length;
+    const views = this.armViews(g, actor);
+    views.coh[p.cell] = Math.max(views.coh[p.cell] ?? 0, t);
+    views.writes = Math.max(views.writes, t);
+    if (p.release) views.releases = Math.max(views.releases, t);
+    let rest = m.pending[actor].filter((_, j) => j !== k);
+    while (rest.length > 0 && 'fence' in rest[0]) rest = rest.slice(1);
+    m.pending[actor] = rest;
+  }
+
+  private armFullFence(g: RefState, actor: string): void {
+    while (g.arm!.pending[actor].length > 0) {
+      if ('fence' in g.arm!.pending[actor][0]) { g.arm!.pending[actor] = g.arm!.pending[actor].slice(1); continue; }
+      this.armCommit(g, actor, 0);
+    }
+    const views = this.armViews(g, actor);
+    views.lower = Math.max(views.lower, views.loads, views.writes);
+  }
+
+  /** `actor` receives an event from another actor: it sees every write there is. */
+  private armReceive(g: RefState, actor: string): void {
+    const views = this.armViews(g, actor);
+    views.lower = Math.max(views.lower, g.arm!.writes.length);
+  }
+
+  /**
+   * Drops the writes no running actor that reads their cell could still return (a later write to the
+   * cell lies within its bound), and renumbers every view by the writes kept at or before it.
+   */
+  private armForget(g: RefState): void {
+    const m = g.arm!;
+    const readers = (cell: string) => this.names.filter((n) => g.actors[n].status !== 'done' && (this.def.actors[n].reads ?? []).includes(cell));
+    const keep = m.writes.map((w, i) => {
+      const later = m.writes.findIndex((x, j) => j > i && x.cell === w.cell) + 1;
+      if (later === 0) return true;
+      return readers(w.cell).some((n) => Math.max(m.views[n].lower, m.views[n].coh[w.cell] ?? 0) < later);
+    });
+    if (keep.every(Boolean)) return;
+    const renumber = (p: number) => keep.slice(0, p).filter(Boolean).length;
+    m.writes = m.writes.filter((_, i) => keep[i]);
+    for (const n of this.names) {
+      const v = m.views[n];
+      m.views[n] = {
+        coh: Object.fromEntries(Object.entries(v.coh).map(([c, p]) => [c, renumber(p)])),
+        lower: renumber(v.lower), loads: renumber(v.loads), writes: renumber(v.writes), releases: renumber(v.releases),
+      };
+      this.armOwned.add(m.views[n]);
+    }
   }
 
   /**
@@ -281,7 +448,9 @@ export class Reference {
     if (++box.count > 256) throw new Violated('modelError', 'the step does not settle');
     const machine = this.def.actors[actor].machine;
     const snap = g.actors[actor];
+    if (g.arm !== null && (via === 'deliver' || via === 'call' || via === 'reply')) this.armReceive(g, actor);
     const ev = this.withReads(g, actor, event);
+    if (g.arm !== null && (via === 'spontaneous' || via === 'timer') && !this.takes(snap, machine, ev)) throw new Disabled();
     let next: AnyMachineSnapshot;
     let effects: Effect[];
     try {
@@ -320,18 +489,65 @@ export class Reference {
 
   /** Would `actor` take `event` on its own (spontaneous, timer)? A throwing guard counts: taking it fails. */
   private offered(g: RefState, actor: string, event: EventObject): boolean {
-    const snap = g.actors[actor];
-    const ev = this.withReads(g, actor, event);
+    if (g.arm === null || (this.def.actors[actor].reads ?? []).length === 0) return this.offeredWith(g, actor, event);
+    // Under arm the reads are loads that branch: offered when some choice of their values takes it.
+    const saved = { script: this.script, taken: this.taken };
     try {
-      if (this.def.actors[actor].machine.getTransitionData(snap as any, ev).length === 0) return false;
+      for (let script: number[] | null = []; script !== null; script = this.nextScript()) {
+        this.script = script;
+        this.taken = [];
+        if (this.offeredWith(this.copy(g), actor, event)) return true;
+      }
+      return false;
+    } finally {
+      this.script = saved.script;
+      this.taken = saved.taken;
+    }
+  }
+
+  private offeredWith(g: RefState, actor: string, event: EventObject): boolean {
+    return this.takes(g.actors[actor], this.def.actors[actor].machine, this.withReads(g, actor, event));
+  }
+
+  private takes(snap: AnyMachineSnapshot, machine: AnyStateMachine, ev: EventObject): boolean {
+    try {
+      if (machine.getTransitionData(snap as any, ev).length === 0) return false;
       return snap.can(ev);
     } catch {
       return true;
     }
   }
 
+  /** After a run of a step, the next script of choices in depth-first order, or null when all were run. */
+  private nextScript(): number[] | null {
+    for (let i = this.taken.length - 1; i >= 0; i--) {
+      if (this.taken[i].choice + 1 < this.taken[i].of) return [...this.taken.slice(0, i).map((t) => t.choice), this.taken[i].choice + 1];
+    }
+    return null;
+  }
+
+  /** A copy of `g` that a step may change (the arm memory's views are copied when first changed). */
+  private copy(g: RefState): RefState {
+    this.armOwned.clear();
+    return {
+      actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers }, pending: { ...g.pending },
+      arm: g.arm === null ? null : { writes: g.arm.writes, views: { ...g.arm.views }, pending: { ...g.arm.pending } },
+    };
+  }
+
   initial(): RefState | Violated | Cut {
-    const g: RefState = { actors: {}, cells: { ...(this.def.cells ?? {}) }, inFlight: {}, timers: {}, pending: {} };
+    const cells = this.def.cells ?? {};
+    const g: RefState = {
+      actors: {}, cells: { ...cells }, inFlight: {}, timers: {}, pending: {},
+      arm: !this.armModel ? null : {
+        writes: this.cellNames.map((c) => ({ cell: c, value: cells[c] })),
+        views: Object.fromEntries(this.names.map((n) => [n, { coh: {}, lower: 0, loads: 0, writes: 0, releases: 0 }])),
+        pending: Object.fromEntries(this.names.map((n) => [n, []])),
+      },
+    };
+    this.armOwned.clear();
+    this.script = [];
+    this.taken = [];
     const entry: Record<string, Effect[]> = {};
     for (const n of this.names) {
       g.inFlight[n] = [];
@@ -361,6 +577,7 @@ export class Reference {
         this.handleWaiting(g, box, n);
       }
       for (const n of this.names) if (g.actors[n].hasTag('error')) throw new Violated('assertion', `${n} starts in error`);
+      if (g.arm !== null) this.armForget(g);
     } catch (e) {
       if (e instanceof Violated || e instanceof Cut) return e;
       throw e;
@@ -375,6 +592,11 @@ export class Reference {
       if (g.inFlight[n].length > 0) out.push({ actor: n, kind: 'deliver', event: g.inFlight[n][0] });
       for (const ev of this.def.actors[n].spontaneous ?? []) if (this.offered(g, n, ev)) out.push({ actor: n, kind: 'spontaneous', event: ev });
       if (g.pending[n].length > 0) out.push({ actor: n, kind: 'flush', event: { type: 'vmbus-check.flush', cell: g.pending[n][0].cell } as EventObject });
+      if (g.arm !== null) {
+        for (const k of this.armCommittable(g, n)) {
+          out.push({ actor: n, kind: 'flush', event: { type: 'vmbus-check.flush', cell: (g.arm.pending[n][k] as { cell: string }).cell } as EventObject });
+        }
+      }
     }
     return out;
   }
@@ -408,10 +630,26 @@ export class Reference {
     return now ? this.armedTimers(g) : [];
   }
 
-  /** Takes `step` from `g` (unchanged): the next state, or why there is none. */
-  apply(g: RefState, step: RefStep): RefState | Violated | Cut {
-    const h: RefState = { actors: { ...g.actors }, cells: { ...g.cells }, inFlight: { ...g.inFlight }, timers: { ...g.timers }, pending: { ...g.pending } };
+  /**
+   * Takes `step` from `g` (unchanged): the next state, or why there is none, or null when, under arm,
+   * the step's reads take values (its `choices`) for which its actor does not take it.
+   */
+  apply(g: RefState, step: RefStep): RefState | Violated | Cut | null {
+    this.script = step.choices ?? [];
+    this.taken = [];
+    const h = this.copy(g);
     if (step.kind === 'flush') {
+      if (h.arm !== null) {
+        const k = this.armCommittable(h, step.actor).find((j) => (h.arm!.pending[step.actor][j] as { cell: string }).cell === (step.event as any).cell)!;
+        try {
+          this.armCommit(h, step.actor, k);
+          this.armForget(h);
+        } catch (e) {
+          if (e instanceof Cut) return e;
+          throw e;
+        }
+        return h;
+      }
       const [oldest, ...rest] = h.pending[step.actor];
       h.cells[oldest.cell] = oldest.value;
       h.pending[step.actor] = rest;
@@ -428,11 +666,28 @@ export class Reference {
     }
     try {
       this.send(h, newMailboxes(), step.actor, step.event, step.kind, null);
+      if (h.arm !== null) this.armForget(h);
     } catch (e) {
+      if (e instanceof Disabled) return null;
       if (e instanceof Violated || e instanceof Cut) return e;
       throw e;
     }
     return h;
+  }
+
+  /** Every way `step` can be taken from `g`: one per script of choices under arm, else one. */
+  applyAll(g: RefState, step: RefStep): { outcome: RefState | Violated | Cut; choices: number[] }[] {
+    if (g.arm === null) {
+      const outcome = this.apply(g, step)!;
+      return [{ outcome, choices: [] }];
+    }
+    const out: { outcome: RefState | Violated | Cut; choices: number[] }[] = [];
+    for (let script: number[] | null = []; script !== null; script = this.nextScript()) {
+      const outcome = this.apply(g, { ...step, choices: script });
+      const choices = this.taken.map((t) => t.choice);
+      if (outcome !== null) out.push({ outcome, choices });
+    }
+    return out;
   }
 
   isEnd(g: RefState): boolean {
@@ -442,8 +697,9 @@ export class Reference {
 }
 
 /** Breadth-first enumeration of every reachable state, collecting every violated property by name. */
-export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult {
+export function bruteForce(def: SystemDefinition, maxStates = 50_000, options: { projections?: boolean } = {}): RefResult {
   const ref = new Reference(def);
+  const projections = options.projections ? new Set<string>() : undefined;
   const violated = new Set<string>();
   const shortest = new Map<string, number>();
   const statesAtDepth: number[] = [];
@@ -453,7 +709,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   };
   const cuts = new Set<string>();
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp });
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp, projections });
   const init = ref.initial();
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
   if (init instanceof Cut) { cuts.add(init.bound); return result(0, 0, true, false); }
@@ -474,6 +730,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
   };
 
   const seen = new Set<string>([ref.key(init)]);
+  projections?.add(ref.projection(init));
   const queue: RefState[] = [init];
   const depths: number[] = [0];
   let transitions = 0;
@@ -500,15 +757,15 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000): RefResult
     } else {
       steps = steps.concat(ref.timersDueNow(g));
     }
-    for (const step of steps) {
+    for (const { outcome: h } of steps.flatMap((step) => ref.applyAll(g, step))) {
       transitions++;
-      const h = ref.apply(g, step);
       if (h instanceof Violated) { violate(h.property, depth + 1); continue; }
       if (h instanceof Cut) { bounded = true; cuts.add(h.bound); continue; }
       const k = ref.key(h);
       if (seen.has(k)) continue;
       seen.add(k);
       if (seen.size > maxStates) return result(seen.size, transitions, bounded, true);
+      projections?.add(ref.projection(h));
       judge(h, depth + 1);
       queue.push(h);
       depths.push(depth + 1);
@@ -541,6 +798,7 @@ export function referenceReplay(def: SystemDefinition, property: string, steps: 
   for (let i = 0; i < steps.length; i++) {
     if (!enabled(g).some((s) => same(s, steps[i]))) fail(`step ${i} is not enabled`);
     const h = ref.apply(g, steps[i]);
+    if (h === null) return fail(`step ${i} is not taken with its choices ${JSON.stringify(steps[i].choices)}`);
     // The watchdog step that ends a stall counterexample may itself hit a bound: the stall was judged
     // in the state before it (judged below), like a watchdog step that fails.
     if (h instanceof Cut) {
@@ -595,8 +853,7 @@ export function referenceLiveness(def: SystemDefinition, maxStates = 2_000): { v
   let bounded = false;
   for (let i = 0; i < states.length; i++) {
     const edges: Edge[] = [];
-    for (const step of ref.enabled(states[i])) {
-      const h = ref.apply(states[i], step);
+    for (const { step, outcome: h } of ref.enabled(states[i]).flatMap((step) => ref.applyAll(states[i], step).map((o) => ({ step, ...o })))) {
       if (h instanceof Cut) bounded = true;
       if (h instanceof Violated || h instanceof Cut) { edges.push({ actor: step.actor, type: step.event.type, to: -1 }); continue; }
       const k = ref.key(h);
@@ -686,7 +943,7 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
     const g = states[i];
     if (!ref.enabled(g).some((s) => same(s, steps[i]))) return `step ${i + 1} is not enabled`;
     const h = ref.apply(g, steps[i]);
-    if (h instanceof Violated || h instanceof Cut) return `step ${i + 1} does not end normally`;
+    if (h === null || h instanceof Violated || h instanceof Cut) return `step ${i + 1} does not end normally`;
     states.push(h);
   }
   const holds = (j: unknown) => j === true || (typeof j === 'string' && j !== '');
