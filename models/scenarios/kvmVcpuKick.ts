@@ -185,7 +185,7 @@ export const kvmVcpuKickScenario = defineScenario({
   variants: [
     defineVariant({
       name: 'correct', description: 'smp_store_mb(mode, IN_GUEST_MODE), then check requests; smp_wmb and set the request, smp_mb__before_atomic, cmpxchg and IPI; 2 vCPUs',
-      expected: 'verified', memory: 'tso', expectedUnder: { sc: 'verified' },
+      expected: 'verified', memory: 'tso', expectedUnder: { sc: 'verified', arm: 'verified' },
       params: pairs(2), parameters: { vcpuBarrier: true, requesterBarrier: true, request: true }, system: ({ vcpus }) => kvmVcpuKick('tso', correct, vcpus),
     }),
     defineVariant({
