@@ -83,6 +83,8 @@ export class Exploration {
   private readonly maxDepth: number;
   private readonly deadline: number;
   private cursor = 0;
+  /** States taken from the queue so far, for how often the time and memory are checked. */
+  private tick = 0;
   private levelEnd = 1;
   private depth = 0;
   private deepest = 0;
@@ -137,15 +139,18 @@ export class Exploration {
     const sliceEnd = performance.now() + sliceMs;
     const until = Math.min(sliceEnd, this.deadline);
     const { store, cur } = this;
-    let tick = 0;
+    // The count carries over between slices: a slice of slow expansions may be shorter than the
+    // memory check's period, and a counter reset each slice would then never check memory at all.
+    let tick = this.tick;
     while (!this.finished) {
       if (this.cursor === store.count) { this.finished = true; break; }
       if (this.cursor === this.levelEnd) { this.depth++; this.levelEnd = store.count; }
-      if ((++tick & 255) === 0 && performance.now() >= until) {
+      // Memory first: a slice that ends at the same tick must not skip the memory check.
+      if ((++tick & 4095) === 0 && this.memoryExhausted()) break;
+      if ((tick & 255) === 0 && performance.now() >= until) {
         if (until === this.deadline) this.bound('timeLimit', `time limit of ${this.options.timeLimitSeconds} s reached`);
         break;
       }
-      if ((tick & 4095) === 0 && this.memoryExhausted()) break;
       store.readForSuccessors(this.cursor, cur);
       const edges = this.edges;
       if (edges) { edges.begin(this.cursor); this.cut = false; }
@@ -153,6 +158,7 @@ export class Exploration {
       if (edges && !this.cut && !this.finished) edges.setFlags(this.cursor, COMPLETE);
       this.cursor++;
     }
+    this.tick = tick;
     return this.finished && this.continueLiveness(Math.min(sliceEnd, this.livenessDeadline));
   }
 
@@ -554,7 +560,8 @@ export class Exploration {
     const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
     if (added < 0) {
       this.cut = true;
-      this.bound('maxStates', `state limit of ${this.maxStates} reached`);
+      if (store.full !== null) this.stop('memory', store.full);
+      else this.bound('maxStates', `state limit of ${this.maxStates} reached`);
       return false;
     }
     this.edges?.add(added, label);

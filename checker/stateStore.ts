@@ -50,6 +50,8 @@ export class StateStore {
   /** Whether that state's fixed fields took one byte each, so that byte f of its packing is field f. */
   private parentBytePerField = false;
   count = 0;
+  /** Why a new state could not be added, once the store's capacity is reached (else null). */
+  full: string | null = null;
 
   constructor(private readonly shape: VectorShape, initialTableBits = 16) {
     this.table = new Int32Array(2 << initialTableBits);
@@ -114,6 +116,7 @@ export class StateStore {
     this.wasNew = false;
     if (!mayAdd) return -1;
     const idx = this.append(n, parent, step);
+    if (idx < 0) return -1;
     table[2 * slot] = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK]; // the record's offset + 1
     table[2 * slot + 1] = h;
     if (this.count > (mask + 1) * MAX_LOAD) this.grow();
@@ -262,12 +265,18 @@ export class StateStore {
     return chunk[at - 1];
   }
 
+  /** Marks the store full: nothing more is added, and the caller ends the search bounded. */
+  private fill(capacity: string): number {
+    this.full = `state store full (${capacity})`;
+    return -1;
+  }
+
   private append(n: number, parent: number, step: number): number {
     const idx = this.count;
-    if (idx >= 0x7fffffff) throw new Error('state store full (2^31 states)');
+    if (idx >= 0x7fffffff) return this.fill('2^31 states');
     // Room for the longest record, so a state never straddles two chunks.
     if (this.arenaUsed + 1 + this.scratch.length > ARENA_WORDS) {
-      if ((this.arenaChunk + 2) * ARENA_WORDS > 2 ** 32) throw new Error('state store full (16 GB of packed states)');
+      if ((this.arenaChunk + 2) * ARENA_WORDS > 2 ** 32) return this.fill('16 GB of packed states');
       this.arena.push(new Int32Array(ARENA_WORDS));
       this.arenaChunk++;
       this.arenaUsed = 0;

@@ -1,7 +1,7 @@
 // The memory bound: a run that reaches --max-memory stops with `bounded` (memory), its partial
 // statistics and a valid report in every format, instead of filling the machine and crashing.
 import { describe, expect, test } from 'vitest';
-import { explore } from '../checker/index.ts';
+import { Exploration, explore } from '../checker/index.ts';
 import { memoryLimit } from '../cli/main.ts';
 import manyStates from './fixtures/manyStates.ts';
 import { runMain } from './cliInProcess.ts';
@@ -14,6 +14,16 @@ describe('the memory bound', () => {
     expect(r.bounds).toEqual([{ kind: 'memory', detail: expect.stringMatching(/memory limit/) }]);
     expect(r.stats.states).toBeGreaterThan(0);
     expect(r.stats.queued).toBeGreaterThan(0);
+  });
+
+  test('short slices still check memory: a search run in slices too short for the check period stops at the bound', () => {
+    // The CLI runs searches in 50 ms slices; a model whose states are slow to expand fits fewer states
+    // than the check's period into each, and with a per-slice count memory was never checked at all.
+    const run = new Exploration(manyStates, { maxMemoryBytes: 1 });
+    for (let i = 0; i < 10_000 && !run.done; i++) run.runSlice(0);
+    const r = run.result();
+    expect(r.bounds).toEqual([{ kind: 'memory', detail: expect.stringMatching(/memory limit/) }]);
+    expect(r.verdict).toBe('bounded');
   });
 
   test('--max-memory sizes; the default is half the machine, never unbounded', () => {

@@ -153,4 +153,15 @@ describe('StateStore', () => {
       { numRuns: 300 },
     );
   });
+
+  it('at capacity adds nothing and says why, rather than throwing: the search then ends bounded (memory)', () => {
+    const store = new StateStore(shape);
+    const v = Int32Array.from([1, 2, 3, 0, 0, 0, 0, 0, 0, 0]);
+    store.add(v, -1, -1);
+    store.count = 0x7fffffff; // as if 2^31 - 1 states were stored
+    expect(store.add(Int32Array.from([4, 5, 6, 0, 0, 0, 0, 0, 0, 0]), 0, 0)).toBe(-1);
+    expect(store.wasNew).toBe(false);
+    expect(store.full).toBe('state store full (2^31 states)');
+    expect(store.add(v, 0, 0)).toBe(0); // a state already stored is still found
+  });
 });

@@ -30,7 +30,7 @@
 // ring (the driver reuses its rings across opens, so a revoke of an open channel would leave stale
 // packets that a real reopen's hv_ringbuffer_init clears); one revoke.
 import { defineScenario, defineSystem, invariant, reachable, stall } from '../../checker/index.ts';
-import type { SystemDefinition } from '../../checker/index.ts';
+import type { ExploreOptions, SystemDefinition } from '../../checker/index.ts';
 import { guestEventPortActor } from '../guestEventPort.ts';
 import { hostDeviceActor, CHANNEL_UNSTICK_DELAY_MS } from '../hostDevice.ts';
 import type { DeviceTimer } from '../hostDevice.ts';
@@ -145,6 +145,8 @@ interface Variant {
   expectedProperty?: string;
   source: string;
   why: string;
+  /** Exploration bounds, for a variant whose search does not end under some memory model. */
+  bounds?: ExploreOptions;
 }
 
 const VARIANTS: Variant[] = [
@@ -164,7 +166,10 @@ const VARIANTS: Variant[] = [
     source: 'OpenVMM before #1829', why: 'the device writes before OPEN_CHANNEL_RESULT; vmbus_chan_sched clears the event bit and skips the NULL callback; no later write signals' },
   { name: 'callback-at-open-result-unstick', options: { callbackAt: 'openResult', deviceSpeaksFirst: true, unstick: true }, expected: 'verified',
     source: 'OpenVMM #1829 (47943a0fb)', why: 'the unstick timer, 100 ms after the open, finds the ring needing a signal and signals the guest again' },
-  { name: 'close-reopen', options: { opens: 2 }, expected: 'verified',
+  // Under arm (`--memory arm`) the search does not end: two opens outgrow the write history (20 stores,
+  // and these components' enqueueActions get no ARM reduction), so the bound stops it, `bounded`, in
+  // about 30 s rather than at the memory limit an hour later. Under sc and tso it ends far below it.
+  { name: 'close-reopen', options: { opens: 2 }, expected: 'verified', bounds: { maxStates: 1_000_000 },
     source: 'OpenVMM channels.rs ClosingReopen', why: 'the driver closes and reopens at once; a reopen that reaches the server while the close is in progress is opened when the close completes' },
 ];
 
@@ -179,5 +184,6 @@ export const channelLifecycle = defineScenario({
     parameters: { source: v.source, revoke: v.options.revoke ?? false, revokeIn: v.options.revoke ? (v.options.revokeIn ?? ['closed', 'opening']).join(',') : 'none', rescindWakesOpen: v.options.rescindWakesOpen ?? true, rescindCheckedBeforePost: v.options.rescindCheckedBeforePost ?? true, callbackAt: v.options.callbackAt ?? 'open',
       deviceSpeaksFirst: v.options.deviceSpeaksFirst ?? false, unstick: v.options.unstick ?? false, opens: v.options.opens ?? 1, guest: v.options.guest ?? 'linux', synic: 'whp-offloaded', ringCapacity: 1 },
     system: () => channelLifecycleSystem(v.options),
+    ...(v.bounds ? { options: v.bounds } : {}),
   })),
 });
