@@ -77,27 +77,46 @@ export function ringVsSpin(opts: RingComparisonOptions): boolean {
   return ok;
 }
 
-/** Time to the first counterexample, end to end, on a shallow and a medium bug (bench/ringScenario.ts). */
+/**
+ * Time to the first counterexample, end to end, on a shallow and a medium bug (bench/ringScenario.ts):
+ * the CLI as an installed package runs it (dist/, built here first so it is what is checked out), and
+ * as a source checkout runs it (bin/vmbus-check.js, which compiles the CLI through tsx on each start).
+ */
 function firstCounterexample(opts: RingComparisonOptions): boolean {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   const bugs: [string, RingBug][] = [['shallow', 'publish-before-fill'], ['medium', 'no-recheck']];
+  const launchers: [string, string][] = [['installed', 'bench/installedCli.js'], ['checkout', 'bin/vmbus-check.js']];
   let ok = true;
   for (const [variant, bug] of bugs) {
     const p: RingParams = { channels: 2, slots: 8, values: 8, bug };
-    const cli = Array.from({ length: opts.repeat }, () =>
-      cpuOf([process.execPath, 'bin/vmbus-check.js', 'check', 'bench/ringScenario.ts', '--variant', variant, '--quiet']));
-    const c = best(cli, (r) => r.cpuSeconds);
-    const dfs = best(Array.from({ length: opts.repeat }, () => runSpin(ringPromela(p))), (r) => r.totalCpuSeconds);
-    const bfs = best(Array.from({ length: opts.repeat }, () => runSpin(ringPromela(p), { bfs: true })), (r) => r.totalCpuSeconds);
-    if (!/violated/.test(c.output) || dfs.errors === 0 || bfs.errors === 0) {
-      console.error(`ring-vs-spin: ${variant} bug: expected a counterexample from both (CLI: ${c.output.trim().split('\n')[0]}; SPIN errors DFS ${dfs.errors}, BFS ${bfs.errors})`);
+    const runs = new Map<string, { cpuSeconds: number; output: string }[]>(launchers.map(([name]) => [name, []]));
+    const dfsRuns: SpinRun[] = [];
+    const bfsRuns: SpinRun[] = [];
+    // Interleaved, as above, so that every side sees the same load.
+    for (let i = 0; i < opts.repeat; i++) {
+      for (const [name, bin] of launchers) runs.get(name)!.push(cpuOf([process.execPath, bin, 'check', 'bench/ringScenario.ts', '--variant', variant, '--quiet']));
+      dfsRuns.push(runSpin(ringPromela(p)));
+      bfsRuns.push(runSpin(ringPromela(p), { bfs: true }));
+    }
+    const cli = Object.fromEntries([...runs].map(([name, r]) => [name, best(r, (x) => x.cpuSeconds)]));
+    const dfs = best(dfsRuns, (r) => r.totalCpuSeconds);
+    const bfs = best(bfsRuns, (r) => r.totalCpuSeconds);
+    const missing = Object.entries(cli).find(([, c]) => !/violated/.test(c.output));
+    if (missing || dfs.errors === 0 || bfs.errors === 0) {
+      console.error(`ring-vs-spin: ${variant} bug: expected a counterexample from every run (${missing ? `CLI ${missing[0]}: ${missing[1].output.trim().split('\n')[0]}` : 'CLI: found'}; SPIN errors DFS ${dfs.errors}, BFS ${bfs.errors})`);
       ok = false;
       continue;
     }
-    const row = { name: `first-counterexample/${variant}`, cliCpuSeconds: c.cpuSeconds, spinDfsCpuSeconds: dfs.totalCpuSeconds, spinBfsCpuSeconds: bfs.totalCpuSeconds };
+    const row = {
+      name: `first-counterexample/${variant}`, cliCpuSeconds: cli.installed.cpuSeconds, cliCheckoutCpuSeconds: cli.checkout.cpuSeconds,
+      spinDfsCpuSeconds: dfs.totalCpuSeconds, spinBfsCpuSeconds: bfs.totalCpuSeconds,
+    };
     if (opts.json) console.log(JSON.stringify(row));
     else {
-      console.log(`${row.name.padEnd(34)} vmbus-check CLI ${c.cpuSeconds.toFixed(2)} CPU-s; SPIN (spin -a + gcc + pan) DFS ${dfs.totalCpuSeconds.toFixed(2)}, BFS ${bfs.totalCpuSeconds.toFixed(2)}:`
-        + ` ${(dfs.totalCpuSeconds / c.cpuSeconds).toFixed(2)}x / ${(bfs.totalCpuSeconds / c.cpuSeconds).toFixed(2)}x SPIN's time`);
+      const vs = (c: number) => `${(dfs.totalCpuSeconds / c).toFixed(2)}x / ${(bfs.totalCpuSeconds / c).toFixed(2)}x`;
+      console.log(`${row.name.padEnd(34)} SPIN (spin -a + gcc + pan) DFS ${dfs.totalCpuSeconds.toFixed(2)} CPU-s, BFS ${bfs.totalCpuSeconds.toFixed(2)};`
+        + ` vmbus-check installed ${row.cliCpuSeconds.toFixed(2)} CPU-s: ${vs(row.cliCpuSeconds)} SPIN's speed (DFS / BFS);`
+        + ` from the checkout ${row.cliCheckoutCpuSeconds.toFixed(2)}: ${vs(row.cliCheckoutCpuSeconds)}`);
     }
   }
   return ok;
