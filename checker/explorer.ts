@@ -13,7 +13,7 @@ import { StateStore } from './stateStore.ts';
 import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
-import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS } from './memoryModel.ts';
+import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
 import { lassoSearch, lassoSearchBytes } from './fairCycles.ts';
 import type { Lasso } from './fairCycles.ts';
@@ -248,7 +248,8 @@ export class Exploration {
 
   /** What the memory model left out or made stronger, as far as this exploration used it. */
   private memoryCaveat(): string | null {
-    const caveats = [MEMORY_CAVEATS[this.sys.memory], this.stepper.eventsSynchronized ? EVENT_SYNC_CAVEAT : null].filter((c) => c !== null);
+    const { eventsSynchronized, timersSynchronized } = this.stepper;
+    const caveats = [MEMORY_CAVEATS[this.sys.memory], eventsSynchronized ? EVENT_SYNC_CAVEAT : null, timersSynchronized ? TIMER_SYNC_CAVEAT : null].filter((c) => c !== null);
     return caveats.length > 0 ? caveats.join('; ') : null;
   }
 

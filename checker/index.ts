@@ -8,7 +8,7 @@ export {
 export type { FenceName, RmwOp } from './memoryVocabulary.ts';
 export { vocabularyFor } from './typedVocabulary.ts';
 export type { Vocabulary, SystemNames, TypedGlobalView, TypedActorSpec, TypedSystemDefinition } from './typedVocabulary.ts';
-export { MEMORY_MODELS, MEMORY_CAVEATS, EVENT_SYNC_CAVEAT } from './memoryModel.ts';
+export { MEMORY_MODELS, MEMORY_CAVEATS, EVENT_SYNC_CAVEAT, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine } from './system.ts';
 export type { ActorSpec, SystemDefinition, Fairness } from './system.ts';

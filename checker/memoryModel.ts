@@ -28,6 +28,15 @@ export const MEMORY_CAVEATS: Record<MemoryModelName, string | null> = {
  */
 export const EVENT_SYNC_CAVEAT = 'events between actors synchronize';
 
+/**
+ * Said beside an arm verdict whose exploration fired a timer that let its actor see writes its views
+ * did not cover. Time passes only when nothing else can happen (README, "Time"): by then every store
+ * buffer is drained, and a timer's actor reads the latest values, as under tso, where the drained
+ * stores are in memory. The architecture bounds no propagation delay, so this is stronger than the
+ * hardware; without it a load 100 ms after a store could still return the value before it.
+ */
+export const TIMER_SYNC_CAVEAT = 'timers see every earlier store';
+
 export interface MemorySettings {
   /** Per actor (tso, arm): stores that may wait in the store buffer. */
   storeBuffer: number;
@@ -55,7 +64,7 @@ export interface MemoryModel {
   /** Stores value id `value` to `cell`; false when a bound cut it off. */
   store(v: Int32Array, actor: number, cell: number, value: number, release: boolean): boolean;
   fence(v: Int32Array, actor: number, kind: FenceKind): boolean;
-  /** `actor` receives an event from another actor (a delivered post, a call, a reply): it synchronizes. True when that let it see more. */
+  /** `actor` receives an event from another actor (a delivered post, a call, a reply), or its timer fires: it synchronizes. True when that let it see more. */
   receive(v: Int32Array, actor: number): boolean;
   /**
    * Read-modify-write options: option 0 is the fully ordered RMW on the latest value; options 1.. are

@@ -64,6 +64,8 @@ export class Stepper {
   private handled = 0;
   /** Some event drained a non-empty store buffer or let its receiver see more (EVENT_SYNC_CAVEAT). */
   eventsSynchronized = false;
+  /** Some timer let its actor see more (TIMER_SYNC_CAVEAT). */
+  timersSynchronized = false;
   private readonly flushCells = new Map<number, number>();
 
   constructor(readonly sys: CompiledSystem) {
@@ -346,6 +348,7 @@ export class Stepper {
     }
     const logic = this.sys.actors[actor];
     if (this.weak && (via === 'deliver' || via === 'call' || via === 'reply') && this.memory.receive(v, actor)) this.eventsSynchronized = true;
+    else if (this.weak && via === 'timer' && this.memory.receive(v, actor)) this.timersSynchronized = true;
     // With the transition known and the reads deterministic, the read tuple is needed only to observe.
     const reuse = known !== null && !this.branchingReads(actor);
     const reads = logic.readCells.length === 0 || (reuse && obs === null) ? 0 : this.readTupleOf(v, actor);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, setup } from 'xstate';
 import {
-  cmpxchg, defineSystem, EVENT_SYNC_CAVEAT, Execution, explore, invariant, load, MEMORY_MODELS, post, smp_mb, stall, test_and_set_bit, write, xchg,
+  cmpxchg, defineSystem, EVENT_SYNC_CAVEAT, TIMER_SYNC_CAVEAT, Execution, explore, invariant, load, MEMORY_MODELS, post, smp_mb, stall, test_and_set_bit, write, xchg,
 } from '../checker/index.ts';
 import type { MemoryModelName } from '../checker/index.ts';
 import { replayViolation } from './reference/replay.ts';
@@ -207,5 +207,39 @@ describe('the event-synchronization caveat', () => {
     expect(explore(system(false), { memory: 'tso' }).memoryCaveat).toBeNull();
     expect(explore(system(true), { memory: 'sc' }).memoryCaveat).toBeNull();
     expect(explore(system(true), { memory: 'arm' }).memoryCaveat).toBe(`without load buffering; ${caveat}`);
+  });
+});
+
+describe('timers under weak memory', () => {
+  // A writer stores a flag with no barrier and finishes; a watchdog's timer, due long after, loads it.
+  // Time passes only when nothing else can happen: under tso the store has been flushed by then, so the
+  // watchdog sees it (an independent reason: the store buffer is drained before quiescence); arm must
+  // agree rather than let a load 100 ms later return the value from before the store.
+  const system = (memory: MemoryModelName) => {
+    const writer = setup({}).createMachine({ initial: 'a', states: { a: { on: { run: { target: 'b', actions: write('flag', 1) } } }, b: { type: 'final' } } });
+    const watchdog = setup({}).createMachine({
+      context: { seen: -1 as unknown },
+      initial: 'armed',
+      states: {
+        armed: { after: { 100: { target: 'checking', actions: load('flag') } } },
+        checking: { on: { loaded: { target: 'done', actions: assign({ seen: ({ event }) => (event as { value: unknown }).value }) } } },
+        done: { type: 'final' },
+      },
+    });
+    return defineSystem({
+      memory,
+      actors: { writer: { machine: writer, spontaneous: [{ type: 'run' }] }, watchdog: { machine: watchdog } },
+      cells: { flag: 0 },
+      properties: { watchdogSeesTheStore: invariant((g) => g.actors.watchdog.status !== 'done' || g.actors.watchdog.context.seen === 1) },
+    });
+  };
+
+  it('a timer sees every store made before it fires, under every model, and arm names it', () => {
+    for (const memory of MEMORY_MODELS) {
+      const r = explore(system(memory));
+      expect([memory, r.verdict, r.violations.map((v) => v.property)]).toEqual([memory, 'verified', []]);
+    }
+    expect(explore(system('arm')).memoryCaveat).toBe(`without load buffering; ${TIMER_SYNC_CAVEAT}`);
+    expect(explore(system('tso')).memoryCaveat).toBeNull();
   });
 });

@@ -17,7 +17,8 @@
 // before max(its lower bound, its coherence view) on, or its own newest pending store; pending stores
 // commit in steps of their own, in any order but for the same cell, a store fence or a release store;
 // a full fence commits every pending store and raises the lower bound to both views. A post, call or
-// reply is a full fence of the sender, and the receiver's lower bound becomes the whole list. Writes no
+// reply is a full fence of the sender, and the receiver's lower bound becomes the whole list; so does a
+// timer's actor's when it fires (time passes only when all else is done). Writes no
 // running actor that reads the cell can still return are dropped (the list positions renumbered), so
 // the list stays finite; beyond `history` writes the step is cut (bound `history`). Loads here are the
 // actors' `reads`, taken in order on every event, each branching over the values it may return.
@@ -448,7 +449,7 @@ export class Reference {
     if (++box.count > 256) throw new Violated('modelError', 'the step does not settle');
     const machine = this.def.actors[actor].machine;
     const snap = g.actors[actor];
-    if (g.arm !== null && (via === 'deliver' || via === 'call' || via === 'reply')) this.armReceive(g, actor);
+    if (g.arm !== null && (via === 'deliver' || via === 'call' || via === 'reply' || via === 'timer')) this.armReceive(g, actor);
     const ev = this.withReads(g, actor, event);
     if (g.arm !== null && (via === 'spontaneous' || via === 'timer') && !this.takes(snap, machine, ev)) throw new Disabled();
     let next: AnyMachineSnapshot;
