@@ -222,7 +222,7 @@ describe('timers under weak memory', () => {
       initial: 'armed',
       states: {
         armed: { after: { 100: { target: 'checking', actions: load('flag') } } },
-        checking: { on: { loaded: { target: 'done', actions: assign({ seen: ({ event }) => (event as { value: unknown }).value }) } } },
+        checking: { on: { loaded: { target: 'done', actions: assign({ seen: ({ event }) => (event as unknown as { value: unknown }).value }) } } },
         done: { type: 'final' },
       },
     });
