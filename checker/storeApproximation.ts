@@ -13,23 +13,23 @@ export function probabilityText(p: number): string {
   return p < 1e-3 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
 }
 
-/** `compact store (64-bit fingerprints of 1,234 states): estimated probability that a state was missed 4.1e-14`. */
+/** `compact store, 64-bit fingerprints of 1,234 states, estimated probability of a missed state 4.1e-14`. */
 export function approximationText(a: StoreApproximation): string {
   const states = a.states.toLocaleString('en-US');
   const how = a.store === 'compact'
     ? `${a.fingerprintBits}-bit fingerprints of ${states} states`
     : `2^${Math.log2(a.bits!)} bits, ${a.hashes} set by each of ${states} states`;
-  return `${a.store} store (${how}): estimated probability that a state was missed ${probabilityText(a.omissionProbability)}`;
+  return `${a.store} store, ${how}, estimated probability of a missed state ${probabilityText(a.omissionProbability)}`;
 }
 
 /** The verdict of a search over an approximate store, and the bound it adds when it claims nothing. */
 export function approximateVerdict(verdict: Verdict, a: StoreApproximation): { verdict: Verdict; bound?: Bound } {
   if (verdict === 'violated') return { verdict };
   if (a.omissionProbability > MAX_OMISSION_PROBABILITY) {
-    const remedy = a.store === 'bitstate' ? 'give it more bits (--bitstate-bits) or use --store compact' : 'use --store full';
+    const remedy = a.store === 'bitstate' ? 'more bits (--bitstate-bits) or --store compact' : '--store full';
     return {
       verdict: 'bounded',
-      bound: { kind: 'omissions', detail: `the ${approximationText(a)}, above ${MAX_OMISSION_PROBABILITY}: it probably missed states (${remedy})` },
+      bound: { kind: 'omissions', detail: `${approximationText(a)}: above ${MAX_OMISSION_PROBABILITY}, too likely to claim a verdict (try ${remedy})` },
     };
   }
   return { verdict: verdict === 'verified' ? 'verified-probabilistic' : verdict };
