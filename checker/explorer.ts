@@ -472,12 +472,14 @@ export class Exploration {
     return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
   }
 
-  /** State `idx` decoded; a state an approximate store no longer keeps is rebuilt by replaying the steps to it. */
+  /**
+   * State `idx` decoded. An approximate store keeps states whole only until they are expanded, so there
+   * it is rebuilt by replaying the steps to it (once per liveness violation).
+   */
   private stateAt(idx: number): Int32Array {
-    const store = this.store;
-    if (!(store instanceof FrontierStore) || store.holds(idx)) {
+    if (!(this.store instanceof FrontierStore)) {
       const v = new Int32Array(this.sys.layout.width);
-      store.read(idx, v);
+      this.store.read(idx, v);
       return v;
     }
     const exec = new Execution(this.sys);
