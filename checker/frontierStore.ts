@@ -105,9 +105,11 @@ export class FrontierStore extends StateStore {
 
   approximation(): StoreApproximation {
     const states = this.count;
-    const omissionProbability = this.seen.omissionProbability(states);
-    if (this.seen instanceof BitstateSet) return { store: 'bitstate', bits: this.seen.bits, hashes: this.seen.hashes, states, omissionProbability };
-    return { store: 'compact', fingerprintBits: 64, states, omissionProbability };
+    const expectedOmissions = this.seen.expectedOmissions(states);
+    // Each collision a rare, independent event: the number missed is about Poisson, none with e^-expected.
+    const estimate = { states, omissionProbability: -Math.expm1(-expectedOmissions), expectedOmissions };
+    if (this.seen instanceof BitstateSet) return { store: 'bitstate', bits: this.seen.bits, hashes: this.seen.hashes, ...estimate };
+    return { store: 'compact', fingerprintBits: 64, ...estimate };
   }
 }
 

@@ -61,6 +61,8 @@ export interface StoreApproximation {
   states: number;
   /** Estimated probability that one or more reachable states were missed. */
   omissionProbability: number;
+  /** Estimated number of reachable states missed (each taken for a state seen before; their successors may be missed too). */
+  expectedOmissions: number;
 }
 
 export interface Bound {

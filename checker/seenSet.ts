@@ -14,8 +14,8 @@ export interface SeenSet {
   find(lo: number, hi: number): number;
   /** Records the state last looked up with `find` (and not seen) as state `idx`. */
   insertLast(idx: number): void;
-  /** Estimated probability that, in storing `states` states, a new state was taken for one seen before. */
-  omissionProbability(states: number): number;
+  /** Estimated number of new states taken for one seen before while `states` states were stored. */
+  expectedOmissions(states: number): number;
   /** Bytes allocated. */
   readonly bytes: number;
 }
@@ -70,11 +70,10 @@ export class FingerprintSet implements SeenSet {
 
   /**
    * The i-th new state collides with one of the i fingerprints before it with probability i / 2^64, so
-   * the expected number of collisions is n(n-1)/2 / 2^64 (about n^2 / 2^65) and the probability of one
-   * or more 1 - e^-that.
+   * the expected number of collisions is n(n-1)/2 / 2^64 (about n^2 / 2^65).
    */
-  omissionProbability(states: number): number {
-    return -Math.expm1(-((states * (states - 1)) / 2) / 2 ** 64);
+  expectedOmissions(states: number): number {
+    return ((states * (states - 1)) / 2) / 2 ** 64;
   }
 
   get bytes(): number {
@@ -158,10 +157,9 @@ export class BitstateSet implements SeenSet {
   /**
    * Holzmann's estimate: with i states stored, a fraction 1 - e^(-k i / m) of the m bits is set, so a new
    * state finds all k of its bits set with probability (1 - e^(-k i / m))^k. Summed over the n states
-   * stored (Simpson's rule over i, the term being smooth), that is the expected number of states missed;
-   * the probability of missing one or more is 1 - e^-that.
+   * stored (Simpson's rule over i, the term being smooth), that is the expected number of states missed.
    */
-  omissionProbability(states: number): number {
+  expectedOmissions(states: number): number {
     if (states < 2) return 0;
     const m = this.bits;
     const k = this.hashes;
@@ -170,8 +168,7 @@ export class BitstateSet implements SeenSet {
     const h = states / intervals;
     let sum = f(0) + f(states);
     for (let j = 1; j < intervals; j++) sum += (j % 2 === 1 ? 4 : 2) * f(j * h);
-    const expected = (sum * h) / 3;
-    return -Math.expm1(-expected);
+    return (sum * h) / 3;
   }
 
   get bytes(): number {

@@ -19,7 +19,8 @@ export function approximationText(a: StoreApproximation): string {
   const how = a.store === 'compact'
     ? `${a.fingerprintBits}-bit fingerprints of ${states} states`
     : `2^${Math.log2(a.bits!)} bits, ${a.hashes} set by each of ${states} states`;
-  return `${a.store} store, ${how}, estimated probability of a missed state ${probabilityText(a.omissionProbability)}`;
+  const many = a.expectedOmissions >= 0.1 ? ` (about ${Number(a.expectedOmissions.toPrecision(2)).toLocaleString('en-US')} missed)` : '';
+  return `${a.store} store, ${how}, estimated probability of a missed state ${probabilityText(a.omissionProbability)}${many}`;
 }
 
 /** The verdict of a search over an approximate store, and the bound it adds when it claims nothing. */

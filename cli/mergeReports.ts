@@ -28,7 +28,7 @@ const line = z.object({
   bounds: z.array(z.object({ kind: z.string(), detail: z.string() })).optional(),
   approximation: z.object({
     store: z.enum(['compact', 'bitstate']), fingerprintBits: z.number().optional(), bits: z.number().optional(), hashes: z.number().optional(),
-    states: z.number(), omissionProbability: z.number(),
+    states: z.number(), omissionProbability: z.number(), expectedOmissions: z.number(),
   }).optional(),
   skipped: z.boolean().optional(),
   stats: z.object({ states: z.number(), transitions: z.number(), depth: z.number(), seconds: z.number() }).optional(),

@@ -82,12 +82,12 @@ describe('the seen sets', () => {
     }), { numRuns: 100 });
   });
 
-  test("compaction's estimate: 1 - e^-(n(n-1)/2 / 2^64)", () => {
+  test("compaction's estimate: n(n-1)/2 pairs, each colliding with probability 2^-64 (the birthday bound)", () => {
     const s = new FingerprintSet(false);
-    expect(s.omissionProbability(1)).toBe(0);
+    expect(s.expectedOmissions(1)).toBe(0);
     // n = 2^32: n^2 / 2^65 = 1/2 expected collisions (less 2^-33).
-    expect(s.omissionProbability(2 ** 32)).toBeCloseTo(1 - Math.exp(-0.5), 6);
-    expect(s.omissionProbability(1e6) / (1e12 / 2 ** 65)).toBeCloseTo(1, 3);
+    expect(s.expectedOmissions(2 ** 32)).toBeCloseTo(0.5, 6);
+    expect(s.expectedOmissions(1e6) / (1e12 / 2 ** 65)).toBeCloseTo(1, 3);
   });
 
   test("bitstate's estimate matches the direct sum over the states, and a simulation of random fingerprints", () => {
@@ -97,7 +97,7 @@ describe('the seen sets', () => {
     const m = 2 ** bits;
     let direct = 0;
     for (let i = 0; i < n; i++) direct += (1 - Math.exp((-k * i) / m)) ** k;
-    const estimate = -Math.log1p(-new BitstateSet(bits, k).omissionProbability(n));
+    const estimate = new BitstateSet(bits, k).expectedOmissions(n);
     expect(estimate / direct).toBeCloseTo(1, 2);
     // Simulation: insert n distinct random fingerprints, count those taken for one seen before.
     let seed = 12345;
@@ -155,7 +155,7 @@ describe('the frontier store', () => {
 
 describe('verdicts over an approximate store', () => {
   test('no violation: verified-probabilistic while a miss is unlikely, bounded (omissions) beyond; a violation stays one', () => {
-    const a = (p: number) => ({ store: 'compact' as const, fingerprintBits: 64, states: 10, omissionProbability: p });
+    const a = (p: number) => ({ store: 'compact' as const, fingerprintBits: 64, states: 10, omissionProbability: p, expectedOmissions: -Math.log1p(-p) });
     expect(approximateVerdict('verified', a(1e-9))).toEqual({ verdict: 'verified-probabilistic' });
     expect(approximateVerdict('verified', a(MAX_OMISSION_PROBABILITY))).toEqual({ verdict: 'verified-probabilistic' });
     const over = approximateVerdict('verified', a(0.2));
@@ -182,7 +182,11 @@ describe('the built-in scenarios', () => {
       expect(summary(compact)).toEqual(summary(full));
       expect(compact.verdict).toBe(probabilistic(full.verdict));
       expect(compact.approximation).toMatchObject({ store: 'compact', fingerprintBits: 64, states: full.stats.states });
-      expect(compact.approximation!.omissionProbability).toBeLessThan(1e-9);
+      const { omissionProbability, expectedOmissions } = compact.approximation!;
+      expect(omissionProbability).toBeLessThan(1e-9);
+      // No miss at all with probability e^-expected (the misses about Poisson).
+      expect(omissionProbability).toBeCloseTo(-Math.expm1(-expectedOmissions), 20);
+      expect(expectedOmissions / ((full.stats.states * (full.stats.states - 1)) / 2 / 2 ** 64)).toBeCloseTo(1, 9);
       expectReplays(system, compact);
     }
   });
