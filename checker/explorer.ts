@@ -10,6 +10,10 @@ import type { LivenessProperty } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { FrontierStore, stateStoreFor } from './frontierStore.ts';
+import type { StoreKind } from './frontierStore.ts';
+import { approximateVerdict } from './storeApproximation.ts';
+import { Execution } from './execution.ts';
 import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
@@ -38,6 +42,16 @@ export interface ExploreOptions {
   paranoid?: boolean;
   /** Count how often each state and transition of each machine was seen (CheckResult.coverage; checker/coverage.ts). */
   coverage?: boolean;
+  /**
+   * How visited states are kept (checker/frontierStore.ts): `full` (the default) keeps each state whole;
+   * `compact` a 64-bit fingerprint of each, `bitstate` `bitstateHashes` bits of a bit array: states may
+   * then be missed, so no violation found is `verified-probabilistic` (CheckResult.approximation).
+   */
+  store?: StoreKind;
+  /** bitstate: the bit array has 2^bitstateBits bits (3 to 32; default 30, 128 MiB, or a quarter of maxMemoryBytes), as SPIN's -w. */
+  bitstateBits?: number;
+  /** bitstate: the bits each state sets (default 3), as SPIN's -k. */
+  bitstateHashes?: number;
 }
 
 export interface Progress {
@@ -114,10 +128,14 @@ export class Exploration {
     for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
     const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
-    this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width });
+    const liveness = this.sys.liveness;
+    this.store = stateStoreFor({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width }, options, liveness.length > 0);
     this.view = new VectorView(this.sys);
-    if (this.sys.liveness.length > MAX_LIVENESS) throw new SystemDefinitionError(`a system may have at most ${MAX_LIVENESS} liveness properties (it has ${this.sys.liveness.length})`);
-    this.edges = this.sys.liveness.length > 0 ? new EdgeStore() : null;
+    if (liveness.length > MAX_LIVENESS) throw new SystemDefinitionError(`a system may have at most ${MAX_LIVENESS} liveness properties (it has ${liveness.length})`);
+    // A bit array keeps no state's index, so the graph's edges, which the fair-cycle search needs, cannot be recorded.
+    const unjudged = liveness.length > 0 && options.store === 'bitstate';
+    if (unjudged) this.addBound('unjudged', `liveness properties left unjudged (${liveness.map(([name]) => name).join(', ')}): the bitstate store keeps no state indices, so the graph's edges are not recorded (use --store compact)`);
+    this.edges = liveness.length > 0 && !unjudged ? new EdgeStore() : null;
     this.livenessJudged = this.edges === null;
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
@@ -259,11 +277,18 @@ export class Exploration {
     const violations = [...this.violations.values()];
     const bounds = [...this.bounds.values()];
     const goals = this.sys.goals.map(([property]) => ({ property, reached: this.witnesses.has(property), steps: this.witnesses.get(property) ?? null }));
-    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.done ? 'bounded'
+    let verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 || !this.done ? 'bounded'
       : goals.some((g) => !g.reached) ? 'unreached' : 'verified';
     if (!this.done && bounds.length === 0) bounds.push({ kind: 'interrupted', detail: 'the run was stopped before it finished' });
+    const approximation = this.store instanceof FrontierStore ? this.store.approximation() : undefined;
+    if (approximation) {
+      const judged = approximateVerdict(verdict, approximation);
+      verdict = judged.verdict;
+      if (judged.bound) bounds.push(judged.bound);
+    }
     return {
       verdict, violations, goals, bounds, memory: this.sys.memory, memoryCaveat: this.memoryCaveat(),
+      ...(approximation ? { approximation } : {}),
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds,
         statesPerSec: seconds > 0 ? states / seconds : 0,
@@ -449,10 +474,25 @@ export class Exploration {
   }
 
   private livenessMessage(p: LivenessProperty, lasso: Lasso): string {
-    const v = new Int32Array(this.sys.layout.width);
-    this.store.read(lasso.triggerState, v);
+    const v = this.stateAt(lasso.triggerState);
     this.view.v = v;
     return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
+  }
+
+  /**
+   * State `idx` decoded. An approximate store keeps states whole only until they are expanded, so there
+   * it is rebuilt by replaying the steps to it (once per liveness violation).
+   */
+  private stateAt(idx: number): Int32Array {
+    if (!(this.store instanceof FrontierStore)) {
+      const v = new Int32Array(this.sys.layout.width);
+      this.store.read(idx, v);
+      return v;
+    }
+    const exec = new Execution(this.sys);
+    let v = exec.initial().state!;
+    for (const step of this.pathTo(idx)) v = exec.apply(v, step)!.state!;
+    return v;
   }
 
   /** The state being expanded, for `visitStep`. */
@@ -559,7 +599,7 @@ export class Exploration {
     const store = this.store;
     const mayAdd = store.count < this.maxStates;
     const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
-    if (added < 0) {
+    if (added === -1) {
       this.cut = true;
       if (store.full !== null) this.stop('memory', store.full);
       else this.bound('maxStates', `state limit of ${this.maxStates} reached`);

@@ -27,10 +27,12 @@ export interface Violation {
 }
 
 /**
+ * `verified-probabilistic`: as `verified`, but the visited states were kept as fingerprints or bits
+ * (`store: 'compact'` or `'bitstate'`), so a state may have been missed: `approximation` says how likely.
  * `unreached`: the whole state space was explored, no property was violated, but a reachability goal
  * (`reachable`) holds in no reachable state.
  */
-export type Verdict = 'violated' | 'verified' | 'bounded' | 'unreached';
+export type Verdict = 'violated' | 'verified' | 'verified-probabilistic' | 'bounded' | 'unreached';
 
 /** A reachability goal: a shortest witness run to a state where it holds, or none found. */
 export interface GoalResult {
@@ -40,7 +42,28 @@ export interface GoalResult {
   steps: Step[] | null;
 }
 
-export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted' | 'sampled';
+export type BoundKind = 'maxStates' | 'maxDepth' | 'timeLimit' | 'memory' | 'queueCapacity' | 'storeBuffer' | 'history' | 'interrupted' | 'sampled'
+  /** An approximate store (`store: 'compact'` or `'bitstate'`) probably missed states, or cannot judge liveness. */
+  | 'omissions' | 'unjudged';
+
+/**
+ * How the visited states were kept when not whole (`store: 'compact'` or `'bitstate'`, checker/frontierStore.ts):
+ * a new state whose fingerprint or bits collide with a state seen before is taken for it and never explored.
+ */
+export interface StoreApproximation {
+  store: 'compact' | 'bitstate';
+  /** compact: the bits of each state's fingerprint. */
+  fingerprintBits?: number;
+  /** bitstate: the size of the bit array, and how many of its bits (hash functions) each state sets. */
+  bits?: number;
+  hashes?: number;
+  /** States stored (explored or queued). */
+  states: number;
+  /** Estimated probability that one or more reachable states were missed. */
+  omissionProbability: number;
+  /** Estimated number of reachable states missed (each taken for a state seen before; their successors may be missed too). */
+  expectedOmissions: number;
+}
 
 export interface Bound {
   kind: BoundKind;
@@ -92,6 +115,8 @@ export interface CheckResult {
   /** Every bound that cut the exploration short (empty for `verified`). */
   bounds: Bound[];
   stats: Stats;
+  /** Set when the store was approximate (`store: 'compact'` or `'bitstate'`), whatever the verdict. */
+  approximation?: StoreApproximation;
   /** Set by a random search that found a violation (checker/randomSearch.ts). */
   found?: RandomFinding;
   /** Set by every random search. */

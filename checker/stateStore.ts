@@ -11,10 +11,10 @@
 // 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40 bytes a state, 50
 // million states need about 2 GB.
 
-const ARENA_CHUNK = 1 << 22; // bytes
-const ARENA_WORDS = ARENA_CHUNK / 4;
-const COLUMN_BITS = 16;
-const COLUMN_CHUNK = 1 << COLUMN_BITS;
+export const ARENA_CHUNK = 1 << 22; // bytes
+export const ARENA_WORDS = ARENA_CHUNK / 4;
+export const COLUMN_BITS = 16;
+export const COLUMN_CHUNK = 1 << COLUMN_BITS;
 const COLUMN_MASK = COLUMN_CHUNK - 1;
 const MAX_LOAD = 0.75;
 
@@ -28,14 +28,14 @@ export interface VectorShape {
 
 export class StateStore {
   /** Chunks of 32-bit words; a state's packed bytes are read and written through shifts (byte k is bits 8(k & 3) of word k >> 2), never through a byte view, so the layout is the same on any host. */
-  private arena: Int32Array[] = [];
-  private arenaChunk = -1;
+  protected arena: Int32Array[] = [];
+  protected arenaChunk = -1;
   /** Words used in the current chunk. */
   private arenaUsed = ARENA_WORDS;
   /** Where each state's packed words start: a word index into the arena (chunk * ARENA_WORDS + word). */
-  private offsets: Uint32Array[] = [];
-  private parents: Int32Array[] = [];
-  private steps: Int32Array[] = [];
+  protected offsets: Uint32Array[] = [];
+  protected parents: Int32Array[] = [];
+  protected steps: Int32Array[] = [];
   /**
    * Pairs [arena word offset of the state's record + 1 (0: empty), hash]. A record is the state's index,
    * then its packed words: a probe that matches reads one place in the arena, not a column as well.
@@ -43,7 +43,7 @@ export class StateStore {
   private table: Int32Array;
   private mask: number;
   /** The state being looked up, packed and zero-padded to whole words. */
-  private readonly scratch: Int32Array;
+  protected readonly scratch: Int32Array;
   /** The packed words of the state last read with `readForSuccessors`, and their count. */
   private readonly parent: Int32Array;
   private parentWords = 0;
@@ -96,7 +96,7 @@ export class StateStore {
   }
 
   /** Looks up the packed state in `scratch` (`n` words), adding it if new and allowed. */
-  private insert(n: number, parent: number, step: number, mayAdd: boolean): number {
+  protected insert(n: number, parent: number, step: number, mayAdd: boolean): number {
     const h = this.hash(this.scratch, n);
     const table = this.table;
     const mask = this.mask;
@@ -134,7 +134,7 @@ export class StateStore {
     this.decode(idx, out, true);
   }
 
-  private decode(idx: number, out: Int32Array, keep: boolean): void {
+  protected decode(idx: number, out: Int32Array, keep: boolean): void {
     const off = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK];
     const chunk = this.arena[Math.floor(off / ARENA_WORDS)];
     const at = off % ARENA_WORDS;
@@ -266,12 +266,12 @@ export class StateStore {
   }
 
   /** Marks the store full: nothing more is added, and the caller ends the search bounded. */
-  private fill(capacity: string): number {
+  protected fill(capacity: string): number {
     this.full = `state store full (${capacity})`;
     return -1;
   }
 
-  private append(n: number, parent: number, step: number): number {
+  protected append(n: number, parent: number, step: number): number {
     const idx = this.count;
     if (idx >= 0x7fffffff) return this.fill('2^31 states');
     // Room for the longest record, so a state never straddles two chunks.

@@ -89,6 +89,11 @@ export function configBounds(loaded: LoadedConfig): ExploreOptions {
     }
   }
   if (loaded.config.allViolations === true) bounds.allViolations = true;
+  const { store, bitstateBits, bitstateHashes } = loaded.config;
+  if ((bitstateBits !== undefined || bitstateHashes !== undefined) && store !== 'bitstate') throw new CliError(`${loaded.file}: ${bitstateBits !== undefined ? 'bitstateBits' : 'bitstateHashes'} needs store: 'bitstate'`);
+  if (store !== undefined) bounds.store = store;
+  if (bitstateBits !== undefined) bounds.bitstateBits = bitstateBits;
+  if (bitstateHashes !== undefined) bounds.bitstateHashes = bitstateHashes;
   return bounds;
 }
 

@@ -2,7 +2,7 @@
 // apart), and its first problem as one line naming the field: `bounds.maxStates: a whole number of at
 // least 1`. Objects are strict: an unknown field is a typo more often than not.
 import { z } from 'zod';
-import { MEMORY_MODELS } from '../checker/index.ts';
+import { MEMORY_MODELS, STORE_KINDS } from '../checker/index.ts';
 import type { VmbusCheckConfig } from './defineConfig.ts';
 import { REPORT_FORMATS } from './formatNames.ts';
 
@@ -31,6 +31,9 @@ export const configSchema: z.ZodType<VmbusCheckConfig> = z.strictObject({
     maxMemory: z.union([z.string(), z.number()], { error: 'must be a size such as 512M or 8G, or a number of megabytes' }).optional(),
   }, { error: 'must be an object of maxStates, maxDepth, timeLimit, maxMemory' }).optional(),
   allViolations: z.boolean({ error: 'must be true or false' }).optional(),
+  store: z.enum(STORE_KINDS, { error: `must be one of ${STORE_KINDS.join(', ')}` }).optional(),
+  bitstateBits: whole(3).max(32, 'must be a whole number from 3 to 32').optional(),
+  bitstateHashes: whole(1).max(16, 'must be a whole number from 1 to 16').optional(),
   reports: z.array(z.strictObject({
     format: z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }),
     output: text('a file path').optional(),

@@ -1,7 +1,7 @@
 // The project configuration a bare `vmbus-check` picks up (`vmbus-check.config.ts` in the working
 // directory, or `--config PATH`): what to check and how to report it, so a CI job needs no flags. The
 // package exports this as `vmbus-check/config`; cli/configSchema.ts checks a config against it.
-import type { MemoryModelName, ParameterValue } from '../checker/index.ts';
+import type { MemoryModelName, ParameterValue, StoreKind } from '../checker/index.ts';
 import type { ReportFormat } from './formatNames.ts';
 
 /** One model to check, with the variants to check and values for their settable parameters. */
@@ -29,6 +29,10 @@ export interface VmbusCheckConfig {
   bounds?: { maxStates?: number; maxDepth?: number; timeLimit?: number; maxMemory?: string | number };
   /** Every violated property with its own counterexample (`--all-violations`). */
   allViolations?: boolean;
+  /** How visited states are kept (`--store`): full, compact or bitstate; and the bit array's 2^N bits and bits a state (`--bitstate-bits`, `--bitstate-hashes`). */
+  store?: StoreKind;
+  bitstateBits?: number;
+  bitstateHashes?: number;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */

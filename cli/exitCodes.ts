@@ -25,6 +25,13 @@ export class CliError extends Error {
 export type Outcome = 'pass' | 'fail' | 'bounded';
 
 /**
+ * The verdict an expectation is judged against: `verified-probabilistic` (an approximate store, whose
+ * estimated probability of a missed state is small, or the verdict would be bounded) meets `verified`.
+ * The reports still say it is probabilistic.
+ */
+export const expectedForm = (verdict: string) => (verdict === 'verified-probabilistic' ? 'verified' : verdict);
+
+/**
  * How one check turned out. Judged against its expectation (a whole scenario, every built-in), a
  * violation a buggy variant is expected to have is a pass; judged on its own (one variant, a plain
  * system), any violation is a failure.
@@ -34,7 +41,7 @@ export function outcomeOf(r: CheckRecord, againstExpectation: boolean): Outcome 
   if (verdict === 'bounded') return 'bounded';
   // An unreached reachability goal fails a check whatever it expects: the model never exercised it.
   if (!againstExpectation || r.expected === null) return verdict === 'violated' || verdict === 'unreached' ? 'fail' : 'pass';
-  if (verdict !== r.expected) return 'fail';
+  if (expectedForm(verdict) !== r.expected) return 'fail';
   if (verdict === 'violated') {
     const found = r.result.violations[0].property;
     if (r.expectedProperty !== undefined && found !== r.expectedProperty) return 'fail';

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { MEMORY_MODELS } from '../checker/index.ts';
+import { MEMORY_MODELS, STORE_KINDS } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../checker/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
@@ -74,7 +74,21 @@ function boundsOf(a: Args): ExploreOptions {
   if (a.paranoid === true) bounds.paranoid = true;
   if (a['all-violations'] === true) bounds.allViolations = true;
   if (a.coverage === true) bounds.coverage = true;
+  Object.assign(bounds, storeOf(a));
   return bounds;
+}
+
+/** `--store compact|bitstate [--bitstate-bits N] [--bitstate-hashes K]`: how visited states are kept. */
+function storeOf(a: Args): Pick<ExploreOptions, 'store' | 'bitstateBits' | 'bitstateHashes'> {
+  const store = a.store === undefined ? undefined : choice(a, 'store', STORE_KINDS);
+  const bits = wholeNumber(a, 'bitstate-bits', 3);
+  const hashes = wholeNumber(a, 'bitstate-hashes', 1);
+  if (bits !== undefined && bits > 32) throw new CliError('--bitstate-bits must be a whole number from 3 to 32 (the bit array has 2^N bits)');
+  if (hashes !== undefined && hashes > 16) throw new CliError('--bitstate-hashes must be a whole number from 1 to 16');
+  const stray = bits !== undefined ? '--bitstate-bits' : hashes !== undefined ? '--bitstate-hashes' : undefined;
+  if (stray && store !== 'bitstate') throw new CliError(`${stray} needs --store bitstate`);
+  if (store !== undefined && store !== 'full' && a.random !== undefined) throw new CliError(`--store ${store} is for the exhaustive search: it cannot be combined with --random`);
+  return { ...(store ? { store } : {}), ...(bits !== undefined ? { bitstateBits: bits } : {}), ...(hashes !== undefined ? { bitstateHashes: hashes } : {}) };
 }
 
 /** `--random N [--seed S] [--swarm] [--shard i/N]`: a random search of N walks instead of the exhaustive one. */
@@ -145,6 +159,9 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'string', requiresArg: true, describe: 'the random search\'s seed (default 1): the same seed takes the same walks' })
     .option('swarm', { type: 'boolean', describe: 'swarm search: each random walk with its own actor priorities and depth limit' })
     .option('shard', { type: 'string', requiresArg: true, describe: 'take only shard i of N of the random walks, e.g. 2/8 (one CI job each)' })
+    .option('store', { type: 'string', requiresArg: true, describe: 'how visited states are kept: full (default), compact (64-bit fingerprints) or bitstate (bits of a bit array): less memory a state, but states may be missed, so no violation is verified-probabilistic' })
+    .option('bitstate-bits', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bit array has 2^N bits, 3 to 32 (default 30: 128 MiB, or a quarter of --max-memory), as SPIN\'s -wN' })
+    .option('bitstate-hashes', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bits each state sets (default 3), as SPIN\'s -k' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });

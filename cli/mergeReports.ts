@@ -1,17 +1,19 @@
 // Combines the JSON reports of several runs (the shards of a random search across CI jobs, or checks
 // split across jobs) into one verdict per check: violated when any run found a violation (the shortest
-// counterexample kept), verified only when a run verified it exhaustively, bounded otherwise; and a
+// counterexample kept), verified only when a run verified it exhaustively, verified-probabilistic when
+// one did over an approximate store (--store compact or bitstate: the least likely to have missed a
+// state kept), bounded otherwise; and a
 // random search split into shards counts as searched only as far as the shards that are there.
 import { z } from 'zod';
 import { BUILTIN } from '../checker/index.ts';
-import { CliError } from './exitCodes.ts';
+import { CliError, expectedForm } from './exitCodes.ts';
 
 const line = z.object({
   scenario: z.string(),
   variant: z.string().nullable(),
   parameters: z.record(z.string(), z.unknown()).optional(),
   memory: z.string(),
-  verdict: z.enum(['violated', 'verified', 'bounded']).nullable(),
+  verdict: z.enum(['violated', 'verified', 'verified-probabilistic', 'bounded']).nullable(),
   expected: z.enum(['violated', 'verified']).nullable(),
   expectedProperty: z.string().nullable().optional(),
   property: z.string().optional(),
@@ -24,6 +26,10 @@ const line = z.object({
     shard: z.object({ index: z.number(), count: z.number() }).optional(),
   }).optional(),
   bounds: z.array(z.object({ kind: z.string(), detail: z.string() })).optional(),
+  approximation: z.object({
+    store: z.enum(['compact', 'bitstate']), fingerprintBits: z.number().optional(), bits: z.number().optional(), hashes: z.number().optional(),
+    states: z.number(), omissionProbability: z.number(), expectedOmissions: z.number(),
+  }).optional(),
   skipped: z.boolean().optional(),
   stats: z.object({ states: z.number(), transitions: z.number(), depth: z.number(), seconds: z.number() }).optional(),
 });
@@ -33,11 +39,13 @@ export interface MergedCheck {
   scenario: string;
   variant: string | null;
   memory: string;
-  verdict: 'violated' | 'verified' | 'bounded';
+  verdict: 'violated' | 'verified' | 'verified-probabilistic' | 'bounded';
   expected: 'violated' | 'verified' | null;
   expectedProperty: string | null;
   /** The kept counterexample: the shortest of the runs'. */
   violation?: { property: string; message: string; steps: number; trace: string | null; found?: ReportLine['found'] };
+  /** For a verified-probabilistic verdict: the store of the run it comes from, and how likely it missed a state. */
+  approximation?: NonNullable<ReportLine['approximation']>;
   /** Why the merged verdict is bounded, one line each (including shards not there). */
   bounds: string[];
   runs: number;
@@ -77,11 +85,14 @@ export function mergeReports(lines: ReportLine[]): MergedCheck[] {
     for (const r of ran) for (const b of r.bounds ?? []) if (!(b.kind === 'sampled' && r.random?.shard)) bounds.push(`${b.kind}: ${b.detail}`);
     bounds.push(...shardedSearches(ran));
     const best = violated[0];
-    const verdict = best ? 'violated' : ran.some((r) => r.verdict === 'verified') ? 'verified' : 'bounded';
+    const probable = ran.filter((r) => r.verdict === 'verified-probabilistic' && r.approximation)
+      .sort((a, b) => a.approximation!.omissionProbability - b.approximation!.omissionProbability)[0];
+    const verdict = best ? 'violated' : ran.some((r) => r.verdict === 'verified') ? 'verified' : probable ? 'verified-probabilistic' : 'bounded';
     return {
       scenario: first.scenario, variant: first.variant, memory: first.memory, verdict,
       expected: first.expected, expectedProperty: first.expectedProperty ?? null,
       ...(best ? { violation: { property: best.property ?? '?', message: best.message ?? '', steps: best.steps ?? 0, trace: best.trace ?? null, found: best.found } } : {}),
+      ...(verdict === 'verified-probabilistic' ? { approximation: probable!.approximation } : {}),
       bounds: verdict === 'bounded' ? [...new Set(bounds)] : [],
       runs: runs.length,
       seconds: ran.reduce((s, r) => s + (r.stats?.seconds ?? 0), 0),
@@ -120,7 +131,7 @@ function shardedSearches(runs: ReportLine[]): string[] {
 export function mergedOutcome(m: MergedCheck): 'pass' | 'fail' | 'bounded' {
   if (m.verdict === 'bounded') return 'bounded';
   if (m.expected === null) return m.verdict === 'violated' ? 'fail' : 'pass';
-  if (m.verdict !== m.expected) return 'fail';
+  if (expectedForm(m.verdict) !== m.expected) return 'fail';
   if (m.verdict === 'violated' && m.expectedProperty !== null && m.violation?.property !== m.expectedProperty) return 'fail';
   // A bug in the model itself is never the race a buggy variant expects, unless it says so.
   if (m.verdict === 'violated' && m.expectedProperty === null && m.violation?.property === BUILTIN.modelError) return 'fail';

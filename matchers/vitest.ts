@@ -1,7 +1,7 @@
 // Vitest matchers: `expect(system).toBeVerified()` and `expect(system).toViolate('lostInterrupt')`, with
 // the counterexample's timeline as the failure message. Importing this module registers them.
 import { expect } from 'vitest';
-import { explore } from '../checker/index.ts';
+import { approximationText, explore } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, SystemDefinition, Variant, Violation } from '../checker/index.ts';
 import { buildTrace, renderTimeline } from '../traces/index.ts';
 
@@ -48,6 +48,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** One line for what a check found, then the timeline of its counterexample when it has one. */
 function found(subject: Subject, result: CheckResult, violation: Violation | undefined = result.violations[0]): string {
   if (result.verdict === 'verified') return `it was verified (${count(result.stats.states)} states)`;
+  if (result.verdict === 'verified-probabilistic') return `it was verified only probabilistically (${approximationText(result.approximation!)})`;
   if (result.verdict === 'bounded') {
     return `the check was bounded (${result.bounds.map((b) => `${b.kind}: ${b.detail}`).join('; ')}) after ${count(result.stats.states)} states: nothing is claimed`;
   }

@@ -1,6 +1,7 @@
 // `vmbus-check merge <report.json>...`: one verdict per check from the JSON reports of several runs (the
 // shards of a CI matrix), printed as a table or as JSON Lines, with the exit code a single run would have.
 import { readFileSync } from 'node:fs';
+import { approximationText } from '../../checker/index.ts';
 import { safeLines } from '../../traces/index.ts';
 import { CliError, ExitCode } from '../exitCodes.ts';
 import { table } from '../formats/columns.ts';
@@ -35,6 +36,7 @@ function text(merged: MergedCheck[]): string {
       if (v.found) lines.push(`${label(m)}: found by random walk ${v.found.walk} from seed ${v.found.seed}`);
       if (v.trace) lines.push(`${label(m)}: counterexample in ${v.trace}`);
     }
+    if (m.approximation) lines.push(`${label(m)}: verified (probabilistic: ${approximationText(m.approximation)})`);
     for (const b of m.bounds) lines.push(`${label(m)}: bounded (${b})`);
   }
   if (lines.length > 0) out += '\n' + lines.join('\n') + '\n';

@@ -23,7 +23,7 @@ export function actorSummary(a: ActorCoverage): string {
  * event: `lost-wakeup/fixed: verified, but consumer's transition asleep --wakeup--> awake never fired`.
  */
 export function coverageWarnings(r: CheckRecord): string[] {
-  if (r.result.verdict !== 'verified' || !r.result.coverage) return [];
+  if ((r.result.verdict !== 'verified' && r.result.verdict !== 'verified-probabilistic') || !r.result.coverage) return [];
   return neverFired(r.result.coverage).map(({ actor, transition }) => `${recordLabel(r)}: verified, but ${actor}'s transition ${transitionLabel(transition)} never fired`);
 }
 

@@ -9,6 +9,7 @@ import { relativeInside } from '../relativeInside.ts';
 import { reportLocation } from '../modelLocations.ts';
 import { recordLabel } from '../runChecks.ts';
 import { actorSummary, coverageWarnings } from './coverage.ts';
+import { probabilisticVerdict } from './approximation.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 // GitHub's own escapes for line breaks (an annotation may span lines), then safeText for the rest.
@@ -107,6 +108,8 @@ export function githubAnnotations(records: CheckRecord[], againstExpectation: bo
     } else if (outcome === 'bounded') {
       lines.push(command('warning', { file, line, title: `vmbus-check: no verdict for ${label}` }, r.result.bounds.map((b) => b.detail).join('; ')));
     }
+    const probabilistic = probabilisticVerdict(r);
+    if (probabilistic) lines.push(command('notice', { file, line, title: `vmbus-check: probabilistic verdict for ${label}` }, probabilistic));
     // --coverage: how much of each machine ran, as a notice; each transition a verified check never fired, a warning.
     if (r.result.coverage) {
       const place = annotationPlace(r, undefined, workspace);

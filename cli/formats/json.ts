@@ -34,6 +34,8 @@ export function checkObject(r: CheckRecord) {
     ...(r.result.found ? { found: r.result.found } : {}),
     ...(r.result.random ? { random: r.result.random } : {}),
     ...(r.result.bounds.length > 0 ? { bounds: r.result.bounds } : {}),
+    // --store compact or bitstate: how states were kept, and the estimated probability that one was missed.
+    ...(r.result.approximation ? { approximation: r.result.approximation } : {}),
     // --coverage: per actor, each state and transition with the global states it was seen in; and, for a
     // verified check, a warning per transition that never fired.
     ...(r.result.coverage ? { coverage: r.result.coverage, coverageWarnings: coverageWarnings(r) } : {}),

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { ParameterValue, SourceLocation } from '../../checker/index.ts';
 import { reportPath } from './github.ts';
 import { coverageText, coverageWarnings } from './coverage.ts';
+import { probabilisticVerdict } from './approximation.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';
 
 export function escapeXml(s: string): string {
@@ -136,6 +137,9 @@ function testCase(r: CheckRecord, outcome: string, mismatch: string | null, work
     // An expected violation passes; its counterexample is still worth keeping in the report.
     body.push(`      <system-out>${escapeXml(located(`${v.property} violated as expected: ${v.message}\n${timeline}`))}</system-out>`);
   }
+  // --store compact or bitstate: a pass that is probabilistic says so.
+  const probabilistic = probabilisticVerdict(r);
+  if (probabilistic) body.push(`      <system-out>${escapeXml(probabilistic)}</system-out>`);
   // --coverage: the tables, and a verified check's warnings, in a <system-out> of its own.
   if (r.result.coverage) {
     const warnings = coverageWarnings(r).map((w) => `warning: ${w}`);

@@ -18,6 +18,7 @@ import { locateActor, locateFactoryFile, locateState, reportLocation } from '../
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { reportPath } from './github.ts';
+import { probabilisticVerdict } from './approximation.ts';
 import { neverFired, transitionLabel } from '../../checker/index.ts';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -38,6 +39,7 @@ const BUILTIN_RULES: Record<string, string> = {
   queueOverflow: 'A post to a full in-flight queue',
   unexpectedVerdict: 'A variant did not reach the verdict its scenario expects',
   bounded: 'A bound was hit before a verdict was reached: nothing is claimed about the rest',
+  probabilisticVerdict: 'A check found no violation, but its store (--store compact or bitstate) may have missed states: the verdict is probabilistic',
   transitionNeverFired: 'A check was verified, but a transition of one of its machines never fired (--coverage): the verdict may rest on a path the model never took',
 };
 
@@ -106,7 +108,7 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
     const label = recordLabel(r);
     const at = reportLocation(r.locations, v?.property) ?? (r.source.module === 'builtin' ? null : { file: path.resolve(r.source.module), line: 1, column: 1 });
     const located = at ? { locations: [physicalLocation(at, workspace)] } : {};
-    const properties = { properties: { scenario: r.scenario, variant: r.variant, memory: r.memory, parameters: r.parameters, verdict: r.result.verdict, expected: r.expected } };
+    const properties = { properties: { scenario: r.scenario, variant: r.variant, memory: r.memory, parameters: r.parameters, verdict: r.result.verdict, expected: r.expected, ...(r.result.approximation ? { approximation: r.result.approximation } : {}) } };
     const mismatch = notAsExpected(r, againstExpectation);
     if (v) {
       // --all-violations: one result per violated property, each judged with the check (on the first).
@@ -131,9 +133,12 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
     } else if (outcome === 'bounded') {
       descriptions.set('bounded', BUILTIN_RULES.bounded);
       results.push({ ...rule('bounded'), level: 'warning', message: { text: `${label}: no verdict: ${r.result.bounds.map((b) => b.detail).join('; ')}` }, ...located, ...properties });
+    } else if (probabilisticVerdict(r)) {
+      descriptions.set('probabilisticVerdict', BUILTIN_RULES.probabilisticVerdict);
+      results.push({ ...rule('probabilisticVerdict'), level: 'note', message: { text: `${label}: ${probabilisticVerdict(r)}` }, ...located, ...properties });
     }
     // --coverage: each transition a verified check never fired, at its state's definition when found.
-    if (r.result.verdict === 'verified' && r.result.coverage) {
+    if ((r.result.verdict === 'verified' || r.result.verdict === 'verified-probabilistic') && r.result.coverage) {
       const files = modelFiles(r);
       for (const { actor, transition } of neverFired(r.result.coverage)) {
         descriptions.set('transitionNeverFired', BUILTIN_RULES.transitionNeverFired);

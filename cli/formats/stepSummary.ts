@@ -8,6 +8,7 @@ import { outcomeOf } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
 import { showsMemory, verdictUnder } from './textTable.ts';
 import { actorSummary, coverageMarkdown, coverageWarnings } from './coverage.ts';
+import { probabilisticVerdict } from './approximation.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -61,6 +62,9 @@ export function stepSummary(records: CheckRecord[], againstExpectation: boolean)
     lines.push(`| ${cell(r.scenario)} | ${cell(r.variant ?? '-')}${memory ? ` [${r.memory}]` : ''} | ${memory ? cell(verdictUnder(r)) : r.result.verdict} | ${r.expected ?? '-'} | ${r.result.stats.states} | ${r.result.stats.seconds.toFixed(2)} | ${result} |`);
   }
   lines.push('');
+  // --store compact or bitstate: each probabilistic verdict with its estimated probability of a missed state.
+  const probabilistic = records.map((r) => [r, probabilisticVerdict(r)] as const).filter(([, p]) => p !== null);
+  if (probabilistic.length > 0) lines.push(...probabilistic.map(([r, p]) => `- ${cell(`${recordLabel(r)}: ${p}`)}`), '');
   lines.push(...goalsSection(records));
   lines.push(...coverageSection(records));
   const withTrace = records.filter((r) => r.trace);

@@ -6,6 +6,7 @@ import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { table } from './columns.ts';
 import { coverageText, coverageWarnings } from './coverage.ts';
+import { probabilisticVerdict } from './approximation.ts';
 
 
 /** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
@@ -47,6 +48,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       if (g.steps) lines.push(`${label}: ${g.property} reached after ${g.steps.length} steps${witness ? ` (witness written to ${witness})` : ''}`);
       else if (r.result.verdict === 'unreached') lines.push(`${label}: ${g.property} unreached: no reachable state satisfies it`);
     }
+    const probabilistic = probabilisticVerdict(r);
+    if (probabilistic) lines.push(`${label}: ${probabilistic}`);
     const f = r.result.found;
     if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
