@@ -21,8 +21,8 @@ export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.t
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export { Execution } from './execution.ts';
 export { neverFired, transitionLabel } from './coverage.ts';
-export { randomSearch } from './randomSearch.ts';
-export type { RandomSearchOptions } from './randomSearch.ts';
+export { randomSearch, randomWalks, randomResult, sharedFirstViolation } from './randomSearch.ts';
+export type { RandomPart, RandomSearchOptions } from './randomSearch.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { LassoVerdict } from './lassoJudgement.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult, RandomFinding, RandomSearchRun, ActorCoverage, StateCoverage, TransitionCoverage } from './result.ts';
