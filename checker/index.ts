@@ -23,6 +23,7 @@ export { Execution } from './execution.ts';
 export { neverFired, transitionLabel } from './coverage.ts';
 export { randomSearch, randomWalks, randomResult, sharedFirstViolation } from './randomSearch.ts';
 export type { RandomPart, RandomSearchOptions } from './randomSearch.ts';
+export { portableUnder } from './portableStates.ts';
 export type { Happening, StepOutcome } from './execution.ts';
 export type { LassoVerdict } from './lassoJudgement.ts';
 export type { CheckResult, Violation, Verdict, Bound, BoundKind, Stats, Step, GoalResult, RandomFinding, RandomSearchRun, ActorCoverage, StateCoverage, TransitionCoverage } from './result.ts';

@@ -11,6 +11,8 @@ import type { MemoryModelName } from './memoryModel.ts';
 import { MEMORY_CAVEATS } from './memoryModel.ts';
 import type { Bound, BoundKind, CheckResult, Step, Violation } from './result.ts';
 import type { SystemDefinition } from './system.ts';
+import { countDistinct, portableStates } from './portableStates.ts';
+import type { PortableStates } from './portableStates.ts';
 
 export interface RandomSearchOptions {
   /** Walks to take (default 1000). */
@@ -73,6 +75,11 @@ export interface RandomPart {
   stopped: Bound[];
   /** Each distinct state visited (at most MAX_COUNTED), with the first walk that visited it. */
   visited: Map<string, number>;
+  /**
+   * Taken beside other threads: `visited` in a form every thread shares (this thread's interned ids mean
+   * nothing to another), with each state's first walk; `visited` is then left empty.
+   */
+  portable?: { states: PortableStates; walks: Int32Array };
   /** The part's first violating walk, its violation shrunk. */
   found?: { walk: number; violation: Violation; walkSteps: number };
 }
@@ -136,6 +143,15 @@ export async function randomWalks(system: SystemDefinition, options: RandomSearc
     }
     if ((part.walks.length & 15) === 0) await new Promise((resolve) => setImmediate(resolve));
   }
+  if (firstViolation) {
+    // Only what may count: states first visited no later than the first violating walk found so far.
+    const last = Atomics.load(firstViolation, 0);
+    const kept = [...visited].filter(([, walk]) => walk <= last);
+    const states = portableStates(exec.sys, kept.map(([key]) => Int32Array.from(key.split(','), Number)));
+    if (states === null) throw new Error(`a random search under ${exec.sys.memory} cannot be split across threads`);
+    part.portable = { states, walks: Int32Array.from(kept, ([, walk]) => walk) };
+    visited.clear();
+  }
   return part;
 }
 
@@ -169,12 +185,13 @@ export function randomResult(parts: RandomPart[], options: RandomSearchOptions, 
   const bounds = new Map<string, Bound>([...firstHit.values()].sort((a, b) => a.walk - b.walk).map((b) => [b.bound.detail, b.bound]));
   for (const b of parts.flatMap((p) => p.stopped)) if (!bounds.has(b.kind)) bounds.set(b.kind, b);
   let states = 0;
-  if (parts.length === 1) {
+  const portable = parts.map((p) => p.portable);
+  if (portable.every((p) => p !== undefined)) {
+    states = countDistinct(portable.map((p) => p.states), (n, i) => portable[n].walks[i] <= last, MAX_COUNTED);
+  } else if (parts.length === 1) {
     for (const walk of parts[0].visited.values()) if (walk <= last) states++;
   } else {
-    const union = new Set<string>();
-    for (const p of parts) for (const [key, walk] of p.visited) if (walk <= last) union.add(key);
-    states = union.size;
+    throw new Error('the parts of a random search taken in several threads must each carry portable states');
   }
   states = Math.min(states, MAX_COUNTED);
   const sampled: Bound = {

@@ -31,6 +31,7 @@ export const configSchema: z.ZodType<VmbusCheckConfig> = z.strictObject({
     maxMemory: z.union([z.string(), z.number()], { error: 'must be a size such as 512M or 8G, or a number of megabytes' }).optional(),
   }, { error: 'must be an object of maxStates, maxDepth, timeLimit, maxMemory' }).optional(),
   allViolations: z.boolean({ error: 'must be true or false' }).optional(),
+  workers: whole(1).optional(),
   reports: z.array(z.strictObject({
     format: z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }),
     output: text('a file path').optional(),

@@ -29,6 +29,8 @@ export interface VmbusCheckConfig {
   bounds?: { maxStates?: number; maxDepth?: number; timeLimit?: number; maxMemory?: string | number };
   /** Every violated property with its own counterexample (`--all-violations`). */
   allViolations?: boolean;
+  /** Search threads to run at once (`--workers`; default: the cores available). */
+  workers?: number;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */
