@@ -13,6 +13,8 @@ export interface LocalStateInfo {
 export class LocalStates {
   private readonly table = new InternTable<AnyMachineSnapshot>();
   readonly info: LocalStateInfo[] = [];
+  /** Each id's canonical key: the same local state has the same key in every thread, whatever its id there. */
+  readonly keys: string[] = [];
 
   constructor(private readonly machine: AnyStateMachine) {}
 
@@ -32,6 +34,7 @@ export class LocalStates {
     const before = this.table.size;
     const id = this.table.intern(snapshot, key);
     if (id === before) {
+      this.keys.push(key);
       deepFreeze(snapshot.context);
       this.info.push({
         atEnd: snapshot.status === 'done' || snapshot.hasTag('end'),

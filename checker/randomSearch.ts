@@ -9,8 +9,10 @@
 import { Execution } from './execution.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 import { MEMORY_CAVEATS } from './memoryModel.ts';
-import type { Bound, BoundKind, CheckResult, RandomFinding, Step, Violation } from './result.ts';
+import type { Bound, BoundKind, CheckResult, Step, Violation } from './result.ts';
 import type { SystemDefinition } from './system.ts';
+import { countDistinct, portableStates } from './portableStates.ts';
+import type { PortableStates } from './portableStates.ts';
 
 export interface RandomSearchOptions {
   /** Walks to take (default 1000). */
@@ -52,52 +54,161 @@ type WalkEnd =
 
 export async function randomSearch(system: SystemDefinition, options: RandomSearchOptions = {}): Promise<CheckResult> {
   const started = performance.now();
+  const part = await randomWalks(system, options);
+  return randomResult([part], options, (performance.now() - started) / 1000);
+}
+
+/**
+ * What one thread's share of a random search took (its shard of the walks), kept per walk so that the
+ * shares of several threads merge into exactly what one thread taking every walk would report
+ * (randomResult): that one stops at the first violating walk, so whatever the others took past it
+ * does not count.
+ */
+export interface RandomPart {
+  memory: MemoryModelName;
+  /** The walks taken, ascending, and the steps each took. */
+  walks: number[];
+  steps: number[];
+  /** Each bound a walk hit, with the first walk that hit it, in that order. */
+  walkBounds: { walk: number; bound: Bound }[];
+  /** Why the part stopped before its last walk (interrupted, the time limit), if it did. */
+  stopped: Bound[];
+  /** Each distinct state visited (at most MAX_COUNTED), with the first walk that visited it. */
+  visited: Map<string, number>;
+  /**
+   * Taken beside other threads: `visited` in a form every thread shares (this thread's interned ids mean
+   * nothing to another), with each state's first walk; `visited` is then left empty.
+   */
+  portable?: { states: PortableStates; walks: Int32Array };
+  /** The part's first violating walk, its violation shrunk. */
+  found?: { walk: number; violation: Violation; walkSteps: number };
+}
+
+const NO_VIOLATION = 0x7fffffff;
+
+/**
+ * A place for threads sharing one search to note the first violating walk any has found, so that each
+ * stops before walks past it (they would not count): pass the same one to each thread's randomWalks.
+ */
+export function sharedFirstViolation(): Int32Array {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  cell[0] = NO_VIOLATION;
+  return cell;
+}
+
+/** Lowers the shared first violating walk to `walk`; false when another thread already found an earlier one. */
+function noteViolation(cell: Int32Array, walk: number): boolean {
+  for (let seen = Atomics.load(cell, 0); walk < seen; seen = Atomics.load(cell, 0)) {
+    if (Atomics.compareExchange(cell, 0, seen, walk) === seen) return true;
+  }
+  return false;
+}
+
+/** The walks of one shard (all of them without one); `firstViolation` is shared with the threads taking the other shards. */
+export async function randomWalks(system: SystemDefinition, options: RandomSearchOptions = {}, firstViolation?: Int32Array): Promise<RandomPart> {
+  const started = performance.now();
   const exec = new Execution(system, options.memory);
-  const memory = exec.sys.memory;
   const walks = options.walks ?? 1000;
   const maxDepth = options.maxDepth ?? 500;
   const seed = options.seed ?? 1;
   const shard = options.shard ?? { index: 0, count: 1 };
   const deadline = options.timeLimitSeconds !== undefined ? started + options.timeLimitSeconds * 1000 : Infinity;
-  const bounds = new Map<string, Bound>();
-  let steps = 0;
-  let deepest = 0;
-  let taken = 0;
-  let found: { violation: Violation; finding: RandomFinding } | null = null;
+  const part: RandomPart = { memory: exec.sys.memory, walks: [], steps: [], walkBounds: [], stopped: [], visited: new Map() };
+  const boundsSeen = new Set<string>();
+  let w = shard.index;
   // Distinct states visited, counted up to a cap so that a long search keeps its memory.
-  const visited = new Set<string>();
-  const visit = (v: Int32Array) => { if (visited.size < MAX_COUNTED) visited.add(v.join(',')); };
-  for (let w = shard.index; w < walks; w += shard.count) {
-    if (options.signal?.aborted) { bounds.set('interrupted', { kind: 'interrupted', detail: 'stopped by the user' }); break; }
-    if (performance.now() >= deadline) { bounds.set('timeLimit', { kind: 'timeLimit', detail: `time limit of ${options.timeLimitSeconds} s reached` }); break; }
+  const visited = part.visited;
+  const visit = (v: Int32Array) => {
+    if (visited.size >= MAX_COUNTED) return;
+    const key = v.join(',');
+    if (!visited.has(key)) visited.set(key, w);
+  };
+  for (; w < walks; w += shard.count) {
+    if (firstViolation && w > Atomics.load(firstViolation, 0)) break;
+    if (options.signal?.aborted) { part.stopped.push({ kind: 'interrupted', detail: 'stopped by the user' }); break; }
+    if (performance.now() >= deadline) { part.stopped.push({ kind: 'timeLimit', detail: `time limit of ${options.timeLimitSeconds} s reached` }); break; }
     const walk = takeWalk(exec, generator(walkSeed(seed, w)), maxDepth, options.swarm === true, visit);
-    taken++;
-    steps += walk.steps.length;
-    deepest = Math.max(deepest, walk.steps.length);
-    if (walk.end.kind === 'bound') bounds.set(walk.end.bound, { kind: boundKindOf(walk.end.bound), detail: walk.end.bound });
+    part.walks.push(w);
+    part.steps.push(walk.steps.length);
+    if (walk.end.kind === 'bound' && !boundsSeen.has(walk.end.bound)) {
+      boundsSeen.add(walk.end.bound);
+      part.walkBounds.push({ walk: w, bound: { kind: boundKindOf(walk.end.bound), detail: walk.end.bound } });
+    }
     if (walk.end.kind === 'violation') {
       const v = walk.end.violation;
-      found = { violation: { ...v, steps: shrink(exec, v.steps, v.property) }, finding: { seed, walk: w, walkSteps: v.steps.length } };
+      // Shrinking is the costly part: not worth it for a walk that another thread's earlier one outranks.
+      const first = firstViolation === undefined || noteViolation(firstViolation, w);
+      part.found = { walk: w, violation: first ? { ...v, steps: shrink(exec, v.steps, v.property) } : v, walkSteps: v.steps.length };
       break;
     }
-    if ((taken & 15) === 0) await new Promise((resolve) => setImmediate(resolve));
+    if ((part.walks.length & 15) === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  const seconds = (performance.now() - started) / 1000;
+  if (firstViolation) {
+    // Only what may count: states first visited no later than the first violating walk found so far.
+    const last = Atomics.load(firstViolation, 0);
+    const kept = [...visited].filter(([, walk]) => walk <= last);
+    const states = portableStates(exec.sys, kept.map(([key]) => Int32Array.from(key.split(','), Number)));
+    if (states === null) throw new Error(`a random search under ${exec.sys.memory} cannot be split across threads`);
+    part.portable = { states, walks: Int32Array.from(kept, ([, walk]) => walk) };
+    visited.clear();
+  }
+  return part;
+}
+
+/**
+ * The search's result from its parts (one per thread; together the walks of `options.shard`, or all of
+ * them): the result one thread taking those walks in order would give. The first violating walk wins;
+ * walks past it, which that one thread would never have taken, are left out of every count.
+ */
+export function randomResult(parts: RandomPart[], options: RandomSearchOptions, seconds: number): CheckResult {
+  const maxDepth = options.maxDepth ?? 500;
+  const seed = options.seed ?? 1;
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const memory = parts[0]?.memory ?? options.memory ?? 'sc';
+  const winner = parts.reduce<RandomPart['found']>((best, p) => (p.found && (!best || p.found.walk < best.walk) ? p.found : best), undefined);
+  const last = winner?.walk ?? Infinity;
+  let taken = 0;
+  let steps = 0;
+  let deepest = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.walks.length && p.walks[i] <= last; i++) {
+      taken++;
+      steps += p.steps[i];
+      deepest = Math.max(deepest, p.steps[i]);
+    }
+  }
+  const firstHit = new Map<string, { walk: number; bound: Bound }>();
+  for (const b of parts.flatMap((p) => p.walkBounds)) {
+    const seen = firstHit.get(b.bound.detail);
+    if (b.walk <= last && (!seen || b.walk < seen.walk)) firstHit.set(b.bound.detail, b);
+  }
+  const bounds = new Map<string, Bound>([...firstHit.values()].sort((a, b) => a.walk - b.walk).map((b) => [b.bound.detail, b.bound]));
+  for (const b of parts.flatMap((p) => p.stopped)) if (!bounds.has(b.kind)) bounds.set(b.kind, b);
+  let states = 0;
+  const portable = parts.map((p) => p.portable);
+  if (portable.every((p) => p !== undefined)) {
+    states = countDistinct(portable.map((p) => p.states), (n, i) => portable[n].walks[i] <= last, MAX_COUNTED);
+  } else if (parts.length === 1) {
+    for (const walk of parts[0].visited.values()) if (walk <= last) states++;
+  } else {
+    throw new Error('the parts of a random search taken in several threads must each carry portable states');
+  }
+  states = Math.min(states, MAX_COUNTED);
   const sampled: Bound = {
     kind: 'sampled',
     detail: `random${options.swarm ? ' swarm' : ''} search: ${taken} walks of at most ${maxDepth} steps from seed ${seed}` +
       `${shard.count > 1 ? ` (shard ${shard.index + 1} of ${shard.count})` : ''}: not exhaustive`,
   };
   return {
-    verdict: found ? 'violated' : 'bounded',
+    verdict: winner ? 'violated' : 'bounded',
     memory, memoryCaveat: MEMORY_CAVEATS[memory],
-    violations: found ? [found.violation] : [],
+    violations: winner ? [winner.violation] : [],
     // Walks judge no reachability goals or liveness properties: a sample can claim neither.
     goals: [],
-    bounds: found ? [] : [sampled, ...bounds.values()],
+    bounds: winner ? [] : [sampled, ...bounds.values()],
     // states: the distinct states the walks visited (at most MAX_COUNTED); transitions: the steps taken.
-    stats: { states: visited.size, transitions: steps, depth: deepest, seconds, statesPerSec: seconds > 0 ? steps / seconds : 0, bytesPerState: 0, localTransitions: 0, queued: 0 },
-    ...(found ? { found: found.finding } : {}),
+    stats: { states, transitions: steps, depth: deepest, seconds, statesPerSec: seconds > 0 ? steps / seconds : 0, bytesPerState: 0, localTransitions: 0, queued: 0 },
+    ...(winner ? { found: { seed, walk: winner.walk, walkSteps: winner.walkSteps } } : {}),
     random: { walks: taken, maxDepth, seed, swarm: options.swarm === true, ...(shard.count > 1 ? { shard } : {}) },
   };
 }

@@ -34,6 +34,7 @@ export const configSchema: z.ZodType<VmbusCheckConfig> = z.strictObject({
   store: z.enum(STORE_KINDS, { error: `must be one of ${STORE_KINDS.join(', ')}` }).optional(),
   bitstateBits: whole(3).max(32, 'must be a whole number from 3 to 32').optional(),
   bitstateHashes: whole(1).max(16, 'must be a whole number from 1 to 16').optional(),
+  workers: whole(1).optional(),
   reports: z.array(z.strictObject({
     format: z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }),
     output: text('a file path').optional(),

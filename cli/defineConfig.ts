@@ -33,6 +33,8 @@ export interface VmbusCheckConfig {
   store?: StoreKind;
   bitstateBits?: number;
   bitstateHashes?: number;
+  /** Search threads to run at once (`--workers`; default: the cores available). */
+  workers?: number;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */

@@ -11,6 +11,7 @@ import { firstLine } from './firstLine.ts';
 import { MERGE_FORMATS, REPLAY_FORMATS, REPORT_FORMATS } from './formatNames.ts';
 import type { ReportFormat } from './formatNames.ts';
 import { memoryLimit } from './memoryLimit.ts';
+import { defaultWorkers } from './workers.ts';
 import { packageVersion } from './packageVersion.ts';
 import { safeText } from '../traces/safeText.ts';
 
@@ -114,6 +115,9 @@ function randomOf(a: Args): RandomSearchOptions | undefined {
   return options;
 }
 
+/** `--workers N`: search threads at once; the config's `workers`, else the cores available, when not given. */
+const workersOf = (a: Args) => wholeNumber(a, 'workers', 1);
+
 /** `--param name=value`, repeatable: values for variants' settable parameters, as text (read by each declaration). */
 function paramsOf(a: Args): Record<string, string> | undefined {
   const v = a.param;
@@ -162,6 +166,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('store', { type: 'string', requiresArg: true, describe: 'how visited states are kept: full (default), compact (64-bit fingerprints) or bitstate (bits of a bit array): less memory a state, but states may be missed, so no violation is verified-probabilistic' })
     .option('bitstate-bits', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bit array has 2^N bits, 3 to 32 (default 30: 128 MiB, or a quarter of --max-memory), as SPIN\'s -wN' })
     .option('bitstate-hashes', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bits each state sets (default 3), as SPIN\'s -k' })
+    .option('workers', { type: 'string', requiresArg: true, describe: 'search threads to run at once (default: the cores available): up to this many checks side by side, or one random search\'s walks split between them; one exhaustive check uses one' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
@@ -236,7 +241,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), params: paramsOf(a), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), witnesses: single(a, 'witnesses'), format: reportFormat(a), githubActions: env.GITHUB_ACTIONS === 'true', config: single(a, 'config'), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
-    inThread: searchThread, random: randomOf(a),
+    inThread: searchThread, random: randomOf(a), workers: workersOf(a),
   }, stdout));
 
   const parser = yargs(argv)
@@ -260,7 +265,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
         .option('variants', { type: 'string', requiresArg: true, demandOption: true, describe: 'comma-separated variant names, e.g. buggy,fixed' })
         .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant compared must declare it)" }),
       run((a) => compareCommand({
-        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', params: paramsOf(a), bounds: withMemoryDefault(boundsOf(a)), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a),
+        scenario: a.scenario as string, variants: single(a, 'variants') ?? '', params: paramsOf(a), bounds: withMemoryDefault(boundsOf(a)), memories: memoriesOf(a), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a), inThread: searchThread, random: randomOf(a), workers: workersOf(a) ?? defaultWorkers(),
       }, stdout)))
     .command('merge <reports..>', 'combine the JSON reports of several runs (the shards of a CI matrix) into one verdict per check',
       (y) => y

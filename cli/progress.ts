@@ -7,8 +7,10 @@ export interface ProgressReporter {
   /** How often the explorer should report, in milliseconds. */
   intervalMs: number;
   report(label: string, p: Progress): void;
-  /** Removes the live line (before results are printed). */
+  /** Removes the live line (before results are printed); the next report draws it again. */
   clear(): void;
+  /** A check has ended: its progress leaves the live line (which goes when none is left). */
+  finished(label: string): void;
 }
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -42,6 +44,13 @@ export function describeProgress(label: string, p: Progress, bounds: ProgressBou
     `queue ${count(p.queued)}, ${Math.round(p.memoryBytes / 2 ** 20)} MB, ${p.seconds.toFixed(1)} s${bar}`;
 }
 
+/** Several checks on one live line: each one's states and depth, then the process's memory. */
+export function runningTogether(running: Map<string, Progress>): string {
+  const each = [...running].map(([label, p]) => `${safeText(label)}: ${count(p.states)} states, depth ${p.depth}`);
+  const memory = Math.max(...[...running.values()].map((p) => p.memoryBytes));
+  return `${running.size} checks: ${each.join(' | ')}, ${Math.round(memory / 2 ** 20)} MB`;
+}
+
 export interface ProgressOptions {
   quiet: boolean;
   /** Overrides the default interval (250 ms live, 10 s in a log). */
@@ -55,17 +64,29 @@ export function progressReporter({ quiet, intervalMs, stream = process.stderr, b
   if (quiet) return null;
   if (stream.isTTY) {
     let shown = false;
+    // The checks running at once (--workers), in the order they started: the live line shows each.
+    const running = new Map<string, Progress>();
+    const clear = () => {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    };
+    const draw = () => {
+      const line = running.size === 1 ? describeProgress(...[...running][0], bounds) : runningTogether(running);
+      const width = stream.columns ?? 120;
+      stream.write(`\r\x1b[2K${line.length >= width ? line.slice(0, width - 1) : line}`);
+      shown = true;
+    };
     return {
       intervalMs: intervalMs ?? 250,
       report(label, p) {
-        const line = describeProgress(label, p, bounds);
-        const width = stream.columns ?? 120;
-        stream.write(`\r\x1b[2K${line.length >= width ? line.slice(0, width - 1) : line}`);
-        shown = true;
+        running.set(label, p);
+        draw();
       },
-      clear() {
-        if (shown) stream.write('\r\x1b[2K');
-        shown = false;
+      clear,
+      finished(label) {
+        running.delete(label);
+        if (running.size === 0) clear();
+        else draw();
       },
     };
   }
@@ -75,5 +96,6 @@ export function progressReporter({ quiet, intervalMs, stream = process.stderr, b
       stream.write(`progress ${describeProgress(label, p, bounds)}\n`);
     },
     clear() {},
+    finished() {},
   };
 }

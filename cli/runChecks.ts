@@ -5,6 +5,8 @@ import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
 import { checkLocations } from './modelLocations.ts';
 import type { CheckLocations } from './modelLocations.ts';
+import { runInOrder } from './orderedPool.ts';
+import { randomInThreads } from './randomThreads.ts';
 import { search } from './search.ts';
 import type { SearchOutcome, SearchRequest } from './search.ts';
 import { SearchThread } from './searchThread.ts';
@@ -77,6 +79,11 @@ export interface RunOptions {
   random?: RandomSearchOptions;
   /** Record a witness trace for each reachability goal reached. */
   witnesses?: boolean;
+  /**
+   * --workers: search threads to run at once (with inThread; default 1). Exhaustive checks run up to this
+   * many at a time, each in its own thread; a random search splits its walks across them instead.
+   */
+  workers?: number;
 }
 
 /** How often the search reports progress when nothing is shown: a stopped thread's statistics come from it. */
@@ -89,7 +96,8 @@ export const checkLabel = (scenario: string, variant: string | null, memory?: Me
 export const recordLabel = (r: { scenario: string; variant: string | null; memory: MemoryModelName; memoryAsked: boolean }) =>
   checkLabel(r.scenario, r.variant, r.memoryAsked ? r.memory : undefined);
 
-export async function runCheck(job: CheckJob, options: RunOptions, thread?: SearchThread): Promise<CheckRecord> {
+/** Runs one check: in `threads[0]`, or with --random split across all of them; in this thread with none. */
+export async function runCheck(job: CheckJob, options: RunOptions, threads: SearchThread[] = []): Promise<CheckRecord> {
   const { target, variant } = job;
   const label = checkLabel(target.name, variant.name, job.memory);
   const system = variant.build();
@@ -105,11 +113,11 @@ export async function runCheck(job: CheckJob, options: RunOptions, thread?: Sear
   const onProgress = progress ? (p: Progress) => progress.report(label, p) : undefined;
   let outcome: SearchOutcome;
   try {
-    outcome = thread
-      ? await thread.run(request, options.signal, onProgress)
+    outcome = request.random && threads.length > 1 ? await randomInThreads(system, request, threads, options.signal, onProgress)
+      : threads.length > 0 ? await threads[0].run(request, options.signal, onProgress)
       : await search(system, request, options.signal, onProgress);
   } finally {
-    progress?.clear();
+    progress?.finished(label);
   }
   return {
     scenario: target.name, variant: variant.name, parameters: variant.parameters, expected, expectedProperty: memory === own ? variant.expectedProperty : undefined,
@@ -126,20 +134,38 @@ const skippedCheck = ({ target, variant, memory }: CheckJob): SkippedCheck => ({
   memory: memory ?? variant.memory ?? 'sc', memoryAsked: memory !== undefined, reason: 'interrupted',
 });
 
-/** Runs the jobs in order; after an interrupt the rest are not started. */
+/**
+ * Runs the jobs, up to `workers` at once (each in its own search thread), and hands each record over in
+ * the jobs' order as if they had run one after another; after an interrupt the rest are not started.
+ */
 export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<{ records: CheckRecord[]; skipped: SkippedCheck[] }> {
   const records: CheckRecord[] = [];
   const memory = options.bounds.maxMemoryBytes;
-  const thread = options.inThread ? new SearchThread(memory === undefined ? undefined : Math.floor(memory / 2 ** 20)) : undefined;
+  // Each thread's heap may take the whole limit: the limit on the process's resident memory, which
+  // every search checks, is what bounds them together.
+  const heapLimitMb = memory === undefined ? undefined : Math.floor(memory / 2 ** 20);
+  const workers = options.inThread ? Math.max(1, options.workers ?? 1) : 0;
+  // A random search splits its walks across every thread, one check after another.
+  const width = options.random ? 1 : Math.max(1, Math.min(workers, jobs.length));
+  const threads = Array.from({ length: options.random ? workers : Math.min(workers, width) }, () => new SearchThread(heapLimitMb));
+  // Each check running at once has threads of its own.
+  const free = options.random || threads.length === 0 ? [threads] : threads.map((t) => [t]);
   try {
-    for (let i = 0; i < jobs.length; i++) {
-      if (options.signal.aborted) return { records, skipped: jobs.slice(i).map(skippedCheck) };
-      const record = await runCheck(jobs[i], options, thread);
+    const started = await runInOrder(jobs.length, width, async (i) => {
+      const mine = free.pop()!;
+      try {
+        return await runCheck(jobs[i], options, mine);
+      } finally {
+        free.push(mine);
+      }
+    }, (record) => {
+      // A report streamed to standard output does not land in another check's live progress line.
+      if (width > 1) options.progress?.clear();
       records.push(record);
       options.onRecord?.(record);
-    }
-    return { records, skipped: [] };
+    }, () => !options.signal.aborted);
+    return { records, skipped: jobs.slice(started).map(skippedCheck) };
   } finally {
-    await thread?.close();
+    await Promise.all(threads.map((t) => t.close()));
   }
 }

@@ -1,7 +1,7 @@
 // One check's search, as data in and data out, so that it can run in a worker thread (cli/searchWorker.ts)
 // as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
-import { exploreAsync, randomSearch } from '../checker/index.ts';
-import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
+import { exploreAsync, randomResult, randomSearch, randomWalks } from '../checker/index.ts';
+import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomPart, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
 import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -21,6 +21,12 @@ export interface SearchRequest {
   random?: RandomSearchOptions;
   /** Record each reached reachability goal's witness as a trace (--witnesses). */
   witnesses?: boolean;
+  /**
+   * This thread takes one share of a random search split across threads (`random.shard` is its share):
+   * the first violating walk any of them has found, shared (cli/randomThreads.ts). The outcome then
+   * carries its part, for the merge, and no trace.
+   */
+  randomShare?: Int32Array;
 }
 
 export interface SearchOutcome {
@@ -31,6 +37,8 @@ export interface SearchOutcome {
   more?: TraceFile[];
   /** With `witnesses`: a witness trace for each reachability goal reached, in definition order. */
   witnesses?: TraceFile[];
+  /** With `randomShare`: the walks this thread took, to merge with the other threads' (checker/randomSearch.ts). */
+  part?: RandomPart;
 }
 
 export async function search(system: SystemDefinition, request: SearchRequest, signal: AbortSignal, onProgress: ((p: Progress) => void) | undefined): Promise<SearchOutcome> {
@@ -38,15 +46,26 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
   let result: CheckResult;
   try {
     const { options } = request;
-    result = request.random
-      ? await randomSearch(system, { ...request.random, maxDepth: options.maxDepth, timeLimitSeconds: options.timeLimitSeconds, memory, signal })
+    const random = request.random && { ...request.random, maxDepth: options.maxDepth, timeLimitSeconds: options.timeLimitSeconds, memory, signal };
+    if (random && request.randomShare) {
+      const started = performance.now();
+      const part = await randomWalks(system, random, request.randomShare);
+      return { result: randomResult([part], random, (performance.now() - started) / 1000), part };
+    }
+    result = random
+      ? await randomSearch(system, random)
       : await exploreAsync(system, { ...options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs });
   } catch (e) {
     // The checker rejects what it cannot model (a machine that invokes children, context that is not
     // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).
     throw new CliError(`${request.label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
   }
-  const checked = { ...system, memory };
+  return outcomeOf(system, request, result);
+}
+
+/** A search's result with its counterexamples and witnesses as traces. */
+export function outcomeOf(system: SystemDefinition, request: SearchRequest, result: CheckResult): SearchOutcome {
+  const checked = { ...system, memory: request.memory };
   const witnesses = request.witnesses ? { witnesses: result.goals.filter((g) => g.reached).map((g) => buildWitnessTrace(checked, request.source, g)) } : {};
   if (result.violations.length === 0) return { result, ...witnesses };
   const [first, ...others] = result.violations.map((v) => buildTrace(checked, request.source, v));

@@ -19,6 +19,7 @@ import type { LoadedConfig } from '../config.ts';
 import type { ConfigReport } from '../defineConfig.ts';
 import { builtinTargets, expandTargets, loadTarget, selectVariants } from '../loadSystem.ts';
 import { memoryLimit } from '../memoryLimit.ts';
+import { defaultWorkers } from '../workers.ts';
 import { progressReporter } from '../progress.ts';
 import { checkLabel, jobsFor, recordLabel, runChecks } from '../runChecks.ts';
 import type { CheckJob, CheckRecord, SkippedCheck } from '../runChecks.ts';
@@ -58,6 +59,8 @@ export interface CheckArgs {
   inThread: boolean;
   /** --random: a random search instead of the exhaustive one. */
   random?: RandomSearchOptions;
+  /** --workers: search threads at once (over the config's `workers`; default: the cores available). */
+  workers?: number;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -225,6 +228,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
   try {
     ({ records, skipped } = await runChecks(jobs, {
       bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random, witnesses: args.witnesses !== undefined,
+      workers: args.workers ?? loaded?.config.workers ?? defaultWorkers(),
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds }),
       onRecord: (r) => {
         if (out !== undefined && r.trace) {

@@ -28,6 +28,8 @@ export interface CompareArgs {
   inThread: boolean;
   /** --random: a random search instead of the exhaustive one. */
   random?: RandomSearchOptions;
+  /** --workers: search threads at once (default 1). */
+  workers?: number;
 }
 
 export function parseVariantList(list: string, memories = 1): string[] {
@@ -64,7 +66,7 @@ export async function compareCommand(args: CompareArgs, stdout: (s: string) => v
   let records: CheckRecord[];
   try {
     ({ records } = await runChecks(jobsFor(target, variants, args.memories), {
-      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random,
+      bounds: args.bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random, workers: args.workers,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds: args.bounds }),
     }));
   } finally {
