@@ -27,6 +27,10 @@ import { livenessMessage, triggerText } from './lassoJudgement.ts';
 import { SystemDefinitionError } from './system.ts';
 import { CoverageCounter } from './coverage.ts';
 import type { MemoryModelName } from './memoryModel.ts';
+import { symmetryFor } from './symmetryChoice.ts';
+import type { Symmetry } from './symmetry.ts';
+import type { ConcretePaths } from './symmetryPaths.ts';
+import type { VectorView as View } from './globalView.ts';
 
 export interface ExploreOptions {
   maxStates?: number;
@@ -52,6 +56,11 @@ export interface ExploreOptions {
   bitstateBits?: number;
   /** bitstate: the bits each state sets (default 3), as SPIN's -k. */
   bitstateHashes?: number;
+  /**
+   * Symmetry reduction for a system that declares `symmetry` (checker/symmetry.ts): one state per orbit.
+   * Default true; not applied with liveness properties or coverage (CheckResult.stats.symmetry says why).
+   */
+  symmetry?: boolean;
 }
 
 export interface Progress {
@@ -121,6 +130,11 @@ export class Exploration {
   private readonly witnesses = new Map<string, Step[]>();
   /** Coverage counts, only when asked for: the steps are observed only then. */
   private readonly coverage: CoverageCounter | null;
+  /** Symmetry reduction, when declared and applied: states are stored as their orbits' representatives. */
+  private readonly symmetry: Symmetry | null;
+  private readonly concrete: ConcretePaths | null;
+  private readonly symmetryNote: string | null;
+  private readonly canon: Int32Array;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -144,6 +158,11 @@ export class Exploration {
     this.deadline = options.timeLimitSeconds !== undefined ? this.started + options.timeLimitSeconds * 1000 : Infinity;
     this.livenessDeadline = this.deadline;
     this.coverage = options.coverage ? new CoverageCounter(this.sys) : null;
+    const chosen = symmetryFor(this.sys, this.stepper.memory, this.store, options);
+    this.symmetry = chosen.symmetry;
+    this.concrete = chosen.paths;
+    this.symmetryNote = chosen.note;
+    this.canon = new Int32Array(layout.width);
     this.start();
   }
 
@@ -295,6 +314,7 @@ export class Exploration {
         bytesPerState: states > 0 ? (this.store.bytes + (this.edges?.bytes ?? 0)) / states : 0,
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
+        ...(this.symmetryNote !== null ? { symmetry: { applied: this.symmetry !== null, note: this.symmetryNote, represented: this.symmetry?.stats().represented ?? null } } : {}),
       },
       ...(this.coverage ? { coverage: this.coverage.result() } : {}),
     };
@@ -330,6 +350,7 @@ export class Exploration {
   }
 
   private pathTo(idx: number): Step[] {
+    if (this.concrete) return this.concrete.to(idx).steps;
     const labels: number[] = [];
     for (let i = idx; this.store.parentOf(i) !== ROOT; i = this.store.parentOf(i)) labels.push(this.store.stepOf(i));
     return labels.reverse().map((l) => this.stepOfLabel(l));
@@ -343,6 +364,12 @@ export class Exploration {
       return;
     }
     if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
+    if (this.symmetry) {
+      this.symmetry.canonical(this.cur, this.canon);
+      this.cur.set(this.canon);
+      this.symmetry.countRepresentative();
+      this.symmetry.auditProperties(this.cur, 0);
+    }
     this.store.add(this.cur, ROOT, ROOT);
     this.coverage?.countState(this.cur);
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
@@ -378,9 +405,16 @@ export class Exploration {
         msg = null;
         if (!this.report(BUILTIN.modelError, `invariant ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
       }
-      if (msg !== null && !this.report(name, msg, this.pathTo(idx))) return false;
+      if (msg !== null && !this.reportAt(idx, name, msg, (view) => violationMessage(p.holds(view), `invariant ${name} does not hold`))) return false;
     }
     return true;
+  }
+
+  /** Reports a violation in the state stored at `idx`, its message worded again in the concrete state under symmetry. */
+  private reportAt(idx: number, property: string, message: string, judge: (view: View) => string | null): boolean {
+    if (!this.concrete) return this.report(property, message, this.pathTo(idx));
+    const { steps, state } = this.concrete.to(idx);
+    return this.report(property, this.concrete.reword(state, message, judge), steps);
   }
 
   /** Records a witness for each reachability goal first reached in state `v` (stored at `idx`). */
@@ -539,6 +573,13 @@ export class Exploration {
   private checkQuiescent(idx: number, firstTimer: Step | null): boolean {
     this.view.v = this.cur;
     for (const j of judgeQuiescent(this.sys, this.view, firstTimer)) {
+      if (this.concrete) {
+        const { steps, state } = this.concrete.to(idx);
+        const again = this.concrete.quiescent(state, j.property);
+        if (again?.firstTimer) steps.push(again.firstTimer);
+        if (!this.report(j.property, again?.message ?? j.message, steps)) return false;
+        continue;
+      }
       // The counterexample of a stall ends with the watchdog firing, when there is one: the run has given up.
       const steps = this.pathTo(idx);
       if (firstTimer && !j.threw) steps.push(firstTimer);
@@ -582,6 +623,13 @@ export class Exploration {
     const label = this.label(actor, kind, event, stepper.choices.taken);
     // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
     if (r !== Outcome.Ok) this.edges?.add(-1, label);
+    if (r === Outcome.Violation && this.concrete) {
+      const { steps, state } = this.concrete.to(idx);
+      const last = this.concrete.violatingStep(state, stepper.violationProperty);
+      if (last === null) throw new Error(`internal error: symmetry reduction: the step violating ${stepper.violationProperty} has no counterpart in the concrete state`);
+      steps.push(last.step);
+      return this.report(stepper.violationProperty, last.message, steps);
+    }
     if (r === Outcome.Violation) {
       const steps = this.pathTo(idx);
       steps.push(this.stepOfLabel(label));
@@ -598,6 +646,7 @@ export class Exploration {
   private reached(idx: number, v: Int32Array, label: number, changed: number): boolean {
     const store = this.store;
     const mayAdd = store.count < this.maxStates;
+    if (this.symmetry) { this.symmetry.canonical(v, this.canon); v = this.canon; changed = -1; }
     const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
     if (added === -1) {
       this.cut = true;
@@ -607,6 +656,7 @@ export class Exploration {
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
+    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, added); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(v, added);

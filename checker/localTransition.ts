@@ -340,6 +340,7 @@ export class ActorLogic {
       }
       const t = this.first(local, event, 0);
       this.memo.set(key, t);
+      this.onComputed?.(local, event, 0, t);
       return t;
     }
     let byReads = hit as Map<number, LocalTransition> | undefined;
@@ -348,9 +349,32 @@ export class ActorLogic {
     if (t === undefined) {
       const u = this.first(local, event, readTuple);
       byReads.set(readTuple, u);
+      this.onComputed?.(local, event, readTuple, u);
       return u;
     }
     return t.uses < 0 ? t : this.reuse(t, local, event, readTuple, (u) => byReads.set(readTuple, u));
+  }
+
+  /**
+   * Called with every transition computed (not a memo hit), once it is memoised: symmetry reduction
+   * checks there that interchangeable actors behave alike (checker/symmetry.ts).
+   */
+  onComputed: ((local: number, event: number, readTuple: number, t: LocalTransition) => void) | null = null;
+
+  /** The value ids of read tuple `tuple`, in `readCells` order. */
+  readValues(tuple: number): readonly number[] {
+    return this.readTuples[tuple];
+  }
+
+  /** The id of the read tuple holding `values` (value ids in `readCells` order). */
+  readTupleOfValues(values: readonly number[]): number {
+    if (this.readCells.length === 0) return 0;
+    const cells = this.readCells.map((_, i) => i);
+    const v = Int32Array.from(values);
+    const id = this.tuples.find(-1, v, 0, cells);
+    if (id >= 0) return id + 1;
+    this.readTuples.push([...values]);
+    return this.tuples.add(-1, v, 0, cells) + 1;
   }
 
   /** Audit every memoised transition (paranoid mode), not only the default sample. */

@@ -82,6 +82,21 @@ export interface MemoryModel {
   buffered(v: Int32Array, actor: number): { cell: number; value: number; release: boolean }[];
   /** Puts the model's regions in canonical form at the end of a step, so equivalent states are stored once. */
   normalize(v: Int32Array): void;
+  /**
+   * Writes into `to` the model's regions of `from` with actors and cells renamed (symmetry reduction,
+   * checker/symmetry.ts): actor `a`'s regions become actor `actorOf[a]`'s, cell `c` becomes `cellOf[c]`.
+   * `normalize` afterwards puts the result in canonical form.
+   */
+  permute(from: Int32Array, to: Int32Array, actorOf: Int32Array, cellOf: Int32Array): void;
+}
+
+/** A store buffer at `from[at]` (length, entries) written at `to[dest]` with its cells renamed. */
+function permuteBuffer(from: Int32Array, at: number, to: Int32Array, dest: number, cap: number, cells: number, cellOf: Int32Array): void {
+  to[dest] = from[at];
+  for (let k = 1; k <= cap; k++) {
+    const e = from[at + k];
+    to[dest + k] = k > from[at] || e === MARKER ? e : entry(cells, cellOf[entryCell(cells, e)], entryValue(cells, e), entryRelease(e));
+  }
 }
 
 /** Vector slots each model needs after `base` for `actors` actors and `cells` cells. */
@@ -128,6 +143,7 @@ function sequentialConsistency(layout: Layout): MemoryModel {
     flush: () => -1,
     buffered: () => [],
     normalize() {},
+    permute() {},
   };
 }
 
@@ -215,6 +231,9 @@ function totalStoreOrder(layout: Layout, s: MemorySettings): MemoryModel {
     },
     buffered: (v, a) => decodeBuffer(v, buf(a), cells),
     normalize() {},
+    permute(from, to, actorOf, cellOf) {
+      for (let a = 0; a < layout.actorCount; a++) permuteBuffer(from, buf(a), to, buf(actorOf[a]), cap, cells, cellOf);
+    },
   };
   return m;
 }
@@ -520,6 +539,20 @@ function armv8(layout: Layout, s: MemorySettings, finished: (v: Int32Array, acto
       return -1;
     },
     buffered: (v, a) => decodeBuffer(v, buf(a), cells),
+    permute(from, to, actorOf, cellOf) {
+      to[hist] = from[hist];
+      for (let i = 1; i <= H; i++) {
+        const x = from[hist + i];
+        to[hist + i] = i > from[hist] ? x : msgValue(x) * cells + cellOf[msgCell(x)];
+      }
+      for (let a = 0; a < actors; a++) {
+        const from0 = views(a), to0 = views(actorOf[a]);
+        to[to0] = from[from0];
+        for (let c = 0; c < cells; c++) to[to0 + 1 + cellOf[c]] = from[from0 + 1 + c];
+        for (let k = cells + 1; k <= VW; k++) to[to0 + k] = from[from0 + k];
+        permuteBuffer(from, buf(a), to, buf(actorOf[a]), cap, cells, cellOf);
+      }
+    },
     normalize(v) {
       if (plain) return;
       collect(v);

@@ -82,6 +82,12 @@ export interface Stats {
   localTransitions: number;
   /** States discovered but not yet expanded when the run stopped. */
   queued: number;
+  /**
+   * For a system that declares symmetry (README, "Symmetry reduction"): whether the reduction was
+   * applied (`states` then counts orbits), what it covered or why not, and the concrete states the
+   * orbits stored stand for (null when not known exactly).
+   */
+  symmetry?: { applied: boolean; note: string; represented: number | null };
 }
 
 /** How a random search found its violation: the walk to retake (with the same seed and options). */

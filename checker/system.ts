@@ -54,6 +54,27 @@ export interface SystemDefinition {
   storeBuffer?: number;
   /** arm: messages the write history holds over all cells (default cells + 8); a write past it is a bound. */
   history?: number;
+  /**
+   * Interchangeable parts of the system (README, "Symmetry reduction"): the explorer then stores one
+   * state per orbit under permutations of each group's members. Checked before and during exploration;
+   * a declaration the system does not honour is refused.
+   */
+  symmetry?: SymmetryGroup[];
+}
+
+/**
+ * A group of interchangeable members. Each member lists the actors and cells that belong to it, in the
+ * same order for every member (`['vcpu[0]', 'mode[0]']`, `['vcpu[1]', 'mode[1]']`): a permutation of
+ * the members moves all of them together, and renames their names wherever they appear in contexts,
+ * events and inputs.
+ */
+export interface SymmetryGroup {
+  members: string[][];
+}
+
+/** The group of `count` members where member `i` is `member(i)`: `symmetryGroup(3, (i) => [`vcpu[${i}]`, `mode[${i}]`])`. */
+export function symmetryGroup(count: number, member: (i: number) => string[]): SymmetryGroup {
+  return { members: Array.from({ length: count }, (_, i) => member(i)) };
 }
 
 export type Fairness = 'weak' | 'none' | { strong: (string | { actor: string; event: string })[] };
@@ -132,6 +153,13 @@ export function validateSystem(def: unknown): asserts def is SystemDefinition {
   if (d.history !== undefined && (!Number.isInteger(d.history) || d.history <= cellCount(d) || d.history > 256)) fail('`history` must be an integer above the number of cells, at most 256');
   if (d.onQueueFull !== undefined && d.onQueueFull !== 'bound' && d.onQueueFull !== 'violation') fail("`onQueueFull` must be 'bound' or 'violation'");
   if (d.timers !== undefined && d.timers !== 'deadline' && d.timers !== 'unordered') fail("`timers` must be 'deadline' or 'unordered'");
+  if (d.symmetry !== undefined) {
+    const groups = d.symmetry as unknown;
+    const isNames = (m: unknown): m is string[] => Array.isArray(m) && m.length > 0 && m.every((x) => typeof x === 'string');
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.members) && g.members.every(isNames))) {
+      fail('`symmetry` must be a list of groups { members: [[names of member 0], [names of member 1], ...] }');
+    }
+  }
   if (d.fairness !== undefined && d.fairness !== 'weak' && d.fairness !== 'none') {
     const strong = (d.fairness as { strong?: unknown }).strong;
     if (typeof d.fairness !== 'object' || d.fairness === null || !Array.isArray(strong)) fail("`fairness` must be 'weak', 'none' or { strong: [actor or { actor, event }, ...] }");

@@ -17,7 +17,7 @@
 // the guest (an end state).
 import { assign, setup } from 'xstate';
 import {
-  cmpxchg, defineScenario, defineSystem, defineVariant, param, load, post, reachable, smp_mb, smp_wmb, stall, test_and_clear_bit, write, xchg,
+  cmpxchg, defineScenario, defineSystem, defineVariant, param, load, post, reachable, smp_mb, smp_wmb, stall, symmetryGroup, test_and_clear_bit, write, xchg,
 } from '../../checker/index.ts';
 import type { MemoryModelName, SystemDefinition } from '../../checker/index.ts';
 
@@ -156,6 +156,8 @@ export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2, 
     cells,
     // Each pair keeps a few writes of its own alive: the default (cells + 8) fits two pairs, not three.
     history: history ?? Math.max(Object.keys(cells).length + 8, 8 * vcpus),
+    // The pairs are interchangeable: each vCPU with its requester and its cells (README, "Symmetry reduction").
+    symmetry: vcpus < 2 ? [] : [symmetryGroup(vcpus, (i) => [`vcpu${i}`, `requester${i}`, `mode${i}`, `requests${i}`, `work${i}`, ...(o.edges !== undefined ? [`queued${i}`] : [])])],
     properties: {
       // Not vacuous: a vCPU in guest mode with work queued gets its IPI (the kick the race is about).
       kickInFlight: reachable((g) => Array.from({ length: vcpus }, (_, i) => i)

@@ -1,0 +1,603 @@
+// Symmetry reduction (README, "Symmetry reduction"): the members of a declared group are
+// interchangeable, so a global state and its images under permutations of the members (an orbit)
+// behave alike, and the store keeps one of them, the canonical representative.
+//
+// Soundness rests on equivariance: permuting the members of a state and then stepping gives what
+// stepping and then permuting gives. The vector-level semantics (queues, cells, store buffers, ARM's
+// history and views) is the same for every actor, so what remains is each actor's own behaviour. It is
+// checked, not trusted: every local transition a member computes is computed again for every other
+// member of its group, on the renamed state, event and reads, and must give the renamed result (the
+// machines may be distinct objects, built per member); a member may name only its own actors and
+// cells; an actor outside every group, or a cell value, may name none of them. Properties are functions
+// the checker cannot read: they are audited on a sample of states (the state and an image must be
+// judged alike). A declaration the system does not honour is refused with a SystemDefinitionError.
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { CompiledSystem } from './compile.ts';
+import { canonicalJson } from './canonical.ts';
+import { EffectKind } from './localTransition.ts';
+import type { Effect, LocalTransition } from './localTransition.ts';
+import type { MemoryModel } from './memoryModel.ts';
+import { VectorView } from './globalView.ts';
+import { judgedTrue, violationMessage } from './properties.ts';
+
+type Check = (view: VectorView) => boolean;
+import { SystemDefinitionError } from './system.ts';
+
+/** Where a name sits in the declaration. */
+interface Owner { group: number; member: number; position: number }
+
+interface Group {
+  size: number;
+  names: string[][];
+  /** Per position: member -> actor index, or null for a position of cells. */
+  actors: (Int32Array | null)[];
+  /** Per position: member -> cell index, or null for a position of actors. */
+  cells: (Int32Array | null)[];
+}
+
+/** What the reduction did, for the result's stats. */
+export interface SymmetryStats {
+  /** One line: `6 actors and 9 cells in 1 group of 3 members`. */
+  description: string;
+  /** Concrete states the stored representatives stand for (the sum of their orbits' sizes), when known exactly. */
+  represented: number | null;
+}
+
+/** Candidate permutations tried per group and state; past it the image is sound but may not be canonical. */
+const MAX_CANDIDATES = 5040;
+/** Properties are audited on the first AUDIT_FIRST states stored, then on one in AUDIT_EVERY. */
+const AUDIT_FIRST = 256;
+const AUDIT_EVERY = 64;
+const fail = (message: string): never => { throw new SystemDefinitionError(`symmetry: ${message}`); };
+
+export class Symmetry {
+  private readonly groups: Group[] = [];
+  private readonly owner = new Map<string, Owner>();
+  private readonly actorOwner: (Owner | null)[];
+  private readonly cellOwner: (Owner | null)[];
+  /** Local state maps between two actors of one position: key a * actors + b, -1 where not yet known. */
+  private readonly localMaps = new Map<number, Int32Array>();
+  /** Event maps between two members: key of (group, i, j). */
+  private readonly eventMaps = new Map<string, Map<number, number>>();
+  private valuesChecked = 0;
+  private readonly eventChecked = new Set<number>();
+  private readonly freeLocals: Set<number>[];
+  private readonly scratch: Int32Array[] = [];
+  private readonly best: Int32Array;
+  private readonly work: Int32Array;
+  private readonly actorOf: Int32Array;
+  private readonly cellOf: Int32Array;
+  private readonly view: VectorView;
+  private readonly imageView: VectorView;
+  private audited = 0;
+  /** Concrete states represented so far; null once a group needed more candidates than MAX_CANDIDATES. */
+  private representedSum: number | null = 0;
+  private lastOrbit = 1;
+
+  constructor(readonly sys: CompiledSystem, private readonly memory: MemoryModel) {
+    const { actorNames, cellNames, layout } = sys;
+    this.actorOwner = actorNames.map(() => null);
+    this.cellOwner = cellNames.map(() => null);
+    this.freeLocals = actorNames.map(() => new Set());
+    const width = layout.width;
+    this.best = new Int32Array(width);
+    this.work = new Int32Array(width);
+    this.actorOf = new Int32Array(layout.actorCount);
+    this.cellOf = new Int32Array(layout.cellCount);
+    this.view = new VectorView(sys);
+    this.imageView = new VectorView(sys);
+    this.declare();
+    this.checkSpecs();
+    for (let a = 0; a < actorNames.length; a++) sys.actors[a].onComputed = (l, e, r, t) => this.checkTransition(a, l, e, r, t);
+    this.checkInitial();
+  }
+
+  /** Whether `sys` declares symmetry. */
+  static declared(sys: CompiledSystem): boolean {
+    return (sys.definition.symmetry ?? []).length > 0;
+  }
+
+  stats(): SymmetryStats {
+    const actors = this.actorOwner.filter((o) => o !== null).length;
+    const cells = this.cellOwner.filter((o) => o !== null).length;
+    const sizes = this.groups.map((g) => g.size);
+    const what = [`${actors} actor${actors === 1 ? '' : 's'}`, ...(cells > 0 ? [`${cells} cell${cells === 1 ? '' : 's'}`] : [])].join(' and ');
+    const groups = sizes.length === 1 ? `1 group of ${sizes[0]} members` : `${sizes.length} groups of ${sizes.join(', ')} members`;
+    return { description: `${what} in ${groups}`, represented: this.representedSum };
+  }
+
+  // --- the declaration --------------------------------------------------------------------------
+
+  private declare(): void {
+    const { sys } = this;
+    const actorIndex = sys.ns.actorIndex, cellIndex = sys.ns.cellIndex;
+    (sys.definition.symmetry ?? []).forEach((decl, g) => {
+      const members = decl.members;
+      if (members.length < 2) fail(`group ${g} has ${members.length} member; a group needs at least two`);
+      const width = members[0].length;
+      const actors: (Int32Array | null)[] = [];
+      const cells: (Int32Array | null)[] = [];
+      for (let k = 0; k < width; k++) {
+        const isActor = actorIndex.has(members[0][k]);
+        actors.push(isActor ? new Int32Array(members.length) : null);
+        cells.push(isActor ? null : new Int32Array(members.length));
+      }
+      members.forEach((names, m) => {
+        if (names.length !== width) fail(`group ${g}: member ${m} lists ${names.length} names, member 0 lists ${width}; every member lists its actors and cells in the same order`);
+        names.forEach((name, k) => {
+          if (this.owner.has(name)) fail(`'${name}' is declared twice`);
+          const a = actorIndex.get(name), c = cellIndex.get(name);
+          if (a === undefined && c === undefined) fail(`'${name}' is neither an actor nor a cell of the system`);
+          if ((a !== undefined) !== (actors[k] !== null)) fail(`group ${g}: '${name}' is ${a !== undefined ? 'an actor' : 'a cell'} where member 0 has ${actors[k] ? 'an actor' : 'a cell'} ('${members[0][k]}')`);
+          const o = { group: g, member: m, position: k };
+          this.owner.set(name, o);
+          if (a !== undefined) { actors[k]![m] = a; this.actorOwner[a] = o; } else { cells[k]![m] = c!; this.cellOwner[c!] = o; }
+        });
+      });
+      if (!actors.some((x) => x !== null)) fail(`group ${g} has no actors`);
+      this.groups.push({ size: members.length, names: members, actors, cells });
+    });
+  }
+
+  /** What can be told from the definition alone: members' specs alike, nothing else naming one. */
+  private checkSpecs(): void {
+    const { sys } = this;
+    const def = sys.definition;
+    const json = (x: unknown, what: string): string => {
+      try { return canonicalJson(x); } catch { return fail(`${what} is not plain data, so it cannot be compared between members`); }
+    };
+    this.groups.forEach((g, gi) => {
+      g.actors.forEach((row, k) => {
+        if (!row) return;
+        const first = sys.actorNames[row[0]];
+        const spec0 = def.actors[first];
+        for (let m = 1; m < g.size; m++) {
+          const name = sys.actorNames[row[m]];
+          const spec = def.actors[name];
+          const same = (x: unknown, y: unknown, what: string) => {
+            if (json(this.rename(x, gi, 0, m), `${first}'s ${what}`) !== json(y, `${name}'s ${what}`)) fail(`${name}'s ${what} is not ${first}'s with the members' names exchanged`);
+          };
+          same(spec0.input ?? null, spec.input ?? null, 'input');
+          same(spec0.spontaneous ?? [], spec.spontaneous ?? [], 'spontaneous events');
+          same(spec0.reads ?? [], spec.reads ?? [], 'reads');
+          if ((spec0.queueCapacity ?? 4) !== (spec.queueCapacity ?? 4)) fail(`${name}'s queueCapacity differs from ${first}'s`);
+        }
+        for (let m = 0; m < g.size; m++) {
+          if (sys.actors[row[m]].timerEvents.length > 0) fail(`${sys.actorNames[row[m]]} has \`after\` timers, which the reduction does not permute`);
+        }
+      });
+      g.cells.forEach((row, k) => {
+        if (!row) return;
+        for (let m = 1; m < g.size; m++) {
+          if (sys.initialCells[row[m]] !== sys.initialCells[row[0]]) fail(`cell ${sys.cellNames[row[m]]} starts at another value than ${sys.cellNames[row[0]]}`);
+        }
+        void k;
+      });
+    });
+    sys.actorNames.forEach((name, a) => {
+      if (this.actorOwner[a] !== null) return;
+      const spec = def.actors[name];
+      const named = this.firstName(spec.input ?? null) ?? this.firstName(spec.spontaneous ?? []) ?? this.firstName(spec.reads ?? []);
+      if (named !== null) fail(`${name}, which is in no group, names '${named}', a member's; it would tell the members apart`);
+    });
+    for (const c of sys.initialCells) this.checkValue(c);
+    // ARM forgets by what each actor may load: that table must be as symmetric as the actors.
+    if (sys.loadable) {
+      this.groups.forEach((g, gi) => {
+        for (let m = 1; m < g.size; m++) {
+          this.setTransposition(gi, 0, m);
+          for (let a = 0; a < sys.actorNames.length; a++) {
+            for (let c = 0; c < sys.cellNames.length; c++) {
+              if (sys.loadable![a][c] !== sys.loadable![this.actorOf[a]][this.cellOf[c]]) {
+                fail(`under arm, ${sys.actorNames[a]} may load ${sys.cellNames[c]} but ${sys.actorNames[this.actorOf[a]]} may not load ${sys.cellNames[this.cellOf[c]]} (or the other way round)`);
+              }
+            }
+          }
+        }
+      });
+    }
+  }
+
+  /** The initial states and entry effects of the members correspond. */
+  private checkInitial(): void {
+    const { sys } = this;
+    for (let a = 0; a < sys.actorNames.length; a++) {
+      const init = sys.initialActors[a];
+      if (init.local < 0) return; // the exploration reports the failed start
+      const o = this.actorOwner[a];
+      if (o === null) { this.checkFreeLocal(a, init.local); for (const e of init.effects) this.mapEffect(e, a, null, 0); continue; }
+      const g = this.groups[o.group];
+      for (let m = 0; m < g.size; m++) {
+        if (m === o.member) continue;
+        const b = g.actors[o.position]![m];
+        const other = sys.initialActors[b];
+        if (this.mapLocal(a, b, init.local) !== other.local) fail(`${sys.actorNames[b]} does not start in ${sys.actorNames[a]}'s initial state with the members' names exchanged`);
+        const mapped = init.effects.map((e) => this.mapEffect(e, a, o, m));
+        if (canonicalJson(mapped) !== canonicalJson(other.effects)) fail(`the entry actions of ${sys.actorNames[b]} differ from ${sys.actorNames[a]}'s`);
+      }
+    }
+  }
+
+  // --- names ---------------------------------------------------------------------------------------
+
+  /** `x` with the names of members `i` and `j` of group `g` exchanged (strings and object keys). */
+  rename(x: unknown, g: number, i: number, j: number): unknown {
+    const swap = (s: string): string => {
+      const o = this.owner.get(s);
+      if (!o || o.group !== g) return s;
+      if (o.member === i) return this.groups[g].names[j][o.position];
+      if (o.member === j) return this.groups[g].names[i][o.position];
+      return s;
+    };
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return swap(v);
+      if (Array.isArray(v)) return v.map(walk);
+      if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, w]) => [swap(k), walk(w)]));
+      return v;
+    };
+    return walk(x);
+  }
+
+  /** The first declared name in `x` that does not belong to member `own` (any, when own is null). */
+  private foreignName(x: unknown, own: Owner | null): string | null {
+    let found: string | null = null;
+    const test = (s: string) => {
+      const o = this.owner.get(s);
+      if (o && (own === null || o.group !== own.group || o.member !== own.member)) found ??= s;
+    };
+    const walk = (v: unknown): void => {
+      if (found !== null) return;
+      if (typeof v === 'string') test(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === 'object' && v !== null) for (const [k, w] of Object.entries(v)) { test(k); walk(w); }
+    };
+    walk(x);
+    return found;
+  }
+
+  private firstName(x: unknown): string | null {
+    return this.foreignName(x, null);
+  }
+
+  private checkValue(id: number): void {
+    const value = this.sys.ns.values.values[id];
+    if (typeof value === 'string' && this.owner.has(value)) fail(`a cell holds '${value}', a member's name; cell values that name members are not permuted`);
+  }
+
+  /** New cell values (interned since the last call) must name no member. */
+  private checkValues(): void {
+    const values = this.sys.ns.values;
+    while (this.valuesChecked < values.size) this.checkValue(this.valuesChecked++);
+  }
+
+  private persisted(a: number, id: number): Record<string, unknown> {
+    const logic = this.sys.actors[a];
+    const p = logic.machine.getPersistedSnapshot(logic.states.snapshot(id)) as Record<string, unknown>;
+    return { ...p, children: undefined };
+  }
+
+  private checkFreeLocal(a: number, id: number): void {
+    if (this.freeLocals[a].has(id)) return;
+    const named = this.firstName(this.persisted(a, id));
+    if (named !== null) fail(`${this.sys.actorNames[a]}, which is in no group, came to name '${named}', a member's, in its state; it would tell the members apart`);
+    this.freeLocals[a].add(id);
+  }
+
+  /** Actor `b`'s local state that is actor `a`'s state `id` with their members' names exchanged. */
+  mapLocal(a: number, b: number, id: number): number {
+    if (a === b) return id;
+    const key = a * this.sys.actorNames.length + b;
+    let map = this.localMaps.get(key);
+    if (map === undefined || id >= map.length) {
+      const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
+      if (map) grown.set(map);
+      map = grown;
+      this.localMaps.set(key, map);
+    }
+    if (map[id] >= 0) return map[id];
+    const o = this.actorOwner[a]!, ob = this.actorOwner[b]!;
+    const persisted = this.persisted(a, id);
+    const named = this.foreignName(persisted, o);
+    if (named !== null) fail(`${this.sys.actorNames[a]}'s state names '${named}', which is not its own member's: members may name only their own actors and cells`);
+    const renamed = this.rename(persisted, o.group, o.member, ob.member) as Record<string, unknown>;
+    const to = this.sys.actors[b];
+    const snapshot = restore(to.machine, renamed, this.sys.actorNames[b]);
+    const got = to.states.intern(snapshot);
+    if (canonicalJson(this.persisted(b, got)) !== canonicalJson(renamed)) fail(`${this.sys.actorNames[a]}'s state cannot be carried over to ${this.sys.actorNames[b]}: their machines differ`);
+    map[id] = got;
+    return got;
+  }
+
+  /** Event `id` as member `j` of group `g` would see what member `i` sees. */
+  mapEvent(g: number, i: number, j: number, id: number): number {
+    if (i === j) return id;
+    const key = `${g}:${i}:${j}`;
+    let map = this.eventMaps.get(key);
+    if (!map) { map = new Map(); this.eventMaps.set(key, map); }
+    let out = map.get(id);
+    if (out === undefined) {
+      const event = this.sys.ns.events.values[id];
+      const named = this.foreignName(event, { group: g, member: i, position: 0 });
+      if (named !== null) fail(`event '${event.type}' names '${named}', which is not the member's own: members may name only their own actors and cells`);
+      out = this.sys.ns.events.intern(this.rename(event, g, i, j) as typeof event);
+      map.set(id, out);
+    }
+    return out;
+  }
+
+  /** Event `id`, which an actor in no group handles or sends: it must name no member. */
+  private checkFreeEvent(id: number, who: string): void {
+    if (this.eventChecked.has(id)) return;
+    const event = this.sys.ns.events.values[id];
+    const named = this.firstName(event);
+    if (named !== null) fail(`${who}, which is in no group, handles or sends '${event.type}' naming '${named}', a member's; it would tell the members apart`);
+    this.eventChecked.add(id);
+  }
+
+  /** An actor (`to`) or cell named by actor `a` (owner `o`), as member `m` of o's group would name it. */
+  private mapTarget(owner: (Owner | null)[], index: number, who: string, o: Owner | null, m: number, kind: 'actor' | 'cell'): number {
+    const t = owner[index];
+    if (t === null) return index;
+    const name = kind === 'actor' ? this.sys.actorNames[index] : this.sys.cellNames[index];
+    if (o === null || t.group !== o.group || t.member !== o.member) fail(`${who} names ${kind} '${name}', which is not its own member's: ${o === null ? 'an actor in no group may name no member' : 'members may name only their own actors and cells'}`);
+    const g = this.groups[t.group];
+    return (kind === 'actor' ? g.actors[t.position]! : g.cells[t.position]!)[m];
+  }
+
+  /** Effect `e` of actor `a` (owner `o`, null: in no group) as member `m` would have it. */
+  private mapEffect(e: Effect, a: number, o: Owner | null, m: number): Effect {
+    const who = this.sys.actorNames[a];
+    const ev = (id: number) => { if (o === null) { this.checkFreeEvent(id, who); return id; } return this.mapEvent(o.group, o.member, m, id); };
+    const plain = (x: unknown) => {
+      const named = this.foreignName(x, o);
+      if (named !== null) fail(`${who} names '${named}', which is not its own member's`);
+      return o === null ? x : this.rename(x, o.group, o.member, m);
+    };
+    switch (e.kind) {
+      case EffectKind.Post: case EffectKind.Call:
+        return { ...e, to: this.mapTarget(this.actorOwner, e.to, who, o, m, 'actor'), event: ev(e.event) };
+      case EffectKind.Reply: return { ...e, event: ev(e.event) };
+      case EffectKind.Write: this.checkValue(e.value); return { ...e, cell: this.mapTarget(this.cellOwner, e.cell, who, o, m, 'cell') };
+      case EffectKind.Load: return { ...e, cell: this.mapTarget(this.cellOwner, e.cell, who, o, m, 'cell'), reply: plain(e.reply) as string };
+      case EffectKind.Rmw:
+        return { ...e, cell: this.mapTarget(this.cellOwner, e.cell, who, o, m, 'cell'), a: plain(e.a) as typeof e.a, b: plain(e.b) as typeof e.b, reply: plain(e.reply) as string };
+      case EffectKind.Fail: return { ...e, message: plain(e.message) as string };
+      case EffectKind.ArmTimer: case EffectKind.CancelTimer:
+        if (o !== null) fail(`${who} arms a timer, which the reduction does not permute`);
+        return e;
+      default: return e;
+    }
+  }
+
+  /**
+   * A transition actor `a` just computed: an actor in no group may name no member; a member's is
+   * computed again for every other member of its group, renamed, and must agree.
+   */
+  private checkTransition(a: number, local: number, event: number, readTuple: number, t: LocalTransition): void {
+    const { sys } = this;
+    const logic = sys.actors[a];
+    const reads = logic.readValues(readTuple);
+    for (const r of reads) this.checkValue(r);
+    const o = this.actorOwner[a];
+    if (o === null) {
+      this.checkFreeLocal(a, local);
+      this.checkFreeEvent(event, sys.actorNames[a]);
+      this.checkFreeLocal(a, t.next);
+      for (const e of t.effects) this.mapEffect(e, a, null, 0);
+      return;
+    }
+    const g = this.groups[o.group];
+    for (let m = 0; m < g.size; m++) {
+      if (m === o.member) continue;
+      const b = g.actors[o.position]![m];
+      const other = sys.actors[b];
+      const u = other.lookup(this.mapLocal(a, b, local), this.mapEvent(o.group, o.member, m, event), other.readTupleOfValues(reads));
+      const differs = (what: string) => fail(`${sys.actorNames[a]} and ${sys.actorNames[b]} behave differently on '${sys.ns.events.values[event].type}' in ${JSON.stringify(logic.states.snapshot(local).value)} (${what}); the members of a group must run the same machine up to their names`);
+      if (t.accepts !== u.accepts || t.handled !== u.handled) differs('one takes the event, the other does not');
+      if ((t.error === null) !== (u.error === null)) differs('one throws');
+      if ((t.violation?.property ?? null) !== (u.violation?.property ?? null)) differs('one violates a property');
+      if (t.error !== null) continue;
+      if (this.mapLocal(a, b, t.next) !== u.next) differs('different next states');
+      const mapped = t.effects.map((e) => this.mapEffect(e, a, o, m));
+      if (canonicalJson(mapped) !== canonicalJson(u.effects)) differs('different actions');
+    }
+  }
+
+  // --- permuting state vectors -------------------------------------------------------------------
+
+  /** Sets actorOf/cellOf to the transposition of members i and j of group g. */
+  private setTransposition(g: number, i: number, j: number): void {
+    const perm = Int32Array.from({ length: this.groups[g].size }, (_, k) => k);
+    perm[i] = j; perm[j] = i;
+    this.setPermutation(g, perm);
+  }
+
+  /** actorOf/cellOf for `perm` (member m goes to member perm[m]) of group g. */
+  private setPermutation(g: number, perm: Int32Array): void {
+    const { actorOf, cellOf } = this;
+    for (let a = 0; a < actorOf.length; a++) actorOf[a] = a;
+    for (let c = 0; c < cellOf.length; c++) cellOf[c] = c;
+    const group = this.groups[g];
+    for (let m = 0; m < group.size; m++) {
+      for (const row of group.actors) if (row) actorOf[row[m]] = row[perm[m]];
+      for (const row of group.cells) if (row) cellOf[row[m]] = row[perm[m]];
+    }
+  }
+
+  /** `out` = `v` with the members of group `g` moved by `perm` (member m to perm[m]). */
+  image(v: Int32Array, g: number, perm: Int32Array, out: Int32Array): void {
+    const { layout } = this.sys;
+    this.setPermutation(g, perm);
+    out.set(v);
+    const group = this.groups[g];
+    for (let m = 0; m < group.size; m++) {
+      const to = perm[m];
+      for (const row of group.actors) {
+        if (!row) continue;
+        const a = row[m], b = row[to];
+        out[b] = this.mapLocal(a, b, v[a]);
+        const qa = layout.queueBase[a], qb = layout.queueBase[b];
+        const len = v[qa];
+        out[qb] = len;
+        for (let s = 1; s <= layout.queueCapacity[a]; s++) out[qb + s] = s <= len ? this.mapEvent(g, m, to, v[qa + s]) : 0;
+      }
+      for (const row of group.cells) if (row) out[layout.cellBase + row[to]] = v[layout.cellBase + row[m]];
+    }
+    this.memory.permute(v, out, this.actorOf, this.cellOf);
+    this.memory.normalize(out);
+  }
+
+  /** The size of the orbit of the state last canonicalised (its stored representative's). */
+  get lastOrbitSize(): number {
+    return this.lastOrbit;
+  }
+
+  /** Counts a new representative's orbit towards `represented`. */
+  countRepresentative(): void {
+    if (this.representedSum !== null) this.representedSum += this.lastOrbit;
+  }
+
+  /**
+   * Writes into `out` the canonical representative of `v`'s orbit, group by group: members sorted by a
+   * signature of what they hold (their local states, queues and cells, in member 0's names), then the
+   * least image (lexicographically) over the permutations that keep that order. Any image is sound;
+   * this one depends only on the orbit (within MAX_CANDIDATES), so the reduction is as large as it can be.
+   */
+  canonical(v: Int32Array, out: Int32Array): void {
+    this.checkValues();
+    out.set(v);
+    let orbit = 1;
+    for (let g = 0; g < this.groups.length; g++) orbit *= this.canonicalGroup(g, out);
+    this.lastOrbit = orbit;
+  }
+
+  private canonicalGroup(g: number, v: Int32Array): number {
+    const group = this.groups[g];
+    const n = group.size;
+    const { layout } = this.sys;
+    const sigs: number[][] = [];
+    for (let m = 0; m < n; m++) {
+      const sig: number[] = [];
+      group.actors.forEach((row) => {
+        if (!row) return;
+        const a = row[m];
+        sig.push(this.mapLocal(a, row[0], v[a]));
+        const qa = layout.queueBase[a];
+        sig.push(v[qa]);
+        for (let s = 1; s <= v[qa]; s++) sig.push(this.mapEvent(g, m, 0, v[qa + s]));
+      });
+      group.cells.forEach((row) => { if (row) sig.push(v[layout.cellBase + row[m]]); });
+      sigs.push(sig);
+    }
+    const order = Array.from({ length: n }, (_, m) => m).sort((x, y) => compareArrays(sigs[x], sigs[y]) || x - y);
+    // Tie classes: runs of equal signatures in `order`; slots within a class may be assigned any way.
+    const classes: number[][] = [];
+    for (let p = 0; p < n; p++) {
+      if (p > 0 && compareArrays(sigs[order[p - 1]], sigs[order[p]]) === 0) classes[classes.length - 1].push(p);
+      else classes.push([p]);
+    }
+    let candidates = 1;
+    for (const c of classes) for (let k = 2; k <= c.length; k++) candidates *= k;
+    const exact = candidates <= MAX_CANDIDATES;
+    if (!exact) this.representedSum = null;
+    const perm = new Int32Array(n);
+    const scratch = this.scratchFor(0);
+    const best = this.best;
+    let found = false, ties = 0;
+    const slots = classes.map((c) => c.slice());
+    const visit = () => {
+      for (let ci = 0; ci < classes.length; ci++) classes[ci].forEach((p, k) => { perm[order[p]] = slots[ci][k]; });
+      this.image(v, g, perm, scratch);
+      const c = found ? compareVectors(scratch, best) : -1;
+      if (c < 0) { best.set(scratch); found = true; ties = 1; } else if (c === 0) ties++;
+    };
+    const permuteClass = (ci: number): void => {
+      if (ci === classes.length) visit();
+      else permutations(slots[ci], () => permuteClass(ci + 1));
+    };
+    if (exact) permuteClass(0); else visit();
+    v.set(best);
+    let factorial = 1;
+    for (let k = 2; k <= n; k++) factorial *= k;
+    return exact ? factorial / ties : 1;
+  }
+
+  private scratchFor(k: number): Int32Array {
+    while (this.scratch.length <= k) this.scratch.push(new Int32Array(this.sys.layout.width));
+    return this.scratch[k];
+  }
+
+  // --- properties ----------------------------------------------------------------------------------
+
+  /**
+   * Properties must judge a state and its images alike. Audited on a sample of the states stored
+   * (`v`, the `count`-th): the state and its image under a transposition of two members.
+   */
+  auditProperties(v: Int32Array, count: number): void {
+    if (count >= AUDIT_FIRST && count % AUDIT_EVERY !== 0) return;
+    this.audited++;
+    const g = count % this.groups.length;
+    const n = this.groups[g].size;
+    const i = count % n, j = (i + 1 + (count >> 3) % (n - 1)) % n;
+    const perm = Int32Array.from({ length: n }, (_, k) => k);
+    perm[i] = j; perm[j] = i;
+    const image = this.scratchFor(1);
+    this.image(v, g, perm, image);
+    this.view.v = v;
+    this.imageView.v = image;
+    const judge = (f: Check, view: VectorView): string => {
+      try { return f(view) ? 'true' : 'false'; } catch { return 'threw'; }
+    };
+    const { sys } = this;
+    const endState = sys.definition.endState;
+    const checks: [string, Check][] = [
+      ...sys.invariants.map(([name, p]): [string, Check] => [`invariant ${name}`, (w) => violationMessage(p.holds(w), '') === null]),
+      ...sys.stalls.map(([name, p]): [string, Check] => [`stall property ${name}`, (w) => Boolean(p.outstanding(w))]),
+      ...sys.goals.map(([name, p]): [string, Check] => [`reachability goal ${name}`, (w) => judgedTrue(p.goal(w))]),
+      ...(endState ? [['endState', (w: VectorView) => Boolean(endState(w))] as [string, Check]] : []),
+    ];
+    for (const [what, f] of checks) {
+      if (judge(f, this.view) !== judge(f, this.imageView)) {
+        const names = this.groups[g].names;
+        fail(`${what} judges a state and the same state with members ${JSON.stringify(names[i][0])} and ${JSON.stringify(names[j][0])} exchanged differently; properties must treat the members of a group alike`);
+      }
+    }
+  }
+}
+
+/** Actor `name`'s machine's snapshot from its persisted form (no children: the checker refuses them). */
+function restore(machine: AnyStateMachine, persisted: Record<string, unknown>, name: string): AnyMachineSnapshot {
+  try {
+    return machine.restoreSnapshot!({ ...persisted, children: {} } as any, { self: undefined } as any) as AnyMachineSnapshot;
+  } catch (e) {
+    return fail(`a member's state cannot be restored in ${name}'s machine (${e instanceof Error ? e.message : String(e)}): their machines differ`);
+  }
+}
+
+function compareArrays(x: readonly number[], y: readonly number[]): number {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+function compareVectors(x: Int32Array, y: Int32Array): number {
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/** Calls `visit` with `items` in each of its orders (Heap's algorithm, in place); `items` ends as it began for n <= 2. */
+function permutations(items: number[], visit: () => void): void {
+  const n = items.length;
+  const c = new Array<number>(n).fill(0);
+  visit();
+  let i = 0;
+  while (i < n) {
+    if (c[i] < i) {
+      const k = i % 2 === 0 ? 0 : c[i];
+      [items[k], items[i]] = [items[i], items[k]];
+      visit();
+      c[i]++;
+      i = 0;
+    } else { c[i] = 0; i++; }
+  }
+}
