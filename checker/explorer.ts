@@ -58,7 +58,7 @@ export interface ExploreOptions {
   bitstateHashes?: number;
   /**
    * Symmetry reduction for a system that declares `symmetry` (checker/symmetry.ts): one state per orbit.
-   * Default true; not applied with liveness properties or coverage (CheckResult.stats.symmetry says why).
+   * Default false (checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
    */
   symmetry?: boolean;
 }
