@@ -8,7 +8,7 @@
 import type { StoreApproximation } from './result.ts';
 import { BitstateSet, FingerprintSet } from './seenSet.ts';
 import type { SeenSet } from './seenSet.ts';
-import { ARENA_CHUNK, ARENA_WORDS, COLUMN_BITS, COLUMN_CHUNK, StateStore } from './stateStore.ts';
+import { ARENA_CHUNK, ARENA_WORDS, COLUMN_BITS, COLUMN_CHUNK, COLUMN_MASK, StateStore } from './stateStore.ts';
 import type { VectorShape } from './stateStore.ts';
 
 export const STORE_KINDS = ['full', 'compact', 'bitstate'] as const;
@@ -48,7 +48,6 @@ export function defaultBitstateBits(maxMemoryBytes: number | undefined): number 
 
 const FREED = new Int32Array(0);
 const FREED_COLUMN = new Uint32Array(0);
-const COLUMN_MASK = COLUMN_CHUNK - 1;
 
 export class FrontierStore extends StateStore {
   /** Arena chunks, and chunks of the offset column, before these are freed (all their states expanded). */

@@ -15,7 +15,7 @@ export const ARENA_CHUNK = 1 << 22; // bytes
 export const ARENA_WORDS = ARENA_CHUNK / 4;
 export const COLUMN_BITS = 16;
 export const COLUMN_CHUNK = 1 << COLUMN_BITS;
-const COLUMN_MASK = COLUMN_CHUNK - 1;
+export const COLUMN_MASK = COLUMN_CHUNK - 1;
 const MAX_LOAD = 0.75;
 
 export interface VectorShape {

@@ -3,7 +3,7 @@
 // merge into the result one thread taking every walk in order would give (checker/randomSearch.ts).
 import { portableUnder, randomResult, sharedFirstViolation } from '../checker/index.ts';
 import type { Progress, RandomPart, SystemDefinition } from '../checker/index.ts';
-import { outcomeOf } from './search.ts';
+import { outcomeOf, randomOptionsOf } from './search.ts';
 import type { SearchOutcome, SearchRequest } from './search.ts';
 import type { SearchThread } from './searchThread.ts';
 
@@ -25,7 +25,6 @@ export async function randomInThreads(system: SystemDefinition, request: SearchR
   // search's result is that thread's (bounded, as of its last report), not a merge that leaves them out.
   const lost = outcomes.find((o) => o.part === undefined);
   if (lost) return { result: lost.result };
-  const options = { ...random, maxDepth: request.options.maxDepth, timeLimitSeconds: request.options.timeLimitSeconds, memory: request.memory };
-  const result = randomResult(outcomes.map((o) => o.part as RandomPart), options, (performance.now() - started) / 1000);
+  const result = randomResult(outcomes.map((o) => o.part as RandomPart), randomOptionsOf(request), (performance.now() - started) / 1000);
   return outcomeOf(system, request, result);
 }

@@ -46,7 +46,7 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
   let result: CheckResult;
   try {
     const { options } = request;
-    const random = request.random && { ...request.random, maxDepth: options.maxDepth, timeLimitSeconds: options.timeLimitSeconds, memory, signal };
+    const random = request.random && { ...randomOptionsOf(request), signal };
     if (random && request.randomShare) {
       const started = performance.now();
       const part = await randomWalks(system, random, request.randomShare);
@@ -62,6 +62,10 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
   }
   return outcomeOf(system, request, result);
 }
+
+/** A random search's options: the request's walks, under its bounds and memory model. */
+export const randomOptionsOf = (request: SearchRequest): RandomSearchOptions =>
+  ({ ...request.random, maxDepth: request.options.maxDepth, timeLimitSeconds: request.options.timeLimitSeconds, memory: request.memory });
 
 /** A search's result with its counterexamples and witnesses as traces. */
 export function outcomeOf(system: SystemDefinition, request: SearchRequest, result: CheckResult): SearchOutcome {

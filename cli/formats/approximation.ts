@@ -1,6 +1,7 @@
 // What an approximate store (--store compact or bitstate) makes of a check's verdict, worded once for
 // every format: a verdict without a violation is probabilistic, and says how likely a missed state is.
 import { approximationText } from '../../checker/index.ts';
+import { expectedForm } from '../exitCodes.ts';
 import type { CheckRecord } from '../runChecks.ts';
 
 /**
@@ -11,5 +12,5 @@ import type { CheckRecord } from '../runChecks.ts';
 export function probabilisticVerdict(r: CheckRecord): string | null {
   const { verdict, approximation } = r.result;
   if (!approximation || verdict === 'violated' || verdict === 'bounded') return null;
-  return `${verdict === 'verified-probabilistic' ? 'verified' : verdict} (probabilistic: ${approximationText(approximation)})`;
+  return `${expectedForm(verdict)} (probabilistic: ${approximationText(approximation)})`;
 }

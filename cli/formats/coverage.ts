@@ -4,6 +4,7 @@
 // fired (its verdict may rest on a model that never exercised that path).
 import { neverFired, transitionLabel } from '../../checker/index.ts';
 import type { ActorCoverage } from '../../checker/index.ts';
+import { expectedForm } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
 import type { CheckRecord } from '../runChecks.ts';
 import { table } from './columns.ts';
@@ -23,7 +24,7 @@ export function actorSummary(a: ActorCoverage): string {
  * event: `lost-wakeup/fixed: verified, but consumer's transition asleep --wakeup--> awake never fired`.
  */
 export function coverageWarnings(r: CheckRecord): string[] {
-  if ((r.result.verdict !== 'verified' && r.result.verdict !== 'verified-probabilistic') || !r.result.coverage) return [];
+  if (expectedForm(r.result.verdict) !== 'verified' || !r.result.coverage) return [];
   return neverFired(r.result.coverage).map(({ actor, transition }) => `${recordLabel(r)}: verified, but ${actor}'s transition ${transitionLabel(transition)} never fired`);
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../../checker/index.ts';
 import { renderTimeline } from '../../traces/index.ts';
 import type { TraceFile } from '../../traces/index.ts';
-import { outcomeOf } from '../exitCodes.ts';
+import { expectedForm, outcomeOf } from '../exitCodes.ts';
 import { packageVersion } from '../packageVersion.ts';
 import { notAsExpected } from '../expectation.ts';
 import { locateActor, locateFactoryFile, locateState, reportLocation } from '../modelLocations.ts';
@@ -138,7 +138,7 @@ export function sarifReport(records: CheckRecord[], againstExpectation: boolean,
       results.push({ ...rule('probabilisticVerdict'), level: 'note', message: { text: `${label}: ${probabilisticVerdict(r)}` }, ...located, ...properties });
     }
     // --coverage: each transition a verified check never fired, at its state's definition when found.
-    if ((r.result.verdict === 'verified' || r.result.verdict === 'verified-probabilistic') && r.result.coverage) {
+    if (expectedForm(r.result.verdict) === 'verified' && r.result.coverage) {
       const files = modelFiles(r);
       for (const { actor, transition } of neverFired(r.result.coverage)) {
         descriptions.set('transitionNeverFired', BUILTIN_RULES.transitionNeverFired);
