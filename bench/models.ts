@@ -79,3 +79,10 @@ export function ringOfStores(n: number, rounds: number, memory: 'sc' | 'tso' | '
   const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, 0]));
   return defineSystem({ name: `ring-of-stores-${n}x${rounds}-${memory}`, actors, cells, memory, storeBuffer: rounds, history: n * (rounds + 1) + 1 });
 }
+
+/** The models the store-kind comparison runs (bench/storeKinds.ts), by name. */
+export const storeBenchModels: Record<string, () => SystemDefinition> = {
+  'counters-4x34': () => counters(4, 34),
+  'mailboxes-3x9': () => mailboxes(3, 9, 3),
+  'ring-of-stores-5x2-tso': () => ringOfStores(5, 2, 'tso'),
+};

@@ -7,13 +7,17 @@
 // benchmarks run each model under tso or arm and under sc in the same run, and report both ratios. Last
 // comes the SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone,
 // skipped when spin is not installed): 65k and 168k states by default, 1.2M and 2.9M with `--large`;
-// `--repeat N` runs each side N times, interleaved, and keeps the fastest.
+// `--repeat N` runs each side N times, interleaved, and keeps the fastest. Before it, `store-kinds`
+// (bench/storeKinds.ts: the full store against compact and bitstate) and `workers` (bench/workers.ts:
+// the CLI with --workers 1 against --workers 2), each also alone with --only and also taking --repeat.
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { bruteForce } from '../test/reference/bruteForce.ts';
 import { counters, mailboxes, ringOfStores } from './models.ts';
 import { ringVsSpin } from './ringVsSpin.ts';
+import { storeKinds } from './storeKinds.ts';
+import { workersSpeedup } from './workers.ts';
 
 interface Benchmark {
   name: string;
@@ -46,10 +50,13 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const withBaseline = args.includes('--baseline');
 const paranoid = args.includes('--paranoid');
 const RING = 'ring-vs-spin';
+const STORE_KINDS = 'store-kinds';
+const WORKERS = 'workers';
+const SEPARATE = [STORE_KINDS, WORKERS, RING];
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
-if (selected.length === 0 && only !== RING) {
-  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')}, ${RING})`);
+if (selected.length === 0 && !SEPARATE.includes(only!)) {
+  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')}, ${SEPARATE.join(', ')})`);
   process.exit(2);
 }
 
@@ -93,7 +100,10 @@ for (const b of selected) {
     console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}${vsSc}`);
   }
 }
+const runs = Number.isInteger(repeat) && repeat > 0 ? repeat : 1;
+if ((!only || only === STORE_KINDS) && !storeKinds({ repeat: runs, json })) failed = true;
+if ((!only || only === WORKERS) && !workersSpeedup({ repeat: runs, json })) failed = true;
 if (!only || only === RING) {
-  if (!ringVsSpin({ large: args.includes('--large'), repeat: Number.isInteger(repeat) && repeat > 0 ? repeat : 1, json })) failed = true;
+  if (!ringVsSpin({ large: args.includes('--large'), repeat: runs, json })) failed = true;
 }
 process.exit(failed ? 1 : 0);
