@@ -369,7 +369,7 @@ export class Exploration {
       this.symmetry.auditRepresentative(this.cur, this.canon);
       this.cur.set(this.canon);
       this.symmetry.countRepresentative();
-      this.symmetry.auditProperties(this.cur, 0);
+      this.symmetry.auditProperties(this.cur);
     }
     this.store.add(this.cur, ROOT, ROOT);
     this.coverage?.countState(this.cur);
@@ -658,7 +658,7 @@ export class Exploration {
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
-    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, added); this.symmetry.auditRepresentative(concrete, v); }
+    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v); this.symmetry.auditRepresentative(concrete, v); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(v, added);

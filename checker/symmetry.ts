@@ -8,9 +8,11 @@
 // checked, not trusted: every local transition a member computes is computed again for every other
 // member of its group, on the renamed state, event and reads, and must give the renamed result (the
 // machines may be distinct objects, built per member); a member may name only its own actors and
-// cells; an actor outside every group, or a cell value, may name none of them. Properties are functions
-// the checker cannot read: they are audited on a sample of states (the state and an image must be
-// judged alike). A declaration the system does not honour is refused with a SystemDefinitionError.
+// cells; an actor outside every group, or a cell value, may name none of them, and such an actor may
+// post to members only alike to all (a broadcast). Properties are functions the checker cannot read:
+// they are audited on every representative stored, against some of its images and against the state
+// it was reached as (each pair must be judged alike), not against every image. A declaration the
+// system does not honour is refused with a SystemDefinitionError.
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { CompiledSystem } from './compile.ts';
 import { canonicalJson } from './canonical.ts';
@@ -45,9 +47,6 @@ export interface SymmetryStats {
 
 /** Candidate permutations tried per group and state; past it the image is sound but may not be canonical. */
 const MAX_CANDIDATES = 5040;
-/** Properties are audited on the first AUDIT_FIRST states stored, then on one in AUDIT_EVERY. */
-const AUDIT_FIRST = 256;
-const AUDIT_EVERY = 64;
 const fail = (message: string): never => { throw new SystemDefinitionError(`symmetry: ${message}`); };
 
 export class Symmetry {
@@ -69,7 +68,6 @@ export class Symmetry {
   private readonly cellOf: Int32Array;
   private readonly view: VectorView;
   private readonly imageView: VectorView;
-  private audited = 0;
   /** Concrete states represented so far; null once a group needed more candidates than MAX_CANDIDATES. */
   private representedSum: number | null = 0;
   private lastOrbit = 1;
@@ -561,21 +559,22 @@ export class Symmetry {
   // --- properties ----------------------------------------------------------------------------------
 
   /**
-   * Properties must judge a state and its images alike. Audited on a sample of the states stored
-   * (`v`, the `count`-th): the state and its image under a transposition of two members.
+   * Properties must judge a state and its images alike. Audited on every representative stored (`v`):
+   * against its images under the exchanges of member 0 with each other member, which generate the
+   * group (so a property that singles out a member is caught where that member stands apart), not
+   * against every image.
    */
-  auditProperties(v: Int32Array, count: number): void {
-    if (count >= AUDIT_FIRST && count % AUDIT_EVERY !== 0) return;
-    this.audited++;
-    const g = count % this.groups.length;
-    const n = this.groups[g].size;
-    const i = count % n, j = (i + 1 + (count >> 3) % (n - 1)) % n;
-    const perm = Int32Array.from({ length: n }, (_, k) => k);
-    perm[i] = j; perm[j] = i;
+  auditProperties(v: Int32Array): void {
     const image = this.scratchFor(1);
-    this.image(v, g, perm, image);
-    const names = this.groups[g].names;
-    this.compareJudgements(v, image, `a state and the same state with members ${JSON.stringify(names[i][0])} and ${JSON.stringify(names[j][0])} exchanged`);
+    this.groups.forEach((group, g) => {
+      const perm = Int32Array.from({ length: group.size }, (_, k) => k);
+      for (let j = 1; j < group.size; j++) {
+        perm[0] = j; perm[j] = 0;
+        this.image(v, g, perm, image);
+        this.compareJudgements(v, image, `a state and the same state with members ${JSON.stringify(group.names[0][0])} and ${JSON.stringify(group.names[j][0])} exchanged`);
+        perm[j] = j;
+      }
+    });
   }
 
   /**
