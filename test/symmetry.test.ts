@@ -3,7 +3,7 @@
 // n identical independent pairs of k states each have C(k + n - 1, n) orbits (multisets of n of k).
 import { describe, expect, test } from 'vitest';
 import { createMachine } from 'xstate';
-import { defineSystem, explore, invariant, post, symmetryGroup, SystemDefinitionError, write } from '../checker/index.ts';
+import { compileSystem, defineSystem, explore, invariant, post, symmetryGroup, SystemDefinitionError, write } from '../checker/index.ts';
 import { kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
 import { replayViolation } from './reference/replay.ts';
 
@@ -78,6 +78,29 @@ describe('symmetry reduction refuses what it cannot permute', () => {
     });
     expect(explore(system).verdict).toBe('verified');
     expect(() => explore(system, { symmetry: true })).toThrow(/sends 'hello' naming 'm\[\d\]' to hub, which is in no group/);
+  });
+});
+
+describe('a compiled system explored again', () => {
+  // m[1] writes 2 where m[0] writes 1: not symmetric. Its transitions, memoised by an unreduced run,
+  // were never computed again, so the members were never compared and the reduction went ahead.
+  const member = (i: number) => createMachine({ id: `m${i}`, initial: 'idle', states: { idle: { on: { go: { target: 'done', actions: write(`flag[${i}]`, i + 1) } } }, done: { type: 'final' } } });
+  const system = () => defineSystem({
+    actors: { 'm[0]': { machine: member(0), spontaneous: [{ type: 'go' }] }, 'm[1]': { machine: member(1), spontaneous: [{ type: 'go' }] } },
+    cells: { 'flag[0]': 0, 'flag[1]': 0 },
+    symmetry: [symmetryGroup(2, (i) => [`m[${i}]`, `flag[${i}]`])],
+  });
+
+  test('a fresh one is refused', () => {
+    expect(() => explore(system(), { symmetry: true })).toThrow(/behave differently/);
+  });
+
+  test('one explored before gets no reduction, and says why', () => {
+    const sys = compileSystem(system());
+    expect(explore(sys).stats.states).toBe(4);
+    const again = explore(sys, { symmetry: true });
+    expect(again.stats.states).toBe(4);
+    expect(again.stats.symmetry).toMatchObject({ applied: false, note: expect.stringMatching(/explored before/) });
   });
 });
 
