@@ -81,6 +81,36 @@ describe('symmetry reduction refuses what it cannot permute', () => {
   });
 });
 
+describe('an actor in no group posting to members', () => {
+  const member = (i: number) => createMachine({ id: `m${i}`, initial: 'idle', states: { idle: { on: { ping: { target: 'pinged', actions: write(`flag[${i}]`, 1) } } }, pinged: { type: 'final' } } });
+  const system = (hubPosts: string[]) => defineSystem({
+    actors: {
+      'm[0]': { machine: member(0) }, 'm[1]': { machine: member(1) },
+      hub: { machine: createMachine({ id: 'hub', initial: 'h0', states: { h0: { on: { go: { target: 'h1', actions: hubPosts.map((to) => post(to, { type: 'ping' })) } } }, h1: { type: 'final' } } }), spontaneous: [{ type: 'go' }] },
+    },
+    cells: { 'flag[0]': 0, 'flag[1]': 0 },
+    deadlock: false,
+    // Not both pinged: true only if the hub posts to one member alone.
+    properties: { notBoth: invariant((g) => g.cells['flag[0]'] === 0 || g.cells['flag[1]'] === 0) },
+    symmetry: [symmetryGroup(2, (i) => [`m[${i}]`, `flag[${i}]`])],
+  });
+
+  test('alike to all, in any order: reduced, with the unreduced verdict', () => {
+    for (const order of [['m[0]', 'm[1]'], ['m[1]', 'm[0]']]) {
+      const off = explore(system(order), { allViolations: true });
+      const on = explore(system(order), { allViolations: true, symmetry: true });
+      expect(off.verdict).toBe('violated');
+      expect(summary(on)).toEqual(summary(off));
+      expect(on.stats.states).toBeLessThan(off.stats.states);
+    }
+  });
+
+  test('to one member only: refused (it would tell them apart)', () => {
+    expect(explore(system(['m[0]'])).verdict).toBe('verified');
+    expect(() => explore(system(['m[0]']), { symmetry: true })).toThrow(/posts to members of group 0 but not alike to all/);
+  });
+});
+
 describe('a compiled system explored again', () => {
   // m[1] writes 2 where m[0] writes 1: not symmetric. Its transitions, memoised by an unreduced run,
   // were never computed again, so the members were never compared and the reduction went ahead.
