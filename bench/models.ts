@@ -2,7 +2,8 @@
 // explorer's throughput and memory per state.
 import { setup, assign } from 'xstate';
 import { cellsOf, defineSystem, load, post, write } from '../checker/index.ts';
-import type { SystemDefinition } from '../checker/index.ts';
+import type { MemoryModelName, SystemDefinition } from '../checker/index.ts';
+import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
 
 /** `n` independent modulo-`k` counters: exactly k^n states, every step a memo hit after the first round. */
 export function counters(n: number, k: number): SystemDefinition {
@@ -79,3 +80,13 @@ export function ringOfStores(n: number, rounds: number, memory: 'sc' | 'tso' | '
   const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, 0]));
   return defineSystem({ name: `ring-of-stores-${n}x${rounds}-${memory}`, actors, cells, memory, storeBuffer: rounds, history: n * (rounds + 1) + 1 });
 }
+
+/**
+ * kvm-vcpu-kick's `correct` protocol (`--param vcpus=N`) for the symmetry benchmark: N independent
+ * vCPU/requester pairs of k states each (k = 40 under sc, 88 under arm) make k^N states and, the pairs
+ * being interchangeable, C(k + N - 1, N) orbits (multisets of N pair states).
+ */
+export function kvmKick(memory: MemoryModelName, vcpus: number): SystemDefinition {
+  return kvmVcpuKick(memory, { vcpuBarrier: true, requesterBarrier: true, request: true }, vcpus);
+}
+

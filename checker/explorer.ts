@@ -366,10 +366,9 @@ export class Exploration {
     if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
     if (this.symmetry) {
       this.symmetry.canonical(this.cur, this.canon);
-      this.symmetry.auditRepresentative(this.cur, this.canon);
+      this.symmetry.auditProperties(this.canon, this.cur);
       this.cur.set(this.canon);
       this.symmetry.countRepresentative();
-      this.symmetry.auditProperties(this.cur);
     }
     this.store.add(this.cur, ROOT, ROOT);
     this.coverage?.countState(this.cur);
@@ -658,7 +657,7 @@ export class Exploration {
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
-    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v); this.symmetry.auditRepresentative(concrete, v); }
+    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, concrete); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(v, added);

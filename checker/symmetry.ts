@@ -560,40 +560,44 @@ export class Symmetry {
 
   /**
    * Properties must judge a state and its images alike. Audited on every representative stored (`v`):
+   * against the state the search reached it as (`concrete`, an image under some permutation), and
    * against its images under the exchanges of member 0 with each other member, which generate the
-   * group (so a property that singles out a member is caught where that member stands apart), not
+   * group (so a property that singles out a member is caught where that member stands apart); not
    * against every image.
    */
-  auditProperties(v: Int32Array): void {
+  auditProperties(v: Int32Array, concrete: Int32Array): void {
+    const own = this.judgements(v, this.view, this.ownJudgements);
+    if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, 'a state and its image under a permutation of the members');
     const image = this.scratchFor(1);
     this.groups.forEach((group, g) => {
       const perm = Int32Array.from({ length: group.size }, (_, k) => k);
       for (let j = 1; j < group.size; j++) {
         perm[0] = j; perm[j] = 0;
         this.image(v, g, perm, image);
-        this.compareJudgements(v, image, `a state and the same state with members ${JSON.stringify(group.names[0][0])} and ${JSON.stringify(group.names[j][0])} exchanged`);
+        if (compareVectors(image, v) !== 0) this.compareJudgements(own, image, `a state and the same state with members ${JSON.stringify(group.names[0][0])} and ${JSON.stringify(group.names[j][0])} exchanged`);
         perm[j] = j;
       }
     });
   }
 
-  /**
-   * Properties must judge a state as its representative, which is judged in its place: checked on every
-   * new representative against the state the search reached it as (an image under some permutation).
-   */
-  auditRepresentative(concrete: Int32Array, representative: Int32Array): void {
-    if (compareVectors(concrete, representative) === 0) return;
-    this.compareJudgements(concrete, representative, 'a state and its image under a permutation of the members');
+  private readonly ownJudgements: string[] = [];
+  private readonly otherJudgements: string[] = [];
+
+  /** Each property's judgement of `v`, into `out`. */
+  private judgements(v: Int32Array, view: VectorView, out: string[]): string[] {
+    view.v = v;
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      try { out[i] = checks[i][1](view) ? 'true' : 'false'; } catch { out[i] = 'threw'; }
+    }
+    return out;
   }
 
-  private compareJudgements(x: Int32Array, y: Int32Array, what: string): void {
-    this.view.v = x;
-    this.imageView.v = y;
-    const judge = (f: Check, view: VectorView): string => {
-      try { return f(view) ? 'true' : 'false'; } catch { return 'threw'; }
-    };
-    for (const [name, f] of this.checks) {
-      if (judge(f, this.view) !== judge(f, this.imageView)) fail(`${name} judges ${what} differently; properties must treat the members of a group alike`);
+  private compareJudgements(own: string[], other: Int32Array, what: string): void {
+    const theirs = this.judgements(other, this.imageView, this.otherJudgements);
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      if (own[i] !== theirs[i]) fail(`${checks[i][0]} judges ${what} differently; properties must treat the members of a group alike`);
     }
   }
 
