@@ -2,7 +2,8 @@
 // explorer's throughput and memory per state.
 import { setup, assign } from 'xstate';
 import { cellsOf, defineSystem, load, post, write } from '../checker/index.ts';
-import type { SystemDefinition } from '../checker/index.ts';
+import type { MemoryModelName, SystemDefinition } from '../checker/index.ts';
+import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
 
 /** `n` independent modulo-`k` counters: exactly k^n states, every step a memo hit after the first round. */
 export function counters(n: number, k: number): SystemDefinition {
@@ -86,3 +87,13 @@ export const storeBenchModels: Record<string, () => SystemDefinition> = {
   'mailboxes-3x9': () => mailboxes(3, 9, 3),
   'ring-of-stores-5x2-tso': () => ringOfStores(5, 2, 'tso'),
 };
+
+/**
+ * kvm-vcpu-kick's `correct` protocol (`--param vcpus=N`) for the symmetry benchmark: N independent
+ * vCPU/requester pairs of k states each (k = 40 under sc, 88 under arm) make k^N states and, the pairs
+ * being interchangeable, C(k + N - 1, N) orbits (multisets of N pair states).
+ */
+export function kvmKick(memory: MemoryModelName, vcpus: number): SystemDefinition {
+  return kvmVcpuKick(memory, { vcpuBarrier: true, requesterBarrier: true, request: true }, vcpus);
+}
+

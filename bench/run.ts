@@ -14,7 +14,7 @@ import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { bruteForce } from '../test/reference/bruteForce.ts';
-import { counters, mailboxes, ringOfStores } from './models.ts';
+import { counters, kvmKick, mailboxes, ringOfStores } from './models.ts';
 import { ringVsSpin } from './ringVsSpin.ts';
 import { storeKinds } from './storeKinds.ts';
 import { workersSpeedup } from './workers.ts';
@@ -28,7 +28,11 @@ interface Benchmark {
   expectedStates?: number;
   /** Also time the brute-force reference on it with --baseline. */
   baseline?: boolean;
+  /** A symmetric system: also run with symmetry reduction, its verdict asserted equal and the ratios reported; the orbits it must store. */
+  symmetry?: { expectedOrbits: number };
 }
+
+const choose = (n: number, k: number): number => (k === 0 ? 1 : (choose(n - 1, k - 1) * n) / k);
 
 const benchmarks: Benchmark[] = [
   // k^n states by construction.
@@ -37,6 +41,9 @@ const benchmarks: Benchmark[] = [
   // The same ring of stores and loads under x86-TSO and ARMv8, each beside its SC twin.
   { name: 'ring-of-stores-5x2-tso', system: () => ringOfStores(5, 2, 'tso'), scTwin: () => ringOfStores(5, 2, 'sc') },
   { name: 'ring-of-stores-2x10-arm', system: () => ringOfStores(2, 10, 'arm'), scTwin: () => ringOfStores(2, 10, 'sc') },
+  // Three interchangeable vCPU/requester pairs, with and without symmetry reduction: k^3 states, C(k + 2, 3) orbits.
+  { name: 'kvm-vcpu-kick-3-sc-symmetry', system: () => kvmKick('sc', 3), expectedStates: 40 ** 3, symmetry: { expectedOrbits: choose(42, 3) } },
+  { name: 'kvm-vcpu-kick-3-arm-symmetry', system: () => kvmKick('arm', 3), expectedStates: 88 ** 3, symmetry: { expectedOrbits: choose(90, 3) } },
 ];
 // The built-in scenarios' verified variants: real models, where XState's own work (memo misses) counts.
 const scenarios: Benchmark[] = builtinScenarios.flatMap((sc) =>
@@ -60,9 +67,13 @@ if (selected.length === 0 && !SEPARATE.includes(only!)) {
   process.exit(2);
 }
 
+const cpuSeconds = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1e6; };
+
 let failed = false;
 for (const b of selected) {
+  const cpu = process.cpuUsage();
   const r = explore(b.system(), { paranoid });
+  const offCpu = cpuSeconds(cpu);
   const row: Record<string, string | number> = {
     name: b.name,
     states: r.stats.states,
@@ -77,6 +88,26 @@ for (const b of selected) {
     row.scStates = twin.stats.states;
     row.stateRatio = Number((r.stats.states / twin.stats.states).toFixed(1));
     row.statesPerSecRatio = Number((r.stats.statesPerSec / twin.stats.statesPerSec).toFixed(2));
+  }
+  if (b.symmetry) {
+    // Side by side in this run: each search on a freshly compiled system, CPU time of the search alone.
+    const onCpu = process.cpuUsage();
+    const on = explore(b.system(), { paranoid, symmetry: true });
+    const seconds = cpuSeconds(onCpu);
+    row.cpuSeconds = Number(offCpu.toFixed(2));
+    row.symmetryStates = on.stats.states;
+    row.symmetryCpuSeconds = Number(seconds.toFixed(2));
+    row.symmetryVerdict = on.verdict;
+    row.stateReduction = Number((r.stats.states / on.stats.states).toFixed(2));
+    row.cpuReduction = Number((offCpu / seconds).toFixed(2));
+    if (on.verdict !== r.verdict || on.stats.symmetry?.applied !== true) {
+      console.error(`bench: ${b.name}: with symmetry ${on.verdict} (${on.stats.symmetry?.note}), without ${r.verdict}`);
+      failed = true;
+    }
+    if (on.stats.states !== b.symmetry.expectedOrbits || on.stats.symmetry?.represented !== r.stats.states) {
+      console.error(`bench: ${b.name}: with symmetry ${on.stats.states} orbits standing for ${on.stats.symmetry?.represented} states, expected ${b.symmetry.expectedOrbits} for ${r.stats.states}`);
+      failed = true;
+    }
   }
   if (withBaseline && b.baseline) {
     const started = performance.now();
@@ -97,7 +128,9 @@ for (const b of selected) {
   else {
     const vsReference = row.speedup !== undefined ? `  ${row.speedup}x the reference (${row.referenceSeconds}s)` : '';
     const vsSc = row.stateRatio !== undefined ? `  vs sc twin: ${row.stateRatio}x the states (${row.scStates}), ${row.statesPerSecRatio}x the states/s` : '';
-    console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}${vsSc}`);
+    const vsSymmetry = row.symmetryStates !== undefined
+      ? `  with symmetry: ${row.symmetryStates} orbits, ${row.symmetryCpuSeconds} CPU-s vs ${row.cpuSeconds} (${row.stateReduction}x fewer states, ${row.cpuReduction}x less CPU), ${row.symmetryVerdict}` : '';
+    console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}${vsSc}${vsSymmetry}`);
   }
 }
 const runs = Number.isInteger(repeat) && repeat > 0 ? repeat : 1;

@@ -366,9 +366,9 @@ export class Exploration {
     if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
     if (this.symmetry) {
       this.symmetry.canonical(this.cur, this.canon);
+      this.symmetry.auditProperties(this.canon, this.cur);
       this.cur.set(this.canon);
       this.symmetry.countRepresentative();
-      this.symmetry.auditProperties(this.cur, 0);
     }
     this.store.add(this.cur, ROOT, ROOT);
     this.coverage?.countState(this.cur);
@@ -646,6 +646,7 @@ export class Exploration {
   private reached(idx: number, v: Int32Array, label: number, changed: number): boolean {
     const store = this.store;
     const mayAdd = store.count < this.maxStates;
+    const concrete = v;
     if (this.symmetry) { this.symmetry.canonical(v, this.canon); v = this.canon; changed = -1; }
     const added = changed < 0 ? store.add(v, idx, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, idx, label, mayAdd);
     if (added === -1) {
@@ -656,7 +657,7 @@ export class Exploration {
     }
     this.edges?.add(added, label);
     if (!store.wasNew) return true;
-    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, added); }
+    if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, concrete); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;
     return this.checkInvariants(v, added);

@@ -8,9 +8,11 @@
 // checked, not trusted: every local transition a member computes is computed again for every other
 // member of its group, on the renamed state, event and reads, and must give the renamed result (the
 // machines may be distinct objects, built per member); a member may name only its own actors and
-// cells; an actor outside every group, or a cell value, may name none of them. Properties are functions
-// the checker cannot read: they are audited on a sample of states (the state and an image must be
-// judged alike). A declaration the system does not honour is refused with a SystemDefinitionError.
+// cells; an actor outside every group, or a cell value, may name none of them, and such an actor may
+// post to members only alike to all (a broadcast). Properties are functions the checker cannot read:
+// they are audited on every representative stored, against some of its images and against the state
+// it was reached as (each pair must be judged alike), not against every image. A declaration the
+// system does not honour is refused with a SystemDefinitionError.
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { CompiledSystem } from './compile.ts';
 import { canonicalJson } from './canonical.ts';
@@ -39,15 +41,12 @@ interface Group {
 export interface SymmetryStats {
   /** One line: `6 actors and 9 cells in 1 group of 3 members`. */
   description: string;
-  /** Concrete states the stored representatives stand for (the sum of their orbits' sizes), when known exactly. */
+  /** Concrete states the stored representatives stand for (the sum of their orbits' sizes), when known exactly (see countRepresentative). */
   represented: number | null;
 }
 
 /** Candidate permutations tried per group and state; past it the image is sound but may not be canonical. */
 const MAX_CANDIDATES = 5040;
-/** Properties are audited on the first AUDIT_FIRST states stored, then on one in AUDIT_EVERY. */
-const AUDIT_FIRST = 256;
-const AUDIT_EVERY = 64;
 const fail = (message: string): never => { throw new SystemDefinitionError(`symmetry: ${message}`); };
 
 export class Symmetry {
@@ -69,7 +68,6 @@ export class Symmetry {
   private readonly cellOf: Int32Array;
   private readonly view: VectorView;
   private readonly imageView: VectorView;
-  private audited = 0;
   /** Concrete states represented so far; null once a group needed more candidates than MAX_CANDIDATES. */
   private representedSum: number | null = 0;
   private lastOrbit = 1;
@@ -205,7 +203,7 @@ export class Symmetry {
       const init = sys.initialActors[a];
       if (init.local < 0) return; // the exploration reports the failed start
       const o = this.actorOwner[a];
-      if (o === null) { this.checkFreeLocal(a, init.local); for (const e of init.effects) this.mapEffect(e, a, null, 0); continue; }
+      if (o === null) { this.checkFreeLocal(a, init.local); for (const e of init.effects) this.mapEffect(e, a, null, 0); this.checkBroadcasts(a, init.effects); continue; }
       const g = this.groups[o.group];
       for (let m = 0; m < g.size; m++) {
         if (m === o.member) continue;
@@ -326,10 +324,11 @@ export class Symmetry {
   }
 
   /** Event `id`, which an actor in no group handles or sends: it must name no member. */
-  private checkFreeEvent(id: number, who: string): void {
+  private checkFreeEvent(id: number, who: string, to: string | null = null): void {
     if (this.eventChecked.has(id)) return;
     const event = this.sys.ns.events.values[id];
     const named = this.firstName(event);
+    if (named !== null && to !== null) fail(`${who} sends '${event.type}' naming '${named}' to ${to}, which is in no group; it would tell the members apart`);
     if (named !== null) fail(`${who}, which is in no group, handles or sends '${event.type}' naming '${named}', a member's; it would tell the members apart`);
     this.eventChecked.add(id);
   }
@@ -355,6 +354,10 @@ export class Symmetry {
     };
     switch (e.kind) {
       case EffectKind.Post: case EffectKind.Call:
+        // An actor in no group may post to members, all alike (checkBroadcasts); it may not call one.
+        if (o === null && e.kind === EffectKind.Post && this.actorOwner[e.to] !== null) { ev(e.event); return e; }
+        // What a member sends to an actor in no group must not tell the members apart, even while it waits in a queue.
+        if (o !== null && this.actorOwner[e.to] === null) this.checkFreeEvent(e.event, who, this.sys.actorNames[e.to]);
         return { ...e, to: this.mapTarget(this.actorOwner, e.to, who, o, m, 'actor'), event: ev(e.event) };
       case EffectKind.Reply: return { ...e, event: ev(e.event) };
       case EffectKind.Write: this.checkValue(e.value); return { ...e, cell: this.mapTarget(this.cellOwner, e.cell, who, o, m, 'cell') };
@@ -384,6 +387,7 @@ export class Symmetry {
       this.checkFreeEvent(event, sys.actorNames[a]);
       this.checkFreeLocal(a, t.next);
       for (const e of t.effects) this.mapEffect(e, a, null, 0);
+      this.checkBroadcasts(a, t.effects);
       return;
     }
     const g = this.groups[o.group];
@@ -401,6 +405,24 @@ export class Symmetry {
       const mapped = t.effects.map((e) => this.mapEffect(e, a, o, m));
       if (canonicalJson(mapped) !== canonicalJson(u.effects)) differs('different actions');
     }
+  }
+
+  /**
+   * Posts by actor `a`, in no group, to members: exchanging two members must leave them as they are, up
+   * to the order within a run of posts (posts to distinct queues commute), so it posts to all alike.
+   */
+  private checkBroadcasts(a: number, effects: Effect[]): void {
+    if (!effects.some((e) => e.kind === EffectKind.Post && this.actorOwner[e.to] !== null)) return;
+    const own = canonicalJson(sortedPostRuns(effects));
+    this.groups.forEach((g, gi) => {
+      for (let j = 1; j < g.size; j++) {
+        this.setTransposition(gi, 0, j);
+        const swapped = effects.map((e) => (e.kind === EffectKind.Post ? { ...e, to: this.actorOf[e.to] } : e));
+        if (canonicalJson(sortedPostRuns(swapped)) !== own) {
+          fail(`${this.sys.actorNames[a]}, which is in no group, posts to members of group ${gi} but not alike to all (${JSON.stringify(g.names[0][0])} and ${JSON.stringify(g.names[j][0])} would be told apart); an actor in no group may post to members only in one run of posts that treats them all alike`);
+        }
+      }
+    });
   }
 
   // --- permuting state vectors -------------------------------------------------------------------
@@ -452,10 +474,17 @@ export class Symmetry {
     return this.lastOrbit;
   }
 
-  /** Counts a new representative's orbit towards `represented`. */
+  /**
+   * Counts a new representative's orbit towards `represented`. Every image of a reachable state is
+   * reachable only when the initial state is its own image (ARM's write history may order the members'
+   * initial writes apart): otherwise orbits stand for states the search never meets, and no sum is given.
+   */
   countRepresentative(): void {
+    if (this.representatives++ === 0 && this.lastOrbit !== 1) this.representedSum = null;
     if (this.representedSum !== null) this.representedSum += this.lastOrbit;
   }
+
+  private representatives = 0;
 
   /**
    * Writes into `out` the canonical representative of `v`'s orbit, group by group: members sorted by a
@@ -530,39 +559,62 @@ export class Symmetry {
   // --- properties ----------------------------------------------------------------------------------
 
   /**
-   * Properties must judge a state and its images alike. Audited on a sample of the states stored
-   * (`v`, the `count`-th): the state and its image under a transposition of two members.
+   * Properties must judge a state and its images alike. Audited on every representative stored (`v`):
+   * against the state the search reached it as (`concrete`, an image under some permutation), and
+   * against its images under the exchanges of member 0 with each other member, which generate the
+   * group (so a property that singles out a member is caught where that member stands apart); not
+   * against every image.
    */
-  auditProperties(v: Int32Array, count: number): void {
-    if (count >= AUDIT_FIRST && count % AUDIT_EVERY !== 0) return;
-    this.audited++;
-    const g = count % this.groups.length;
-    const n = this.groups[g].size;
-    const i = count % n, j = (i + 1 + (count >> 3) % (n - 1)) % n;
-    const perm = Int32Array.from({ length: n }, (_, k) => k);
-    perm[i] = j; perm[j] = i;
+  auditProperties(v: Int32Array, concrete: Int32Array): void {
+    const own = this.judgements(v, this.view, this.ownJudgements);
+    if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, 'a state and its image under a permutation of the members');
     const image = this.scratchFor(1);
-    this.image(v, g, perm, image);
-    this.view.v = v;
-    this.imageView.v = image;
-    const judge = (f: Check, view: VectorView): string => {
-      try { return f(view) ? 'true' : 'false'; } catch { return 'threw'; }
-    };
+    this.groups.forEach((group, g) => {
+      const perm = Int32Array.from({ length: group.size }, (_, k) => k);
+      for (let j = 1; j < group.size; j++) {
+        perm[0] = j; perm[j] = 0;
+        this.image(v, g, perm, image);
+        if (compareVectors(image, v) !== 0) this.compareJudgements(own, image, `a state and the same state with members ${JSON.stringify(group.names[0][0])} and ${JSON.stringify(group.names[j][0])} exchanged`);
+        perm[j] = j;
+      }
+    });
+  }
+
+  private readonly ownJudgements: string[] = [];
+  private readonly otherJudgements: string[] = [];
+
+  /** Each property's judgement of `v`, into `out`. */
+  private judgements(v: Int32Array, view: VectorView, out: string[]): string[] {
+    view.v = v;
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      try { out[i] = checks[i][1](view) ? 'true' : 'false'; } catch { out[i] = 'threw'; }
+    }
+    return out;
+  }
+
+  private compareJudgements(own: string[], other: Int32Array, what: string): void {
+    const theirs = this.judgements(other, this.imageView, this.otherJudgements);
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) {
+      if (own[i] !== theirs[i]) fail(`${checks[i][0]} judges ${what} differently; properties must treat the members of a group alike`);
+    }
+  }
+
+  /** Every judgement a property makes of a state, as a yes or no. */
+  private get checks(): [string, Check][] {
     const { sys } = this;
     const endState = sys.definition.endState;
-    const checks: [string, Check][] = [
+    this.checkList ??= [
       ...sys.invariants.map(([name, p]): [string, Check] => [`invariant ${name}`, (w) => violationMessage(p.holds(w), '') === null]),
       ...sys.stalls.map(([name, p]): [string, Check] => [`stall property ${name}`, (w) => Boolean(p.outstanding(w))]),
       ...sys.goals.map(([name, p]): [string, Check] => [`reachability goal ${name}`, (w) => judgedTrue(p.goal(w))]),
       ...(endState ? [['endState', (w: VectorView) => Boolean(endState(w))] as [string, Check]] : []),
     ];
-    for (const [what, f] of checks) {
-      if (judge(f, this.view) !== judge(f, this.imageView)) {
-        const names = this.groups[g].names;
-        fail(`${what} judges a state and the same state with members ${JSON.stringify(names[i][0])} and ${JSON.stringify(names[j][0])} exchanged differently; properties must treat the members of a group alike`);
-      }
-    }
+    return this.checkList;
   }
+
+  private checkList: [string, Check][] | null = null;
 }
 
 /** Actor `name`'s machine's snapshot from its persisted form (no children: the checker refuses them). */
@@ -572,6 +624,18 @@ function restore(machine: AnyStateMachine, persisted: Record<string, unknown>, n
   } catch (e) {
     return fail(`a member's state cannot be restored in ${name}'s machine (${e instanceof Error ? e.message : String(e)}): their machines differ`);
   }
+}
+
+/** `effects` with each run of consecutive posts ordered by target (stable: posts to one queue keep their order). */
+function sortedPostRuns(effects: Effect[]): Effect[] {
+  const out = [...effects];
+  for (let i = 0; i < out.length;) {
+    let j = i;
+    while (j < out.length && out[j].kind === EffectKind.Post) j++;
+    if (j - i > 1) out.splice(i, j - i, ...out.slice(i, j).sort((x, y) => (x as { to: number }).to - (y as { to: number }).to));
+    i = j === i ? i + 1 : j;
+  }
+  return out;
 }
 
 function compareArrays(x: readonly number[], y: readonly number[]): number {

@@ -12,20 +12,26 @@ export interface SymmetryChoice {
   note: string | null;
 }
 
+/** The note of a system that declares symmetry, explored without it: reports say nothing of it. */
+export const SYMMETRY_NOT_ASKED = 'symmetry not applied: not switched on (ExploreOptions.symmetry, --symmetry)';
+
 /**
- * Off unless asked for (`symmetry: true`): it is cross-checked by hand on kvm-vcpu-kick only, not yet
- * by tests against the unreduced search, so it is not on by default. Not applied with liveness properties: a cycle
+ * Off unless asked for (`symmetry: true`). Not applied with liveness properties: a cycle
  * of orbits need not be a cycle of states, and weak fairness is per actor, so the fair-cycle search
  * would judge the quotient wrongly; nor with coverage, which counts concrete states and transitions.
  */
 export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: StateStore, options: { symmetry?: boolean; coverage?: boolean; store?: string }): SymmetryChoice {
-  if (!Symmetry.declared(sys)) return { symmetry: null, paths: null, note: null };
+  // A compiled system explored again keeps its memo: no earlier run's checks may linger on it.
+  for (const a of sys.actors) a.onComputed = null;
   const off = (why: string): SymmetryChoice => ({ symmetry: null, paths: null, note: `symmetry not applied: ${why}` });
-  if (options.symmetry !== true) return off('not switched on (ExploreOptions.symmetry)');
+  if (!Symmetry.declared(sys)) return options.symmetry === true ? off('the system declares no symmetry (no groups of interchangeable members)') : { symmetry: null, paths: null, note: null };
+  if (options.symmetry !== true) return { symmetry: null, paths: null, note: SYMMETRY_NOT_ASKED };
   // Concrete counterexamples are rebuilt from the stored representatives, which an approximate store drops once expanded.
   if ((options.store ?? 'full') !== 'full') return off(`the ${options.store} store keeps no expanded states`);
   if (sys.liveness.length > 0) return off('the system has liveness properties (a cycle of orbits need not be a cycle of states)');
   if (options.coverage) return off('coverage counts concrete states');
+  // The members are checked to behave alike as their transitions are computed; memoised ones never are again.
+  if (sys.actors.some((a) => a.computed > 0)) return off('the compiled system was explored before, so its memoised transitions would go unchecked (compile it afresh)');
   const symmetry = new Symmetry(sys, memory);
   return { symmetry, paths: new ConcretePaths(sys, symmetry, store), note: `symmetry: ${symmetry.stats().description}` };
 }

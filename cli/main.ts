@@ -75,6 +75,9 @@ function boundsOf(a: Args): ExploreOptions {
   if (a.paranoid === true) bounds.paranoid = true;
   if (a['all-violations'] === true) bounds.allViolations = true;
   if (a.coverage === true) bounds.coverage = true;
+  // --no-symmetry overrides the config's `symmetry: true`.
+  if (typeof a.symmetry === 'boolean') bounds.symmetry = a.symmetry;
+  if (a.symmetry === true && a.random !== undefined) throw new CliError('--symmetry is for the exhaustive search: it cannot be combined with --random');
   Object.assign(bounds, storeOf(a));
   return bounds;
 }
@@ -147,7 +150,7 @@ function memoriesOf(a: Args): MemoryModelName[] | undefined {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|symmetry|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -166,6 +169,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('store', { type: 'string', requiresArg: true, describe: 'how visited states are kept: full (default), compact (64-bit fingerprints) or bitstate (bits of a bit array): less memory a state, but states may be missed, so no violation is verified-probabilistic' })
     .option('bitstate-bits', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bit array has 2^N bits, 3 to 32 (default 30: 128 MiB, or a quarter of --max-memory), as SPIN\'s -wN' })
     .option('bitstate-hashes', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bits each state sets (default 3), as SPIN\'s -k' })
+    .option('symmetry', { type: 'boolean', describe: 'symmetry reduction, for a system that declares interchangeable members: one state stored per orbit (the report\'s stats say whether it applied, and why not)' })
     .option('workers', { type: 'string', requiresArg: true, describe: 'search threads to run at once (default: the cores available): up to this many checks side by side, or one random search\'s walks split between them; one exhaustive check uses one' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })

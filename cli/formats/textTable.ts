@@ -7,6 +7,7 @@ import type { CheckRecord } from '../runChecks.ts';
 import { table } from './columns.ts';
 import { coverageText, coverageWarnings } from './coverage.ts';
 import { probabilisticVerdict } from './approximation.ts';
+import { SYMMETRY_NOT_ASKED } from '../../checker/index.ts';
 
 
 /** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
@@ -50,6 +51,12 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     }
     const probabilistic = probabilisticVerdict(r);
     if (probabilistic) lines.push(`${label}: ${probabilistic}`);
+    // --symmetry: what the reduction covered and the states its orbits stand for, or why it did not apply.
+    const sym = r.result.stats.symmetry;
+    if (sym && sym.note !== SYMMETRY_NOT_ASKED) {
+      const orbits = sym.applied ? `; ${r.result.stats.states.toLocaleString('en-US')} orbits stored${sym.represented === null ? '' : `, standing for ${sym.represented.toLocaleString('en-US')} states`}` : '';
+      lines.push(`${label}: ${sym.note}${orbits}`);
+    }
     const f = r.result.found;
     if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);

@@ -80,6 +80,8 @@ export interface RefResult {
   gaveUp: boolean;
   /** With `projections`: what properties can see of each reachable state (Reference.projection). */
   projections?: Set<string>;
+  /** With `states`: every reachable state, in BFS order. */
+  reached?: RefState[];
 }
 
 /** The step ends in a violation of `property`: no successor state. */
@@ -698,7 +700,7 @@ export class Reference {
 }
 
 /** Breadth-first enumeration of every reachable state, collecting every violated property by name. */
-export function bruteForce(def: SystemDefinition, maxStates = 50_000, options: { projections?: boolean } = {}): RefResult {
+export function bruteForce(def: SystemDefinition, maxStates = 50_000, options: { projections?: boolean; states?: boolean } = {}): RefResult {
   const ref = new Reference(def);
   const projections = options.projections ? new Set<string>() : undefined;
   const violated = new Set<string>();
@@ -710,7 +712,8 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000, options: {
   };
   const cuts = new Set<string>();
   const result = (states: number, transitions: number, bounded: boolean, gaveUp: boolean): RefResult =>
-    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp, projections });
+    ({ states, transitions, violated, shortest, statesAtDepth, bounded, cuts, gaveUp, projections, ...(options.states ? { reached: queue } : {}) });
+  const queue: RefState[] = [];
   const init = ref.initial();
   if (init instanceof Violated) { violate(init.property, 0); return result(0, 0, false, false); }
   if (init instanceof Cut) { cuts.add(init.bound); return result(0, 0, true, false); }
@@ -732,7 +735,7 @@ export function bruteForce(def: SystemDefinition, maxStates = 50_000, options: {
 
   const seen = new Set<string>([ref.key(init)]);
   projections?.add(ref.projection(init));
-  const queue: RefState[] = [init];
+  queue.push(init);
   const depths: number[] = [0];
   let transitions = 0;
   let bounded = false;

@@ -1,0 +1,75 @@
+// `--symmetry` end to end (in-process): the verdicts and counterexamples of the unreduced search in fewer
+// states, the report saying what the reduction covered (text) and stats.symmetry (json), a system that
+// declares none or where it cannot apply said so, the config's `symmetry`, and the usage error.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runMain, usageErrorTests } from './cliInProcess.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-symmetry-'));
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
+const kvm = (variant: string, ...more: string[]) => ['check', 'kvm-vcpu-kick', '--variant', variant, '--quiet', ...more];
+
+describe('usage errors: exit 2, one line', () => {
+  usageErrorTests([
+    ['--symmetry with --random', [...kvm('correct'), '--symmetry', '--random', '10'], /--symmetry is for the exhaustive search: it cannot be combined with --random/],
+    ['--symmetry given a value', [...kvm('correct'), '--symmetry=yes'], /--symmetry takes no value, or true or false/],
+  ]);
+});
+
+describe('check --symmetry', () => {
+  test('json: the same verdict in fewer states, stats.symmetry with the states the orbits stand for', async () => {
+    const [off] = lines((await runMain([...kvm('correct'), '--format', 'json'])).stdout);
+    const [on] = lines((await runMain([...kvm('correct'), '--symmetry', '--format', 'json'])).stdout);
+    expect(off.stats.symmetry).toMatchObject({ applied: false });
+    expect(on.verdict).toBe(off.verdict);
+    expect(on.asExpected).toBe(true);
+    expect(on.stats.states).toBeLessThan(off.stats.states);
+    expect(on.stats.symmetry).toEqual({ applied: true, note: 'symmetry: 4 actors and 6 cells in 1 group of 2 members', represented: off.stats.states });
+    expect(on.goals).toEqual(off.goals);
+  });
+
+  test('text: a line saying what was reduced; without the flag, none', async () => {
+    const on = await runMain(kvm('correct', '--symmetry'));
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/^kvm-vcpu-kick\/correct: symmetry: 4 actors and 6 cells in 1 group of 2 members; [\d,]+ orbits stored, standing for [\d,]+ states$/m);
+    expect((await runMain(kvm('correct'))).stdout).not.toMatch(/symmetry/);
+  });
+
+  test('a violation: the same property and counterexample length, and its trace replays', async () => {
+    const [off] = lines((await runMain([...kvm('no-vcpu-barrier'), '--format', 'json'])).stdout);
+    const out = path.join(tmp, 'kick.json');
+    const [on] = lines((await runMain([...kvm('no-vcpu-barrier'), '--symmetry', '--format', 'json', '--out', out])).stdout);
+    expect([on.verdict, on.property, on.steps]).toEqual([off.verdict, off.property, off.steps]);
+    expect(on.stats.symmetry.applied).toBe(true);
+    // Reproduced is exit 1.
+    const replayed = await runMain(['replay', out]);
+    expect(replayed.code).toBe(1);
+    expect(replayed.stdout).toMatch(/reproduced.*lostKick/);
+  });
+
+  test('a system that declares no symmetry, or where it cannot apply, is said so', async () => {
+    const [p] = lines((await runMain(['check', 'peterson', '--variant', 'correct', '--quiet', '--symmetry', '--format', 'json'])).stdout);
+    expect(p.verdict).toBe('verified');
+    expect(p.stats.symmetry).toEqual({ applied: false, note: 'symmetry not applied: the system declares no symmetry (no groups of interchangeable members)', represented: null });
+    const text = await runMain(['check', 'peterson', '--variant', 'correct', '--quiet', '--symmetry']);
+    expect(text.stdout).toMatch(/^peterson\/correct: symmetry not applied: the system declares no symmetry/m);
+    const [c] = lines((await runMain([...kvm('correct'), '--symmetry', '--coverage', '--format', 'json'])).stdout);
+    expect(c.stats.symmetry).toMatchObject({ applied: false, note: 'symmetry not applied: coverage counts concrete states' });
+  });
+
+  test("the config's symmetry applies, --no-symmetry turns it off; a bad one is one line naming the field", async () => {
+    const dir = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(dir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'kvm-vcpu-kick', variants: ['correct'] }], symmetry: true, reports: [{ format: 'json' }] };\n");
+    const r = await runMain(['--quiet'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)[0].stats.symmetry.applied).toBe(true);
+    expect(lines((await runMain(['--quiet', '--no-symmetry'], { cwd: dir })).stdout)[0].stats.symmetry.applied).toBe(false);
+    const bad = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(bad, 'vmbus-check.config.mjs'), "export default { models: ['kvm-vcpu-kick'], symmetry: 'yes' };\n");
+    const e = await runMain(['--quiet'], { cwd: bad });
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/vmbus-check\.config\.mjs: symmetry: must be true or false/);
+  });
+});
