@@ -125,6 +125,15 @@ describe('independent counters: the reduction must reduce', () => {
     expect([por.verdict, por.stats.states]).toEqual(['verified', 6 + 16]);
   });
 
+  test('a state only an interleaving reaches (both counters mid-way) is still reached: the invariant makes both visible', () => {
+    // The write after the assign stores the new count + 1: a counter's cell goes 0, 2, 3, 3.
+    const sys = { ...counters(3, 3), properties: { notBothOne: invariant((g) => !(g.cells.c0 === 2 && g.cells.c1 === 2), { cells: ['c0', 'c1'] }) } };
+    const por = explore(sys, { partialOrder: true });
+    expect(por.verdict).toBe('violated');
+    expect(por.violations[0].property).toBe('notBothOne');
+    expect(replayViolation(sys, por.violations[0])).toBe(por.violations[0].steps.length);
+  });
+
   test('an invariant that does not declare what it reads: not applied, and said why', () => {
     const sys = { ...counters(3, 2), properties: { any: invariant(() => true) } };
     const por = explore(sys, { partialOrder: true });
