@@ -447,7 +447,9 @@ export class Exploration {
         if (!this.report(BUILTIN.modelError, `reachability goal ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
         continue;
       }
-      if (reached) this.witnesses.set(name, this.pathTo(idx));
+      if (!reached) continue;
+      this.witnesses.set(name, this.pathTo(idx));
+      this.partialOrder?.see([...this.witnesses.keys()]);
     }
     this.view.v = v;
     return true;
@@ -586,8 +588,8 @@ export class Exploration {
 
   /**
    * Expands state `idx` by an ample set when one qualifies (checker/partialOrder.ts), then in full if an
-   * ample step failed or reached a state already stored (the cycle proviso: every cycle of the reduced
-   * graph then has a fully expanded state, as its last state expanded closes it). False, with nothing
+   * ample step failed or reached a state stored no later than `idx` (the cycle proviso: every cycle of
+   * the reduced graph then has a fully expanded state). False, with nothing
    * taken, for a state with nothing but timers or a timer due now: the full expansion judges it.
    */
   private expandReduced(idx: number): boolean {
@@ -703,7 +705,13 @@ export class Exploration {
       return false;
     }
     this.edges?.add(added, label);
-    if (!store.wasNew) { this.revisited = true; return true; }
+    if (!store.wasNew) {
+      // The cycle proviso needs only the successors stored no later than `idx`: a cycle of the reduced
+      // graph has one such edge (indices cannot rise all the way round). An approximate store's index may
+      // be another state's, so there any revisit counts.
+      if (added <= idx || store instanceof FrontierStore) this.revisited = true;
+      return true;
+    }
     if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, added); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;

@@ -89,13 +89,24 @@ export class PartialOrder {
     this.canEnable = new Uint8Array(n * n);
     for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) if (x !== y && this.future[x].conflicts(this.exposed[y])) this.canEnable[x * n + y] = 1;
     this.visible = new Uint8Array(res.size);
-    for (const [, p] of [...sys.invariants, ...sys.goals]) {
-      for (const a of p.reads?.actors ?? []) this.visible[res.local(sys.ns.actorIndex.get(a)!)] = 1;
-      for (const c of p.reads?.cells ?? []) this.visible[res.cell(sys.ns.cellIndex.get(c)!)] = 1;
-      for (const a of p.reads?.inFlight ?? []) { const k = sys.ns.actorIndex.get(a)!; this.visible[res.tail(k)] = 1; this.visible[res.head(k)] = 1; }
-    }
+    this.see([]);
     this.now = sys.actorNames.map(() => new Footprint(res.size));
     this.union = new Footprint(res.size);
+  }
+
+  /**
+   * What the invariants and the goals not yet `reached` read. A goal once witnessed needs nothing more
+   * of the reduction, so its reads stop making steps visible.
+   */
+  see(reached: readonly string[]): void {
+    const { sys, res, visible } = this;
+    visible.fill(0);
+    for (const [name, p] of [...sys.invariants, ...sys.goals]) {
+      if (p.kind === 'reachable' && reached.includes(name)) continue;
+      for (const a of p.reads?.actors ?? []) visible[res.local(sys.ns.actorIndex.get(a)!)] = 1;
+      for (const c of p.reads?.cells ?? []) visible[res.cell(sys.ns.cellIndex.get(c)!)] = 1;
+      for (const a of p.reads?.inFlight ?? []) { const k = sys.ns.actorIndex.get(a)!; visible[res.tail(k)] = 1; visible[res.head(k)] = 1; }
+    }
   }
 
   unknownActors(): string[] {

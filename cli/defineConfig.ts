@@ -35,6 +35,8 @@ export interface VmbusCheckConfig {
   bitstateHashes?: number;
   /** Search threads to run at once (`--workers`; default: the cores available). */
   workers?: number;
+  /** Partial-order reduction (`--por`; default off). */
+  partialOrder?: boolean;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */

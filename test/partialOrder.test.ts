@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assign, createMachine, setup } from 'xstate';
 import { cellsOf, defineSystem, explore, invariant, post, reachable, write } from '../checker/index.ts';
-import type { CheckResult, SystemDefinition } from '../checker/index.ts';
+import type { CheckResult, Property, SystemDefinition } from '../checker/index.ts';
 import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import type { SystemData } from './reference/randomSystem.ts';
@@ -94,7 +94,7 @@ function counters(n: number, k: number, invariantReads?: string[]): SystemDefini
     },
   });
   const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, 0]));
-  const properties = invariantReads
+  const properties: Record<string, Property> = invariantReads
     ? { bounded: invariant((g) => invariantReads.every((c) => Number(g.cells[c]) <= k), { cells: invariantReads }) }
     : {};
   return defineSystem({
