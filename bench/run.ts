@@ -5,7 +5,7 @@
 // strings) and reports the speed-up as a ratio measured side by side in the same run; `--paranoid`
 // explores with the purity audit on every memoised transition (ExploreOptions.paranoid). The weak-memory
 // benchmarks run each model under tso or arm and under sc in the same run, and report both ratios. Last
-// comes the SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone,
+// come the partial-order reduction's rows (bench/partialOrder.ts; `--only partial-order`), then the SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone,
 // skipped when spin is not installed): 65k and 168k states by default, 1.2M and 2.9M with `--large`;
 // `--repeat N` runs each side N times, interleaved, and keeps the fastest.
 import { explore } from '../checker/index.ts';
@@ -14,6 +14,7 @@ import { builtinScenarios } from '../models/scenarios/index.ts';
 import { bruteForce } from '../test/reference/bruteForce.ts';
 import { counters, mailboxes, ringOfStores } from './models.ts';
 import { ringVsSpin } from './ringVsSpin.ts';
+import { PARTIAL_ORDER_CASES, partialOrderBench } from './partialOrder.ts';
 
 interface Benchmark {
   name: string;
@@ -46,10 +47,12 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const withBaseline = args.includes('--baseline');
 const paranoid = args.includes('--paranoid');
 const RING = 'ring-vs-spin';
+const POR = 'partial-order';
+const porSelected = !only || only === POR || PARTIAL_ORDER_CASES.some((c) => only === `${POR}/${c.name}`);
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
-if (selected.length === 0 && only !== RING) {
-  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')}, ${RING})`);
+if (selected.length === 0 && only !== RING && !porSelected) {
+  console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')}, ${POR}, ${RING})`);
   process.exit(2);
 }
 
@@ -93,6 +96,7 @@ for (const b of selected) {
     console.log(`${String(row.name).padEnd(40)} ${String(row.states).padStart(10)} states ${String(row.statesPerSec).padStart(9)} states/s ${String(row.bytesPerState).padStart(8)} B/state ${row.seconds}s ${row.verdict}${vsReference}${vsSc}`);
   }
 }
+if (porSelected && !partialOrderBench({ json, only })) failed = true;
 if (!only || only === RING) {
   if (!ringVsSpin({ large: args.includes('--large'), repeat: Number.isInteger(repeat) && repeat > 0 ? repeat : 1, json })) failed = true;
 }
