@@ -16,7 +16,6 @@ const kick = { vcpuBarrier: true, requesterBarrier: true, request: true };
 export const PARTIAL_ORDER_CASES: Case[] = [
   // The SPIN comparison's ring model (bench/ringModel.ts): the event port is shared by every channel.
   { name: 'ring-2x3x2', system: () => ring({ channels: 2, slots: 3, values: 2 }) },
-  { name: 'ring-3x3x2', system: () => ring({ channels: 3, slots: 3, values: 2 }) },
   { name: 'kvm-vcpu-kick-correct-tso-2', system: () => kvmVcpuKick('tso', kick, 2) },
   { name: 'kvm-vcpu-kick-correct-tso-3', system: () => kvmVcpuKick('tso', kick, 3) },
   { name: 'kvm-vcpu-kick-no-request-sc-3', system: () => kvmVcpuKick('sc', { ...kick, request: false }, 3) },
