@@ -5,7 +5,7 @@
 // strings) and reports the speed-up as a ratio measured side by side in the same run; `--paranoid`
 // explores with the purity audit on every memoised transition (ExploreOptions.paranoid). The weak-memory
 // benchmarks run each model under tso or arm and under sc in the same run, and report both ratios. Last
-// comes the SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone,
+// come the partial-order reduction's rows (bench/partialOrder.ts; `--only partial-order`), then the SPIN comparison on the ring model (bench/ringVsSpin.ts; `--only ring-vs-spin` runs it alone,
 // skipped when spin is not installed): 65k and 168k states by default, 1.2M and 2.9M with `--large`;
 // `--repeat N` runs each side N times, interleaved, and keeps the fastest. Before it, `store-kinds`
 // (bench/storeKinds.ts: the full store against compact and bitstate) and `workers` (bench/workers.ts:
@@ -18,6 +18,7 @@ import { counters, kvmKick, mailboxes, ringOfStores } from './models.ts';
 import { ringVsSpin } from './ringVsSpin.ts';
 import { storeKinds } from './storeKinds.ts';
 import { workersSpeedup } from './workers.ts';
+import { PARTIAL_ORDER_CASES, partialOrderBench } from './partialOrder.ts';
 
 interface Benchmark {
   name: string;
@@ -59,10 +60,12 @@ const paranoid = args.includes('--paranoid');
 const RING = 'ring-vs-spin';
 const STORE_KINDS = 'store-kinds';
 const WORKERS = 'workers';
-const SEPARATE = [STORE_KINDS, WORKERS, RING];
+const POR = 'partial-order';
+const SEPARATE = [STORE_KINDS, WORKERS, POR, RING];
+const porSelected = !only || only === POR || PARTIAL_ORDER_CASES.some((c) => only === `${POR}/${c.name}`);
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
-if (selected.length === 0 && !SEPARATE.includes(only!)) {
+if (selected.length === 0 && !SEPARATE.includes(only!) && !porSelected) {
   console.error(`bench: no benchmark named '${only}' (have: ${[...benchmarks, ...scenarios, ...large].map((b) => b.name).join(', ')}, ${SEPARATE.join(', ')})`);
   process.exit(2);
 }
@@ -136,6 +139,7 @@ for (const b of selected) {
 const runs = Number.isInteger(repeat) && repeat > 0 ? repeat : 1;
 if ((!only || only === STORE_KINDS) && !storeKinds({ repeat: runs, json })) failed = true;
 if ((!only || only === WORKERS) && !workersSpeedup({ repeat: runs, json })) failed = true;
+if (porSelected && !partialOrderBench({ json, only })) failed = true;
 if (!only || only === RING) {
   if (!ringVsSpin({ large: args.includes('--large'), repeat: runs, json })) failed = true;
 }

@@ -13,7 +13,8 @@ import { SystemDefinitionError, validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
-import type { LivenessProperty, Property, ReachableProperty } from './properties.ts';
+import type { LivenessProperty, PartProperty, Property, ReachableProperty } from './properties.ts';
+import { judgedThrough } from './propertyReads.ts';
 import { TimerClock } from './timers.ts';
 import { memoryWidth } from './memoryModel.ts';
 import { scanLoadedCells } from './loadedCells.ts';
@@ -64,6 +65,15 @@ export interface CompiledSystem {
   clock: TimerClock;
   /** arm: per actor, per cell, whether the actor may ever load the cell (checker/loadedCells.ts); null otherwise. */
   loadable: Uint8Array[] | null;
+}
+
+/** A property with declared reads, judged through a view of only those (the original's own fields kept: its definition site). */
+function throughReads(name: string, p: PartProperty, actorNames: string[], cellNames: string[]): PartProperty {
+  if ((p.kind !== 'invariant' && p.kind !== 'reachable') || p.reads === undefined) return p;
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(p)) as typeof p;
+  if (copy.kind === 'invariant') copy.holds = judgedThrough(p.kind === 'invariant' ? p.holds : () => true, p.reads, name, actorNames, cellNames);
+  else copy.goal = judgedThrough((p as ReachableProperty).goal, p.reads, name, actorNames, cellNames);
+  return copy;
 }
 
 /** Tells an already compiled system from a definition (which may be anything a user passed). */
@@ -125,7 +135,7 @@ export function compileSystem(definition: SystemDefinition, memory?: MemoryModel
     return row;
   });
 
-  const props = Object.entries(definition.properties ?? {}).flatMap(([name, p]) => propertyParts(name, p));
+  const props = Object.entries(definition.properties ?? {}).flatMap(([name, p]) => propertyParts(name, p)).map(([name, p]) => [name, throughReads(name, p, actorNames, cellNames)] as [string, PartProperty]);
   return {
     definition,
     actorNames,

@@ -31,6 +31,8 @@ import { symmetryFor } from './symmetryChoice.ts';
 import type { Symmetry } from './symmetry.ts';
 import type { ConcretePaths } from './symmetryPaths.ts';
 import type { VectorView as View } from './globalView.ts';
+import { partialOrderFor } from './partialOrder.ts';
+import type { PartialOrder } from './partialOrder.ts';
 
 export interface ExploreOptions {
   maxStates?: number;
@@ -61,6 +63,12 @@ export interface ExploreOptions {
    * Default false (checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
    */
   symmetry?: boolean;
+  /**
+   * Partial-order reduction (checker/partialOrder.ts): expand only an ample set of steps where that keeps
+   * every verdict. Default false; not applied with liveness properties, coverage, symmetry, under arm, or
+   * while an invariant or goal does not declare what it reads (CheckResult.stats.partialOrder says why).
+   */
+  partialOrder?: boolean;
 }
 
 export interface Progress {
@@ -135,6 +143,12 @@ export class Exploration {
   private readonly concrete: ConcretePaths | null;
   private readonly symmetryNote: string | null;
   private readonly canon: Int32Array;
+  private readonly partialOrder: PartialOrder | null;
+  private readonly partialOrderNote: string | null;
+  /** A successor of the state being expanded was already stored (the reduction's cycle proviso). */
+  private revisited = false;
+  /** Steps that ended in a violation or a bound, so far. */
+  private failedSteps = 0;
 
   constructor(system: SystemDefinition | CompiledSystem, private readonly options: ExploreOptions = {}) {
     this.sys = isCompiledSystem(system) ? system : compileSystem(system, options.memory);
@@ -163,6 +177,9 @@ export class Exploration {
     this.concrete = chosen.paths;
     this.symmetryNote = chosen.note;
     this.canon = new Int32Array(layout.width);
+    const por = partialOrderFor(this.sys, this.stepper, options, this.symmetry !== null);
+    this.partialOrder = por.partialOrder;
+    this.partialOrderNote = por.note;
     this.start();
   }
 
@@ -314,6 +331,7 @@ export class Exploration {
         bytesPerState: states > 0 ? (this.store.bytes + (this.edges?.bytes ?? 0)) / states : 0,
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
+        ...(this.partialOrderNote !== null ? { partialOrder: { applied: this.partialOrder !== null, note: this.partialOrderNote, reducedStates: this.partialOrder?.reducedStates ?? 0 } } : {}),
         ...(this.symmetryNote !== null ? { symmetry: { applied: this.symmetry !== null, note: this.symmetryNote, represented: this.symmetry?.stats().represented ?? null } } : {}),
       },
       ...(this.coverage ? { coverage: this.coverage.result() } : {}),
@@ -429,7 +447,9 @@ export class Exploration {
         if (!this.report(BUILTIN.modelError, `reachability goal ${name} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
         continue;
       }
-      if (reached) this.witnesses.set(name, this.pathTo(idx));
+      if (!reached) continue;
+      this.witnesses.set(name, this.pathTo(idx));
+      this.partialOrder?.see([...this.witnesses.keys()]);
     }
     this.view.v = v;
     return true;
@@ -542,6 +562,7 @@ export class Exploration {
     // (deadlock, stall): otherwise a deadlock exactly at the limit would pass as `verified`.
     const atLimit = this.depth >= this.maxDepth;
     if (atLimit) this.cut = true;
+    if (this.partialOrder && !atLimit && this.expandReduced(idx)) return;
     const enabled = atLimit
       ? forEachStep(sys, stepper, cur, () => false)
       : forEachStep(sys, stepper, cur, this.visitStep);
@@ -563,6 +584,34 @@ export class Exploration {
       return;
     }
     forEachTimer(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
+  }
+
+  /**
+   * Expands state `idx` by an ample set when one qualifies (checker/partialOrder.ts), then in full if an
+   * ample step failed or reached a state stored no later than `idx` (the cycle proviso: every cycle of
+   * the reduced graph then has a fully expanded state). False, with nothing
+   * taken, for a state with nothing but timers or a timer due now: the full expansion judges it.
+   */
+  private expandReduced(idx: number): boolean {
+    const por = this.partialOrder!;
+    const steps = por.steps;
+    steps.n = 0;
+    forEachStep(this.sys, this.stepper, this.cur, steps.push);
+    if (steps.n === 0 || this.sys.clock.someDueNow(this.cur)) return false;
+    const ample = por.ample(this.cur);
+    this.revisited = false;
+    const failed = this.failedSteps;
+    for (let i = 0; i < steps.n; i++) {
+      if (ample !== null && ample[i] === 0) continue;
+      if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return true;
+    }
+    if (ample === null) return true;
+    if (!this.revisited && this.failedSteps === failed) { por.reducedStates++; return true; }
+    for (let i = 0; i < steps.n; i++) {
+      if (ample[i] === 1) continue;
+      if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return true;
+    }
+    return true;
   }
 
   private depthLimitReached(): void {
@@ -620,6 +669,7 @@ export class Exploration {
     if (coverage) coverage.source = idx;
     const r = takeStep(stepper, next, actor, kind, event, t, coverage);
     if (r === Outcome.Disabled) return true;
+    if (r !== Outcome.Ok) this.failedSteps++;
     const label = this.label(actor, kind, event, stepper.choices.taken);
     // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
     if (r !== Outcome.Ok) this.edges?.add(-1, label);
@@ -656,7 +706,13 @@ export class Exploration {
       return false;
     }
     this.edges?.add(added, label);
-    if (!store.wasNew) return true;
+    if (!store.wasNew) {
+      // The cycle proviso needs only the successors stored no later than `idx`: a cycle of the reduced
+      // graph has one such edge (indices cannot rise all the way round). An approximate store's index may
+      // be another state's, so there any revisit counts.
+      if (added <= idx || store instanceof FrontierStore) this.revisited = true;
+      return true;
+    }
     if (this.symmetry) { this.symmetry.countRepresentative(); this.symmetry.auditProperties(v, concrete); }
     this.coverage?.countState(v);
     if (this.depth + 1 > this.deepest) this.deepest = this.depth + 1;

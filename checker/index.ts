@@ -13,7 +13,7 @@ export type { MemoryModelName } from './memoryModel.ts';
 export { defineSystem, validateSystem, SystemDefinitionError, isStateMachine, symmetryGroup } from './system.ts';
 export type { ActorSpec, SystemDefinition, Fairness, SymmetryGroup } from './system.ts';
 export { invariant, stall, allOf, leadsTo, alwaysEventually, eventually, reachable, BUILTIN } from './properties.ts';
-export type { Property, Judgement, LivenessProperty } from './properties.ts';
+export type { Property, Judgement, LivenessProperty, PropertyReads } from './properties.ts';
 export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
 export { compileSystem } from './compile.ts';
 export type { CompiledSystem } from './compile.ts';

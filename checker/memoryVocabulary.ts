@@ -5,7 +5,7 @@
 // `{ type: reply, cell, value }` to the same actor inside the same step, after the transition's
 // remaining actions (XState's mailbox order, as for a `call`'s reply).
 import { emit } from 'xstate';
-import { EFFECT_PREFIX, WRITE, marked } from './vocabulary.ts';
+import { EFFECT_PREFIX, WRITE, marked, named } from './vocabulary.ts';
 import type { CellValue, VocabularyAction } from './vocabulary.ts';
 
 export const LOAD = `${EFFECT_PREFIX}load`;
@@ -33,12 +33,12 @@ export function smp_load_acquire(cell: Maybe<string>, reply: Maybe<string> = 'lo
 
 /** smp_store_release(cell, value) (ARMv8 `stlr`): visible only after every earlier load and store. */
 export function smp_store_release(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), release: true }) as any), []);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), release: true }) as any), [], { stores: named(cell) });
 }
 
 /** smp_store_mb(cell, value): a store followed by a full fence (KVM's `vcpu->mode` store). */
 export function smp_store_mb(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), fence: true }) as any), []);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args), fence: true }) as any), [], { stores: named(cell) });
 }
 
 /** A fence: `full` orders everything, `store` orders stores with stores, `load` orders loads with later accesses. */
@@ -61,7 +61,7 @@ export const ldar = smp_load_acquire;
 function rmw(op: RmwOp, cell: Maybe<string>, a: Maybe<CellValue>, b: Maybe<CellValue> | undefined, reply: Maybe<string>): VocabularyAction {
   return marked(emit((args: Args) => ({
     type: RMW, op, cell: resolve(cell, args), a: resolve(a, args), b: b === undefined ? null : resolve(b, args), reply: resolve(reply, args),
-  }) as any), loading(cell));
+  }) as any), loading(cell), { stores: named(cell) });
 }
 
 /** xchg(cell, value): stores `value`, answers the old value. Fully ordered. */

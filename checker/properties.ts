@@ -5,10 +5,21 @@ import { recordDefinitionSite } from './sourceLocation.ts';
 /** A verdict from a predicate: true / undefined = holds; false = violated; a string = violated, with why. */
 export type Judgement = boolean | string | undefined | null;
 
+/**
+ * What a property reads of a global state, declared so that the partial-order reduction knows which
+ * steps it can see (README, "Partial-order reduction"). Reading anything else is then a modelError.
+ */
+export interface PropertyReads {
+  actors?: string[];
+  cells?: string[];
+  inFlight?: string[];
+}
+
 export interface InvariantProperty {
   kind: 'invariant';
   /** Must hold in every reachable state. */
   holds: (g: GlobalView) => Judgement;
+  reads?: PropertyReads;
 }
 
 export interface StallProperty {
@@ -49,12 +60,14 @@ export interface LivenessProperty {
 export interface ReachableProperty {
   kind: 'reachable';
   goal: (g: GlobalView) => Judgement;
+  reads?: PropertyReads;
 }
 
 export type Property = InvariantProperty | StallProperty | LivenessProperty | ReachableProperty | AllOfProperty;
 
 // Each records where it was called (sourceLocation.ts): a violation's report points at that line.
-export const invariant = (holds: InvariantProperty['holds']): InvariantProperty => recordDefinitionSite({ kind: 'invariant', holds });
+export const invariant = (holds: InvariantProperty['holds'], reads?: PropertyReads): InvariantProperty =>
+  recordDefinitionSite(reads ? { kind: 'invariant', holds, reads } : { kind: 'invariant', holds });
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => recordDefinitionSite({ kind: 'stall', outstanding });
 export const allOf = (...parts: Property[]): AllOfProperty => recordDefinitionSite({ kind: 'allOf', parts });
 /** Whenever `p` holds, `q` holds then or in a later state, on every fair run (TLA+'s `p ~> q`). */
@@ -65,7 +78,7 @@ export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty 
 export const eventually = (q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
 
 /** Some reachable state satisfies `p` (true or a non-empty string); never reached: verdict `unreached`. */
-export const reachable = (p: ReachableProperty['goal']): ReachableProperty => ({ kind: 'reachable', goal: p });
+export const reachable = (p: ReachableProperty['goal'], reads?: PropertyReads): ReachableProperty => (reads ? { kind: 'reachable', goal: p, reads } : { kind: 'reachable', goal: p });
 
 /** Whether a liveness trigger or goal holds: it returned true or a non-empty string (saying what holds). */
 export const judgedTrue = (j: Judgement): boolean => j === true || (typeof j === 'string' && j.length > 0);

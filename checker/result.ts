@@ -88,6 +88,11 @@ export interface Stats {
    * orbits stored stand for (null when not known exactly).
    */
   symmetry?: { applied: boolean; note: string; represented: number | null };
+  /**
+   * With `partialOrder: true` (README, "Partial-order reduction"): whether it was applied, what it worked
+   * from or why not, and how many states were expanded by a proper ample set.
+   */
+  partialOrder?: { applied: boolean; note: string; reducedStates: number };
 }
 
 /** How a random search found its violation: the walk to retake (with the same seed and options). */

@@ -81,13 +81,14 @@ export interface Vocabulary<N extends SystemNames, A extends string = ActorsOf<N
   smp_rmb(): VocabularyAction;
   dmb_ishld(): VocabularyAction;
 
-  invariant(holds: (g: TypedGlobalView<A, C>) => Judgement): InvariantProperty;
+  /** `reads`: what the property reads, for the partial-order reduction (README, "Partial-order reduction"). */
+  invariant(holds: (g: TypedGlobalView<A, C>) => Judgement, reads?: { actors?: A[]; cells?: C[]; inFlight?: A[] }): InvariantProperty;
   stall(outstanding: (g: TypedGlobalView<A, C>) => string | false | undefined | null): StallProperty;
   allOf(...parts: Property[]): AllOfProperty;
   leadsTo(p: (g: TypedGlobalView<A, C>) => Judgement, q: (g: TypedGlobalView<A, C>) => Judgement): LivenessProperty;
   alwaysEventually(q: (g: TypedGlobalView<A, C>) => Judgement): LivenessProperty;
   eventually(q: (g: TypedGlobalView<A, C>) => Judgement): LivenessProperty;
-  reachable(goal: (g: TypedGlobalView<A, C>) => Judgement): ReachableProperty;
+  reachable(goal: (g: TypedGlobalView<A, C>) => Judgement, reads?: { actors?: A[]; cells?: C[]; inFlight?: A[] }): ReachableProperty;
 
   /** defineSystem, with the actor map and the cells checked against the declaration. */
   defineSystem(def: TypedSystemDefinition<A, C>): SystemDefinition;

@@ -34,21 +34,37 @@ const resolve = <T>(value: Maybe<T>, args: Args): T =>
  */
 export const LOADS = Symbol.for('vmbus-check.loads');
 
-export function marked<A extends object>(action: A, loads: string[] | null): A {
+/**
+ * Marks a vocabulary action with what else it may touch, for the partial-order reduction's scan
+ * (checker/actorFootprint.ts): cells it may store, actors it may post to or call; null where the name
+ * is computed at run time. An `emit` without this mark may touch anything.
+ */
+export const TOUCHES = Symbol.for('vmbus-check.touches');
+
+export interface Touches {
+  stores?: string[] | null;
+  posts?: string[] | null;
+  calls?: string[] | null;
+}
+
+export function marked<A extends object>(action: A, loads: string[] | null, touches: Touches = {}): A {
   (action as any)[LOADS] = loads;
+  (action as any)[TOUCHES] = touches;
   return action;
 }
 
 const NOTHING: string[] = [];
+/** The mark of a name: known unless computed at run time. */
+export const named = (name: unknown): string[] | null => (typeof name === 'string' ? [name] : null);
 
 /** Put `event` in flight to actor `to`; it is delivered by a later step of its own. */
 export function post(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
-  return marked(emit((args: Args) => ({ type: POST, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING);
+  return marked(emit((args: Args) => ({ type: POST, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING, { posts: named(to) });
 }
 
 /** Deliver `event` to actor `to` inside this step (a hypercall, an MMIO access); it may `reply`. */
 export function call(to: Maybe<string>, event: Maybe<AnyEventObject>): VocabularyAction {
-  return marked(emit((args: Args) => ({ type: CALL, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING);
+  return marked(emit((args: Args) => ({ type: CALL, to: resolve(to, args), event: resolve(event, args) }) as any), NOTHING, { calls: named(to) });
 }
 
 /** Answer the call being handled: `event` goes back to the caller inside the same step. */
@@ -58,7 +74,7 @@ export function reply(event: Maybe<AnyEventObject>): VocabularyAction {
 
 /** Store `value` to shared memory cell `cell`. */
 export function write(cell: Maybe<string>, value: Maybe<CellValue>): VocabularyAction {
-  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args) }) as any), NOTHING);
+  return marked(emit((args: Args) => ({ type: WRITE, cell: resolve(cell, args), value: resolve(value, args) }) as any), NOTHING, { stores: named(cell) });
 }
 
 /** Raise an assertion failure: the step that runs this action violates the `assertion` property. */

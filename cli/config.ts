@@ -90,6 +90,7 @@ export function configBounds(loaded: LoadedConfig): ExploreOptions {
   }
   if (loaded.config.allViolations === true) bounds.allViolations = true;
   if (loaded.config.symmetry === true) bounds.symmetry = true;
+  if (loaded.config.partialOrder === true) bounds.partialOrder = true;
   const { store, bitstateBits, bitstateHashes } = loaded.config;
   if ((bitstateBits !== undefined || bitstateHashes !== undefined) && store !== 'bitstate') throw new CliError(`${loaded.file}: ${bitstateBits !== undefined ? 'bitstateBits' : 'bitstateHashes'} needs store: 'bitstate'`);
   if (store !== undefined) bounds.store = store;

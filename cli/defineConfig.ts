@@ -37,6 +37,8 @@ export interface VmbusCheckConfig {
   workers?: number;
   /** Symmetry reduction for systems that declare interchangeable members (`--symmetry`; default false). */
   symmetry?: boolean;
+  /** Partial-order reduction (`--por`; default off). */
+  partialOrder?: boolean;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */

@@ -78,6 +78,10 @@ function boundsOf(a: Args): ExploreOptions {
   // --no-symmetry overrides the config's `symmetry: true`.
   if (typeof a.symmetry === 'boolean') bounds.symmetry = a.symmetry;
   if (a.symmetry === true && a.random !== undefined) throw new CliError('--symmetry is for the exhaustive search: it cannot be combined with --random');
+  if (a.por === true) {
+    if (a.random !== undefined) throw new CliError('--por is for the exhaustive search: it cannot be combined with --random');
+    bounds.partialOrder = true;
+  }
   Object.assign(bounds, storeOf(a));
   return bounds;
 }
@@ -150,7 +154,7 @@ function memoriesOf(a: Args): MemoryModelName[] | undefined {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|symmetry|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|symmetry|por|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -181,6 +185,7 @@ function checkOptions<T>(y: Argv<T>) {
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
     .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant checked must declare it)" })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
+    .option('por', { type: 'boolean', describe: 'partial-order reduction: expand only an ample set of independent, invisible steps where that keeps every verdict (off by default; not applied with liveness properties, --coverage, under arm, or while an invariant does not declare what it reads: the JSON report\'s stats.partialOrder says why)' })
     .option('coverage', { type: 'boolean', describe: 'report each machine\'s states and transitions with the number of global states each was seen in; warn of transitions a verified check never fired' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
     .option('witnesses', { type: 'string', requiresArg: true, describe: 'write a witness trace (replayable) for each reachability goal reached into this folder' })

@@ -39,8 +39,13 @@ export function checkObject(r: CheckRecord) {
     // --coverage: per actor, each state and transition with the global states it was seen in; and, for a
     // verified check, a warning per transition that never fired.
     ...(r.result.coverage ? { coverage: r.result.coverage, coverageWarnings: coverageWarnings(r) } : {}),
-    // symmetry: whether the reduction applied (or why not) and the concrete states its orbits stand for.
-    stats: { states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)), ...(s.symmetry ? { symmetry: s.symmetry } : {}) },
+    stats: {
+      states: s.states, transitions: s.transitions, depth: s.depth, seconds: Number(s.seconds.toFixed(3)),
+      // --por: whether the reduction was applied, from what or why not, and the states it reduced.
+      ...(s.partialOrder ? { partialOrder: s.partialOrder } : {}),
+      // symmetry: whether the reduction applied (or why not) and the concrete states its orbits stand for.
+      ...(s.symmetry ? { symmetry: s.symmetry } : {}),
+    },
   };
 }
 

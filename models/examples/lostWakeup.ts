@@ -53,7 +53,7 @@ export function lostWakeup(fixed = false) {
     properties: {
       lostWakeup: stall((g) => g.cells.count !== 0 && g.actors.consumer.matches('asleep') && 'an item is ready but the consumer sleeps'),
       // Not vacuous: the consumer is asleep when the producer's wakeup is on its way (the race the fix must survive).
-      wakeupWhileAsleep: reachable((g) => g.actors.consumer.matches('asleep') && g.inFlight.consumer.length > 0),
+      wakeupWhileAsleep: reachable((g) => g.actors.consumer.matches('asleep') && g.inFlight.consumer.length > 0, { actors: ['consumer'], inFlight: ['consumer'] }),
     },
   });
 }

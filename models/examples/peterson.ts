@@ -49,9 +49,9 @@ export function peterson(broken = false) {
     cells: { flag0: false, flag1: false, turn: 0 },
     properties: {
       mutualExclusion: invariant((g) =>
-        !(g.actors.p0.matches('critical') && g.actors.p1.matches('critical')) || 'p0 and p1 are both in the critical section'),
+        !(g.actors.p0.matches('critical') && g.actors.p1.matches('critical')) || 'p0 and p1 are both in the critical section', { actors: ['p0', 'p1'] }),
       // Not vacuous: both processes contend at the wait at once.
-      bothWait: reachable((g) => g.actors.p0.matches('wait') && g.actors.p1.matches('wait')),
+      bothWait: reachable((g) => g.actors.p0.matches('wait') && g.actors.p1.matches('wait'), { actors: ['p0', 'p1'] }),
     },
   });
 }

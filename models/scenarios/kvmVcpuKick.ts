@@ -149,6 +149,9 @@ export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2, 
     actors[`requester${i}`] = { machine: requesterMachine(i, o), spontaneous: [{ type: 'run' }] };
     Object.assign(cells, { [`mode${i}`]: OUTSIDE, [`requests${i}`]: 0, [`work${i}`]: 0 }, o.edges !== undefined ? { [`queued${i}`]: 0 } : {});
   }
+  // What kickInFlight reads, declared for the partial-order reduction (README, "Partial-order reduction").
+  const vcpuNames = Array.from({ length: vcpus }, (_, i) => `vcpu${i}`);
+  const vcpuReads = { actors: vcpuNames, inFlight: vcpuNames, cells: Array.from({ length: vcpus }, (_, i) => `work${i}`) };
   return defineSystem({
     name: `kvm-vcpu-kick (${memory})`,
     memory,
@@ -161,7 +164,7 @@ export function kvmVcpuKick(memory: MemoryModelName, o: KickOptions, vcpus = 2, 
     properties: {
       // Not vacuous: a vCPU in guest mode with work queued gets its IPI (the kick the race is about).
       kickInFlight: reachable((g) => Array.from({ length: vcpus }, (_, i) => i)
-        .some((i) => g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length > 0)),
+        .some((i) => g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length > 0), vcpuReads),
       lostKick: stall((g) => {
         for (let i = 0; i < vcpus; i++) {
           if (g.cells[`work${i}`] === 1 && g.actors[`vcpu${i}`].matches('inGuest') && g.inFlight[`vcpu${i}`].length === 0) {

@@ -65,7 +65,7 @@ export function linuxRingBarriers(memory: MemoryModelName, o: RingBarrierOptions
     properties: {
       lostInterrupt: lostInterrupt(RING, 'reader'),
       // A packet read before its data was visible is a stale slot: null, or the packet before it.
-      packetIntegrity: invariant((g) => received(g).every((p, i) => p === PACKETS[i]) || `the reader handed over ${JSON.stringify(received(g))}, not ${JSON.stringify(PACKETS.slice(0, received(g).length))}`),
+      packetIntegrity: invariant((g) => received(g).every((p, i) => p === PACKETS[i]) || `the reader handed over ${JSON.stringify(received(g))}, not ${JSON.stringify(PACKETS.slice(0, received(g).length))}`, { actors: ['consumer'] }),
       allDelivered: stall((g) => received(g).length < PACKETS.length && `the consumer has ${received(g).length} of ${PACKETS.length} packets${g.actors.writer.hasTag('waitsForSpace') ? ' and the writer waits for a space signal that will not come' : ''}`),
     },
   });

@@ -26,7 +26,7 @@ export function vmbusSignalEom(memory: MemoryModelName, eom: EomOrdering): Syste
       inOrder: invariant((g) => {
         const handled = (g.actors.guest.context as { handled: string[] }).handled;
         return handled.every((m, i) => m === MESSAGES[i]) || `the guest handled ${JSON.stringify(handled)}`;
-      }),
+      }, { actors: ['guest'] }),
     },
   });
 }

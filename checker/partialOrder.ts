@@ -1,0 +1,218 @@
+// Partial-order reduction by ample sets (README, "Partial-order reduction"): in a state, expand only the
+// enabled steps of a set S of actors when no step any other actor may take before one of them can
+// interfere (C1), none of them is visible to an invariant or a reachability goal (C2), and, checked by
+// the explorer as it expands (C3, the breadth-first cycle proviso), every successor they reach is new.
+//
+// C1 is judged on footprints (checker/actorFootprint.ts). The actors that may move before S does are
+// those with a step enabled outside S and, transitively, those their steps may enable (a post to them, a
+// store to a cell they read, a call into them). Their steps are over-approximated by everything their
+// machines may ever do (the scanned footprint); S's steps by what the enabled steps do now. A conflict
+// pulls the actor into S; S's disabled members keep the footprint that would let anyone enable them, so
+// nothing outside S can. Quiescent states (deadlocks, stalls, timers) are judged exactly: while S has an
+// enabled step none can be reached without S moving, and a state with a timer due now is expanded in full.
+import type { CompiledSystem } from './compile.ts';
+import { EffectKind } from './localTransition.ts';
+import type { LocalTransition } from './localTransition.ts';
+import type { Stepper } from './stepper.ts';
+import { StepKind } from './stepper.ts';
+import { actorFootprints, Footprint, Resources } from './actorFootprint.ts';
+
+export interface PartialOrderChoice {
+  partialOrder: PartialOrder | null;
+  /** Why it is not applied, or what it works from; null when not asked for. */
+  note: string | null;
+}
+
+export interface PartialOrderOptions {
+  partialOrder?: boolean;
+  coverage?: boolean;
+}
+
+/** Whether the reduction applies to `sys`, and why not when it does not. */
+export function partialOrderFor(sys: CompiledSystem, stepper: Stepper, options: PartialOrderOptions, symmetry: boolean): PartialOrderChoice {
+  if (options.partialOrder !== true) return { partialOrder: null, note: null };
+  const not = (why: string): PartialOrderChoice => ({ partialOrder: null, note: `not applied: ${why}` });
+  if (sys.liveness.length > 0) return not(`liveness properties (${sys.liveness.map(([n]) => n).join(', ')}) are judged over the whole graph's cycles and fairness`);
+  if (sys.memory === 'arm') return not('under arm, one write history is shared by every cell');
+  if (options.coverage) return not('coverage counts every state');
+  if (symmetry) return not('not combined with symmetry reduction');
+  const undeclared = [...sys.invariants, ...sys.goals].filter(([, p]) => p.reads === undefined).map(([n]) => n);
+  if (undeclared.length > 0) return not(`${undeclared.join(', ')} do${undeclared.length === 1 ? 'es' : ''} not declare what ${undeclared.length === 1 ? 'it reads' : 'they read'} (invariant(holds, { actors, cells, inFlight }))`);
+  const por = new PartialOrder(sys, stepper);
+  const unknown = por.unknownActors();
+  const known = unknown.length === 0 ? 'every actor\'s footprint scanned' : `footprints not known (a computed name or an unmarked emit) for ${unknown.join(', ')}`;
+  return { partialOrder: por, note: `ample sets; ${known}` };
+}
+
+/** The steps of the state being expanded, as `forEachStep` offers them. */
+export class StepList {
+  n = 0;
+  actor: number[] = [];
+  kind: StepKind[] = [];
+  event: number[] = [];
+  t: (LocalTransition | null)[] = [];
+  readonly push = (actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean => {
+    const i = this.n++;
+    this.actor[i] = actor; this.kind[i] = kind; this.event[i] = event; this.t[i] = t;
+    return true;
+  };
+}
+
+export class PartialOrder {
+  readonly steps = new StepList();
+  /** States expanded with a proper ample set (the C3 proviso kept). */
+  reducedStates = 0;
+  private readonly res: Resources;
+  /** Per actor: every step it may ever take. */
+  private readonly future: Footprint[];
+  /** Per actor: what lets another actor enable or change it (its reads, its queue's tail, its local state). */
+  private readonly exposed: Footprint[];
+  /** canEnable[x * n + y]: a step of x may enable or change y. */
+  private readonly canEnable: Uint8Array;
+  /** What invariants and reachability goals read. */
+  private readonly visible: Uint8Array;
+  private readonly now: Footprint[];
+  private readonly union: Footprint;
+  private readonly n: number;
+
+  constructor(private readonly sys: CompiledSystem, private readonly stepper: Stepper) {
+    const n = this.n = sys.actorNames.length;
+    const res = this.res = new Resources(sys.cellNames.length, n);
+    this.future = actorFootprints(sys, res);
+    this.exposed = sys.actorNames.map((_, a) => {
+      const f = new Footprint(res.size);
+      for (const c of sys.actors[a].readCells) f.read(res.cell(c));
+      f.read(res.tail(a));
+      f.write(res.local(a));
+      return f;
+    });
+    this.canEnable = new Uint8Array(n * n);
+    for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) if (x !== y && this.future[x].conflicts(this.exposed[y])) this.canEnable[x * n + y] = 1;
+    this.visible = new Uint8Array(res.size);
+    this.see([]);
+    this.now = sys.actorNames.map(() => new Footprint(res.size));
+    this.union = new Footprint(res.size);
+  }
+
+  /**
+   * What the invariants and the goals not yet `reached` read. A goal once witnessed needs nothing more
+   * of the reduction, so its reads stop making steps visible.
+   */
+  see(reached: readonly string[]): void {
+    const { sys, res, visible } = this;
+    visible.fill(0);
+    for (const [name, p] of [...sys.invariants, ...sys.goals]) {
+      if (p.kind === 'reachable' && reached.includes(name)) continue;
+      for (const a of p.reads?.actors ?? []) visible[res.local(sys.ns.actorIndex.get(a)!)] = 1;
+      for (const c of p.reads?.cells ?? []) visible[res.cell(sys.ns.cellIndex.get(c)!)] = 1;
+      for (const a of p.reads?.inFlight ?? []) { const k = sys.ns.actorIndex.get(a)!; visible[res.tail(k)] = 1; visible[res.head(k)] = 1; }
+    }
+  }
+
+  unknownActors(): string[] {
+    return this.sys.actorNames.filter((_, a) => this.future[a].all);
+  }
+
+  /**
+   * The ample set of state `v` for the steps in `steps`: a mark per step, or null for all of them (no
+   * proper subset qualifies). The fewest steps over every actor tried as the seed of S.
+   */
+  ample(v: Int32Array): Uint8Array | null {
+    const { steps, n, now } = this;
+    const enabled = new Uint8Array(n);
+    for (let i = 0; i < steps.n; i++) {
+      const a = steps.actor[i];
+      if (!enabled[a]) { enabled[a] = 1; this.startNow(v, a); }
+      this.addStep(v, now[a], a, steps.kind[i], steps.event[i], steps.t[i]);
+    }
+    const count = new Int32Array(n);
+    for (let i = 0; i < steps.n; i++) count[steps.actor[i]]++;
+    let best: Uint8Array | null = null;
+    let bestSize = steps.n;
+    for (let seed = 0; seed < n; seed++) {
+      if (!enabled[seed] || count[seed] >= bestSize) continue;
+      const members = this.closure(seed, enabled);
+      if (members === null) continue;
+      let size = 0;
+      for (let a = 0; a < n; a++) if (members[a] && enabled[a]) size += count[a];
+      if (size < bestSize) { best = members; bestSize = size; }
+      if (bestSize === 1) break;
+    }
+    if (best === null) return null;
+    const marks = new Uint8Array(steps.n);
+    for (let i = 0; i < steps.n; i++) marks[i] = best[steps.actor[i]];
+    return marks;
+  }
+
+  /** S grown from `seed` until nothing that may move first conflicts with it; null when it is every enabled actor or visible. */
+  private closure(seed: number, enabled: Uint8Array): Uint8Array | null {
+    const { n, union, now, exposed, future, canEnable } = this;
+    const inS = new Uint8Array(n);
+    inS[seed] = 1;
+    const mayMove = new Uint8Array(n);
+    for (;;) {
+      union.clear();
+      let outside = false;
+      for (let a = 0; a < n; a++) {
+        if (!inS[a]) { if (enabled[a]) outside = true; continue; }
+        if (enabled[a]) {
+          if (now[a].writesAny(this.visible)) return null;
+          union.add(now[a]);
+        } else union.add(exposed[a]);
+      }
+      if (!outside) return null;
+      // The actors that may move before S does: the enabled ones outside it, and whom they may enable.
+      mayMove.fill(0);
+      const queue: number[] = [];
+      for (let a = 0; a < n; a++) if (!inS[a] && enabled[a]) { mayMove[a] = 1; queue.push(a); }
+      while (queue.length > 0) {
+        const x = queue.pop()!;
+        for (let y = 0; y < n; y++) if (!inS[y] && !mayMove[y] && canEnable[x * n + y]) { mayMove[y] = 1; queue.push(y); }
+      }
+      let grown = false;
+      for (let y = 0; y < n; y++) {
+        if (mayMove[y] && union.conflicts(future[y])) { inS[y] = 1; grown = true; break; }
+      }
+      if (!grown) return inS;
+    }
+  }
+
+  /** What any step of enabled actor `a` touches in `v`, before its steps are added. */
+  private startNow(v: Int32Array, a: number): void {
+    const f = this.now[a];
+    f.clear();
+    f.add(this.exposed[a]);
+    // Under tso a fence, an RMW, a post, call or reply drains the actor's buffer: those stores land now.
+    if (this.sys.memory !== 'sc') for (const b of this.stepper.memory.buffered(v, a)) if (b.cell >= 0) f.write(this.res.cell(b.cell));
+  }
+
+  private addStep(v: Int32Array, f: Footprint, a: number, kind: StepKind, event: number, t: LocalTransition | null): void {
+    const { res } = this;
+    if (kind === StepKind.Flush) { f.write(res.cell(this.stepper.flushCell(event))); return; }
+    if (kind === StepKind.Timer) { f.all = true; return; }
+    if (kind === StepKind.Deliver) {
+      f.write(res.head(a));
+      t = this.stepper.lookup(v, a, event);
+      if (!t.handled) { f.all = true; return; }
+    }
+    this.addTransition(f, a, t!);
+  }
+
+  private addTransition(f: Footprint, a: number, t: LocalTransition): void {
+    const { res, sys } = this;
+    // A step that fails is visible (it ends the run or the branch): never deferred.
+    if (t.violation !== null || t.error !== null || sys.actors[a].states.info[t.next].inError) { f.all = true; return; }
+    for (const e of t.effects) {
+      switch (e.kind) {
+        case EffectKind.Write: f.write(res.cell(e.cell)); break;
+        // The reply comes back inside the step, to a transition not known yet: anything the actor may do.
+        case EffectKind.Load: case EffectKind.Rmw: f.add(this.future[a]); break;
+        case EffectKind.Post: f.write(res.tail(e.to)); break;
+        case EffectKind.Call: f.add(this.future[e.to]); f.write(res.local(e.to)); f.add(this.future[a]); break;
+        case EffectKind.ArmTimer: case EffectKind.CancelTimer: f.write(res.clock); break;
+        case EffectKind.Fence: break;
+        case EffectKind.Reply: case EffectKind.Fail: f.all = true; break;
+      }
+    }
+  }
+}

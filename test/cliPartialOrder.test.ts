@@ -1,0 +1,43 @@
+// `--por` end to end (in-process): the flag's usage error, the JSON report's stats.partialOrder, the
+// config file's `partialOrder`, and the verdict unchanged.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runMain, usageErrorTests } from './cliInProcess.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-por-'));
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
+
+describe('usage errors: exit 2, one line', () => {
+  usageErrorTests([
+    ['--por with --random', ['check', 'peterson', '--por', '--random', '10'], /--por is for the exhaustive search/],
+  ]);
+});
+
+describe('check --por', () => {
+  test('json: the same verdict, fewer or as many states, and what the reduction worked from', async () => {
+    const args = ['check', 'lost-wakeup', '--variant', 'fixed', '--format', 'json', '--quiet'];
+    const [plain] = lines((await runMain(args)).stdout);
+    const r = await runMain([...args, '--por']);
+    expect(r.code).toBe(0);
+    const [o] = lines(r.stdout);
+    expect(o.verdict).toBe(plain.verdict);
+    expect(o.stats.states).toBeLessThanOrEqual(plain.stats.states);
+    expect(o.stats.partialOrder).toMatchObject({ applied: true });
+    expect(plain.stats.partialOrder).toBeUndefined();
+  });
+
+  test("the config's partialOrder applies; a bad one is one line naming the field", async () => {
+    const dir = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(dir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'lost-wakeup', variants: ['fixed'] }], partialOrder: true, reports: [{ format: 'json' }] };\n");
+    const r = await runMain(['--quiet'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)[0].stats.partialOrder).toMatchObject({ applied: true });
+    const bad = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(bad, 'vmbus-check.config.mjs'), "export default { models: ['lost-wakeup'], partialOrder: 'yes' };\n");
+    const e = await runMain(['--quiet'], { cwd: bad });
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/vmbus-check\.config\.mjs: partialOrder: must be true or false/);
+  });
+});

@@ -1,0 +1,218 @@
+// Partial-order reduction (checker/partialOrder.ts) against the unreduced search and the brute-force
+// reference: the same verdicts and violated properties, counterexamples that replay, and fewer states.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { assign, createMachine, setup } from 'xstate';
+import { cellsOf, defineSystem, explore, invariant, post, reachable, write } from '../checker/index.ts';
+import type { CheckResult, Property, SystemDefinition } from '../checker/index.ts';
+import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
+import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
+import type { SystemData } from './reference/randomSystem.ts';
+import { replayViolation } from './reference/replay.ts';
+import { builtinScenarios } from '../models/scenarios/index.ts';
+
+/** Two steps, each storing its own cell, which nothing else touches: steps the reduction may defer. */
+const aside = createMachine({
+  id: 'aside', initial: 's0',
+  states: { s0: { on: { tick: { target: 's1', actions: write('z', 1) } } }, s1: { on: { tick: { target: 's2', actions: write('z', 2) } } }, s2: { type: 'final' } },
+});
+
+/**
+ * The random system, its generated invariant declaring what it reads (an actor's state and c0) so that
+ * the reduction applies, and with `withAside` an independent actor beside it.
+ */
+function declared(data: SystemData, withAside: boolean): SystemDefinition {
+  let system = buildSystem(data);
+  if (withAside) system = { ...system, actors: { ...system.actors, aside: { machine: aside, spontaneous: [{ type: 'tick' }] } }, cells: { ...system.cells, z: 0 } };
+  const inv = data.invariant;
+  if (!inv) return system;
+  const p = system.properties!.generatedInvariant;
+  return { ...system, properties: { ...system.properties, generatedInvariant: { ...p, reads: { actors: [`a${inv.actor}`], cells: ['c0'] } } as typeof p } };
+}
+
+const properties = (r: CheckResult) => new Set(r.violations.map((v) => v.property));
+
+describe('random systems: reduced, unreduced and the reference agree', () => {
+  for (const memory of ['sc', 'tso'] as const) {
+    test(`${memory}: verdicts, violated properties, bounds; counterexamples replay`, () => {
+      const seen = { compared: 0, violated: 0, reduced: 0, states: 0, reducedStates: 0 };
+      fc.assert(
+        fc.property(systemDataArb, fc.boolean(), (data, withAside) => {
+          const system: SystemDefinition = { ...declared(data, withAside), memory };
+          const ref = bruteForce(system, 3_000);
+          if (ref.gaveUp) return;
+          seen.compared++;
+          const full = explore(system, { allViolations: true });
+          const por = explore(system, { allViolations: true, partialOrder: true });
+          expect(por.stats.partialOrder?.applied).toBe(true);
+          expect(properties(por)).toEqual(ref.violated);
+          expect(properties(por)).toEqual(properties(full));
+          expect(por.verdict).toBe(full.verdict);
+          expect(new Set(por.bounds.map((b) => b.kind))).toEqual(new Set(full.bounds.map((b) => b.kind)));
+          expect(por.stats.states).toBeLessThanOrEqual(full.stats.states);
+          for (const v of por.violations) {
+            // A real schedule, though not always a shortest one.
+            expect(replayViolation(system, v)).toBeGreaterThanOrEqual(ref.shortest.get(v.property)!);
+            expect(referenceReplay(system, v.property, v.steps)).toBeGreaterThanOrEqual(ref.shortest.get(v.property)!);
+          }
+          const first = explore(system, { partialOrder: true });
+          expect(first.verdict).toBe(full.verdict);
+          for (const v of first.violations) {
+            expect(ref.violated.has(v.property)).toBe(true);
+            replayViolation(system, v);
+          }
+          if (ref.violated.size > 0) seen.violated++;
+          if (por.stats.states < full.stats.states) seen.reduced++;
+          seen.states += full.stats.states;
+          seen.reducedStates += por.stats.states;
+        }),
+        { numRuns: memory === 'sc' ? 200 : 80 },
+      );
+      // Agreement means little unless the reduction reduced, on violating systems as on others.
+      expect(seen.compared).toBeGreaterThan(memory === 'sc' ? 150 : 60);
+      expect(seen.violated).toBeGreaterThan(20);
+      expect(seen.reduced / seen.compared).toBeGreaterThan(0.2);
+      console.log(`${memory}: ${seen.reduced} of ${seen.compared} random systems reduced; states ${seen.states} -> ${seen.reducedStates}`);
+    });
+  }
+});
+
+/** N actors each counting 0..k in its own cell, nobody reading another's: the reduction runs them one after another. */
+function counters(n: number, k: number, invariantReads?: string[]): SystemDefinition {
+  const counter = (i: number) => setup({ types: {} as { context: { n: number } } }).createMachine({
+    id: `counter${i}`, context: { n: 0 }, initial: 'counting',
+    states: {
+      counting: {
+        on: {
+          tick: [
+            { guard: ({ context }) => context.n + 1 < k, actions: [assign({ n: ({ context }) => context.n + 1 }), write(`c${i}`, ({ context }) => context.n + 1)] },
+            { target: 'done', actions: write(`c${i}`, k) },
+          ],
+        },
+      },
+      done: { type: 'final' },
+    },
+  });
+  const cells = Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, 0]));
+  const properties: Record<string, Property> = invariantReads
+    ? { bounded: invariant((g) => invariantReads.every((c) => Number(g.cells[c]) <= k), { cells: invariantReads }) }
+    : {};
+  return defineSystem({
+    actors: Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { machine: counter(i), spontaneous: [{ type: 'tick' }] }])),
+    cells, properties,
+  });
+}
+
+describe('independent counters: the reduction must reduce', () => {
+  test('4 counters of 3 steps: (3+1)^4 = 256 states unreduced, 1 + 4*3 = 13 reduced (one actor at a time)', () => {
+    const sys = counters(4, 3);
+    const full = explore(sys);
+    const por = explore(sys, { partialOrder: true });
+    expect([full.verdict, full.stats.states]).toEqual(['verified', 256]);
+    expect([por.verdict, por.stats.states]).toEqual(['verified', 13]);
+    // Reduced: the states where more than one counter could move (a3 alone has nothing to defer).
+    expect(por.stats.partialOrder).toMatchObject({ applied: true, reducedStates: 9 });
+  });
+
+  test('an invariant reading two counters makes their steps visible: those two interleave, the others do not', () => {
+    // a0 and a1 are visible: never deferred, so never in an ample set of their own unless alone.
+    // Visible steps are expanded with everything: in each state where a0 or a1 can move and no invisible
+    // step remains, the full (a0, a1) grid runs: 4*4 = 16 states, after a2 and a3 ran first (1 + 2*3 = 7, the 7th is the grid's corner).
+    const sys = counters(4, 3, ['c0', 'c1']);
+    const por = explore(sys, { partialOrder: true });
+    const full = explore(sys);
+    expect(full.stats.states).toBe(256);
+    expect([por.verdict, por.stats.states]).toEqual(['verified', 6 + 16]);
+  });
+
+  test('a state only an interleaving reaches (both counters mid-way) is still reached: the invariant makes both visible', () => {
+    // The write after the assign stores the new count + 1: a counter's cell goes 0, 2, 3, 3.
+    const sys = { ...counters(3, 3), properties: { notBothOne: invariant((g) => !(g.cells.c0 === 2 && g.cells.c1 === 2), { cells: ['c0', 'c1'] }) } };
+    const por = explore(sys, { partialOrder: true });
+    expect(por.verdict).toBe('violated');
+    expect(por.violations[0].property).toBe('notBothOne');
+    expect(replayViolation(sys, por.violations[0])).toBe(por.violations[0].steps.length);
+  });
+
+  test('an invariant that does not declare what it reads: not applied, and said why', () => {
+    const sys = { ...counters(3, 2), properties: { any: invariant(() => true) } };
+    const por = explore(sys, { partialOrder: true });
+    expect(por.stats.states).toBe(27);
+    expect(por.stats.partialOrder).toMatchObject({ applied: false });
+    expect(por.stats.partialOrder!.note).toMatch(/any does not declare what it reads/);
+  });
+
+  test('a property that reads what it did not declare is a modelError', () => {
+    const sys = { ...counters(2, 2), properties: { sly: invariant((g) => g.cells.c1 !== 5, { cells: ['c0'] }) } };
+    const r = explore(sys, { partialOrder: true });
+    expect(r.violations.map((v) => v.property)).toEqual(['modelError']);
+    expect(r.violations[0].message).toMatch(/sly reads cell 'c1', which its `reads` does not declare/);
+  });
+
+  test('a violation deep in one counter is still found, and its counterexample replays', () => {
+    const sys = { ...counters(3, 3), properties: { notThree: invariant((g) => g.cells.c2 !== 3, { cells: ['c2'] }) } };
+    const full = explore(sys);
+    const por = explore(sys, { partialOrder: true });
+    expect([full.verdict, por.verdict]).toEqual(['violated', 'violated']);
+    expect(por.violations[0].property).toBe('notThree');
+    expect(replayViolation(sys, por.violations[0])).toBe(por.violations[0].steps.length);
+  });
+});
+
+describe('the cycle proviso', () => {
+  test('a visible step behind an invisible loop is not ignored', () => {
+    // `spin` loops between two states forever, touching nothing; `flag` sets a cell once, which the
+    // invariant reads. Without the proviso, an ample set of spin's steps alone would close its cycle and
+    // the state where flag has stored 1 would never be reached.
+    const spinner = createMachine({ id: 'spin', initial: 'a', states: { a: { on: { go: 'b' } }, b: { on: { go: 'a' } } } });
+    const flagger = createMachine({ id: 'flag', initial: 'idle', states: { idle: { on: { set: { target: 'set', actions: write('f', 1) } } }, set: { type: 'final' } } });
+    const sys = defineSystem({
+      actors: { spin: { machine: spinner, spontaneous: [{ type: 'go' }] }, flag: { machine: flagger, spontaneous: [{ type: 'set' }] } },
+      cells: { f: 0 },
+      properties: { neverSet: invariant((g) => g.cells.f === 0, { cells: ['f'] }), setReached: reachable((g) => g.cells.f === 1, { cells: ['f'] }) },
+    });
+    const por = explore(sys, { partialOrder: true });
+    expect(por.verdict).toBe('violated');
+    expect(por.violations[0].property).toBe('neverSet');
+  });
+});
+
+describe('not applied where it cannot be shown to keep the verdict', () => {
+  const ping = createMachine({ id: 'ping', initial: 'a', states: { a: { on: { go: { target: 'b', actions: post('pong', { type: 'hit' }) } } }, b: { type: 'final' } } });
+  const pong = createMachine({ id: 'pong', initial: 'w', states: { w: { on: { hit: 'got' } }, got: { type: 'final' } } });
+  const base = defineSystem({ actors: { ping: { machine: ping, spontaneous: [{ type: 'go' }] }, pong: { machine: pong } } });
+  test('arm', () => {
+    expect(explore({ ...base, memory: 'arm' }, { partialOrder: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/arm/) });
+  });
+  test('coverage', () => {
+    expect(explore(base, { partialOrder: true, coverage: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/coverage/) });
+  });
+  test('off by default: no stats', () => {
+    expect(explore(base).stats.partialOrder).toBeUndefined();
+  });
+  test('an actor whose cell is computed at run time is not known; the verdict still agrees', () => {
+    const m = setup({}).createMachine({ id: 'w', initial: 'a', states: { a: { on: { go: { target: 'b', actions: write(({ event }) => (cellsOf(event).x === 0 ? 'x' : 'y'), 1) } } }, b: { type: 'final' } } });
+    const sys = defineSystem({ actors: { w: { machine: m, spontaneous: [{ type: 'go' }], reads: ['x'] }, ...base.actors }, cells: { x: 0, y: 0 } });
+    const por = explore(sys, { partialOrder: true });
+    expect(por.stats.partialOrder!.note).toMatch(/not known .* for w/);
+    expect(por.verdict).toBe(explore(sys).verdict);
+  });
+});
+
+describe('built-in scenarios: the same verdicts with and without the reduction', () => {
+  for (const s of builtinScenarios) {
+    for (const v of s.variants) {
+      test(`${s.name}/${v.name}`, () => {
+        const system = v.system();
+        const options = { ...v.options, memory: v.memory, maxStates: Math.min(v.options?.maxStates ?? Infinity, 60_000) };
+        const full = explore(system, options);
+        // Too big to finish within the bound: compared only where the unreduced search finishes.
+        if (full.bounds.some((b) => b.kind === 'maxStates')) return;
+        const por = explore(system, { ...options, partialOrder: true });
+        expect(por.verdict).toBe(full.verdict);
+        expect(properties(por)).toEqual(properties(full));
+        for (const viol of por.violations) if (viol.cycleStart === undefined) replayViolation(system, viol);
+      });
+    }
+  }
+});
