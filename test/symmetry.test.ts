@@ -29,7 +29,22 @@ describe('symmetry reduction', () => {
     });
   }
 
-  for (const name of ['kick-without-request', 'no-vcpu-barrier-arm']) {
+  test('correct under its own memory model (tso), 2 pairs: the same verdict, the orbits standing for every state', () => {
+    const system = variant('correct').system();
+    const off = explore(system);
+    const on = explore(system, { symmetry: true });
+    expect(summary(on)).toEqual(summary(off));
+    expect(on.stats.states).toBeLessThan(off.stats.states);
+    expect(on.stats.symmetry?.represented).toBe(off.stats.states);
+  });
+
+  test('the one-pair variants (vgic) declare no group: not applied, and said so', () => {
+    const r = explore(variant('vgic-no-kick-when-queued').system(), { symmetry: true });
+    expect(r.verdict).toBe('violated');
+    expect(r.stats.symmetry).toMatchObject({ applied: false, note: expect.stringMatching(/declares no symmetry/) });
+  });
+
+  for (const name of ['kick-without-request', 'no-vcpu-barrier', 'no-vcpu-barrier-arm', 'no-requester-barrier-arm']) {
     test(`${name}: the same violated properties, counterexamples as short, and they replay concretely`, () => {
       const system = variant(name).system();
       const off = explore(system, { allViolations: true });
