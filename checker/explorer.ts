@@ -31,6 +31,8 @@ import { symmetryFor } from './symmetryChoice.ts';
 import type { Symmetry } from './symmetry.ts';
 import type { ConcretePaths } from './symmetryPaths.ts';
 import type { VectorView as View } from './globalView.ts';
+import { exploreParallel } from './parallelSearch.ts';
+import type { ThreadsOption } from './parallelSearch.ts';
 
 export interface ExploreOptions {
   maxStates?: number;
@@ -61,6 +63,12 @@ export interface ExploreOptions {
    * Default false (checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
    */
   symmetry?: boolean;
+  /**
+   * exploreAsync only: search with this many worker threads, each rebuilding the system from
+   * `system` (checker/parallelSearch.ts). Safety properties under sc and tso over the full store; other
+   * searches run on one thread (CheckResult.stats.threads says why).
+   */
+  threads?: ThreadsOption;
 }
 
 export interface Progress {
@@ -672,6 +680,10 @@ export function explore(system: SystemDefinition | CompiledSystem, options: Expl
 
 /** As `explore`, yielding to the event loop between slices for progress reports and cancellation. */
 export async function exploreAsync(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions = {}): Promise<CheckResult> {
+  return options.threads ? exploreParallel(system, options, exploreOneThread) : exploreOneThread(system, options);
+}
+
+async function exploreOneThread(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions): Promise<CheckResult> {
   const run = new Exploration(system, options);
   const interval = options.progressIntervalMs ?? 1000;
   let lastProgress = performance.now();

@@ -19,6 +19,7 @@ export { compileSystem } from './compile.ts';
 export type { CompiledSystem } from './compile.ts';
 export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
+export type { SystemRecipe, ThreadsOption } from './parallelSearch.ts';
 export { Execution } from './execution.ts';
 export { STORE_KINDS } from './frontierStore.ts';
 export type { StoreKind } from './frontierStore.ts';

@@ -88,6 +88,8 @@ export interface Stats {
    * orbits stored stand for (null when not known exactly).
    */
   symmetry?: { applied: boolean; note: string; represented: number | null };
+  /** With ExploreOptions.threads: the threads the search ran on, and why one when more were asked for. */
+  threads?: { used: number; reason?: string };
 }
 
 /** How a random search found its violation: the walk to retake (with the same seed and options). */
