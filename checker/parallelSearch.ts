@@ -50,7 +50,6 @@ export function singleThreadReason(sys: CompiledSystem, options: AsyncExploreOpt
   if (!(count > 1)) return 'one thread asked for';
   if (!portableUnder(sys.memory)) return `the threads cannot exchange states under ${sys.memory}`;
   if (sys.liveness.length > 0) return 'liveness properties need the whole graph in one thread';
-  if (sys.goals.length > 0) return 'reachability goals are judged on one thread';
   if (options.coverage) return 'coverage is counted on one thread';
   if (options.symmetry && sys.definition.symmetry !== undefined) return 'symmetry reduction runs on one thread';
   if ((options.store ?? 'full') !== 'full') return `the ${options.store} store runs on one thread`;
@@ -94,10 +93,15 @@ class ParallelRun {
   private queued = 0;
   private deepest = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Per reachability goal: where the threads first reached it, in the first level any did. */
+  /** Each goal's witness, once the search has ended (the least of the shortest, as data). */
+  private witnesses: (Step[] | null)[] | null = null;
+  private readonly goalsAt: { thread: number; idx: number; length: number }[][];
 
   constructor(private readonly sys: CompiledSystem, private readonly options: AsyncExploreOptions) {
     this.count = options.threads!.count;
     this.waiting = new Array(this.count).fill(null);
+    this.goalsAt = sys.goals.map(() => []);
   }
 
   /** The result, or why the search must run on one thread after all. */
@@ -110,7 +114,7 @@ class ParallelRun {
     } finally {
       for (const t of this.timers) clearTimeout(t);
       this.options.signal?.removeEventListener('abort', this.onAbort);
-      await Promise.all(this.workers.map((w) => w.terminate()));
+      await this.release();
     }
   }
 
@@ -151,9 +155,20 @@ class ParallelRun {
     return Promise.all(Array.from({ length: this.count }, (_, i) => this.ask<T>(i, m(i))));
   }
 
+  /** Threads that ran a search to its end are kept for the next one; any other is ended. */
+  private async release(): Promise<void> {
+    const reusable = this.failure === null;
+    for (const w of this.workers) {
+      w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+      if (reusable) { w.unref(); idle.push(w); }
+    }
+    if (!reusable) await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
   private spawn(): void {
     for (let i = 0; i < this.count; i++) {
-      const w = startThread();
+      const w = idle.pop() ?? startThread();
+      w.ref();
       w.on('message', (m: { type: string; transfer?: boolean; message?: string; stack?: string }) => {
         if (m.type === 'failed') {
           if (m.transfer) this.transferFailure = `a state could not be carried between threads: ${m.message}`;
@@ -184,16 +199,15 @@ class ParallelRun {
     const partition = { maxStates: options.maxStates ?? Infinity, maxDepth: options.maxDepth ?? Infinity, maxMemoryBytes: options.maxMemoryBytes };
     const ready = await Promise.all(Array.from({ length: this.count }, (_, i) => {
       const own = ports[i].filter((p) => p !== null);
-      return new Promise<{ width: number; actorNames: string[]; initial: { violation: { property: string; message: string } | null; bound: Bound | null } }>((resolve, reject) => {
+      return new Promise<{ shape: string; initial: { violation: { property: string; message: string } | null; bound: Bound | null } }>((resolve, reject) => {
         this.waiting[i] = { resolve, reject };
         const m: ToThread = { type: 'init', thread: i, threads: this.count, recipe: options.threads!.system, memory: sys.memory, paranoid: options.paranoid === true, options: partition, shared: this.shared.buffer as SharedArrayBuffer, ports: ports[i] };
         this.workers[i].postMessage(m, own);
       });
     }));
+    const shape = systemShape(sys);
     for (const r of ready) {
-      if (r.width !== sys.layout.width || r.actorNames.join() !== sys.actorNames.join()) {
-        throw new Error('the system the threads built from options.threads.system is not the system given: its actors or its state layout differ');
-      }
+      if (r.shape !== shape) throw new Error(`the system the threads built from options.threads.system is not the system given: its actors, properties or state layout differ (${r.shape} against ${shape})`);
     }
     if (options.signal?.aborted) this.requestStop('interrupted');
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -212,7 +226,14 @@ class ParallelRun {
         this.transitions = reports.reduce((n, r) => n + r.transitions, 0);
         this.queued = reports.reduce((n, r) => n + r.queued, 0);
         if (this.queued > 0) this.deepest = depth + 1;
-        for (const r of reports) for (const b of r.bounds) if (!this.bounds.has(b.kind)) this.bounds.set(b.kind, b);
+        reports.forEach((r, thread) => {
+          for (const b of r.bounds) if (!this.bounds.has(b.kind)) this.bounds.set(b.kind, b);
+          for (const [g, idx, length] of r.goals) {
+            const at = this.goalsAt[g];
+            if (at.length === 0 || length < at[0].length) at.splice(0, at.length, { thread, idx, length });
+            else if (length === at[0].length) at.push({ thread, idx, length });
+          }
+        });
         const found = reports.flatMap((r, thread) => r.violations.map((v) => ({ ...v, thread })));
         if (found.length > 0) return this.finish([await this.chosen(found)]);
         if (Atomics.load(this.shared, SHARED.stop) !== 0 || this.queued === 0) return this.finish([]);
@@ -268,6 +289,14 @@ class ParallelRun {
     if (stop !== 0 && !this.bounds.has(kind)) {
       this.bounds.set(kind, { kind, detail: kind === 'timeLimit' ? `time limit of ${this.options.timeLimitSeconds} s reached` : 'stopped by the user' });
     }
+    this.witnesses = await Promise.all(this.goalsAt.map(async (at) => {
+      let best: Step[] | null = null;
+      for (const w of at) {
+        const steps = await this.pathTo(w.thread, w.idx);
+        if (best === null || JSON.stringify(steps) < JSON.stringify(best)) best = steps;
+      }
+      return best;
+    }));
     const done = await this.all<{ bytes: number; localTransitions: number; eventsSynchronized: boolean; timersSynchronized: boolean }>(() => ({ type: 'finish' }));
     return this.result(violations, done);
   }
@@ -279,11 +308,12 @@ class ParallelRun {
       this.bounds.set(kind, { kind, detail: `${kind === 'timeLimit' ? `time limit of ${this.options.timeLimitSeconds} s reached` : 'stopped by the user'}; the threads did not stop within ${STOP_GRACE_MS / 1000} s (model code still running), statistics as of the last level` });
     }
     const bounds = [...this.bounds.values()];
-    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 ? 'bounded' : 'verified';
+    const goals = this.sys.goals.map(([property], g) => ({ property, reached: this.goalsAt[g].length > 0, steps: this.witnesses?.[g] ?? null }));
+    const verdict: Verdict = violations.length > 0 ? 'violated' : bounds.length > 0 ? 'bounded' : goals.some((g) => !g.reached) ? 'unreached' : 'verified';
     const caveats = [MEMORY_CAVEATS[this.sys.memory], done.some((d) => d.eventsSynchronized) ? EVENT_SYNC_CAVEAT : null, done.some((d) => d.timersSynchronized) ? TIMER_SYNC_CAVEAT : null].filter((c) => c !== null);
     const states = this.states;
     return {
-      verdict, violations, goals: [], bounds, memory: this.sys.memory, memoryCaveat: caveats.length > 0 ? caveats.join('; ') : null,
+      verdict, violations, goals, bounds, memory: this.sys.memory, memoryCaveat: caveats.length > 0 ? caveats.join('; ') : null,
       stats: {
         states, transitions: this.transitions, depth: this.deepest, seconds, statesPerSec: seconds > 0 ? states / seconds : 0,
         bytesPerState: states > 0 ? done.reduce((n, d) => n + d.bytes, 0) / states : 0,
@@ -294,6 +324,18 @@ class ParallelRun {
     };
   }
 }
+
+/** What a thread's system must share with the one given: actors, cells, properties, state layout. */
+export function systemShape(sys: CompiledSystem): string {
+  const names = (ps: [string, unknown][]) => ps.map(([n]) => n).join(',');
+  return JSON.stringify([sys.actorNames, sys.cellNames, sys.layout.width, sys.memory, names(sys.invariants), names(sys.stalls), names(sys.goals), names(sys.liveness)]);
+}
+
+/**
+ * Threads idle between searches, not holding the process open: a thread's start (loading the checker
+ * and the system's modules) costs about as much as searching a few thousand states.
+ */
+const idle: Worker[] = [];
 
 /** A thread running checker/parallelWorker.ts; from the TypeScript sources it registers tsx first. */
 function startThread(): Worker {

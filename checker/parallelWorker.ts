@@ -9,6 +9,7 @@ import type { PartitionOptions } from './partitionSearch.ts';
 import type { Dictionary } from './stateTransfer.ts';
 import { TransferError } from './stateTransfer.ts';
 import type { MemoryModelName } from './memoryModel.ts';
+import { systemShape } from './parallelSearch.ts';
 import type { SystemRecipe } from './parallelSearch.ts';
 
 export type ToThread =
@@ -27,6 +28,8 @@ let received = 0;
 let expected = -1;
 /** Batches for a level this thread has not begun yet (the ports and the coordinator's messages race). */
 let early: Batch[] = [];
+/** The ports to the other threads in the current search (a thread is kept for the next search). */
+let peers: MessagePort[] = [];
 
 const fail = (e: unknown) => port.postMessage({ type: 'failed', transfer: e instanceof TransferError, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
 
@@ -58,6 +61,9 @@ port.on('message', async (m: ToThread) => {
   try {
     switch (m.type) {
       case 'init': {
+        for (const p of peers) p.close();
+        search = null; level = -1; received = 0; expected = -1; early = [];
+        peers = m.ports.filter((p) => p !== null);
         const module = await import(m.recipe.module) as Record<string, unknown>;
         const build = module[m.recipe.export ?? 'default'];
         if (typeof build !== 'function') throw new Error(`${m.recipe.module} has no function export ${m.recipe.export ?? 'default'} to build the system with`);
@@ -73,7 +79,7 @@ port.on('message', async (m: ToThread) => {
             else early.push(b);
           } catch (e) { fail(e); }
         }));
-        port.postMessage({ type: 'ready', width: sys.layout.width, actorNames: sys.actorNames, initial: s.start() });
+        port.postMessage({ type: 'ready', shape: systemShape(sys), initial: s.start() });
         return;
       }
       case 'level': await expandLevel(m.depth); return;

@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { CompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
-import { BUILTIN, violationMessage } from './properties.ts';
+import { BUILTIN, judgedTrue, violationMessage } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, Step } from './result.ts';
 import { StateStore } from './stateStore.ts';
@@ -56,6 +56,8 @@ export interface LevelReport {
   queued: number;
   /** The level ended early: the stop slot was set. */
   stopped: boolean;
+  /** Reachability goals first reached here in this level: [goal index, state index, steps to it]. */
+  goals: [number, number, number][];
 }
 
 export class PartitionSearch {
@@ -67,6 +69,10 @@ export class PartitionSearch {
   private readonly next: Int32Array;
   private readonly incoming: Int32Array;
   private readonly violations = new Map<string, FoundViolation>();
+  /** Per reachability goal: reached here yet. */
+  private readonly reachedGoals: boolean[];
+  private goalsReached = 0;
+  private newGoals: [number, number, number][] = [];
   private readonly bounds = new Map<BoundKind, Bound>();
   private readonly outbox: Int32Array[];
   private readonly outFill: number[];
@@ -109,6 +115,7 @@ export class PartitionSearch {
     this.outFill = new Array<number>(threads).fill(0);
     this.outDict = Array.from({ length: threads }, emptyDictionary);
     this.sent = new Array<number>(threads).fill(0);
+    this.reachedGoals = sys.goals.map(() => false);
   }
 
   /** Which thread owns state `v`. */
@@ -135,7 +142,6 @@ export class PartitionSearch {
     this.levelStart = this.levelEnd;
     this.levelEnd = this.store.count;
     this.cursor = this.levelStart;
-    this.violations.clear();
     this.sent.fill(0);
   }
 
@@ -170,9 +176,14 @@ export class PartitionSearch {
     }
   }
 
+  /** The level's report; its violations (with the initial state's, for level 0) are then cleared. */
   report(stopped: boolean): LevelReport {
+    const violations = [...this.violations.values()];
+    this.violations.clear();
+    const goals = this.newGoals;
+    this.newGoals = [];
     return {
-      violations: [...this.violations.values()], bounds: [...this.bounds.values()], states: this.store.count, transitions: this.transitions,
+      goals, violations, bounds: [...this.bounds.values()], states: this.store.count, transitions: this.transitions,
       queued: this.store.count - this.levelEnd, stopped,
     };
   }
@@ -261,12 +272,14 @@ export class PartitionSearch {
     return 2 * k + 1;
   }
 
+  /** Judges the state `v`, new at `idx`: reachability goals, then invariants. */
   private checkInvariants(v: Int32Array, idx: number): void {
+    // The state stored at idx is one level deeper than the states being expanded (the initial state: 0).
+    const length = idx === 0 && this.store.parentOf(0) === ROOT ? 0 : this.depth + 1;
+    if (this.goalsReached < this.sys.goals.length) this.checkGoals(v, idx, length);
     const invariants = this.sys.invariants;
     if (invariants.length === 0) return;
     this.view.v = v;
-    // The state stored at idx is one level deeper than the states being expanded (the initial state: 0).
-    const length = idx === 0 && this.store.parentOf(0) === ROOT ? 0 : this.depth + 1;
     for (let i = 0; i < invariants.length; i++) {
       const [name, p] = invariants[i];
       let msg: string | null;
@@ -277,6 +290,26 @@ export class PartitionSearch {
         continue;
       }
       if (msg !== null) this.found(name, msg, idx, null, length);
+    }
+  }
+
+  private checkGoals(v: Int32Array, idx: number, length: number): void {
+    this.view.v = v;
+    const { goals } = this.sys;
+    for (let g = 0; g < goals.length; g++) {
+      if (this.reachedGoals[g]) continue;
+      const [name, p] = goals[g];
+      let reached: boolean;
+      try {
+        reached = judgedTrue(p.goal(this.view));
+      } catch (e) {
+        this.found(BUILTIN.modelError, `reachability goal ${name} threw: ${e instanceof Error ? e.message : String(e)}`, idx, null, length);
+        continue;
+      }
+      if (!reached) continue;
+      this.reachedGoals[g] = true;
+      this.goalsReached++;
+      this.newGoals.push([g, idx, length]);
     }
   }
 
