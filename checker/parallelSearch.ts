@@ -81,7 +81,7 @@ interface Pending { resolve: (m: any) => void; reject: (e: unknown) => void }
 class ParallelRun {
   private readonly count: number;
   private readonly workers: Worker[] = [];
-  private readonly shared = new Int32Array(new SharedArrayBuffer(SHARED.length * 4));
+  private readonly shared: Int32Array;
   private readonly started = performance.now();
   private readonly waiting: (Pending | null)[];
   private failure: unknown = null;
@@ -100,6 +100,7 @@ class ParallelRun {
 
   constructor(private readonly sys: CompiledSystem, private readonly options: AsyncExploreOptions) {
     this.count = options.threads!.count;
+    this.shared = new Int32Array(new SharedArrayBuffer(SHARED.length(this.count) * 4));
     this.waiting = new Array(this.count).fill(null);
     this.goalsAt = sys.goals.map(() => []);
   }
@@ -251,7 +252,8 @@ class ParallelRun {
     if (!onProgress) return undefined;
     return setInterval(() => {
       const seconds = (performance.now() - this.started) / 1000;
-      const states = Atomics.load(this.shared, SHARED.states);
+      let states = 0;
+      for (let i = 0; i < this.count; i++) states += Atomics.load(this.shared, SHARED.progress(i));
       onProgress({ states, transitions: this.transitions, depth: this.deepest, queued: this.queued, seconds, statesPerSec: seconds > 0 ? states / seconds : 0, memoryBytes: process.memoryUsage.rss() });
     }, this.options.progressIntervalMs ?? 1000);
   }

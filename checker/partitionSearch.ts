@@ -19,8 +19,11 @@ import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, S
 import { StateTransfer } from './stateTransfer.ts';
 import type { Dictionary } from './stateTransfer.ts';
 
-/** Slots of the shared Int32Array every thread and the coordinator see. */
-export const SHARED = { stop: 0, states: 1, length: 2 } as const;
+/**
+ * Slots of the shared Int32Array every thread and the coordinator see: why to stop, the states stored
+ * (kept only under a state limit), and each thread's count for progress reports (a cache line apart).
+ */
+export const SHARED = { stop: 0, states: 1, length: (threads: number) => 16 * (threads + 1), progress: (thread: number) => 16 * (thread + 1) } as const;
 /** Why the search was asked to stop (the `stop` slot); 0 while it runs. */
 export const STOP_CODES: BoundKind[] = ['interrupted', 'interrupted', 'timeLimit', 'memory', 'maxStates'];
 export const stopCode = (kind: BoundKind) => Math.max(1, STOP_CODES.indexOf(kind));
@@ -76,7 +79,6 @@ export class PartitionSearch {
   private readonly bounds = new Map<BoundKind, Bound>();
   private readonly outbox: Int32Array[];
   private readonly outFill: number[];
-  private readonly outDict: Dictionary[];
   /** Batches sent to each thread in the current level. */
   readonly sent: number[];
   private readonly record: number;
@@ -113,14 +115,13 @@ export class PartitionSearch {
     this.record = 2 + layout.width;
     this.outbox = Array.from({ length: threads }, () => new Int32Array(BATCH * this.record));
     this.outFill = new Array<number>(threads).fill(0);
-    this.outDict = Array.from({ length: threads }, emptyDictionary);
     this.sent = new Array<number>(threads).fill(0);
     this.reachedGoals = sys.goals.map(() => false);
   }
 
   /** Which thread owns state `v`. */
   ownerOf(v: Int32Array): number {
-    return this.transfer.hash(v) % this.threads;
+    return StateTransfer.owner(this.transfer.hash(v), this.threads);
   }
 
   /** The initial state, stored here if this thread owns it; a violation or a bound there ends the search at once. */
@@ -130,7 +131,7 @@ export class PartitionSearch {
     if (r === Outcome.Bound) return { violation: null, bound: { kind: this.stepper.boundKind, detail: this.stepper.boundReason } };
     if (this.ownerOf(this.cur) === this.thread) {
       this.store.add(this.cur, ROOT, ROOT);
-      Atomics.add(this.shared, SHARED.states, 1);
+      if (this.options.maxStates !== Infinity) Atomics.add(this.shared, SHARED.states, 1);
       this.checkInvariants(this.cur, 0);
     }
     return { violation: null, bound: null };
@@ -153,7 +154,10 @@ export class PartitionSearch {
     while (this.cursor < this.levelEnd) {
       if (Atomics.load(this.shared, SHARED.stop) !== 0) break;
       if ((++tick & 4095) === 0 && this.memoryExhausted()) break;
-      if ((tick & 255) === 0 && performance.now() >= until) { this.tick = tick; return false; }
+      if ((tick & 255) === 0) {
+        Atomics.store(this.shared, SHARED.progress(this.thread), store.count);
+        if (performance.now() >= until) { this.tick = tick; return false; }
+      }
       store.readForSuccessors(this.cursor, cur);
       this.expand(this.cursor);
       this.cursor++;
@@ -237,11 +241,10 @@ export class PartitionSearch {
     const n = this.outFill[to];
     if (n === 0) return;
     const records = this.outbox[to];
-    this.send(to, records, n, this.outDict[to]);
+    this.send(to, records, n, this.transfer.dictionaryFor(to));
     this.sent[to]++;
     this.outbox[to] = new Int32Array(BATCH * this.record);
     this.outFill[to] = 0;
-    this.outDict[to] = emptyDictionary();
   }
 
   private stepOfLabel(label: number): Step {
@@ -316,9 +319,13 @@ export class PartitionSearch {
   private readonly visitStep = (actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean =>
     this.successor(this.expanding, actor, kind, event, t);
 
+  /** The owner hash of the state being expanded. */
+  private curHash = 0;
+
   private expand(idx: number): void {
     const { sys, stepper, cur } = this;
     this.expanding = idx;
+    this.curHash = this.transfer.hash(cur);
     const atLimit = this.depth >= this.options.maxDepth;
     const enabled = atLimit ? forEachStep(sys, stepper, cur, () => false) : forEachStep(sys, stepper, cur, this.visitStep);
     if (enabled > 0 && !atLimit) forEachTimerDueNow(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
@@ -363,7 +370,11 @@ export class PartitionSearch {
       const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
       if (n >= 0) {
         this.transitions++;
-        this.reached(idx, cur, this.label(actor, kind, event, stepper.choices.taken));
+        const owner = this.changesOwner(stepper.undoLog, n) ? StateTransfer.owner(this.transfer.rehash(this.curHash, cur, stepper.undoLog, n), this.threads) : this.thread;
+        const label = this.label(actor, kind, event, stepper.choices.taken);
+        // Owned here: looked up from the expanded state's packing, patched (StateStore.addChanged).
+        if (owner === this.thread) this.store_(cur, idx * this.threads + this.thread, label, n);
+        else this.sendTo(owner, idx, cur, label);
         stepper.undo(cur, n);
         return;
       }
@@ -384,34 +395,48 @@ export class PartitionSearch {
     this.reached(idx, next, label);
   }
 
+  /** Whether the fields logged at `log[0, n)` include one the owner hash covers: else the state stays with its parent's owner, this thread. */
+  private changesOwner(log: Int32Array, n: number): boolean {
+    const { hashed } = this.transfer;
+    for (let k = 0; k < n; k += 2) if (hashed[log[k]]) return true;
+    return false;
+  }
+
   /** The step `label` from state `idx` reached `v`: stored here, or queued for its owner. */
   private reached(idx: number, v: Int32Array, label: number): void {
     const owner = this.ownerOf(v);
-    if (owner === this.thread) { this.store_(v, idx * this.threads + this.thread, label); return; }
+    if (owner === this.thread) this.store_(v, idx * this.threads + this.thread, label);
+    else this.sendTo(owner, idx, v, label);
+  }
+
+  private sendTo(owner: number, idx: number, v: Int32Array, label: number): void {
     const records = this.outbox[owner];
     const at = this.outFill[owner] * this.record;
     records[at] = idx;
     records[at + 1] = label;
     for (let s = 0; s < v.length; s++) records[at + 2 + s] = v[s];
-    this.transfer.describe(v, owner, this.outDict[owner]);
     if (++this.outFill[owner] === BATCH) this.flush(owner);
   }
 
-  /** Stores `v` (reached from the state `parent` names, a thread-tagged index) and judges it if new; false once the store may take no more. */
-  private store_(v: Int32Array, parent: number, label: number): boolean {
+  /**
+   * Stores `v` (reached from the state `parent` names, a thread-tagged index) and judges it if new; false
+   * once the store may take no more. `changed`: the stepper's undo log's length when `v` is the state
+   * being expanded changed in place, else -1.
+   */
+  private store_(v: Int32Array, parent: number, label: number, changed = -1): boolean {
     const store = this.store;
-    const mayAdd = Atomics.load(this.shared, SHARED.states) < this.options.maxStates;
-    const added = store.add(v, parent, label, mayAdd);
+    // The shared count is kept only under a state limit: unlimited, the threads share no cache line per state.
+    const limited = this.options.maxStates !== Infinity;
+    const mayAdd = !limited || Atomics.load(this.shared, SHARED.states) < this.options.maxStates;
+    const added = changed < 0 ? store.add(v, parent, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, parent, label, mayAdd);
     if (added === -1) {
       if (store.full !== null) this.stop('memory', store.full);
       else this.stop('maxStates', `state limit of ${this.options.maxStates} reached`);
       return false;
     }
     if (!store.wasNew) return true;
-    Atomics.add(this.shared, SHARED.states, 1);
+    if (limited) Atomics.add(this.shared, SHARED.states, 1);
     this.checkInvariants(v, added);
     return true;
   }
 }
-
-const emptyDictionary = (): Dictionary => ({ locals: [], values: [], events: [] });

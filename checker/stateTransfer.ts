@@ -4,7 +4,7 @@
 // - the owner of a state is a hash of what its ids stand for (their canonical keys), not of the ids, so
 //   every thread computes the same owner for the same state;
 // - a vector sent to another thread goes in the sender's ids, with what each id the receiver has not
-//   been sent yet stands for (a local state's persisted snapshot, a value, an event); the receiver
+//   been told of yet stands for (a local state's persisted snapshot, a value, an event); the receiver
 //   interns those in its own tables and rewrites the vector through the map it keeps per sender.
 // A local state is rebuilt from its persisted snapshot with XState's restoreSnapshot and interned by its
 // canonical key, which must come out as the sender's: the explorer already treats snapshots with equal
@@ -43,17 +43,16 @@ function mix(h: number): number {
 /** The thread-independent view of one thread's vectors: slot kinds, and a hash per id of what it stands for. */
 export class StateTransfer {
   readonly kinds: Uint8Array;
+  /** The slots the owner hash covers (see `term`). */
+  readonly hashed: Uint8Array;
   private readonly width: number;
   private readonly cells: number;
   /** Each queue slot's queue-length slot (0 for other slots). */
   private readonly queueOf: Int32Array;
   private readonly localHash: number[][];
   private readonly valueHash: number[] = [];
-  private readonly eventHash: number[] = [];
-  /** Per receiver: the ids already described to it. */
-  private readonly sentLocal: Uint8Array[][];
-  private readonly sentValue: Uint8Array[];
-  private readonly sentEvent: Uint8Array[];
+  /** Per receiver: how many ids of each table it has been told. */
+  private readonly told: { locals: number[]; values: number; events: number }[];
   /** Per sender: its ids to ours. */
   private readonly mapLocal: number[][][];
   private readonly mapValue: number[][];
@@ -63,6 +62,8 @@ export class StateTransfer {
     const kinds = slotKinds(sys);
     if (kinds === null) throw new Error(`internal error: states under ${sys.memory} cannot be carried between threads`);
     this.kinds = kinds;
+    this.hashed = new Uint8Array(kinds.length);
+    for (let s = 0; s < kinds.length; s++) this.hashed[s] = kinds[s] === EVENT || kinds[s] === ENTRY ? 0 : 1;
     const { layout } = sys;
     this.width = layout.width;
     this.cells = layout.cellCount;
@@ -70,9 +71,7 @@ export class StateTransfer {
     for (let a = 0; a < layout.actorCount; a++) for (let k = 1; k <= layout.queueCapacity[a]; k++) this.queueOf[layout.queueBase[a] + k] = layout.queueBase[a];
     this.localHash = sys.actors.map(() => []);
     const perThread = <T>(f: () => T) => Array.from({ length: threads }, f);
-    this.sentLocal = perThread(() => sys.actors.map(() => new Uint8Array(0)));
-    this.sentValue = perThread(() => new Uint8Array(0));
-    this.sentEvent = perThread(() => new Uint8Array(0));
+    this.told = perThread(() => ({ locals: sys.actors.map(() => 0), values: 0, events: 0 }));
     this.mapLocal = perThread(() => sys.actors.map(() => []));
     this.mapValue = perThread(() => []);
     this.mapEvent = perThread(() => []);
@@ -90,70 +89,70 @@ export class StateTransfer {
     return h;
   }
 
-  private event(id: number): number {
-    let h = this.eventHash[id];
-    if (h === undefined) h = this.eventHash[id] = stringHash(canonicalJson(this.sys.ns.events.values[id]));
-    return h;
-  }
-
   /** Whether slot `s` of `v` holds no event: past its queue's length (its 0 is then no id at all). */
   private pastQueue(v: Int32Array, s: number): boolean {
     return s - this.queueOf[s] > v[this.queueOf[s]];
   }
 
-  /** A hash of the state `v` that every thread computes alike: what decides which thread owns it. */
+  /**
+   * What one slot adds to the owner hash: every slot but queued events and store-buffer entries (the
+   * queues' and buffers' lengths are in), each as the hash of what it stands for. A sum of per-slot
+   * terms, so that a step changing a few slots in place changes the hash by those terms alone.
+   */
+  private term(s: number, x: number): number {
+    if (!this.hashed[s]) return 0;
+    let w: number;
+    switch (this.kinds[s]) {
+      case RAW: w = x; break;
+      case LOCAL: w = x < 0 ? -1 : this.local(s, x); break;
+      case VALUE: w = this.value(x); break;
+      default: return 0;
+    }
+    return mix(Math.imul(w, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca77));
+  }
+
+  /** The owner hash of `v`, which every thread computes alike for the same state: it decides which thread owns it. */
   hash(v: Int32Array): number {
-    const { kinds } = this;
-    let h = 0x9e3779b9;
-    for (let s = 0; s < this.width; s++) {
-      const x = v[s];
-      let w: number;
-      switch (kinds[s]) {
-        case RAW: w = x; break;
-        case LOCAL: w = x < 0 ? -1 : this.local(s, x); break;
-        case VALUE: w = this.value(x); break;
-        case EVENT: w = this.pastQueue(v, s) ? -1 : this.event(x); break;
-        default: w = x === 0 ? 0 : Math.imul(this.value(entryValue(this.cells, x)), 31) ^ (entryCell(this.cells, x) << 1) ^ (entryRelease(x) ? 1 : 0);
-      }
-      h = Math.imul(h ^ w, 0x01000193) + s;
-    }
-    return mix(h);
+    let h = 0;
+    for (let s = 0; s < this.width; s++) h = (h + this.term(s, v[s])) | 0;
+    return h;
   }
 
-  /** Adds to `dict` what the ids in `v` stand for that receiver `to` has not been told yet. */
-  describe(v: Int32Array, to: number, dict: Dictionary): void {
-    const { kinds, sys } = this;
-    for (let s = 0; s < this.width; s++) {
-      const x = v[s];
-      switch (kinds[s]) {
-        case LOCAL: {
-          if (x < 0) break;
-          const sent = this.sentLocal[to];
-          if (x < sent[s].length && sent[s][x]) break;
-          sent[s] = mark(sent[s], x);
-          const states = sys.actors[s].states;
-          dict.locals.push([s, x, sys.actors[s].machine.getPersistedSnapshot(states.snapshot(x)), states.keys[x]]);
-          break;
-        }
-        case VALUE: this.describeValue(x, to, dict); break;
-        case EVENT: {
-          if (this.pastQueue(v, s)) break;
-          const sent = this.sentEvent[to];
-          if (x < sent.length && sent[x]) break;
-          this.sentEvent[to] = mark(sent, x);
-          dict.events.push([x, sys.ns.events.values[x]]);
-          break;
-        }
-        case ENTRY: if (x !== 0) this.describeValue(entryValue(this.cells, x), to, dict); break;
-      }
+  /** The owner hash of `v`, which is the state of hash `h` with the fields logged at `log[0, n)` ([field, old value] pairs, first change first) changed in place. */
+  rehash(h: number, v: Int32Array, log: Int32Array, n: number): number {
+    outer: for (let k = 0; k < n; k += 2) {
+      const f = log[k];
+      for (let j = 0; j < k; j += 2) if (log[j] === f) continue outer;
+      h = (h + this.term(f, v[f]) - this.term(f, log[k + 1])) | 0;
     }
+    return h;
   }
 
-  private describeValue(x: number, to: number, dict: Dictionary): void {
-    const sent = this.sentValue[to];
-    if (x < sent.length && sent[x]) return;
-    this.sentValue[to] = mark(sent, x);
-    dict.values.push([x, this.sys.ns.values.values[x]]);
+  /** Which of `threads` threads owns the state of owner hash `h`. */
+  static owner(h: number, threads: number): number {
+    return mix(h) % threads;
+  }
+
+  /**
+   * What this thread's ids stand for that receiver `to` has not been told yet: every id interned since
+   * the last dictionary sent to it (ids are dense and only grow), so no vector needs looking at. A
+   * receiver may so learn ids none of its states use, which only fills its tables.
+   */
+  dictionaryFor(to: number): Dictionary {
+    const { sys } = this;
+    const dict: Dictionary = { locals: [], values: [], events: [] };
+    const told = this.told[to];
+    sys.actors.forEach((actor, a) => {
+      const { states } = actor;
+      for (let id = told.locals[a]; id < states.size; id++) dict.locals.push([a, id, actor.machine.getPersistedSnapshot(states.snapshot(id)), states.keys[id]]);
+      told.locals[a] = states.size;
+    });
+    const { values, events } = sys.ns;
+    for (let id = told.values; id < values.size; id++) dict.values.push([id, values.values[id]]);
+    told.values = values.size;
+    for (let id = told.events; id < events.size; id++) dict.events.push([id, events.values[id]]);
+    told.events = events.size;
+    return dict;
   }
 
   /** Interns what sender `from` described; throws when a local state does not come back as the same state. */
@@ -200,13 +199,3 @@ function known(id: number | undefined): number {
   return id;
 }
 
-/** `bits` with index `i` set, grown when needed. */
-function mark(bits: Uint8Array, i: number): Uint8Array {
-  if (i >= bits.length) {
-    const grown = new Uint8Array(Math.max(64, 2 * i + 2));
-    grown.set(bits);
-    bits = grown;
-  }
-  bits[i] = 1;
-  return bits;
-}
