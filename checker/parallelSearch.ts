@@ -161,7 +161,7 @@ class ParallelRun {
     const reusable = this.failure === null;
     for (const w of this.workers) {
       w.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
-      if (reusable) { w.unref(); idle.push(w); }
+      if (reusable) { w.postMessage({ type: 'reset' } satisfies ToThread); w.unref(); idle.push(w); }
     }
     if (!reusable) await Promise.all(this.workers.map((w) => w.terminate()));
   }

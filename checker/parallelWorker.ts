@@ -17,7 +17,9 @@ export type ToThread =
   | { type: 'level'; depth: number }
   | { type: 'expect'; batches: number }
   | { type: 'path'; idx: number; label: number | null }
-  | { type: 'finish' };
+  | { type: 'finish' }
+  /** The search is over: its store and ports are let go, the thread kept idle for the next search. */
+  | { type: 'reset' };
 
 interface Batch { level: number; from: number; records: Int32Array; count: number; dict: Dictionary }
 
@@ -32,6 +34,12 @@ let early: Batch[] = [];
 let peers: MessagePort[] = [];
 
 const fail = (e: unknown) => port.postMessage({ type: 'failed', transfer: e instanceof TransferError, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
+
+function reset(): void {
+  for (const p of peers) p.close();
+  peers = [];
+  search = null; level = -1; received = 0; expected = -1; early = [];
+}
 
 function take(b: Batch): void {
   search!.receive(b.from, b.records, b.count, b.dict);
@@ -60,9 +68,9 @@ async function expandLevel(depth: number): Promise<void> {
 port.on('message', async (m: ToThread) => {
   try {
     switch (m.type) {
+      case 'reset': reset(); return;
       case 'init': {
-        for (const p of peers) p.close();
-        search = null; level = -1; received = 0; expected = -1; early = [];
+        reset();
         peers = m.ports.filter((p) => p !== null);
         const module = await import(m.recipe.module) as Record<string, unknown>;
         const build = module[m.recipe.export ?? 'default'];
