@@ -8,7 +8,7 @@ import { compileSystem, Execution, explore, exploreAsync } from '../checker/inde
 import { PartitionSearch, SHARED } from '../checker/partitionSearch.ts';
 import { countDistinct, portableStates } from '../checker/portableStates.ts';
 import { StateTransfer } from '../checker/stateTransfer.ts';
-import { ringOfStores } from '../bench/models.ts';
+import { mailboxes, ringOfStores } from '../bench/models.ts';
 import type { Step } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, MemoryModelName, SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
@@ -80,12 +80,15 @@ describe('random systems: two threads, one thread and the reference', () => {
 });
 
 describe('carrying states between threads (checker/stateTransfer.ts)', () => {
-  test('a state rewritten into a thread that interned values and events in another order means the same state there', () => {
-    // Two compilations of a tso ring of stores: the second interns other values and events first, so its
-    // ids differ. Every reachable state of the first, carried over, must be the same state (by the
+  test.each([
+    ['a tso ring of stores (store buffers)', () => ringOfStores(3, 2, 'tso')],
+    ['mailboxes (queued events)', () => mailboxes(3, 2, 2)],
+  ])('%s: a state rewritten into a thread that interned values and events in another order means the same state there', (_, system) => {
+    // Two compilations of one system: the second interns other values and events first, so its ids
+    // differ. Every reachable state of the first, carried over, must be the same state (by the
     // independent portable form of checker/portableStates.ts) and hash to the same owner.
-    const a = compileSystem(ringOfStores(3, 2, 'tso'));
-    const b = compileSystem(ringOfStores(3, 2, 'tso'));
+    const a = compileSystem(system());
+    const b = compileSystem(system());
     for (const v of [7, 2, 'x', 1]) b.ns.values.intern(v);
     b.ns.events.intern({ type: 'other' });
     const states: Int32Array[] = [];
@@ -97,7 +100,7 @@ describe('carrying states between threads (checker/stateTransfer.ts)', () => {
       if (search.report(false).queued === 0) break;
     }
     for (let i = 0; i < search.store.count; i++) { const v = new Int32Array(a.layout.width); search.store.read(i, v); states.push(v); }
-    expect(states.length).toBe(explore(ringOfStores(3, 2, 'tso')).stats.states);
+    expect(states.length).toBe(explore(system()).stats.states);
     const from = new StateTransfer(a, 2), to = new StateTransfer(b, 2);
     to.learn(0, from.dictionaryFor(1));
     const carried = states.map((v) => { const w = Int32Array.from(v); to.translate(0, w); return w; });
