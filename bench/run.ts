@@ -9,7 +9,9 @@
 // skipped when spin is not installed): 65k and 168k states by default, 1.2M and 2.9M with `--large`;
 // `--repeat N` runs each side N times, interleaved, and keeps the fastest. Before it, `store-kinds`
 // (bench/storeKinds.ts: the full store against compact and bitstate) and `workers` (bench/workers.ts:
-// the CLI with --workers 1 against --workers 2), each also alone with --only and also taking --repeat.
+// the CLI with --workers 1 against --workers 2) and `parallel-search` (bench/parallelSearch.ts: one
+// exhaustive search on one thread against two, ExploreOptions.threads), each also alone with --only and
+// also taking --repeat.
 import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
@@ -19,6 +21,7 @@ import { ringVsSpin } from './ringVsSpin.ts';
 import { storeKinds } from './storeKinds.ts';
 import { workersSpeedup } from './workers.ts';
 import { PARTIAL_ORDER_CASES, partialOrderBench } from './partialOrder.ts';
+import { parallelSearchSpeedup } from './parallelSearch.ts';
 
 interface Benchmark {
   name: string;
@@ -61,7 +64,8 @@ const RING = 'ring-vs-spin';
 const STORE_KINDS = 'store-kinds';
 const WORKERS = 'workers';
 const POR = 'partial-order';
-const SEPARATE = [STORE_KINDS, WORKERS, POR, RING];
+const PARALLEL_SEARCH = 'parallel-search';
+const SEPARATE = [STORE_KINDS, WORKERS, POR, PARALLEL_SEARCH, RING];
 const porSelected = !only || only === POR || PARTIAL_ORDER_CASES.some((c) => only === `${POR}/${c.name}`);
 const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
 const selected = [...benchmarks, ...scenarios, ...(args.includes('--large') ? large : [])].filter((b) => !only || b.name === only);
@@ -140,6 +144,7 @@ const runs = Number.isInteger(repeat) && repeat > 0 ? repeat : 1;
 if ((!only || only === STORE_KINDS) && !storeKinds({ repeat: runs, json })) failed = true;
 if ((!only || only === WORKERS) && !workersSpeedup({ repeat: runs, json })) failed = true;
 if (porSelected && !partialOrderBench({ json, only })) failed = true;
+if ((!only || only === PARALLEL_SEARCH) && !(await parallelSearchSpeedup({ repeat: runs, json }))) failed = true;
 if (!only || only === RING) {
   if (!ringVsSpin({ large: args.includes('--large'), repeat: runs, json })) failed = true;
 }

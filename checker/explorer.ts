@@ -33,6 +33,8 @@ import type { ConcretePaths } from './symmetryPaths.ts';
 import type { VectorView as View } from './globalView.ts';
 import { partialOrderFor } from './partialOrder.ts';
 import type { PartialOrder } from './partialOrder.ts';
+import { exploreParallel } from './parallelSearch.ts';
+import type { ThreadsOption } from './parallelSearch.ts';
 
 export interface ExploreOptions {
   maxStates?: number;
@@ -69,6 +71,12 @@ export interface ExploreOptions {
    * while an invariant or goal does not declare what it reads (CheckResult.stats.partialOrder says why).
    */
   partialOrder?: boolean;
+  /**
+   * exploreAsync only: search with this many worker threads, each rebuilding the system from
+   * `system` (checker/parallelSearch.ts). Safety properties under sc and tso over the full store; other
+   * searches run on one thread (CheckResult.stats.threads says why).
+   */
+  threads?: ThreadsOption;
 }
 
 export interface Progress {
@@ -729,6 +737,10 @@ export function explore(system: SystemDefinition | CompiledSystem, options: Expl
 
 /** As `explore`, yielding to the event loop between slices for progress reports and cancellation. */
 export async function exploreAsync(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions = {}): Promise<CheckResult> {
+  return options.threads ? exploreParallel(system, options, exploreOneThread) : exploreOneThread(system, options);
+}
+
+async function exploreOneThread(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions): Promise<CheckResult> {
   const run = new Exploration(system, options);
   const interval = options.progressIntervalMs ?? 1000;
   let lastProgress = performance.now();

@@ -20,6 +20,7 @@ export type { CompiledSystem } from './compile.ts';
 export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.ts';
 export { SYMMETRY_NOT_ASKED } from './symmetryChoice.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
+export type { SystemRecipe, ThreadsOption } from './parallelSearch.ts';
 export { Execution } from './execution.ts';
 export { STORE_KINDS } from './frontierStore.ts';
 export type { StoreKind } from './frontierStore.ts';

@@ -148,7 +148,7 @@ function sequentialConsistency(layout: Layout): MemoryModel {
 }
 
 // Buffer entries pack (value, cell, release) into one non-negative int; 0 is a store-fence marker.
-const entry = (cells: number, cell: number, value: number, release: boolean) => 1 + ((value * cells + cell) << 1) + (release ? 1 : 0);
+export const entry = (cells: number, cell: number, value: number, release: boolean) => 1 + ((value * cells + cell) << 1) + (release ? 1 : 0);
 export const entryCell = (cells: number, e: number) => ((e - 1) >>> 1) % cells;
 export const entryValue = (cells: number, e: number) => Math.floor(((e - 1) >>> 1) / cells);
 export const entryRelease = (e: number) => ((e - 1) & 1) === 1;

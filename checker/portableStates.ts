@@ -24,8 +24,8 @@ export interface PortableStates {
 /** Whether states under this memory model can be made portable: not under arm, whose regions this does not decode. */
 export const portableUnder = (memory: MemoryModelName) => memory === 'sc' || memory === 'tso';
 
-/** The slot kinds of a system's vectors; null under a memory model whose regions are not decoded here (arm). */
-function slotKinds(sys: CompiledSystem): Uint8Array | null {
+/** The slot kinds of a system's vectors (0 raw, 1 local state, 2 cell value, 3 event, 4 store-buffer entry); null under a memory model whose regions are not decoded here (arm). */
+export function slotKinds(sys: CompiledSystem): Uint8Array | null {
   const { layout } = sys;
   if (!portableUnder(sys.memory)) return null;
   const kinds = new Uint8Array(layout.width);
