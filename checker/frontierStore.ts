@@ -8,7 +8,7 @@
 import type { StoreApproximation } from './result.ts';
 import { BitstateSet, FingerprintSet } from './seenSet.ts';
 import type { SeenSet } from './seenSet.ts';
-import { ARENA_CHUNK, ARENA_WORDS, COLUMN_BITS, COLUMN_CHUNK, COLUMN_MASK, StateStore } from './stateStore.ts';
+import { ARENA_CHUNK, ARENA_SHIFT, COLUMN_BITS, COLUMN_CHUNK, COLUMN_MASK, StateStore } from './stateStore.ts';
 import type { VectorShape } from './stateStore.ts';
 
 export const STORE_KINDS = ['full', 'compact', 'bitstate'] as const;
@@ -60,9 +60,9 @@ export class FrontierStore extends StateStore {
     super(shape, 0);
   }
 
-  protected override insert(n: number, parent: number, step: number, mayAdd: boolean): number {
+  protected override insert(n: number, h: number, parent: number, step: number, mayAdd: boolean): number {
     const words = this.scratch;
-    const found = this.seen.find(this.hash(words, n), secondHash(words, n));
+    const found = this.seen.find(h, secondHash(words, n));
     this.wasNew = false;
     if (found !== -1) return found;
     if (!mayAdd) return -1;
@@ -80,7 +80,7 @@ export class FrontierStore extends StateStore {
   /** States are expanded in discovery order: what lies before state `idx` is no longer needed. */
   override readForSuccessors(idx: number, out: Int32Array): void {
     const column = idx >>> COLUMN_BITS;
-    const chunk = Math.floor(this.offsets[column][idx & COLUMN_MASK] / ARENA_WORDS);
+    const chunk = this.offsets[column][idx & COLUMN_MASK] >>> ARENA_SHIFT;
     while (this.liveArena < chunk) this.arena[this.liveArena++] = FREED;
     while (this.liveOffsets < column) this.offsets[this.liveOffsets++] = FREED_COLUMN;
     super.readForSuccessors(idx, out);
@@ -90,7 +90,7 @@ export class FrontierStore extends StateStore {
   holds(idx: number): boolean {
     const column = idx >>> COLUMN_BITS;
     if (idx < 0 || idx >= this.count || column < this.liveOffsets) return false;
-    return Math.floor(this.offsets[column][idx & COLUMN_MASK] / ARENA_WORDS) >= this.liveArena;
+    return this.offsets[column][idx & COLUMN_MASK] >>> ARENA_SHIFT >= this.liveArena;
   }
 
   override read(idx: number, out: Int32Array): void {

@@ -13,6 +13,9 @@
 
 export const ARENA_CHUNK = 1 << 22; // bytes
 export const ARENA_WORDS = ARENA_CHUNK / 4;
+/** log2(ARENA_WORDS): a word offset's chunk is `offset >>> ARENA_SHIFT` (offsets are below 2^32). */
+export const ARENA_SHIFT = 20;
+const ARENA_WORD_MASK = ARENA_WORDS - 1;
 export const COLUMN_BITS = 16;
 export const COLUMN_CHUNK = 1 << COLUMN_BITS;
 export const COLUMN_MASK = COLUMN_CHUNK - 1;
@@ -49,6 +52,12 @@ export class StateStore {
   private parentWords = 0;
   /** Whether that state's fixed fields took one byte each, so that byte f of its packing is field f. */
   private parentBytePerField = false;
+  /** Its leading words that each hold four fixed fields of one byte. */
+  private parentPrefix = 0;
+  /** Entry i: the sum of its first i words' shares of the hash (`wordMix`), so that a patched copy's hash is updated, not recomputed. */
+  private readonly parentSums: Int32Array;
+  /** The hash of the packing `packChanged` left in `scratch`. */
+  private packedHash = 0;
   count = 0;
   /** Why a new state could not be added, once the store's capacity is reached (else null). */
   full: string | null = null;
@@ -58,6 +67,7 @@ export class StateStore {
     this.mask = (1 << initialTableBits) - 1;
     this.scratch = new Int32Array(Math.ceil((shape.width * 5) / 4));
     this.parent = new Int32Array(this.scratch.length);
+    this.parentSums = new Int32Array(this.scratch.length + 1);
   }
 
   /**
@@ -67,37 +77,65 @@ export class StateStore {
    */
   wasNew = false;
   add(v: Int32Array, parent: number, step: number, mayAdd = true): number {
-    return this.insert(this.encode(v), parent, step, mayAdd);
+    const n = this.encode(v, 0, 0);
+    return this.insert(n, this.hash(this.scratch, n), parent, step, mayAdd);
   }
 
   /**
    * As `add`, for a vector `v` that differs from the one last read with `readForSuccessors` only in the
-   * fields listed at the even positions of `changed[0, n)`: when those are fixed fields holding values
-   * below 128 and the old state's fixed fields took one byte each, its packing is patched in place of
-   * packing `v` whole.
+   * fields listed at the even positions of `changed[0, n)`: the old state's packing is reused as far as
+   * it can be. When those are fixed fields holding values below 128 and the old state's fixed fields
+   * took one byte each, it is patched in place; otherwise its leading words that hold only one-byte
+   * fixed fields, and no field changed to a larger value, are copied and patched, and the rest of `v`
+   * is packed after them. The hash is updated word by word as the packing is (see `wordMix`).
    */
   addChanged(v: Int32Array, changed: Int32Array, n: number, parent: number, step: number, mayAdd = true): number {
-    if (!this.parentBytePerField) return this.add(v, parent, step, mayAdd);
-    const fixedWidth = this.shape.fixedWidth;
-    for (let k = 0; k < n; k += 2) {
-      const f = changed[k];
-      if (f >= fixedWidth || (v[f] >>> 0) > 0x7f) return this.add(v, parent, step, mayAdd);
-    }
-    const words = this.parentWords;
-    const scratch = this.scratch;
-    const from = this.parent;
-    for (let i = 0; i < words; i++) scratch[i] = from[i];
-    for (let k = 0; k < n; k += 2) {
-      const f = changed[k];
-      const shift = (f & 3) << 3;
-      scratch[f >>> 2] = (scratch[f >>> 2] & ~(0xff << shift)) | (v[f] << shift);
-    }
-    return this.insert(words, parent, step, mayAdd);
+    const words = this.packChanged(v, changed, n);
+    return this.insert(words, this.packedHash, parent, step, mayAdd);
   }
 
-  /** Looks up the packed state in `scratch` (`n` words), adding it if new and allowed. */
-  protected insert(n: number, parent: number, step: number, mayAdd: boolean): number {
-    const h = this.hash(this.scratch, n);
+  /** Packs `v` into `scratch` as `addChanged` says, with its hash in `packedHash`; returns the number of words. */
+  private packChanged(v: Int32Array, changed: Int32Array, n: number): number {
+    const fixedWidth = this.shape.fixedWidth;
+    const scratch = this.scratch;
+    const from = this.parent;
+    let whole = this.parentBytePerField;
+    let prefix = this.parentPrefix;
+    for (let k = 0; k < n; k += 2) {
+      const f = changed[k];
+      if (f >= fixedWidth) whole = false;
+      else if ((v[f] >>> 0) > 0x7f) {
+        whole = false;
+        if (f >>> 2 < prefix) prefix = f >>> 2;
+      }
+    }
+    const words = whole ? this.parentWords : prefix;
+    for (let i = 0; i < words; i++) scratch[i] = from[i];
+    let sum = this.parentSums[words];
+    const limit = words << 2;
+    for (let k = 0; k < n; k += 2) {
+      const f = changed[k];
+      if (f >= limit) continue;
+      const w = f >>> 2;
+      const shift = (f & 3) << 3;
+      const old = scratch[w];
+      const patched = (old & ~(0xff << shift)) | (v[f] << shift);
+      if (patched === old) continue;
+      sum = (sum + wordMix(patched, w) - wordMix(old, w)) | 0;
+      scratch[w] = patched;
+    }
+    if (whole) {
+      this.packedHash = this.finish(sum);
+      return words;
+    }
+    const total = this.encode(v, limit, words);
+    for (let i = words; i < total; i++) sum = (sum + wordMix(scratch[i], i)) | 0;
+    this.packedHash = this.finish(sum);
+    return total;
+  }
+
+  /** Looks up the packed state in `scratch` (`n` words, hash `h`), adding it if new and allowed. */
+  protected insert(n: number, h: number, parent: number, step: number, mayAdd: boolean): number {
     const table = this.table;
     const mask = this.mask;
     let slot = h & mask;
@@ -136,8 +174,8 @@ export class StateStore {
 
   protected decode(idx: number, out: Int32Array, keep: boolean): void {
     const off = this.offsets[idx >>> COLUMN_BITS][idx & COLUMN_MASK];
-    const chunk = this.arena[Math.floor(off / ARENA_WORDS)];
-    const at = off % ARENA_WORDS;
+    const chunk = this.arena[off >>> ARENA_SHIFT];
+    const at = off & ARENA_WORD_MASK;
     const { fixedWidth, queueBase, width } = this.shape;
     // Fields are decoded inline: a closure here costs more than the decoding itself. First, four fixed
     // fields a word while each took one byte.
@@ -151,6 +189,7 @@ export class StateStore {
       field += 4;
       p += 4;
     }
+    const prefix = p >>> 2;
     let q = -1;
     let end = fixedWidth;
     for (;;) {
@@ -178,8 +217,18 @@ export class StateStore {
     }
     if (!keep) return;
     const words = (p + 3) >>> 2;
-    for (let i = 0; i < words; i++) this.parent[i] = chunk[at + i];
+    const parent = this.parent;
+    const sums = this.parentSums;
+    let sum = 0;
+    for (let i = 0; i < words; i++) {
+      const w = chunk[at + i];
+      parent[i] = w;
+      sums[i] = sum;
+      sum = (sum + wordMix(w, i)) | 0;
+    }
+    sums[words] = sum;
     this.parentWords = words;
+    this.parentPrefix = prefix;
   }
 
   parentOf(idx: number): number { return this.parents[idx >>> COLUMN_BITS][idx & COLUMN_MASK]; }
@@ -192,13 +241,14 @@ export class StateStore {
 
   /**
    * Packs the fields the store keeps (fixed fields, each queue's length and live items) into `scratch`
-   * as varints, zero-padded to a whole word; returns the number of words.
+   * as varints, zero-padded to a whole word; returns the number of words. From fixed field `from` (a
+   * multiple of 4) at word `at`: the words before hold fields [0, from) at one byte each.
    */
-  private encode(v: Int32Array): number {
+  private encode(v: Int32Array, from: number, at: number): number {
     const dst = this.scratch;
     const { fixedWidth, queueBase } = this.shape;
-    let n = 0;
-    let i = 0;
+    let n = at;
+    let i = from;
     // Four fixed fields a word while each fits in one byte.
     while (i + 4 <= fixedWidth) {
       const a = v[i];
@@ -234,19 +284,16 @@ export class StateStore {
     return n;
   }
 
-  /**
-   * Hash of the first `n` words of a packed state (murmur3's mixing). Protected so that a test can
-   * force collisions.
-   */
+  /** Hash of the first `n` words of a packed state: the sum of each word's `wordMix`, avalanched. */
   protected hash(words: Int32Array, n: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < n; i++) {
-      let k = Math.imul(words[i], 0xcc9e2d51);
-      k = (k << 15) | (k >>> 17);
-      h ^= Math.imul(k, 0x1b873593);
-      h = (h << 13) | (h >>> 19);
-      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum = (sum + wordMix(words[i], i)) | 0;
+    return this.finish(sum);
+  }
+
+  /** murmur3's finaliser, over the sum of a packing's word shares. Protected so that a test can force collisions. */
+  protected finish(sum: number): number {
+    let h = sum;
     h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
     return h;
   }
@@ -258,8 +305,8 @@ export class StateStore {
    * one's length.
    */
   private match(record: number, n: number): number {
-    const chunk = this.arena[Math.floor(record / ARENA_WORDS)];
-    const at = (record % ARENA_WORDS) + 1;
+    const chunk = this.arena[record >>> ARENA_SHIFT];
+    const at = (record & ARENA_WORD_MASK) + 1;
     const words = this.scratch;
     for (let i = 0; i < n; i++) if (chunk[at + i] !== words[i]) return -1;
     return chunk[at - 1];
@@ -318,3 +365,15 @@ export class StateStore {
     this.mask = mask;
   }
 }
+
+/**
+ * Word `i`'s share of a packing's hash (the shares are summed, then avalanched by `finish`), so that a
+ * patched word changes the sum by its new share less its old. Word and position go through murmur3's
+ * multiply-xorshift-multiply, a bijection of the word for each position.
+ */
+export function wordMix(w: number, i: number): number {
+  let k = Math.imul(w ^ Math.imul(i + 1, 0x9e3779b9), 0xcc9e2d51);
+  k ^= k >>> 15;
+  return Math.imul(k, 0x1b873593);
+}
+

@@ -278,7 +278,7 @@ describe('a bit array too small for the state space', () => {
 
   test('a violation it still finds is real: the counterexample replays', () => {
     const broken = builtinScenarios.find((s) => s.name === 'peterson')!.variants.find((v) => v.name === 'broken')!.system();
-    const r = explore(broken, { store: 'bitstate', bitstateBits: 8 });
+    const r = explore(broken, { store: 'bitstate', bitstateBits: 7 });
     expect(r.stats.states).toBeLessThan(explore(broken).stats.states);
     expect(r.verdict).toBe('violated');
     expectReplays(broken, r);
