@@ -47,7 +47,7 @@ export function workersSpeedup(opts: WorkersOptions): boolean {
       ok = false;
       continue;
     }
-    // Others' jobs on the machine take cores from the two threads: the load average says how many.
+    // The load average (the benchmark's own threads included) says how busy the machine was.
     const row = { name, checks: a.checks.length, repeat: opts.repeat, loadAverage: os.loadavg()[0], oneWallSeconds: a.wallSeconds, twoWallSeconds: b.wallSeconds, speedup: a.wallSeconds / b.wallSeconds, oneCpuSeconds: a.cpuSeconds, twoCpuSeconds: b.cpuSeconds };
     if (opts.json) console.log(JSON.stringify(row));
     else console.log(`${name.padEnd(30)} ${row.checks} checks (equal reports)  --workers 1 ${a.wallSeconds.toFixed(1)} s, --workers 2 ${b.wallSeconds.toFixed(1)} s wall: ${row.speedup.toFixed(2)}x  | CPU ${a.cpuSeconds.toFixed(1)} vs ${b.cpuSeconds.toFixed(1)} s | load average ${row.loadAverage.toFixed(1)} of ${os.availableParallelism()} cores`);
