@@ -72,7 +72,6 @@ describe('random systems: reduced, unreduced and the reference agree', () => {
       expect(seen.compared).toBeGreaterThan(memory === 'sc' ? 90 : 35);
       expect(seen.violated).toBeGreaterThan(12);
       expect(seen.reduced / seen.compared).toBeGreaterThan(0.2);
-      console.log(`${memory}: ${seen.reduced} of ${seen.compared} random systems reduced; states ${seen.states} -> ${seen.reducedStates}`);
     });
   }
 });
