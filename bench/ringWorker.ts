@@ -1,6 +1,7 @@
 // Explores one ring size in a fresh process, so that its CPU time and peak memory are its own, and
 // prints one JSON line: states, verdict, CPU seconds of the exploration, store bytes, peak RSS.
 import { explore } from '../checker/index.ts';
+import { runReport } from './runReport.ts';
 import { ring } from './ringModel.ts';
 import type { RingBug } from './ringModel.ts';
 
@@ -9,10 +10,4 @@ const bug = (process.argv[5] ?? 'none') as RingBug;
 const system = ring({ channels, slots, values, bug });
 const before = process.cpuUsage();
 const r = explore(system);
-const cpu = process.cpuUsage(before);
-console.log(JSON.stringify({
-  states: r.stats.states, verdict: r.verdict,
-  cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  bytesPerState: r.stats.bytesPerState,
-  peakRssBytes: process.resourceUsage().maxRSS * 1024,
-}));
+console.log(runReport(r, before));

@@ -1,17 +1,11 @@
 // Explores one benchmark model with one store kind in a fresh process (bench/storeKinds.ts), and
 // prints one JSON line: states, verdict, CPU seconds of the exploration, store bytes, peak RSS.
 import { explore } from '../checker/index.ts';
+import { runReport } from './runReport.ts';
 import type { StoreKind } from '../checker/index.ts';
 import { storeBenchModels } from './models.ts';
 
 const [model, store] = process.argv.slice(2) as [string, StoreKind];
 const before = process.cpuUsage();
 const r = explore(storeBenchModels[model](), { store });
-const cpu = process.cpuUsage(before);
-console.log(JSON.stringify({
-  states: r.stats.states, verdict: r.verdict,
-  cpuSeconds: (cpu.user + cpu.system) / 1e6,
-  bytesPerState: r.stats.bytesPerState,
-  peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  omissionProbability: r.approximation?.omissionProbability,
-}));
+console.log(runReport(r, before));

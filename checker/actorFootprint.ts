@@ -4,6 +4,7 @@
 // footprints conflict when one writes what the other reads or writes. `all` stands for anything: a
 // step or an actor whose footprint is not known.
 import type { AnyStateMachine } from 'xstate';
+import { scanActions } from './machineActions.ts';
 import type { CompiledSystem } from './compile.ts';
 import { scanLoadedCells } from './loadedCells.ts';
 import { TOUCHES } from './vocabulary.ts';
@@ -63,43 +64,20 @@ export interface ScannedTouches {
 /** As checker/loadedCells.ts: anything the scan cannot see through (an unmarked `emit`, `enqueueActions`) may touch anything. */
 export function scanTouches(machine: AnyStateMachine): ScannedTouches | null {
   const out: ScannedTouches = { stores: new Set(), posts: new Set(), calls: new Set() };
-  const named = (machine.implementations?.actions ?? {}) as Record<string, unknown>;
-  const seen = new Set<unknown>();
   const merge = (into: Set<string> | null, names: string[] | null | undefined): Set<string> | null => {
     if (into === null || names === null) return null;
     for (const n of names ?? []) into.add(n);
     return into;
   };
-  const visit = (action: unknown): boolean => {
-    if (typeof action === 'string') return action in named ? visit(named[action]) : true;
-    if (action === null || action === undefined) return true;
-    if (typeof action === 'object') {
-      const type = (action as { type?: unknown }).type;
-      return typeof type === 'string' && type in named ? visit(named[type]) : true;
-    }
-    if (typeof action !== 'function') return true;
-    if (seen.has(action)) return true;
-    seen.add(action);
-    if (TOUCHES in action) {
-      const t = (action as any)[TOUCHES] as Touches;
-      out.stores = merge(out.stores, t.stores);
-      out.posts = merge(out.posts, t.posts);
-      out.calls = merge(out.calls, t.calls);
-      return true;
-    }
-    const type = (action as { type?: unknown }).type;
-    return type !== 'xstate.emit' && type !== 'xstate.enqueueActions';
-  };
-  const nodes: any[] = [machine.root];
-  while (nodes.length > 0) {
-    const node = nodes.pop();
-    const actions: unknown[] = [...(node.entry ?? []), ...(node.exit ?? []), ...(node.initial?.actions ?? [])];
-    for (const ts of node.transitions?.values() ?? []) for (const t of ts) actions.push(...(t.actions ?? []));
-    for (const t of node.always ?? []) actions.push(...(t.actions ?? []));
-    for (const a of actions) if (!visit(a)) return null;
-    nodes.push(...Object.values(node.states ?? {}));
-  }
-  return out;
+  const seeThrough = scanActions(machine, (action) => {
+    if (!(TOUCHES in action)) return undefined;
+    const t = (action as any)[TOUCHES] as Touches;
+    out.stores = merge(out.stores, t.stores);
+    out.posts = merge(out.posts, t.posts);
+    out.calls = merge(out.calls, t.calls);
+    return true;
+  });
+  return seeThrough ? out : null;
 }
 
 /**

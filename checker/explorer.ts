@@ -10,12 +10,13 @@ import type { LivenessProperty } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { StepLabels } from './stepLabels.ts';
 import { FrontierStore, stateStoreFor } from './frontierStore.ts';
 import type { StoreKind } from './frontierStore.ts';
 import { approximateVerdict } from './storeApproximation.ts';
 import { Execution } from './execution.ts';
 import { NO_CHOICES } from './choiceScript.ts';
-import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
@@ -130,8 +131,7 @@ export class Exploration {
   private transitions = 0;
   private finished = false;
   /** Steps with branching loads: label 2k+1 is entry k (a base label and its choices). */
-  private readonly choiceLabels: [number, number[]][] = [];
-  private readonly choiceLabelIndex = new Map<string, number>();
+  private readonly labels: StepLabels;
   /** The graph's edges and per-state liveness flags; only when the system has a liveness property. */
   private readonly edges: EdgeStore | null;
   /** A bound cut the successors of the state being expanded. */
@@ -163,6 +163,7 @@ export class Exploration {
     const { layout } = this.sys;
     for (const a of this.sys.actors) a.paranoid = options.paranoid === true;
     this.stepper = new Stepper(this.sys);
+    this.labels = new StepLabels(this.sys);
     const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
     const liveness = this.sys.liveness;
     this.store = stateStoreFor({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width }, options, liveness.length > 0);
@@ -346,40 +347,11 @@ export class Exploration {
     };
   }
 
-  /** Decodes a stored step label into a Step. */
-  stepOfLabel(label: number): Step {
-    let choices: number[] | undefined;
-    if (label % 2 === 1) [label, choices] = this.choiceLabels[(label - 1) / 2];
-    else label /= 2;
-    const actors = this.sys.layout.actorCount;
-    const kinds = STEP_KIND_NAMES.length;
-    const kind = label % kinds;
-    const rest = (label - kind) / kinds;
-    const actor = rest % actors;
-    const event = (rest - actor) / actors;
-    const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
-    if (choices) step.choices = choices;
-    return step;
-  }
-
-  private label(actor: number, kind: StepKind, event: number, choices: readonly number[]): number {
-    const base = (event * this.sys.layout.actorCount + actor) * STEP_KIND_NAMES.length + kind;
-    if (choices.length === 0) return base * 2;
-    const key = `${base}:${choices.join(',')}`;
-    let k = this.choiceLabelIndex.get(key);
-    if (k === undefined) {
-      k = this.choiceLabels.length;
-      this.choiceLabels.push([base, [...choices]]);
-      this.choiceLabelIndex.set(key, k);
-    }
-    return 2 * k + 1;
-  }
-
   private pathTo(idx: number): Step[] {
     if (this.concrete) return this.concrete.to(idx).steps;
     const labels: number[] = [];
     for (let i = idx; this.store.parentOf(i) !== ROOT; i = this.store.parentOf(i)) labels.push(this.store.stepOf(i));
-    return labels.reverse().map((l) => this.stepOfLabel(l));
+    return labels.reverse().map((l) => this.labels.step(l));
   }
 
   private start(): void {
@@ -497,7 +469,7 @@ export class Exploration {
     const moveOf = (label: number): Move => {
       let m = moves.get(label);
       if (!m) {
-        const step = this.stepOfLabel(label);
+        const step = this.labels.step(label);
         m = { actor: this.sys.actorNames.indexOf(step.actor), type: step.event.type };
         moves.set(label, m);
       }
@@ -514,7 +486,7 @@ export class Exploration {
         if (why !== null) throw new Error(`internal error: the lasso found for ${name} is not fair: ${why}`);
       }
       const edges = [...lasso.prefix, ...(lasso.cycle ?? [])];
-      const steps = edges.map((e) => this.stepOfLabel(this.edges!.label(e)));
+      const steps = edges.map((e) => this.labels.step(this.edges!.label(e)));
       const violation: Violation = { property: name, message: this.livenessMessage(p, lasso), steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
       if (!this.violations.has(name)) this.violations.set(name, violation);
       if (!this.options.allViolations) return;
@@ -666,7 +638,7 @@ export class Exploration {
       if (kind === StepKind.Deliver) t = stepper.lookedUp;
       if (n >= 0) {
         this.transitions++;
-        const go = this.reached(idx, cur, this.label(actor, kind, event, stepper.choices.taken), n);
+        const go = this.reached(idx, cur, this.labels.label(actor, kind, event, stepper.choices.taken), n);
         stepper.undo(cur, n);
         return go;
       }
@@ -678,7 +650,7 @@ export class Exploration {
     const r = takeStep(stepper, next, actor, kind, event, t, coverage);
     if (r === Outcome.Disabled) return true;
     if (r !== Outcome.Ok) this.failedSteps++;
-    const label = this.label(actor, kind, event, stepper.choices.taken);
+    const label = this.labels.label(actor, kind, event, stepper.choices.taken);
     // A step that ends in a violation or a bound leads nowhere, but its actor was enabled (fairness).
     if (r !== Outcome.Ok) this.edges?.add(-1, label);
     if (r === Outcome.Violation && this.concrete) {
@@ -690,7 +662,7 @@ export class Exploration {
     }
     if (r === Outcome.Violation) {
       const steps = this.pathTo(idx);
-      steps.push(this.stepOfLabel(label));
+      steps.push(this.labels.step(label));
       return this.report(stepper.violationProperty, stepper.violationMessage, steps);
     }
     if (r === Outcome.Bound) { this.addBound(stepper.boundKind, stepper.boundReason); this.cut = true; return true; }

@@ -14,8 +14,9 @@ import { BUILTIN, judgedTrue, violationMessage } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, Step } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { StepLabels } from './stepLabels.ts';
 import { NO_CHOICES } from './choiceScript.ts';
-import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
+import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, takeStep } from './stepper.ts';
 import { StateTransfer } from './stateTransfer.ts';
 import type { Dictionary } from './stateTransfer.ts';
 
@@ -82,8 +83,7 @@ export class PartitionSearch {
   /** Batches sent to each thread in the current level. */
   readonly sent: number[];
   private readonly record: number;
-  private readonly choiceLabels: [number, number[]][] = [];
-  private readonly choiceLabelIndex = new Map<string, number>();
+  private readonly labels: StepLabels;
   /** The current level's states: [levelStart, levelEnd) of the store. */
   private levelStart = 0;
   private levelEnd = 0;
@@ -104,6 +104,7 @@ export class PartitionSearch {
   ) {
     const { layout } = sys;
     this.stepper = new Stepper(sys);
+    this.labels = new StepLabels(sys);
     const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
     this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width });
     this.transfer = new StateTransfer(sys, threads);
@@ -201,14 +202,14 @@ export class PartitionSearch {
    */
   pathBack(idx: number, label: number | null): { steps: Step[]; next: { thread: number; idx: number; label: number } | null } {
     const steps: Step[] = [];
-    if (label !== null) steps.push(this.stepOfLabel(label));
+    if (label !== null) steps.push(this.labels.step(label));
     for (let i = idx; ;) {
       const parent = this.store.parentOf(i);
       if (parent === ROOT) return { steps, next: null };
       const step = this.store.stepOf(i);
       const owner = parent % this.threads, at = (parent - owner) / this.threads;
       if (owner !== this.thread) return { steps, next: { thread: owner, idx: at, label: step } };
-      steps.push(this.stepOfLabel(step));
+      steps.push(this.labels.step(step));
       i = at;
     }
   }
@@ -245,34 +246,6 @@ export class PartitionSearch {
     this.sent[to]++;
     this.outbox[to] = new Int32Array(BATCH * this.record);
     this.outFill[to] = 0;
-  }
-
-  private stepOfLabel(label: number): Step {
-    let choices: number[] | undefined;
-    if (label % 2 === 1) [label, choices] = this.choiceLabels[(label - 1) / 2];
-    else label /= 2;
-    const actors = this.sys.layout.actorCount;
-    const kinds = STEP_KIND_NAMES.length;
-    const kind = label % kinds;
-    const rest = (label - kind) / kinds;
-    const actor = rest % actors;
-    const event = (rest - actor) / actors;
-    const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
-    if (choices) step.choices = choices;
-    return step;
-  }
-
-  private label(actor: number, kind: StepKind, event: number, choices: readonly number[]): number {
-    const base = (event * this.sys.layout.actorCount + actor) * STEP_KIND_NAMES.length + kind;
-    if (choices.length === 0) return base * 2;
-    const key = `${base}:${choices.join(',')}`;
-    let k = this.choiceLabelIndex.get(key);
-    if (k === undefined) {
-      k = this.choiceLabels.length;
-      this.choiceLabels.push([base, [...choices]]);
-      this.choiceLabelIndex.set(key, k);
-    }
-    return 2 * k + 1;
   }
 
   /** Judges the state `v`, new at `idx`: reachability goals, then invariants. */
@@ -371,7 +344,7 @@ export class PartitionSearch {
       if (n >= 0) {
         this.transitions++;
         const owner = this.changesOwner(stepper.undoLog, n) ? StateTransfer.owner(this.transfer.rehash(this.curHash, cur, stepper.undoLog, n), this.threads) : this.thread;
-        const label = this.label(actor, kind, event, stepper.choices.taken);
+        const label = this.labels.label(actor, kind, event, stepper.choices.taken);
         // Owned here: looked up from the expanded state's packing, patched (StateStore.addChanged).
         if (owner === this.thread) this.store_(cur, idx * this.threads + this.thread, label, n);
         else this.sendTo(owner, idx, cur, label);
@@ -383,9 +356,9 @@ export class PartitionSearch {
     this.transitions++;
     const r = takeStep(stepper, next, actor, kind, event, t, null);
     if (r === Outcome.Disabled) return;
-    const label = this.label(actor, kind, event, stepper.choices.taken);
+    const label = this.labels.label(actor, kind, event, stepper.choices.taken);
     if (r === Outcome.Violation) {
-      this.found(stepper.violationProperty, stepper.violationMessage, idx, this.stepOfLabel(label), this.depth + 1);
+      this.found(stepper.violationProperty, stepper.violationMessage, idx, this.labels.step(label), this.depth + 1);
       return;
     }
     if (r === Outcome.Bound) {
