@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assign, createMachine, setup } from 'xstate';
-import { cellsOf, defineSystem, explore, invariant, post, reachable, write } from '../checker/index.ts';
+import { cellsOf, defineSystem, explore, fail, invariant, post, reachable, write } from '../checker/index.ts';
 import type { CheckResult, Property, SystemDefinition } from '../checker/index.ts';
 import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
@@ -173,6 +173,41 @@ describe('the cycle proviso', () => {
     const por = explore(sys, { partialOrder: true });
     expect(por.verdict).toBe('violated');
     expect(por.violations[0].property).toBe('neverSet');
+  });
+});
+
+describe('an ample step that fails', () => {
+  // p posts twice to r, whose in-flight FIFO holds one event: the second post, before r takes the first,
+  // ends its branch with a bound. q, independent of both, has two steps, one of which breaks an invariant
+  // (so they are visible, never ample). Where an ample step fails, the steps deferred behind it must be
+  // taken after all, or the violation, which needs none of p's steps, may never be reached.
+  const p = createMachine({
+    id: 'p', initial: 's0',
+    states: { s0: { on: { tick: { target: 's1', actions: post('r', { type: 'm' }) } } }, s1: { on: { tick: { target: 's2', actions: post('r', { type: 'm' }) } } }, s2: {} },
+  });
+  const r = createMachine({ id: 'r', initial: 's0', states: { s0: { on: { m: 's0' } } } });
+  const q = createMachine({
+    id: 'q', initial: 's0',
+    states: { s0: { on: { tick: { target: 's1', actions: write('y', 1) }, tock: { target: 's1', actions: write('y', 2) } } }, s1: {} },
+  });
+  const system = () => defineSystem({
+    name: 'overflow-beside-a-violation',
+    actors: {
+      p: { machine: p, spontaneous: [{ type: 'tick' }] },
+      r: { machine: r, queueCapacity: 1 },
+      q: { machine: q, spontaneous: [{ type: 'tick' }, { type: 'tock' }] },
+    },
+    cells: { y: 0 },
+    properties: { yNotTwo: invariant((g) => g.cells.y !== 2, { cells: ['y'] }) },
+  });
+  test('the steps deferred behind it are taken: the same verdict and violated properties as unreduced', () => {
+    const violated = (res: CheckResult) => res.violations.map((v) => v.property).sort();
+    const full = explore(system(), { allViolations: true });
+    const reduced = explore(system(), { allViolations: true, partialOrder: true });
+    expect(reduced.stats.partialOrder?.applied).toBe(true);
+    expect(violated(full)).toContain('yNotTwo');
+    expect(reduced.verdict).toBe(full.verdict);
+    expect(violated(reduced)).toEqual(violated(full));
   });
 });
 
