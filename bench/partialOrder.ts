@@ -46,7 +46,7 @@ export function partialOrderBench(options: { json: boolean; only?: string }): bo
       applied: por.stats.partialOrder?.applied ?? false,
     };
     if (options.json) console.log(JSON.stringify(row));
-    else console.log(`${row.name.padEnd(44)} ${String(row.states).padStart(9)} -> ${String(row.reducedStates).padStart(9)} states (${row.removedPercent}% removed) ${row.timeRatio}x the time ${row.verdict}${row.applied ? '' : ` (not applied: ${por.stats.partialOrder?.note})`}`);
+    else console.log(`${row.name.padEnd(44)} ${String(row.states).padStart(9)} -> ${String(row.reducedStates).padStart(9)} states (${row.removedPercent}% removed) ${row.timeRatio}x the time ${row.verdict}${row.applied ? '' : ` (${por.stats.partialOrder?.note})`}`);
   }
   return ok;
 }

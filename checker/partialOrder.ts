@@ -62,6 +62,8 @@ export class PartialOrder {
   readonly steps = new StepList();
   /** States expanded with a proper ample set (the C3 proviso kept). */
   reducedStates = 0;
+  /** States an ample set was looked for in. */
+  tried = 0;
   private readonly res: Resources;
   /** Per actor: every step it may ever take. */
   private readonly future: Footprint[];

@@ -212,6 +212,15 @@ describe('an ample step that fails', () => {
 });
 
 describe('not applied where it cannot be shown to keep the verdict', () => {
+  test('a system with no ample set in its first 4096 states: given up, said why, the same search as unreduced', () => {
+    // Every step is visible (the invariant reads every counter), so no state has an ample set.
+    const sys = counters(3, 20, ['c0', 'c1', 'c2']);
+    const full = explore(sys);
+    const por = explore(sys, { partialOrder: true });
+    expect(full.stats.states).toBeGreaterThan(4096);
+    expect(por.stats.partialOrder).toMatchObject({ applied: false, reducedStates: 0, note: expect.stringMatching(/none of the first 4096 states/) });
+    expect([por.verdict, por.stats.states, por.stats.transitions]).toEqual([full.verdict, full.stats.states, full.stats.transitions]);
+  });
   const ping = createMachine({ id: 'ping', initial: 'a', states: { a: { on: { go: { target: 'b', actions: post('pong', { type: 'hit' }) } } }, b: { type: 'final' } } });
   const pong = createMachine({ id: 'pong', initial: 'w', states: { w: { on: { hit: 'got' } }, got: { type: 'final' } } });
   const base = defineSystem({ actors: { ping: { machine: ping, spontaneous: [{ type: 'go' }] }, pong: { machine: pong } } });
