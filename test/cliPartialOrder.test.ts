@@ -28,6 +28,14 @@ describe('check --por', () => {
     expect(plain.stats.partialOrder).toBeUndefined();
   });
 
+  test('text: says whether it was applied and to how many states, or why not', async () => {
+    const applied = await runMain(['check', 'kvm-vcpu-kick', '--variant', 'correct', '--por']);
+    expect(applied.stdout).toMatch(/kvm-vcpu-kick\/correct: partial-order reduction applied \(ample sets[^)]*\): [1-9][\d,]* states expanded by an ample set/);
+    const not = await runMain(['check', 'shutdown-ic-boot', '--variant', 'fixed-linux', '--por']);
+    expect(not.stdout).toMatch(/shutdown-ic-boot\/fixed-linux: partial-order reduction not applied: liveness properties/);
+    expect((await runMain(['check', 'kvm-vcpu-kick', '--variant', 'correct'])).stdout).not.toMatch(/partial-order/);
+  });
+
   test("the config's partialOrder applies; a bad one is one line naming the field", async () => {
     const dir = mkdtempSync(path.join(tmp, 'config-'));
     writeFileSync(path.join(dir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'lost-wakeup', variants: ['fixed'] }], partialOrder: true, reports: [{ format: 'json' }] };\n");

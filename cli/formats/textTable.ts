@@ -57,6 +57,9 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
       const orbits = sym.applied ? `; ${r.result.stats.states.toLocaleString('en-US')} orbits stored${sym.represented === null ? '' : `, standing for ${sym.represented.toLocaleString('en-US')} states`}` : '';
       lines.push(`${label}: ${sym.note}${orbits}`);
     }
+    // --por: whether it was applied and to how many states, or why not.
+    const por = r.result.stats.partialOrder;
+    if (por) lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set` : por.note}`);
     const f = r.result.found;
     if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);
