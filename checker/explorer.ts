@@ -1,6 +1,5 @@
 // Exhaustive breadth-first exploration with a packed visited-state store. BFS order makes the first
 // counterexample found a shortest one.
-import { getHeapStatistics } from 'node:v8';
 import type { CompiledSystem } from './compile.ts';
 import { compileSystem, isCompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
@@ -10,6 +9,7 @@ import type { LivenessProperty } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { mb, memoryExhausted } from './memoryExhausted.ts';
 import { StepLabels } from './stepLabels.ts';
 import { FrontierStore, stateStoreFor } from './frontierStore.ts';
 import type { StoreKind } from './frontierStore.ts';
@@ -102,14 +102,11 @@ export interface AsyncExploreOptions extends ExploreOptions {
 }
 
 const ROOT = -1;
-/** Stop well before V8's own heap limit, whose out-of-memory crash would leave no report. */
-const HEAP_FRACTION = 0.85;
 /**
  * When a time limit cuts the exploration short, the fair-cycle search of the part explored may run
  * this fraction of the limit longer (README, "Liveness"): a violation in that part is still found.
  */
 export const LIVENESS_GRACE = 0.1;
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** One exploration, run in slices so that a caller can report progress and stop it. */
 export class Exploration {
@@ -263,22 +260,10 @@ export class Exploration {
     return this.finished && !this.livenessJudged && this.livenessSearch !== null;
   }
 
-  /**
-   * The state store lives in typed arrays outside the JS heap, so resident memory is what is bounded;
-   * the JS heap has its own, lower limit, and reaching that would crash the process with no report.
-   */
   private memoryExhausted(): boolean {
-    const limit = this.options.maxMemoryBytes;
-    if (limit !== undefined && process.memoryUsage.rss() >= limit) {
-      this.stop('memory', `memory limit of ${mb(limit)} MB reached`);
-      return true;
-    }
-    const heap = getHeapStatistics();
-    if (heap.used_heap_size >= HEAP_FRACTION * heap.heap_size_limit) {
-      this.stop('memory', `JS heap limit nearly reached (${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)} MB)`);
-      return true;
-    }
-    return false;
+    const why = memoryExhausted(this.options.maxMemoryBytes);
+    if (why !== null) this.stop('memory', why);
+    return why !== null;
   }
 
   /**
@@ -589,18 +574,19 @@ export class Exploration {
     forEachStep(this.sys, this.stepper, this.cur, steps.push);
     if (steps.n === 0 || this.sys.clock.someDueNow(this.cur)) return false;
     const ample = por.ample(this.cur);
+    // Takes the steps not marked `skip` in the ample set (all of them without one); false once the run stops.
+    const take = (skip: number): boolean => {
+      for (let i = 0; i < steps.n; i++) {
+        if (ample !== null && ample[i] === skip) continue;
+        if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return false;
+      }
+      return true;
+    };
     this.revisited = false;
     const failed = this.failedSteps;
-    for (let i = 0; i < steps.n; i++) {
-      if (ample !== null && ample[i] === 0) continue;
-      if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return true;
-    }
-    if (ample === null) return true;
+    if (!take(0) || ample === null) return true;
     if (!this.revisited && this.failedSteps === failed) { por.reducedStates++; return true; }
-    for (let i = 0; i < steps.n; i++) {
-      if (ample[i] === 1) continue;
-      if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return true;
-    }
+    take(1);
     return true;
   }
 

@@ -6,7 +6,6 @@
 // states stored are exactly the sequential explorer's, and a violation found in the level that first
 // has one is as short as any. The expansion and the judgements follow the explorer's (checker/explorer.ts)
 // for the safety properties: invariants, failing steps, deadlocks and stalls.
-import { getHeapStatistics } from 'node:v8';
 import type { CompiledSystem } from './compile.ts';
 import { VectorView } from './globalView.ts';
 import type { LocalTransition } from './localTransition.ts';
@@ -14,6 +13,7 @@ import { BUILTIN, judgedTrue, violationMessage } from './properties.ts';
 import { judgeQuiescent } from './quiescence.ts';
 import type { Bound, BoundKind, Step } from './result.ts';
 import { StateStore } from './stateStore.ts';
+import { memoryExhausted } from './memoryExhausted.ts';
 import { StepLabels } from './stepLabels.ts';
 import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, takeStep } from './stepper.ts';
@@ -31,9 +31,7 @@ export const stopCode = (kind: BoundKind) => Math.max(1, STOP_CODES.indexOf(kind
 
 /** States per batch sent to another thread. */
 const BATCH = 1024;
-const HEAP_FRACTION = 0.85;
 const ROOT = -1;
-const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** A violation found here: at the state stored at `idx`, then `last` (the failing step, or a stall's watchdog); `length`: the steps to where it shows (test/reference/replay.ts). */
 export interface FoundViolation {
@@ -220,17 +218,9 @@ export class PartitionSearch {
   }
 
   private memoryExhausted(): boolean {
-    const limit = this.options.maxMemoryBytes;
-    if (limit !== undefined && process.memoryUsage.rss() >= limit) {
-      this.stop('memory', `memory limit of ${mb(limit)} MB reached`);
-      return true;
-    }
-    const heap = getHeapStatistics();
-    if (heap.used_heap_size >= HEAP_FRACTION * heap.heap_size_limit) {
-      this.stop('memory', `JS heap limit of a search thread nearly reached (${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)} MB)`);
-      return true;
-    }
-    return false;
+    const why = memoryExhausted(this.options.maxMemoryBytes, ' of a search thread');
+    if (why !== null) this.stop('memory', why);
+    return why !== null;
   }
 
   private found(property: string, message: string, idx: number, last: Step | null, length: number): void {

@@ -159,36 +159,6 @@ describe('counterexamples under weak memory', () => {
   });
 });
 
-describe('step footprints', () => {
-  it('name the cells a step loads and stores, its fences and the actors it sends to', async () => {
-    const { compileSystem } = await import('../checker/index.ts');
-    const { stepFootprint } = await import('../checker/footprint.ts');
-    const { StepKind, Stepper } = await import('../checker/stepper.ts');
-    const m = setup({}).createMachine({
-      initial: 'a',
-      states: {
-        a: { on: { run: { target: 'b', actions: [write('x', 1), smp_mb()] } } },
-        b: { on: { run: { target: 'c', actions: [load('y'), post('q', { type: 'kick' })] } }, },
-        c: { on: { loaded: 'd' } },
-        d: { on: { run: { target: 'e', actions: xchg('y', 2) } } },
-        e: { on: { exchanged: 'f' } },
-        f: {},
-      },
-    });
-    const q = setup({}).createMachine({ initial: 's', states: { s: { on: { kick: {} } } } });
-    const sys = compileSystem(defineSystem({ memory: 'tso', actors: { p: { machine: m }, q: { machine: q } }, cells: { x: 0, y: 0 } }));
-    const stepper = new Stepper(sys);
-    const v = new Int32Array(sys.layout.width);
-    const run = sys.ns.events.intern({ type: 'run' });
-    const at = (state: string) => sys.actors[0].states.intern(m.resolveState({ value: state, context: {} }) as any);
-    const fp = (state: string) => { v[0] = at(state); return stepFootprint(sys, 0, StepKind.Spontaneous, stepper.lookup(v, 0, run)); };
-    expect(fp('a')).toEqual({ loads: [], stores: [0], fences: true, sends: [] });
-    expect(fp('b')).toEqual({ loads: [1], stores: [], fences: true, sends: [1] });
-    expect(fp('d')).toEqual({ loads: [1], stores: [1], fences: true, sends: [] });
-    expect(stepFootprint(sys, 0, StepKind.Flush, null, 0)).toEqual({ loads: [], stores: [0], fences: false, sends: [] });
-  });
-});
-
 describe('the event-synchronization caveat', () => {
   it('is named only when a post drained a non-empty store buffer (tso) or a receive let an actor see more (arm)', () => {
     const caveat = EVENT_SYNC_CAVEAT;
