@@ -14,7 +14,7 @@
 export const ARENA_CHUNK = 1 << 22; // bytes
 export const ARENA_WORDS = ARENA_CHUNK / 4;
 /** log2(ARENA_WORDS): a word offset's chunk is `offset >>> ARENA_SHIFT` (offsets are below 2^32). */
-export const ARENA_SHIFT = 20;
+export const ARENA_SHIFT = Math.log2(ARENA_WORDS);
 const ARENA_WORD_MASK = ARENA_WORDS - 1;
 export const COLUMN_BITS = 16;
 export const COLUMN_CHUNK = 1 << COLUMN_BITS;
