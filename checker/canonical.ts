@@ -57,18 +57,39 @@ function canonical(value: unknown): string {
 export class InternTable<T> {
   private readonly ids = new Map<string, number>();
   readonly values: T[] = [];
+  /** Each id's canonical key. */
+  readonly keys: string[] = [];
+  /**
+   * Where a key not interned here yet gets its id, instead of the next one: a parallel search's log of
+   * keys shared by its threads (checker/sharedKeys.ts), which appends to this table through `add`.
+   */
+  miss: ((value: T, key: string) => number) | null = null;
 
-  /** With `freeze`, values are deep-frozen as they are interned (see deepFreeze). */
-  constructor(private readonly freeze = false) {}
+  /**
+   * With `freeze`, values are deep-frozen as they are interned (see deepFreeze); `added` hears of each
+   * value given an id, with its key.
+   */
+  constructor(private readonly freeze = false, private readonly added?: (value: T, key: string) => void) {}
 
   intern(value: T, key: string = canonicalJson(value)): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(this.freeze ? deepFreeze(value) : value);
-      this.ids.set(key, id);
-    }
+    const id = this.ids.get(key);
+    if (id !== undefined) return id;
+    return this.miss === null ? this.add(value, key) : this.miss(value, key);
+  }
+
+  /** Gives `value`, of canonical key `key` not interned yet, the next id. */
+  add(value: T, key: string): number {
+    const id = this.values.length;
+    this.values.push(this.freeze ? deepFreeze(value) : value);
+    this.keys.push(key);
+    this.ids.set(key, id);
+    this.added?.(value, key);
     return id;
+  }
+
+  /** The id of the value of canonical key `key`, if interned. */
+  idOfKey(key: string): number | undefined {
+    return this.ids.get(key);
   }
 
   idOf(value: T): number | undefined {

@@ -11,12 +11,21 @@ export interface LocalStateInfo {
 }
 
 export class LocalStates {
-  private readonly table = new InternTable<AnyMachineSnapshot>();
   readonly info: LocalStateInfo[] = [];
-  /** Each id's canonical key: the same local state has the same key in every thread, whatever its id there. */
-  readonly keys: string[] = [];
+  readonly table = new InternTable<AnyMachineSnapshot>(false, (snapshot) => {
+    deepFreeze(snapshot.context);
+    this.info.push({
+      atEnd: snapshot.status === 'done' || snapshot.hasTag('end'),
+      inError: snapshot.hasTag('error'),
+    });
+  });
 
   constructor(private readonly machine: AnyStateMachine) {}
+
+  /** Each id's canonical key: the same local state has the same key in every thread. */
+  get keys(): readonly string[] {
+    return this.table.keys;
+  }
 
   /** Returns the id of `snapshot`, interning it if new. Throws on snapshots the checker cannot represent. */
   intern(snapshot: AnyMachineSnapshot): number {
@@ -30,18 +39,18 @@ export class LocalStates {
     if (children && Object.keys(children).length > 0) {
       throw new Error('the machine spawned or invoked child actors; model each as its own actor in the system instead');
     }
-    const key = canonicalJson({ ...persisted, children: undefined });
-    const before = this.table.size;
-    const id = this.table.intern(snapshot, key);
-    if (id === before) {
-      this.keys.push(key);
-      deepFreeze(snapshot.context);
-      this.info.push({
-        atEnd: snapshot.status === 'done' || snapshot.hasTag('end'),
-        inError: snapshot.hasTag('error'),
-      });
-    }
-    return id;
+    return this.table.intern(snapshot, canonicalJson({ ...persisted, children: undefined }));
+  }
+
+  /**
+   * The local state of canonical key `key`, rebuilt with XState's restoreSnapshot (for a state another
+   * thread interned); throws when it does not come back as the same state.
+   */
+  rebuild(key: string): AnyMachineSnapshot {
+    const snapshot = this.machine.restoreSnapshot!({ ...JSON.parse(key), children: {} }, { self: undefined } as any) as AnyMachineSnapshot;
+    const again = canonicalJson({ ...(this.machine.getPersistedSnapshot(snapshot) as object), children: undefined });
+    if (again !== key) throw new Error(`it came back as another state (${key} became ${again})`);
+    return snapshot;
   }
 
   snapshot(id: number): AnyMachineSnapshot {

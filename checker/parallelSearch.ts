@@ -1,8 +1,9 @@
-// A breadth-first search split across worker threads (ExploreOptions.threads). Design: the states are
-// partitioned by a hash that every thread computes alike (checker/stateTransfer.ts); each thread keeps
-// its own state store and interning tables and expands only the states it owns, sending the successors
-// other threads own to them in batches (checker/partitionSearch.ts). No table is shared: each thread's
-// XState snapshots, values and events are its own, and what a state's ids stand for travels with it.
+// A breadth-first search split across worker threads (ExploreOptions.threads). Design: the threads give
+// local states, values and events the same ids, through a log of interned keys they share
+// (checker/sharedKeys.ts), so a state is packed alike in every thread; the states are partitioned by
+// their store hash; each thread keeps its own state store and expands only the states it owns, sending
+// the successors other threads own to them packed, in batches (checker/partitionSearch.ts). Each
+// thread's XState snapshots are its own, rebuilt from their keys for the ids other threads gave.
 // The coordinator (here) runs the search level by level: every thread expands its states of depth d,
 // all batches of the level are counted in, and only then does depth d + 1 begin. So the threads store
 // exactly the states the sequential explorer stores, and when a level first shows violations the one
@@ -18,6 +19,7 @@ import { compileSystem, isCompiledSystem } from './compile.ts';
 import type { AsyncExploreOptions } from './explorer.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 import { SHARED, STOP_CODES, stopCode } from './partitionSearch.ts';
+import { createKeyLog } from './sharedKeys.ts';
 import type { FoundViolation, LevelReport } from './partitionSearch.ts';
 import { portableUnder } from './portableStates.ts';
 import type { Bound, BoundKind, CheckResult, Step, Verdict, Violation } from './result.ts';
@@ -198,12 +200,13 @@ class ParallelRun {
         ports[j][i] = port2;
       }
     }
+    const keyLog = createKeyLog();
     const partition = { maxStates: options.maxStates ?? Infinity, maxDepth: options.maxDepth ?? Infinity, maxMemoryBytes: options.maxMemoryBytes };
     const ready = await Promise.all(Array.from({ length: this.count }, (_, i) => {
       const own = ports[i].filter((p) => p !== null);
       return new Promise<{ shape: string; initial: { violation: { property: string; message: string } | null; bound: Bound | null } }>((resolve, reject) => {
         this.waiting[i] = { resolve, reject };
-        const m: ToThread = { type: 'init', thread: i, threads: this.count, recipe: options.threads!.system, memory: sys.memory, paranoid: options.paranoid === true, options: partition, shared: this.shared.buffer as SharedArrayBuffer, ports: ports[i] };
+        const m: ToThread = { type: 'init', thread: i, threads: this.count, recipe: options.threads!.system, memory: sys.memory, paranoid: options.paranoid === true, options: partition, shared: this.shared.buffer as SharedArrayBuffer, keyLog, ports: ports[i] };
         this.workers[i].postMessage(m, own);
       });
     }));

@@ -6,14 +6,13 @@ import type { MessagePort } from 'node:worker_threads';
 import { compileSystem } from './compile.ts';
 import { PartitionSearch } from './partitionSearch.ts';
 import type { PartitionOptions } from './partitionSearch.ts';
-import type { Dictionary } from './stateTransfer.ts';
-import { TransferError } from './stateTransfer.ts';
+import { TransferError } from './sharedKeys.ts';
 import type { MemoryModelName } from './memoryModel.ts';
 import { systemShape } from './parallelSearch.ts';
 import type { SystemRecipe } from './parallelSearch.ts';
 
 export type ToThread =
-  | { type: 'init'; thread: number; threads: number; recipe: SystemRecipe; memory: MemoryModelName; paranoid: boolean; options: PartitionOptions; shared: SharedArrayBuffer; ports: (MessagePort | null)[] }
+  | { type: 'init'; thread: number; threads: number; recipe: SystemRecipe; memory: MemoryModelName; paranoid: boolean; options: PartitionOptions; shared: SharedArrayBuffer; keyLog: SharedArrayBuffer; ports: (MessagePort | null)[] }
   | { type: 'level'; depth: number }
   | { type: 'expect'; batches: number }
   | { type: 'path'; idx: number; label: number | null }
@@ -21,7 +20,7 @@ export type ToThread =
   /** The search is over: its store and ports are let go, the thread kept idle for the next search. */
   | { type: 'reset' };
 
-interface Batch { level: number; from: number; records: Int32Array; count: number; dict: Dictionary }
+interface Batch { level: number; from: number; records: Int32Array; count: number }
 
 const port = parentPort!;
 let search: PartitionSearch | null = null;
@@ -42,7 +41,7 @@ function reset(): void {
 }
 
 function take(b: Batch): void {
-  search!.receive(b.from, b.records, b.count, b.dict);
+  search!.receive(b.from, b.records, b.count);
   received++;
   answerIfComplete();
 }
@@ -77,8 +76,8 @@ port.on('message', async (m: ToThread) => {
         if (typeof build !== 'function') throw new Error(`${m.recipe.module} has no function export ${m.recipe.export ?? 'default'} to build the system with`);
         const sys = compileSystem(await build(m.recipe.data), m.memory);
         for (const a of sys.actors) a.paranoid = m.paranoid;
-        const s = new PartitionSearch(sys, m.thread, m.threads, new Int32Array(m.shared), m.options, (to, records, count, dict) => {
-          m.ports[to]!.postMessage({ level, from: m.thread, records, count, dict } satisfies Batch, [records.buffer as ArrayBuffer]);
+        const s = new PartitionSearch(sys, m.thread, m.threads, new Int32Array(m.shared), m.options, m.keyLog, (to, records, count) => {
+          m.ports[to]!.postMessage({ level, from: m.thread, records, count } satisfies Batch, [records.buffer as ArrayBuffer]);
         });
         search = s;
         m.ports.forEach((p) => p?.on('message', (b: Batch) => {

@@ -1,7 +1,9 @@
 // One thread's share of a parallel breadth-first search (checker/parallelSearch.ts): the states whose
-// owner hash (checker/stateTransfer.ts) picks this thread. The thread expands the states it owns at the
-// current level; a successor it owns goes into its own store, one owned by another thread is queued for
-// that thread and sent in batches. Levels are synchronised by the coordinator, so every state of depth
+// store hash picks this thread. The threads give ids alike (checker/sharedKeys.ts), so a state is packed
+// alike in each: the thread that reaches a state packs it (patching its parent's packing, as the
+// sequential explorer does) and hashes it, and its top bits pick the owner. A successor this thread owns
+// is looked up in its own store; one another thread owns is queued for it as packed, with its hash, and
+// sent in batches, which the owner looks up as they are. Levels are synchronised by the coordinator, so every state of depth
 // d is stored (and judged) before any of depth d + 1 is expanded: the search is BFS as a whole, the
 // states stored are exactly the sequential explorer's, and a violation found in the level that first
 // has one is as short as any. The expansion and the judgements follow the explorer's (checker/explorer.ts)
@@ -17,8 +19,7 @@ import { memoryExhausted } from './memoryExhausted.ts';
 import { StepLabels } from './stepLabels.ts';
 import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, takeStep } from './stepper.ts';
-import { StateTransfer } from './stateTransfer.ts';
-import type { Dictionary } from './stateTransfer.ts';
+import { SharedKeys } from './sharedKeys.ts';
 
 /**
  * Slots of the shared Int32Array every thread and the coordinator see: why to stop, the states stored
@@ -29,8 +30,9 @@ export const SHARED = { stop: 0, states: 1, length: (threads: number) => 16 * (t
 export const STOP_CODES: BoundKind[] = ['interrupted', 'interrupted', 'timeLimit', 'memory', 'maxStates'];
 export const stopCode = (kind: BoundKind) => Math.max(1, STOP_CODES.indexOf(kind));
 
-/** States per batch sent to another thread. */
-const BATCH = 1024;
+/** Int32s per batch sent to another thread: records of [parent, step label, hash, words, packed words...]. */
+const BATCH = 1 << 15;
+const RECORD_HEADER = 4;
 const ROOT = -1;
 
 /** A violation found here: at the state stored at `idx`, then `last` (the failing step, or a stall's watchdog); `length`: the steps to where it shows (test/reference/replay.ts). */
@@ -65,7 +67,7 @@ export interface LevelReport {
 export class PartitionSearch {
   private readonly stepper: Stepper;
   readonly store: StateStore;
-  readonly transfer: StateTransfer;
+  private readonly keys: SharedKeys;
   private readonly view: VectorView;
   private readonly cur: Int32Array;
   private readonly next: Int32Array;
@@ -77,10 +79,11 @@ export class PartitionSearch {
   private newGoals: [number, number, number][] = [];
   private readonly bounds = new Map<BoundKind, Bound>();
   private readonly outbox: Int32Array[];
+  /** Int32s and records queued in each outbox. */
   private readonly outFill: number[];
+  private readonly outCount: number[];
   /** Batches sent to each thread in the current level. */
   readonly sent: number[];
-  private readonly record: number;
   private readonly labels: StepLabels;
   /** The current level's states: [levelStart, levelEnd) of the store. */
   private levelStart = 0;
@@ -97,30 +100,36 @@ export class PartitionSearch {
     private readonly threads: number,
     private readonly shared: Int32Array,
     private readonly options: PartitionOptions,
-    /** Sends a batch of records (`count` of them) to thread `to`, with what its ids stand for. */
-    private readonly send: (to: number, records: Int32Array, count: number, dict: Dictionary) => void,
+    /** The threads' log of interned keys (checker/sharedKeys.ts). */
+    keyLog: SharedArrayBuffer,
+    /** Sends a batch of records (`count` of them) to thread `to`. */
+    private readonly send: (to: number, records: Int32Array, count: number) => void,
   ) {
     const { layout } = sys;
     this.stepper = new Stepper(sys);
     this.labels = new StepLabels(sys);
     const regions = Int32Array.from([...layout.queueBase, ...this.stepper.memory.regions]);
     this.store = new StateStore({ fixedWidth: layout.fixedWidth, queueBase: regions, width: layout.width });
-    this.transfer = new StateTransfer(sys, threads);
+    this.keys = new SharedKeys(keyLog, [
+      ...sys.actors.map((a) => ({ name: `local states of ${a.name}`, table: a.states.table, rebuild: (key: string) => a.states.rebuild(key) })),
+      { name: 'cell values', table: sys.ns.values, rebuild: (key: string) => JSON.parse(key) },
+      { name: 'events', table: sys.ns.events, rebuild: (key: string) => JSON.parse(key) },
+    ]);
+    this.keys.attach();
     this.view = new VectorView(sys);
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
     this.incoming = new Int32Array(layout.width);
-    // A record: the parent's index in the sender's store, the step's label in the sender's labels, the state.
-    this.record = 2 + layout.width;
-    this.outbox = Array.from({ length: threads }, () => new Int32Array(BATCH * this.record));
+    this.outbox = Array.from({ length: threads }, () => new Int32Array(BATCH));
     this.outFill = new Array<number>(threads).fill(0);
+    this.outCount = new Array<number>(threads).fill(0);
     this.sent = new Array<number>(threads).fill(0);
     this.reachedGoals = sys.goals.map(() => false);
   }
 
-  /** Which thread owns state `v`. */
-  ownerOf(v: Int32Array): number {
-    return StateTransfer.owner(this.transfer.hash(v), this.threads);
+  /** Which thread owns the state of store hash `h`: its top bits, which the store's table slots (its low bits) do not depend on. */
+  private ownerOf(h: number): number {
+    return Math.floor(((h >>> 0) / 4294967296) * this.threads);
   }
 
   /** The initial state, stored here if this thread owns it; a violation or a bound there ends the search at once. */
@@ -128,8 +137,9 @@ export class PartitionSearch {
     const r = initialState(this.sys, this.stepper, this.cur, null);
     if (r === Outcome.Violation) return { violation: { property: this.stepper.violationProperty, message: this.stepper.violationMessage }, bound: null };
     if (r === Outcome.Bound) return { violation: null, bound: { kind: this.stepper.boundKind, detail: this.stepper.boundReason } };
-    if (this.ownerOf(this.cur) === this.thread) {
-      this.store.add(this.cur, ROOT, ROOT);
+    const n = this.store.pack(this.cur);
+    if (this.ownerOf(this.store.packedHash) === this.thread) {
+      this.store.addPacked(n, this.store.packedHash, ROOT, ROOT);
       if (this.options.maxStates !== Infinity) Atomics.add(this.shared, SHARED.states, 1);
       this.checkInvariants(this.cur, 0);
     }
@@ -143,6 +153,7 @@ export class PartitionSearch {
     this.levelEnd = this.store.count;
     this.cursor = this.levelStart;
     this.sent.fill(0);
+    this.keys.sync();
   }
 
   /** Expands the level's states for up to `sliceMs`; returns whether the level is expanded (or stopped). */
@@ -167,15 +178,14 @@ export class PartitionSearch {
   }
 
   /** Stores a batch from thread `from`: the states this thread does not have yet are judged, for the next level. */
-  receive(from: number, records: Int32Array, count: number, dict: Dictionary): void {
-    this.transfer.learn(from, dict);
-    const v = this.incoming;
-    const w = this.record;
-    for (let r = 0; r < count; r++) {
-      const at = r * w;
-      for (let s = 0; s < v.length; s++) v[s] = records[at + 2 + s];
-      this.transfer.translate(from, v);
-      if (!this.store_(v, records[at] * this.threads + from, records[at + 1])) return;
+  receive(from: number, records: Int32Array, count: number): void {
+    this.keys.sync();
+    const packed = this.store.packed;
+    for (let r = 0, at = 0; r < count; r++) {
+      const n = records[at + 3];
+      for (let i = 0; i < n; i++) packed[i] = records[at + RECORD_HEADER + i];
+      if (!this.store_(n, records[at + 2], records[at] * this.threads + from, records[at + 1], null)) return;
+      at += RECORD_HEADER + n;
     }
   }
 
@@ -229,13 +239,13 @@ export class PartitionSearch {
   }
 
   private flush(to: number): void {
-    const n = this.outFill[to];
+    const n = this.outCount[to];
     if (n === 0) return;
-    const records = this.outbox[to];
-    this.send(to, records, n, this.transfer.dictionaryFor(to));
+    this.send(to, this.outbox[to], n);
     this.sent[to]++;
-    this.outbox[to] = new Int32Array(BATCH * this.record);
+    this.outbox[to] = new Int32Array(BATCH);
     this.outFill[to] = 0;
+    this.outCount[to] = 0;
   }
 
   /** Judges the state `v`, new at `idx`: reachability goals, then invariants. */
@@ -282,13 +292,9 @@ export class PartitionSearch {
   private readonly visitStep = (actor: number, kind: StepKind, event: number, t: LocalTransition | null): boolean =>
     this.successor(this.expanding, actor, kind, event, t);
 
-  /** The owner hash of the state being expanded. */
-  private curHash = 0;
-
   private expand(idx: number): void {
     const { sys, stepper, cur } = this;
     this.expanding = idx;
-    this.curHash = this.transfer.hash(cur);
     const atLimit = this.depth >= this.options.maxDepth;
     const enabled = atLimit ? forEachStep(sys, stepper, cur, () => false) : forEachStep(sys, stepper, cur, this.visitStep);
     if (enabled > 0 && !atLimit) forEachTimerDueNow(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));
@@ -333,11 +339,9 @@ export class PartitionSearch {
       const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
       if (n >= 0) {
         this.transitions++;
-        const owner = this.changesOwner(stepper.undoLog, n) ? StateTransfer.owner(this.transfer.rehash(this.curHash, cur, stepper.undoLog, n), this.threads) : this.thread;
         const label = this.labels.label(actor, kind, event, stepper.choices.taken);
-        // Owned here: looked up from the expanded state's packing, patched (StateStore.addChanged).
-        if (owner === this.thread) this.store_(cur, idx * this.threads + this.thread, label, n);
-        else this.sendTo(owner, idx, cur, label);
+        // Packed from the expanded state's packing, patched (StateStore.addChanged).
+        this.reached(idx, this.store.packChanged(cur, stepper.undoLog, n), cur, label);
         stepper.undo(cur, n);
         return;
       }
@@ -355,43 +359,41 @@ export class PartitionSearch {
       if (!this.bounds.has(stepper.boundKind)) this.bounds.set(stepper.boundKind, { kind: stepper.boundKind, detail: stepper.boundReason });
       return;
     }
-    this.reached(idx, next, label);
+    this.reached(idx, this.store.pack(next), next, label);
   }
 
-  /** Whether the fields logged at `log[0, n)` include one the owner hash covers: else the state stays with its parent's owner, this thread. */
-  private changesOwner(log: Int32Array, n: number): boolean {
-    const { hashed } = this.transfer;
-    for (let k = 0; k < n; k += 2) if (hashed[log[k]]) return true;
-    return false;
-  }
-
-  /** The step `label` from state `idx` reached `v`: stored here, or queued for its owner. */
-  private reached(idx: number, v: Int32Array, label: number): void {
-    const owner = this.ownerOf(v);
-    if (owner === this.thread) this.store_(v, idx * this.threads + this.thread, label);
-    else this.sendTo(owner, idx, v, label);
-  }
-
-  private sendTo(owner: number, idx: number, v: Int32Array, label: number): void {
+  /** The step `label` from state `idx` reached `v`, packed in the store's `packed` (`n` words): stored here, or queued for its owner. */
+  private reached(idx: number, n: number, v: Int32Array, label: number): void {
+    const h = this.store.packedHash;
+    const owner = this.ownerOf(h);
+    if (owner === this.thread) {
+      this.store_(n, h, idx * this.threads + this.thread, label, v);
+      return;
+    }
+    if (this.outFill[owner] + RECORD_HEADER + n > BATCH) this.flush(owner);
     const records = this.outbox[owner];
-    const at = this.outFill[owner] * this.record;
+    const packed = this.store.packed;
+    const at = this.outFill[owner];
     records[at] = idx;
     records[at + 1] = label;
-    for (let s = 0; s < v.length; s++) records[at + 2 + s] = v[s];
-    if (++this.outFill[owner] === BATCH) this.flush(owner);
+    records[at + 2] = h;
+    records[at + 3] = n;
+    for (let i = 0; i < n; i++) records[at + RECORD_HEADER + i] = packed[i];
+    this.outFill[owner] = at + RECORD_HEADER + n;
+    this.outCount[owner]++;
   }
 
   /**
-   * Stores `v` (reached from the state `parent` names, a thread-tagged index) and judges it if new; false
-   * once the store may take no more. `changed`: the stepper's undo log's length when `v` is the state
-   * being expanded changed in place, else -1.
+   * Stores the state packed in the store's `packed` (`n` words, hash `h`), reached from the state
+   * `parent` names (a thread-tagged index), and judges it if new: as `v`, or decoded when null. False
+   * once the store may take no more.
    */
-  private store_(v: Int32Array, parent: number, label: number, changed = -1): boolean {
+  private store_(n: number, h: number, parent: number, label: number, v: Int32Array | null): boolean {
     const store = this.store;
     // The shared count is kept only under a state limit: unlimited, the threads share no cache line per state.
     const limited = this.options.maxStates !== Infinity;
     const mayAdd = !limited || Atomics.load(this.shared, SHARED.states) < this.options.maxStates;
-    const added = changed < 0 ? store.add(v, parent, label, mayAdd) : store.addChanged(v, this.stepper.undoLog, changed, parent, label, mayAdd);
+    const added = store.addPacked(n, h, parent, label, mayAdd);
     if (added === -1) {
       if (store.full !== null) this.stop('memory', store.full);
       else this.stop('maxStates', `state limit of ${this.options.maxStates} reached`);
@@ -399,7 +401,10 @@ export class PartitionSearch {
     }
     if (!store.wasNew) return true;
     if (limited) Atomics.add(this.shared, SHARED.states, 1);
-    this.checkInvariants(v, added);
+    if (this.sys.invariants.length > 0 || this.goalsReached < this.sys.goals.length) {
+      if (v === null) store.read(added, (v = this.incoming));
+      this.checkInvariants(v, added);
+    }
     return true;
   }
 }

@@ -56,8 +56,8 @@ export class StateStore {
   private parentPrefix = 0;
   /** Entry i: the sum of its first i words' shares of the hash (`wordMix`), so that a patched copy's hash is updated, not recomputed. */
   private readonly parentSums: Int32Array;
-  /** The hash of the packing `packChanged` left in `scratch`. */
-  private packedHash = 0;
+  /** The hash of the packing `pack` or `packChanged` left in `scratch`. */
+  packedHash = 0;
   count = 0;
   /** Why a new state could not be added, once the store's capacity is reached (else null). */
   full: string | null = null;
@@ -94,8 +94,29 @@ export class StateStore {
     return this.insert(words, this.packedHash, parent, step, mayAdd);
   }
 
+  /**
+   * Packs `v` into `packed`, with its hash in `packedHash`; returns the number of words. With
+   * `addPacked`, a state is looked up in two steps: a parallel search packs it in the thread that
+   * reached it and looks it up in the thread that owns it (picked from the hash).
+   */
+  pack(v: Int32Array): number {
+    const n = this.encode(v, 0, 0);
+    this.packedHash = this.hash(this.scratch, n);
+    return n;
+  }
+
+  /** The packing `pack` or `packChanged` left, or one `addPacked` is to look up. */
+  get packed(): Int32Array {
+    return this.scratch;
+  }
+
+  /** Looks up the packing in `packed` (`n` words, of hash `h`), adding it if new, as `add` does. */
+  addPacked(n: number, h: number, parent: number, step: number, mayAdd = true): number {
+    return this.insert(n, h, parent, step, mayAdd);
+  }
+
   /** Packs `v` into `scratch` as `addChanged` says, with its hash in `packedHash`; returns the number of words. */
-  private packChanged(v: Int32Array, changed: Int32Array, n: number): number {
+  packChanged(v: Int32Array, changed: Int32Array, n: number): number {
     const fixedWidth = this.shape.fixedWidth;
     const scratch = this.scratch;
     const from = this.parent;

@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { compileSystem, Execution, explore, exploreAsync } from '../checker/index.ts';
 import { PartitionSearch, SHARED } from '../checker/partitionSearch.ts';
 import { countDistinct, portableStates } from '../checker/portableStates.ts';
-import { StateTransfer } from '../checker/stateTransfer.ts';
+import { createKeyLog, SharedKeys, TransferError } from '../checker/sharedKeys.ts';
+import type { CompiledSystem } from '../checker/compile.ts';
 import { mailboxes, ringOfStores } from '../bench/models.ts';
 import type { Step } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, MemoryModelName, SystemDefinition } from '../checker/index.ts';
@@ -79,39 +80,59 @@ describe('random systems: two threads, one thread and the reference', () => {
   }, 30_000);
 });
 
-describe('carrying states between threads (checker/stateTransfer.ts)', () => {
+describe('ids shared between threads (checker/sharedKeys.ts)', () => {
+  const tablesOf = (sys: CompiledSystem) => [
+    ...sys.actors.map((a) => ({ name: `local states of ${a.name}`, table: a.states.table, rebuild: (key: string) => a.states.rebuild(key) })),
+    { name: 'cell values', table: sys.ns.values, rebuild: (key: string) => JSON.parse(key) },
+    { name: 'events', table: sys.ns.events, rebuild: (key: string) => JSON.parse(key) },
+  ];
   test.each([
     ['a tso ring of stores (store buffers)', () => ringOfStores(3, 2, 'tso')],
     ['mailboxes (queued events)', () => mailboxes(3, 2, 2)],
-  ])('%s: a state rewritten into a thread that interned values and events in another order means the same state there', (_, system) => {
-    // Two compilations of one system: the second interns other values and events first, so its ids
-    // differ. Every reachable state of the first, carried over, must be the same state (by the
-    // independent portable form of checker/portableStates.ts) and hash to the same owner.
+  ])('%s: a thread that joins the log after another searched means the same by every vector', (_, system) => {
+    // One thread searches the whole graph; a second compilation of the system then joins the log and
+    // takes in the ids the first gave. Every stored vector must be the same state in both (by the
+    // independent portable form of checker/portableStates.ts, which reads each id's key).
     const a = compileSystem(system());
-    const b = compileSystem(system());
-    for (const v of [7, 2, 'x', 1]) b.ns.values.intern(v);
-    b.ns.events.intern({ type: 'other' });
-    const states: Int32Array[] = [];
-    const search = new PartitionSearch(a, 0, 1, new Int32Array(new SharedArrayBuffer(SHARED.length(1) * 4)), { maxStates: Infinity, maxDepth: Infinity }, () => {});
+    const log = createKeyLog();
+    const search = new PartitionSearch(a, 0, 1, new Int32Array(new SharedArrayBuffer(SHARED.length(1) * 4)), { maxStates: Infinity, maxDepth: Infinity }, log, () => {});
     search.start();
     for (let d = 0; ; d++) {
       search.beginLevel(d);
       search.expandSlice(Infinity);
       if (search.report(false).queued === 0) break;
     }
+    const states: Int32Array[] = [];
     for (let i = 0; i < search.store.count; i++) { const v = new Int32Array(a.layout.width); search.store.read(i, v); states.push(v); }
     expect(states.length).toBe(explore(system()).stats.states);
-    const from = new StateTransfer(a, 2), to = new StateTransfer(b, 2);
-    to.learn(0, from.dictionaryFor(1));
-    const carried = states.map((v) => { const w = Int32Array.from(v); to.translate(0, w); return w; });
-    // Some ids really differ, and every state is itself after the move.
-    expect(carried.some((w, i) => w.some((x, s) => x !== states[i][s]))).toBe(true);
-    const pa = portableStates(a, states)!, pb = portableStates(b, carried)!;
-    for (let i = 0; i < states.length; i++) {
-      expect(countDistinct([pa, pb], (part, k) => k === i, 10)).toBe(1);
-      expect(to.hash(carried[i])).toBe(from.hash(states[i]));
-    }
+    const b = compileSystem(system());
+    const before = b.ns.values.size + b.ns.events.size + b.actors.reduce((n, x) => n + x.states.size, 0);
+    const keys = new SharedKeys(log, tablesOf(b));
+    keys.attach();
+    // The second took in what the first interned while searching (rebuilt from the keys alone).
+    expect(b.ns.values.size + b.ns.events.size + b.actors.reduce((n, x) => n + x.states.size, 0)).toBeGreaterThan(before);
+    const pa = portableStates(a, states)!, pb = portableStates(b, states)!;
+    for (let i = 0; i < states.length; i++) expect(countDistinct([pa, pb], (part, k) => k === i, 10)).toBe(1);
     expect(countDistinct([pa, pb], () => true, Infinity)).toBe(states.length);
+    // A key new to both, interned by the second, is the first's next id when the first takes it in.
+    const id = b.ns.values.intern('only-here');
+    expect(a.ns.values.idOfKey('"only-here"')).toBeUndefined();
+    search.beginLevel(99);
+    expect(a.ns.values.idOfKey('"only-here"')).toBe(id);
+  });
+  test('threads whose systems interned different ids when built: a TransferError, so the search runs on one thread', () => {
+    const log = createKeyLog();
+    const a = compileSystem(mailboxes(2, 2, 2));
+    new SharedKeys(log, tablesOf(a)).attach();
+    const b = compileSystem(mailboxes(2, 2, 2));
+    b.ns.values.intern('extra');
+    expect(() => new SharedKeys(log, tablesOf(b)).attach()).toThrow(TransferError);
+  });
+  test('a full log: a TransferError, not a wrong id', () => {
+    const a = compileSystem(mailboxes(2, 2, 2));
+    const keys = new SharedKeys(createKeyLog(64, 4096), tablesOf(a));
+    keys.attach();
+    expect(() => { for (let i = 0; i < 100; i++) a.ns.values.intern(i + 1000); }).toThrow(TransferError);
   });
 });
 
