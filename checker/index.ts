@@ -21,6 +21,7 @@ export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.t
 export { SYMMETRY_NOT_ASKED } from './symmetryChoice.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export type { SystemRecipe, ThreadsOption } from './parallelSearch.ts';
+export { OVER_ON_ONE_THREAD } from './parallelSearch.ts';
 export { Execution } from './execution.ts';
 export { STORE_KINDS } from './frontierStore.ts';
 export type { StoreKind } from './frontierStore.ts';

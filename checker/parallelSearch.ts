@@ -41,7 +41,16 @@ export interface ThreadsOption {
   /** Threads to search with; 1 runs the sequential search. */
   count: number;
   system: SystemRecipe;
+  /**
+   * Search on one thread first, for up to this many seconds, while the threads start: only a search
+   * not over by then is split across them, starting over (so a small check never waits for threads to
+   * start, and a big one loses at most this long). Default: split from the start.
+   */
+  afterSeconds?: number;
 }
+
+/** How stats.threads.reason begins for a search that ended within ThreadsOption.afterSeconds. */
+export const OVER_ON_ONE_THREAD = 'over on one thread within';
 
 /** How long the threads may take to stop once asked before they are ended, their level unfinished. */
 const STOP_GRACE_MS = 1000;
@@ -75,6 +84,23 @@ export async function exploreParallel(
   };
   const reason = singleThreadReason(sys, options);
   if (reason !== null) return oneThread(reason);
+  const after = options.threads!.afterSeconds ?? 0;
+  const limit = options.timeLimitSeconds;
+  if (after <= 0 || (limit !== undefined && limit <= after)) return parallelOrOne(sys, options, oneThread);
+  const started = performance.now();
+  prestart(options.threads!.count);
+  const first = await sequential(sys, { ...options, timeLimitSeconds: after });
+  if (!first.bounds.some((b) => b.kind === 'timeLimit') || options.signal?.aborted) {
+    return { ...first, bounds: first.bounds.filter((b) => b.kind !== 'timeLimit'), stats: { ...first.stats, threads: { used: 1, reason: `${OVER_ON_ONE_THREAD} ${after} s` } } };
+  }
+  const spent = (performance.now() - started) / 1000;
+  const rest = { ...options, ...(limit === undefined ? {} : { timeLimitSeconds: limit - spent }) };
+  const result = await parallelOrOne(sys, rest, oneThread);
+  const seconds = result.stats.seconds + spent;
+  return { ...result, stats: { ...result.stats, seconds, statesPerSec: result.stats.states / seconds, threads: { ...result.stats.threads!, startedOverAfter: spent } } };
+}
+
+async function parallelOrOne(sys: CompiledSystem, options: AsyncExploreOptions, oneThread: (reason: string) => Promise<CheckResult>): Promise<CheckResult> {
   const outcome = await new ParallelRun(sys, options).run();
   return typeof outcome === 'string' ? oneThread(outcome) : outcome;
 }
@@ -342,6 +368,18 @@ export function systemShape(sys: CompiledSystem): string {
  * and the system's modules) costs about as much as searching a few thousand states.
  */
 const idle: Worker[] = [];
+
+/** Starts threads up to `count` idle ones, so that they load while a search runs on this one. */
+function prestart(count: number): void {
+  while (idle.length < count) {
+    const w = startThread();
+    w.unref();
+    // A thread that fails to start is dropped (a search that took it hears of it as any thread's failure).
+    const drop = () => { const i = idle.indexOf(w); if (i >= 0) idle.splice(i, 1); };
+    w.once('error', drop).once('exit', drop);
+    idle.push(w);
+  }
+}
 
 /** A thread running checker/parallelWorker.ts; from the TypeScript sources it registers tsx first. */
 function startThread(): Worker {

@@ -93,8 +93,11 @@ export interface Stats {
    * from or why not, and how many states were expanded by a proper ample set.
    */
   partialOrder?: { applied: boolean; note: string; reducedStates: number };
-  /** With ExploreOptions.threads: the threads the search ran on, and why one when more were asked for. */
-  threads?: { used: number; reason?: string };
+  /**
+   * With ExploreOptions.threads: the threads the search ran on, and why one when more were asked for;
+   * with `afterSeconds`, the seconds the search ran on one thread before it started over on the threads.
+   */
+  threads?: { used: number; reason?: string; startedOverAfter?: number };
 }
 
 /** How a random search found its violation: the walk to retake (with the same seed and options). */

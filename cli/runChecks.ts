@@ -7,7 +7,7 @@ import { checkLocations } from './modelLocations.ts';
 import type { CheckLocations } from './modelLocations.ts';
 import { runInOrder } from './orderedPool.ts';
 import { randomInThreads } from './randomThreads.ts';
-import { search } from './search.ts';
+import { search, SPLIT_AFTER_SECONDS } from './search.ts';
 import type { SearchOutcome, SearchRequest } from './search.ts';
 import { SearchThread } from './searchThread.ts';
 
@@ -84,6 +84,8 @@ export interface RunOptions {
    * many at a time, each in its own thread; a random search splits its walks across them instead.
    */
   workers?: number;
+  /** How long a check run alone searches on one thread before it is split across the workers (default SPLIT_AFTER_SECONDS). */
+  splitAfterSeconds?: number;
 }
 
 /** How often the search reports progress when nothing is shown: a stopped thread's statistics come from it. */
@@ -97,7 +99,7 @@ export const recordLabel = (r: { scenario: string; variant: string | null; memor
   checkLabel(r.scenario, r.variant, r.memoryAsked ? r.memory : undefined);
 
 /** Runs one check: in `threads[0]`, or with --random split across all of them; in this thread with none. */
-export async function runCheck(job: CheckJob, options: RunOptions, threads: SearchThread[] = []): Promise<CheckRecord> {
+export async function runCheck(job: CheckJob, options: RunOptions, threads: SearchThread[] = [], split = 1): Promise<CheckRecord> {
   const { target, variant } = job;
   const label = checkLabel(target.name, variant.name, job.memory);
   const system = variant.build();
@@ -109,6 +111,7 @@ export async function runCheck(job: CheckJob, options: RunOptions, threads: Sear
     source: variant.source, modelFile: variant.source.module === 'builtin' ? undefined : variant.source.module, label, memory,
     options: { ...variant.options, ...options.bounds }, random: options.random, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
     ...(options.witnesses ? { witnesses: true } : {}),
+    ...(split > 1 ? { threads: { count: split, afterSeconds: options.splitAfterSeconds ?? SPLIT_AFTER_SECONDS } } : {}),
   };
   const onProgress = progress ? (p: Progress) => progress.report(label, p) : undefined;
   let outcome: SearchOutcome;
@@ -154,7 +157,8 @@ export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<
     const started = await runInOrder(jobs.length, width, async (i) => {
       const mine = free.pop()!;
       try {
-        return await runCheck(jobs[i], options, mine);
+        // A check run alone may split its search across the workers.
+        return await runCheck(jobs[i], options, mine, jobs.length === 1 && !options.random ? workers : 1);
       } finally {
         free.push(mine);
       }

@@ -6,6 +6,7 @@ import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
+import type { ThreadSystemData } from './threadSystem.ts';
 
 export interface SearchRequest {
   /** Names the system: a built-in scenario's variant, or a module (as the user gave it) with its export. */
@@ -21,6 +22,11 @@ export interface SearchRequest {
   random?: RandomSearchOptions;
   /** Record each reached reachability goal's witness as a trace (--witnesses). */
   witnesses?: boolean;
+  /**
+   * Split the exhaustive search across `count` threads (--workers, when one check runs alone) once it
+   * has run on one thread for `afterSeconds` (checker/parallelSearch.ts says what it covers).
+   */
+  threads?: { count: number; afterSeconds: number };
   /**
    * This thread takes one share of a random search split across threads (`random.shard` is its share):
    * the first violating walk any of them has found, shared (cli/randomThreads.ts). The outcome then
@@ -54,13 +60,28 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
     }
     result = random
       ? await randomSearch(system, random)
-      : await exploreAsync(system, { ...options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs });
+      : await exploreAsync(system, { ...options, memory, signal, onProgress, progressIntervalMs: request.progressIntervalMs, ...splitOver(request) });
   } catch (e) {
     // The checker rejects what it cannot model (a machine that invokes children, context that is not
     // plain data) when it compiles the system: a bad model, reported in one line (--debug shows the stack).
     throw new CliError(`${request.label}: the checker cannot run this model: ${firstLine(e)}`, ExitCode.usage, e);
   }
   return outcomeOf(system, request, result);
+}
+
+/**
+ * How long a check runs on one thread before it is split across --workers threads: most checks are over
+ * by then, and never pay for starting the threads (about a second of CPU each, loading the checker and
+ * the model); a bigger one loses this much, which the threads soon win back.
+ */
+export const SPLIT_AFTER_SECONDS = 1;
+
+function splitOver(request: SearchRequest): Pick<ExploreOptions, 'threads'> {
+  if (request.threads === undefined || request.threads.count < 2) return {};
+  const here = new URL(import.meta.url);
+  const module = new URL(`./threadSystem${here.pathname.endsWith('.ts') ? '.ts' : '.js'}`, here).href;
+  const data: ThreadSystemData = { source: request.source, modelFile: request.modelFile };
+  return { threads: { ...request.threads, system: { module, export: 'systemOf', data } } };
 }
 
 /** A random search's options: the request's walks, under its bounds and memory model. */

@@ -195,6 +195,30 @@ describe('bounds', () => {
   });
 });
 
+describe('afterSeconds: one thread first, the threads only for a search still running then', () => {
+  const sizes: [number, number, number] = [3, 6, 3];
+  test('a search not over by then starts over on the threads and stores the states of one thread', async () => {
+    const seq = explore(mailboxes(...sizes));
+    const par = await exploreAsync(mailboxes(...sizes), { threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 0.01 } });
+    expect(seq.stats.seconds).toBeGreaterThan(0.01);
+    expect(par.stats.threads?.used).toBe(2);
+    expect(par.stats.threads?.startedOverAfter).toBeGreaterThanOrEqual(0.01);
+    expect([par.verdict, par.stats.states, par.stats.transitions, par.bounds]).toEqual([seq.verdict, seq.stats.states, seq.stats.transitions, []]);
+    expect(par.stats.seconds).toBeGreaterThan(par.stats.threads!.startedOverAfter!);
+  }, 20_000);
+  test('a search over by then is the one-thread search, and says so', async () => {
+    const seq = explore(mailboxes(...sizes));
+    const par = await exploreAsync(mailboxes(...sizes), { threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
+    expect([par.verdict, par.stats.states, par.bounds]).toEqual([seq.verdict, seq.stats.states, []]);
+    expect(par.stats.threads).toEqual({ used: 1, reason: 'over on one thread within 60 s' });
+  });
+  test('a time limit counts from the start: the threads get what is left of it', async () => {
+    const par = await exploreAsync(mailboxes(3, 10, 3), { timeLimitSeconds: 0.3, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: [3, 10, 3] }, afterSeconds: 0.1 } });
+    expect([par.verdict, par.bounds.map((b) => b.kind)]).toEqual(['bounded', ['timeLimit']]);
+    expect(par.stats.seconds).toBeLessThan(3);
+  }, 20_000);
+});
+
 describe('what runs on one thread', () => {
   test('arm, liveness, coverage and collecting all violations say why', async () => {
     const kick = { scenario: 'kvm-vcpu-kick', variant: 'correct' };

@@ -8,7 +8,11 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { randomResult, randomSearch, randomWalks, sharedFirstViolation } from '../checker/index.ts';
 import type { CheckResult, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
+import { checkObject } from '../cli/formats/json.ts';
+import { textReport } from '../cli/formats/textTable.ts';
+import { builtinTargets } from '../cli/loadSystem.ts';
 import { runInOrder } from '../cli/orderedPool.ts';
+import { runChecks } from '../cli/runChecks.ts';
 import { threadShard } from '../cli/randomThreads.ts';
 import { lostWakeup } from '../models/examples/lostWakeup.ts';
 import { peterson } from '../models/examples/peterson.ts';
@@ -180,5 +184,40 @@ describe('--workers from the command line', () => {
       { variant: 'third', skipped: true },
     ]);
     expect(r.code).toBe(3);
+  });
+});
+
+describe('one check run alone with 2 workers: its search split across threads (checker/parallelSearch.ts)', () => {
+  const job = (scenario: string, variant: string) => {
+    const target = builtinTargets().find((t) => t.name === scenario)!;
+    return { target, variant: target.variants.find((v) => v.name === variant)! };
+  };
+  const run = async (j: ReturnType<typeof job>, workers: number, splitAfterSeconds?: number) =>
+    (await runChecks([j], { bounds: {}, signal: new AbortController().signal, progress: null, inThread: true, workers, splitAfterSeconds })).records[0];
+
+  test.each([['peterson', 'correct'], ['peterson', 'broken'], ['kvm-vcpu-kick', 'correct']])('%s/%s: on 2 threads, with the verdict, the states and a counterexample as short as 1 worker\'s', async (scenario, variant) => {
+    const one = await run(job(scenario, variant), 1);
+    const two = await run(job(scenario, variant), 2, 0);
+    expect(one.result.stats.threads).toBeUndefined();
+    expect(two.result.stats.threads).toEqual({ used: 2 });
+    expect(two.result.verdict).toBe(one.result.verdict);
+    if (one.result.verdict === 'verified') expect([two.result.stats.states, two.result.stats.transitions]).toEqual([one.result.stats.states, one.result.stats.transitions]);
+    else expect([two.trace?.property, two.trace?.steps.length]).toEqual([one.trace?.property, one.trace?.steps.length]);
+    expect(textReport([two], true, [])).toContain(`${scenario}/${variant}: searched on 2 threads`);
+    expect(checkObject(two).stats).toHaveProperty('threads', { used: 2 });
+  }, 30_000);
+
+  test('a check over within the first second stays on one thread, and its reports are those of 1 worker', async () => {
+    const two = await run(job('peterson', 'correct'), 2);
+    expect(two.result.stats.threads?.used).toBe(1);
+    expect(two.result.stats.threads?.reason).toMatch(/^over on one thread within 1 s/);
+    expect(textReport([two], true, [])).not.toContain('thread');
+    expect(checkObject(two).stats).not.toHaveProperty('threads');
+  });
+
+  test('a check the threads cannot split (liveness properties) says why in the text report', async () => {
+    const two = await run(job('vtl2-servicing', 'mask-and-drain-hyperv'), 2, 0);
+    expect(two.result.stats.threads).toEqual({ used: 1, reason: 'liveness properties need the whole graph in one thread' });
+    expect(textReport([two], true, [])).toContain('searched on one thread: liveness properties need the whole graph in one thread');
   });
 });

@@ -1,5 +1,6 @@
 // `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
 // Ctrl-C, one per check not run too (verdict null, skipped true).
+import { OVER_ON_ONE_THREAD } from '../../checker/index.ts';
 import { renderTimeline } from '../../traces/index.ts';
 import { asExpected } from '../expectation.ts';
 import { coverageWarnings } from './coverage.ts';
@@ -45,6 +46,8 @@ export function checkObject(r: CheckRecord) {
       ...(s.partialOrder ? { partialOrder: s.partialOrder } : {}),
       // symmetry: whether the reduction applied (or why not) and the concrete states its orbits stand for.
       ...(s.symmetry ? { symmetry: s.symmetry } : {}),
+      // --workers with one check: the threads its search ran on, why one, and when it started over on them.
+      ...(s.threads && !s.threads.reason?.startsWith(OVER_ON_ONE_THREAD) ? { threads: s.threads } : {}),
     },
   };
 }

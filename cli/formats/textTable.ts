@@ -7,7 +7,7 @@ import type { CheckRecord } from '../runChecks.ts';
 import { table } from './columns.ts';
 import { coverageText, coverageWarnings } from './coverage.ts';
 import { probabilisticVerdict } from './approximation.ts';
-import { SYMMETRY_NOT_ASKED } from '../../checker/index.ts';
+import { OVER_ON_ONE_THREAD, SYMMETRY_NOT_ASKED } from '../../checker/index.ts';
 
 
 /** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
@@ -60,6 +60,10 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     // --por: whether it was applied and to how many states, or why not.
     const por = r.result.stats.partialOrder;
     if (por) lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set` : por.note}`);
+    // --workers with one check: the threads its search was split across, or why it ran on one.
+    const threads = r.result.stats.threads;
+    if (threads && threads.used > 1) lines.push(`${label}: searched on ${threads.used} threads${threads.startedOverAfter === undefined ? '' : ` (started over on them after ${threads.startedOverAfter.toFixed(1)} s on one)`}`);
+    else if (threads?.reason && !threads.reason.startsWith(OVER_ON_ONE_THREAD)) lines.push(`${label}: searched on one thread: ${threads.reason}`);
     const f = r.result.found;
     if (f) lines.push(`${label}: found by random walk ${f.walk} from seed ${f.seed} (${f.walkSteps} steps, shrunk to ${r.result.violations[0].steps.length})`);
     if (r.tracePath) lines.push(`${label}: counterexample written to ${r.tracePath}`);

@@ -4,6 +4,7 @@ import { buildSystem } from '../reference/randomSystem.ts';
 import type { SystemData } from '../reference/randomSystem.ts';
 import { builtinScenarios } from '../../models/scenarios/index.ts';
 import { reachable } from '../../checker/index.ts';
+import { mailboxes } from '../../bench/models.ts';
 import type { SystemDefinition } from '../../checker/index.ts';
 
 export const randomSystem = (data: SystemData): SystemDefinition => buildSystem(data);
@@ -20,5 +21,8 @@ export function withUnreachableGoal(): SystemDefinition {
   const def = scenarioVariant({ scenario: 'peterson', variant: 'correct' });
   return { ...def, properties: { ...def.properties, never: reachable(() => false) } };
 }
+
+/** Mailboxes of bench/models.ts, by their sizes. */
+export const mailboxModel = ([producers, messages, capacity]: [number, number, number]): SystemDefinition => mailboxes(producers, messages, capacity);
 
 export const recipeModule = new URL(import.meta.url).href;
