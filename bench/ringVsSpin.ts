@@ -4,6 +4,7 @@
 // to first counterexample end to end: the CLI (start-up included) against spin -a + gcc + pan (DFS and
 // -DBFS), CPU seconds throughout (the machine is shared, so wall time says little).
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ringName } from './ringModel.ts';
@@ -81,9 +82,22 @@ export function ringVsSpin(opts: RingComparisonOptions): boolean {
  * Time to the first counterexample, end to end, on a shallow and a medium bug (bench/ringScenario.ts):
  * the CLI as an installed package runs it (dist/, built here first so it is what is checked out), and
  * as a source checkout runs it (bin/vmbus-check.js, which compiles the CLI through tsx on each start).
+ * The model is a user's copy of bench/ringScenario.ts and bench/ringModel.ts that imports the package by
+ * its name, as a user's model does (the package resolves itself through its `exports`, to dist/): the
+ * checkout's copy imports the checker's TypeScript sources, which a user's model never compiles.
  */
+function userModel(): string {
+  const dir = path.join(root, 'bench', '.user-model');
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['ringScenario.ts', 'ringModel.ts']) {
+    writeFileSync(path.join(dir, file), readFileSync(path.join(root, 'bench', file), 'utf8').replaceAll("'../checker/index.ts'", "'vmbus-check'"));
+  }
+  return path.relative(root, path.join(dir, 'ringScenario.ts'));
+}
+
 function firstCounterexample(opts: RingComparisonOptions): boolean {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
+  const model = userModel();
   const bugs: [string, RingBug][] = [['shallow', 'publish-before-fill'], ['medium', 'no-recheck']];
   const launchers: [string, string][] = [['installed', 'bench/installedCli.js'], ['checkout', 'bin/vmbus-check.js']];
   let ok = true;
@@ -94,7 +108,7 @@ function firstCounterexample(opts: RingComparisonOptions): boolean {
     const bfsRuns: SpinRun[] = [];
     // Interleaved, as above, so that every side sees the same load.
     for (let i = 0; i < opts.repeat; i++) {
-      for (const [name, bin] of launchers) runs.get(name)!.push(cpuOf([process.execPath, bin, 'check', 'bench/ringScenario.ts', '--variant', variant, '--quiet']));
+      for (const [name, bin] of launchers) runs.get(name)!.push(cpuOf([process.execPath, bin, 'check', model, '--variant', variant, '--quiet']));
       dfsRuns.push(runSpin(ringPromela(p)));
       bfsRuns.push(runSpin(ringPromela(p), { bfs: true }));
     }

@@ -88,8 +88,10 @@ export async function exploreParallel(
   const limit = options.timeLimitSeconds;
   if (after <= 0 || (limit !== undefined && limit <= after)) return parallelOrOne(sys, options, oneThread);
   const started = performance.now();
-  prestart(options.threads!.count);
+  // The threads start halfway through, so that a search over by then never pays for them.
+  const starting = setTimeout(() => prestart(options.threads!.count), (after * 1000) / 2);
   const first = await sequential(sys, { ...options, timeLimitSeconds: after });
+  clearTimeout(starting);
   if (!first.bounds.some((b) => b.kind === 'timeLimit') || options.signal?.aborted) {
     return { ...first, bounds: first.bounds.filter((b) => b.kind !== 'timeLimit'), stats: { ...first.stats, threads: { used: 1, reason: `${OVER_ON_ONE_THREAD} ${after} s` } } };
   }

@@ -1,12 +1,13 @@
-// Finds what to check: a built-in scenario by name, or a user's TypeScript module loaded as it is (tsx
-// compiles it on the fly, so the user has no build step). Every way this can go wrong is a CliError.
+// Finds what to check: a built-in scenario by name, or a user's TypeScript module loaded as it is
+// (cli/compiledModule.ts compiles it on the fly, so the user has no build step). Every way this can go
+// wrong is a CliError.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { definitionSite, ParameterError, resolveParameters, validateScenario, validateSystem } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, ParameterDeclarations, ParameterValue, Scenario, SourceLocation, SystemDefinition, Variant } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
+import { importCompiled } from './compiledModule.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import { expandGlob, isGlob } from './glob.ts';
@@ -150,8 +151,6 @@ export async function importModule(file: string): Promise<Record<string, unknown
   const abs = path.resolve(file);
   if (!existsSync(abs)) throw new CliError(`no such file: ${file}`);
   if (!statSync(abs).isFile()) throw new CliError(`not a file: ${file}`);
-  // tsx is loaded only when a model module is: the built-in scenarios need no compiler.
-  const { tsImport } = await import('tsx/esm/api');
   // A module's top-level code may call process.exit (the run would end with its exit code and no
   // message) or await something that never settles (Node would exit 13 when nothing is left to do).
   const exit = process.exit;
@@ -160,14 +159,14 @@ export async function importModule(file: string): Promise<Record<string, unknown
     onDrain = () => reject(new CliError(`${file}: the module's top-level await never settles: it waits for something that will not happen`));
     process.once('beforeExit', onDrain);
   });
-  // Reports name the model's own lines (modelLocations.ts): stack frames of tsx-compiled code map to
-  // the .ts source only with Node's source maps on, which the CLI run in-process (tests) may not have.
+  // Reports name the model's own lines (modelLocations.ts): stack frames of compiled code map to the
+  // .ts source only with Node's source maps on, which the CLI run in-process (tests) may not have.
   process.setSourceMapsEnabled(true);
   process.exit = ((code?: number | string | null) => {
     throw new CliError(`${file}: the module called process.exit(${code ?? ''}) while loading`);
   }) as typeof process.exit;
   try {
-    return await Promise.race([tsImport(pathToFileURL(abs).href, import.meta.url), neverSettles]);
+    return await Promise.race([importCompiled(abs), neverSettles]);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`${file}: the module threw while loading: ${firstLine(e)}`, ExitCode.usage, e);
@@ -187,10 +186,10 @@ function recordedPath(file: string): string {
 }
 
 /**
- * A model outside an ESM package (no package.json with "type": "module" above it) is compiled by tsx as
- * CommonJS. Node then hands over its whole `module.exports` as the default export, and names only the
- * exports its lexer spots; so a default export that is an exports object (it carries `scenario`, `system`
- * or `default`, or esbuild's `__esModule` mark) is looked inside, its real default export included.
+ * A model written as CommonJS (`module.exports`, `exports.scenario`) arrives, bundled as an ES module,
+ * as its whole `module.exports` for the default export; so a default export that is an exports object
+ * (it carries `scenario`, `system` or `default`, or esbuild's `__esModule` mark) is looked inside, its
+ * real default export included.
  */
 function modelExports(mod: Record<string, unknown>): Record<string, unknown> {
   const d = mod.default;

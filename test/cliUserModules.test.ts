@@ -1,5 +1,6 @@
-// User models outside this repository, as a user keeps them: in a folder with no package.json, where tsx
-// compiles a .ts module as CommonJS (the exports then arrive inside the default export).
+// User models outside this repository, as a user keeps them: in a folder with no package.json (which made
+// tsx compile a .ts module as CommonJS, its exports inside the default export; cli/compiledModule.ts
+// bundles it as an ES module).
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,7 @@ describe('a user model compiled as CommonJS', () => {
     expect(r.stdout).toMatch(/^counter\s+atomic\s+verified\s+verified\s/m);
   });
 
-  test('--format github names a model outside the working directory by its absolute path', async () => {
+  test('--format github names a model outside the working directory by its absolute path, at the violated property', async () => {
     const model = path.join(dir, 'racyCounter.ts');
     const r = await runMain(['check', model, '--format', 'github']);
     expect(r.code).toBe(1);
@@ -64,7 +65,9 @@ describe('a user model compiled as CommonJS', () => {
     const escaped = model.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/,/g, '%2C');
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
     expect(errors).toHaveLength(1);
-    expect(errors[0].startsWith(`::error file=${escaped},title=`), errors[0]).toBe(true);
+    const line = readFileSync(model, 'utf8').split('\n').findIndex((l) => l.includes('noLostUpdate: invariant(')) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(errors[0].startsWith(`::error file=${escaped},line=${line},`), errors[0]).toBe(true);
   });
 
   test('with a default export', async () => {

@@ -1,0 +1,76 @@
+// A user's model (or config) module, compiled by esbuild into one ES module and imported as it is, with
+// no module hooks. tsx's hooks (module.register) run in a thread of their own on Node 20, and once
+// registered every later import of the process goes through them: compiling up front takes about half
+// of the CLI's start-up off a check of a .ts model (README, "Against SPIN").
+// Bundled: the module, the files it imports, and packages written in TypeScript (a workspace's, which
+// Node cannot load). Left as imports: Node's builtins and the JavaScript files of installed packages
+// (in node_modules, imported by name or by path), resolved from the importing file as Node resolves them
+// (the `import` and `node` conditions, `main`), so the model gets the same xstate and vmbus-check the
+// CLI does, as it did through tsx.
+// What a bundle changes is put back per file: `import.meta.url`, `.filename` and `.dirname`, and
+// `__filename` and `__dirname`, name the file they are written in; `require` is the entry file's. The
+// bundle is written to a temporary file, imported, and removed: Node maps the stack frames of a file
+// (not of a data: URL) through its inline source map, so definition sites are the sources' lines
+// (checker/sourceLocation.ts). Not put back: `import.meta.resolve` and `import()` of a computed path,
+// which resolve from the temporary file.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Loader, Plugin } from 'esbuild';
+
+const SOURCE = /\.[cm]?[jt]sx?$/;
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+/** A file of an installed package, however it was imported (by name, or by a path into node_modules). */
+const INSTALLED = /[\\/]node_modules[\\/]/;
+
+function loaderOf(file: string): Loader {
+  const ext = path.extname(file).replace(/^\.[cm]?/, '');
+  return ext as Loader;
+}
+
+/** What a bundle changes, put back in the source of `file`. */
+function ownNames(source: string, file: string): string {
+  const url = JSON.stringify(pathToFileURL(file).href);
+  return source
+    .replace(/\bimport\.meta\.url\b/g, url)
+    .replace(/\bimport\.meta\.filename\b|\b__filename\b/g, JSON.stringify(file))
+    .replace(/\bimport\.meta\.dirname\b|\b__dirname\b/g, JSON.stringify(path.dirname(file)));
+}
+
+const modelModule: Plugin = {
+  name: 'vmbus-check-model',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.resolving || args.kind === 'entry-point') return undefined;
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
+      if (found.errors.length > 0) return { errors: found.errors };
+      if (found.external || !INSTALLED.test(found.path) || TYPESCRIPT.test(found.path)) return { path: found.path, external: found.external };
+      return { path: pathToFileURL(found.path).href, external: true };
+    });
+    b.onLoad({ filter: SOURCE }, (args) => ({ contents: ownNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) }));
+  },
+};
+
+/**
+ * Imports the module at `file` (an absolute path), compiled, its bundle written under `temporary`
+ * meanwhile; esbuild's errors (a syntax error, an import not found) are thrown as esbuild throws them.
+ */
+export async function importCompiled(file: string, temporary = tmpdir()): Promise<Record<string, unknown>> {
+  const { build } = await import('esbuild');
+  const dir = mkdtempSync(path.join(temporary, 'vmbus-check-module-'));
+  const out = path.join(dir, `${path.basename(file).replace(SOURCE, '')}.mjs`);
+  try {
+    const result = await build({
+      entryPoints: [file], outfile: out, bundle: true, format: 'esm', platform: 'node', target: `node${process.versions.node}`,
+      write: false, sourcemap: 'inline', logLevel: 'silent', conditions: [], mainFields: ['main'], plugins: [modelModule],
+      banner: { js: `import { createRequire as __vmbusCheckRequire } from 'node:module'; const require = __vmbusCheckRequire(${JSON.stringify(file)});` },
+    });
+    writeFileSync(out, result.outputFiles[0].contents);
+    return await import(pathToFileURL(out).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,64 @@
+// Loading a user's module through esbuild (cli/compiledModule.ts): what the bundle would change is as it
+// was (each file's own import.meta.url and __dirname, `require`), installed JavaScript packages are the
+// instances Node itself loads, and a TypeScript package (a workspace's) is compiled with the model.
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { importCompiled } from '../cli/compiledModule.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-check-compiled-'));
+const write = (file: string, text: string) => {
+  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+  writeFileSync(path.join(dir, file), text);
+};
+
+beforeAll(() => {
+  write('node_modules/js-pkg/package.json', JSON.stringify({ name: 'js-pkg', type: 'module', exports: { import: './index.js', require: './index.cjs' } }));
+  write('node_modules/js-pkg/index.js', 'export const token = { from: "import" };\n');
+  write('node_modules/js-pkg/index.cjs', 'exports.token = { from: "require" };\n');
+  write('node_modules/ts-pkg/package.json', JSON.stringify({ name: 'ts-pkg', main: 'index.ts' }));
+  write('node_modules/ts-pkg/index.ts', 'export const double = (x: number): number => 2 * x;\n');
+  write('lib/where.ts', 'export const libUrl: string = import.meta.url;\nexport const libDir: string = import.meta.dirname;\n');
+  write('model.ts', [
+    "import { token } from 'js-pkg';",
+    "import { double } from 'ts-pkg';",
+    "import { libUrl, libDir } from './lib/where.ts';",
+    "const os = require('node:os');",
+    'export const here: string = import.meta.url;',
+    'export const file: string = __filename;',
+    'export { token, double, libUrl, libDir };',
+    'export const platform: string = os.platform();',
+  ].join('\n') + '\n');
+});
+
+describe('importCompiled', () => {
+  test('each file keeps its own import.meta.url, dirname and __filename; require works', async () => {
+    const mod = await importCompiled(path.join(dir, 'model.ts'));
+    expect(mod.here).toBe(pathToFileURL(path.join(dir, 'model.ts')).href);
+    expect(mod.file).toBe(path.join(dir, 'model.ts'));
+    expect(mod.libUrl).toBe(pathToFileURL(path.join(dir, 'lib', 'where.ts')).href);
+    expect(mod.libDir).toBe(path.join(dir, 'lib'));
+    expect(mod.platform).toBe(process.platform);
+  });
+
+  test('an installed JavaScript package is the instance Node loads, by its `import` condition; a TypeScript one is compiled', async () => {
+    const mod = await importCompiled(path.join(dir, 'model.ts'));
+    const installed = await import(pathToFileURL(path.join(dir, 'node_modules', 'js-pkg', 'index.js')).href);
+    expect(mod.token).toBe(installed.token);
+    expect(mod.token).toEqual({ from: 'import' });
+    expect((mod.double as (x: number) => number)(21)).toBe(42);
+  });
+
+  test('leaves no temporary file behind', async () => {
+    const temporary = mkdtempSync(path.join(tmpdir(), 'vmbus-check-temporary-'));
+    await importCompiled(path.join(dir, 'model.ts'), temporary);
+    expect(readdirSync(temporary)).toEqual([]);
+  });
+
+  test('an import that does not resolve: esbuild\'s error, naming the file and the import', async () => {
+    write('broken.ts', "import { nothing } from './missing.ts';\nexport const x = nothing;\n");
+    await expect(importCompiled(path.join(dir, 'broken.ts'))).rejects.toMatchObject({ errors: [expect.objectContaining({ text: expect.stringContaining('./missing.ts') })] });
+  });
+});
