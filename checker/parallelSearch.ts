@@ -86,7 +86,8 @@ export async function exploreParallel(
   if (reason !== null) return oneThread(reason);
   const after = options.threads!.afterSeconds ?? 0;
   const limit = options.timeLimitSeconds;
-  if (after <= 0 || (limit !== undefined && limit <= after)) return parallelOrOne(sys, options, oneThread);
+  if (after <= 0) return parallelOrOne(sys, options, oneThread);
+  if (limit !== undefined && limit <= after) return oneThread(`the time limit of ${limit} s ends within the ${after} s searched on one thread first`);
   const started = performance.now();
   // The threads start halfway through, so that a search over by then never pays for them.
   const starting = setTimeout(() => prestart(options.threads!.count), (after * 1000) / 2);

@@ -212,6 +212,10 @@ describe('afterSeconds: one thread first, the threads only for a search still ru
     expect([par.verdict, par.stats.states, par.bounds]).toEqual([seq.verdict, seq.stats.states, []]);
     expect(par.stats.threads).toEqual({ used: 1, reason: 'over on one thread within 60 s' });
   });
+  test('a time limit within afterSeconds: one thread only, and why', async () => {
+    const par = await exploreAsync(mailboxes(...sizes), { timeLimitSeconds: 30, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
+    expect([par.verdict, par.stats.states, par.stats.threads]).toEqual([explore(mailboxes(...sizes)).verdict, explore(mailboxes(...sizes)).stats.states, { used: 1, reason: 'the time limit of 30 s ends within the 60 s searched on one thread first' }]);
+  });
   test('a time limit counts from the start: the threads get what is left of it', async () => {
     const par = await exploreAsync(mailboxes(3, 10, 3), { timeLimitSeconds: 0.3, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: [3, 10, 3] }, afterSeconds: 0.1 } });
     expect([par.verdict, par.bounds.map((b) => b.kind)]).toEqual(['bounded', ['timeLimit']]);
