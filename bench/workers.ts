@@ -3,7 +3,7 @@
 // equal apart from its timings. Two runs of checks: the big benchmark models (bench/bigModels.ts, four
 // checks of 0.5M to 6.3M states, 4 to 6 CPU-s each), the built-in scenarios (`vmbus-check` with no model,
 // the main job), and one check alone (the ring model's correct variant, 1.2M states), whose search the
-// threads split (README, "Several threads"). Separate checks run side by side.
+// threads split with --split-search (README, "Several threads"). Separate checks run side by side.
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,7 @@ export interface WorkersOptions { repeat: number; json: boolean }
 export function workersSpeedup(opts: WorkersOptions): boolean {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'ignore' });
   let ok = true;
-  for (const [name, models] of [['workers/big-models', ['bench/bigModels.ts']], ['workers/built-in-scenarios', []], ['workers/one-check', ['bench/ringScenario.ts', '--variant', 'correct']]] as [string, string[]][]) {
+  for (const [name, models] of [['workers/big-models', ['bench/bigModels.ts']], ['workers/built-in-scenarios', []], ['workers/one-check', ['bench/ringScenario.ts', '--variant', 'correct', '--split-search']]] as [string, string[]][]) {
     const one: Run[] = [];
     const two: Run[] = [];
     for (let i = 0; i < opts.repeat; i++) { one.push(runCli(models, 1)); two.push(runCli(models, 2)); }

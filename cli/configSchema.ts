@@ -37,6 +37,7 @@ export const configSchema: z.ZodType<VmbusCheckConfig> = z.strictObject({
   workers: whole(1).optional(),
   symmetry: z.boolean({ error: 'must be true or false' }).optional(),
   partialOrder: z.boolean({ error: 'must be true or false' }).optional(),
+  splitSearch: z.boolean({ error: 'must be true or false' }).optional(),
   reports: z.array(z.strictObject({
     format: z.enum(REPORT_FORMATS, { error: `must be one of ${REPORT_FORMATS.join(', ')}` }),
     output: text('a file path').optional(),

@@ -39,6 +39,8 @@ export interface VmbusCheckConfig {
   symmetry?: boolean;
   /** Partial-order reduction (`--por`; default off). */
   partialOrder?: boolean;
+  /** Split the search of a check run alone across the workers, once it has run a second (`--split-search`; default off). */
+  splitSearch?: boolean;
   /** The reports to write (default: text to standard output; github inside GitHub Actions). */
   reports?: ConfigReport[];
   /** Where counterexample traces go (`--out`): a file name pattern or a folder (ending in /). */

@@ -154,7 +154,7 @@ function memoriesOf(a: Args): MemoryModelName[] | undefined {
 function checkBooleanValues(argv: string[]): void {
   for (const arg of argv) {
     if (arg === '--') break;
-    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|symmetry|por|help|version)|-(q))=(.*)$/.exec(arg);
+    const m = /^(?:--(?:no-)?(quiet|debug|paranoid|all-violations|coverage|symmetry|por|split-search|help|version)|-(q))=(.*)$/.exec(arg);
     if (m && m[3] !== 'true' && m[3] !== 'false') throw new CliError(`--${m[1] ?? 'quiet'} takes no value, or true or false (not ${JSON.stringify(m[3])})`);
   }
 }
@@ -174,7 +174,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('bitstate-bits', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bit array has 2^N bits, 3 to 32 (default 30: 128 MiB, or a quarter of --max-memory), as SPIN\'s -wN' })
     .option('bitstate-hashes', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bits each state sets (default 3), as SPIN\'s -k' })
     .option('symmetry', { type: 'boolean', describe: 'symmetry reduction, for a system that declares interchangeable members: one state stored per orbit (the report\'s stats say whether it applied, and why not)' })
-    .option('workers', { type: 'string', requiresArg: true, describe: 'search threads to run at once (default: the cores available): up to this many checks side by side, or one random search\'s walks split between them; one exhaustive check uses one' })
+    .option('workers', { type: 'string', requiresArg: true, describe: 'search threads to run at once (default: the cores available): up to this many checks side by side, or one random search\'s walks split between them; one exhaustive check uses one, unless --split-search' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
     .option('progress-interval', { type: 'string', requiresArg: true, hidden: true, describe: 'milliseconds between progress reports' });
@@ -185,6 +185,7 @@ function checkOptions<T>(y: Argv<T>) {
     .option('variant', { type: 'string', requiresArg: true, describe: 'check only this variant of the scenario' })
     .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant checked must declare it)" })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
+    .option('split-search', { type: 'boolean', describe: 'a check run alone: once its search has run a second on one thread, start it over split across the --workers threads (safety properties under sc and tso; off by default: it pays only for checks of many seconds)' })
     .option('por', { type: 'boolean', describe: 'partial-order reduction: expand only an ample set of independent, invisible steps where that keeps every verdict (off by default; not applied with liveness properties, --coverage, under arm, or while an invariant does not declare what it reads: the JSON report\'s stats.partialOrder says why)' })
     .option('coverage', { type: 'boolean', describe: 'report each machine\'s states and transitions with the number of global states each was seen in; warn of transitions a verified check never fired' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
@@ -250,7 +251,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
     targets: [...((a.targets as string[] | undefined) ?? []).map(String), ...(argv.includes('-') ? ['-'] : [])], variant: single(a, 'variant'), params: paramsOf(a), bounds: boundsOf(a), memories: memoriesOf(a),
     out: single(a, 'out'), witnesses: single(a, 'witnesses'), format: reportFormat(a), githubActions: env.GITHUB_ACTIONS === 'true', config: single(a, 'config'), quiet: a.quiet as boolean, progressIntervalMs: progressInterval(a),
     stepSummaryPath: env.GITHUB_STEP_SUMMARY || undefined, githubWorkspace: env.GITHUB_WORKSPACE || undefined,
-    inThread: searchThread, random: randomOf(a), workers: workersOf(a),
+    inThread: searchThread, random: randomOf(a), workers: workersOf(a), ...(typeof a['split-search'] === 'boolean' ? { splitSearch: a['split-search'] } : {}),
   }, stdout));
 
   const parser = yargs(argv)

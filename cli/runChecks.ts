@@ -84,7 +84,8 @@ export interface RunOptions {
    * many at a time, each in its own thread; a random search splits its walks across them instead.
    */
   workers?: number;
-  /** How long a check run alone searches on one thread before it is split across the workers (default SPLIT_AFTER_SECONDS). */
+  /** --split-search: a check run alone is split across the workers, once it has searched on one thread for `splitAfterSeconds` (default SPLIT_AFTER_SECONDS). */
+  splitSearch?: boolean;
   splitAfterSeconds?: number;
 }
 
@@ -158,7 +159,7 @@ export async function runChecks(jobs: CheckJob[], options: RunOptions): Promise<
       const mine = free.pop()!;
       try {
         // A check run alone may split its search across the workers.
-        return await runCheck(jobs[i], options, mine, jobs.length === 1 && !options.random ? workers : 1);
+        return await runCheck(jobs[i], options, mine, jobs.length === 1 && !options.random && options.splitSearch ? workers : 1);
       } finally {
         free.push(mine);
       }

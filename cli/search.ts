@@ -23,8 +23,8 @@ export interface SearchRequest {
   /** Record each reached reachability goal's witness as a trace (--witnesses). */
   witnesses?: boolean;
   /**
-   * Split the exhaustive search across `count` threads (--workers, when one check runs alone) once it
-   * has run on one thread for `afterSeconds` (checker/parallelSearch.ts says what it covers).
+   * Split the exhaustive search across `count` threads (--split-search, when one check runs alone) once
+   * it has run on one thread for `afterSeconds` (checker/parallelSearch.ts says what it covers).
    */
   threads?: { count: number; afterSeconds: number };
   /**
@@ -70,9 +70,9 @@ export async function search(system: SystemDefinition, request: SearchRequest, s
 }
 
 /**
- * How long a check runs on one thread before it is split across --workers threads: most checks are over
- * by then, and never pay for starting the threads (about a second of CPU each, loading the checker and
- * the model); a bigger one loses this much, which the threads soon win back.
+ * How long a check runs on one thread before --split-search splits it across the --workers threads:
+ * most checks are over by then, and never pay for starting the threads (they start halfway); a bigger
+ * one loses this much and starts over, which the threads win back only on a check of many seconds.
  */
 export const SPLIT_AFTER_SECONDS = 1;
 

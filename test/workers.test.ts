@@ -187,13 +187,28 @@ describe('--workers from the command line', () => {
   });
 });
 
-describe('one check run alone with 2 workers: its search split across threads (checker/parallelSearch.ts)', () => {
+describe('--split-search: one check run alone with 2 workers, its search split across threads (checker/parallelSearch.ts)', () => {
   const job = (scenario: string, variant: string) => {
     const target = builtinTargets().find((t) => t.name === scenario)!;
     return { target, variant: target.variants.find((v) => v.name === variant)! };
   };
-  const run = async (j: ReturnType<typeof job>, workers: number, splitAfterSeconds?: number) =>
-    (await runChecks([j], { bounds: {}, signal: new AbortController().signal, progress: null, inThread: true, workers, splitAfterSeconds })).records[0];
+  const run = async (j: ReturnType<typeof job>, workers: number, splitAfterSeconds?: number, splitSearch = true) =>
+    (await runChecks([j], { bounds: {}, signal: new AbortController().signal, progress: null, inThread: true, workers, splitSearch, splitAfterSeconds })).records[0];
+
+  test('without it, a check run alone stays on one thread and says nothing of threads', async () => {
+    const two = await run(job('peterson', 'correct'), 2, 0, false);
+    expect(two.result.stats.threads).toBeUndefined();
+    expect(textReport([two], true, [])).not.toContain('thread');
+  });
+
+  test('a value other than true or false is one line and exit 2; from the command line, a lone check runs with it', async () => {
+    const bad = await runMain(['check', 'peterson', '--variant', 'correct', '--split-search=maybe']);
+    expect(bad.code).toBe(2);
+    expect(isOneLineError(bad.stderr)).toBe(true);
+    const r = await runMain(['check', 'peterson', '--variant', 'correct', '--split-search', '--workers', '2', '--format', 'json'], { searchThread: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'verified', stats: { states: 34 } });
+  });
 
   test.each([['peterson', 'correct'], ['peterson', 'broken'], ['kvm-vcpu-kick', 'correct']])('%s/%s: on 2 threads, with the verdict, the states and a counterexample as short as 1 worker\'s', async (scenario, variant) => {
     const one = await run(job(scenario, variant), 1);

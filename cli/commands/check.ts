@@ -61,6 +61,8 @@ export interface CheckArgs {
   random?: RandomSearchOptions;
   /** --workers: search threads at once (over the config's `workers`; default: the cores available). */
   workers?: number;
+  /** --split-search (over the config's `splitSearch`; default false): split a lone check's search across the workers. */
+  splitSearch?: boolean;
 }
 
 /** `--out dir/` (or an existing folder): each trace gets a file of its own in that folder. */
@@ -229,6 +231,7 @@ export async function checkCommand(args: CheckArgs, stdout: (s: string) => void)
     ({ records, skipped } = await runChecks(jobs, {
       bounds, signal: interrupt.signal, inThread: args.inThread, random: args.random, witnesses: args.witnesses !== undefined,
       workers: args.workers ?? loaded?.config.workers ?? defaultWorkers(),
+      splitSearch: args.splitSearch ?? loaded?.config.splitSearch ?? false,
       progress: progressReporter({ quiet: args.quiet, intervalMs: args.progressIntervalMs, bounds }),
       onRecord: (r) => {
         if (out !== undefined && r.trace) {
