@@ -2,11 +2,11 @@
 // no module hooks. tsx's hooks (module.register) run in a thread of their own on Node 20, and once
 // registered every later import of the process goes through them: compiling up front takes about half
 // of the CLI's start-up off a check of a .ts model (README, "Against SPIN").
-// Bundled: the module, the files it imports, and packages written in TypeScript (a workspace's, which
-// Node cannot load). Left as imports: Node's builtins and the JavaScript files of installed packages
-// (in node_modules, imported by name or by path), resolved from the importing file as Node resolves them
-// (the `import` and `node` conditions, `main`), so the model gets the same xstate and vmbus-check the
-// CLI does, as it did through tsx.
+// Bundled: the module, the files it imports by path, and packages written in TypeScript (a workspace's,
+// which Node cannot load). Left as imports: Node's builtins and JavaScript packages (imported by name, or
+// by a path into node_modules), resolved from the importing file as Node resolves them (the `import` and
+// `node` conditions, `main`), so the model gets the same xstate and vmbus-check the CLI does, as it did
+// through tsx.
 // What a bundle changes is put back per file: `import.meta.url`, `.filename` and `.dirname`, and
 // `__filename` and `__dirname`, name the file they are written in; `require` is the entry file's. The
 // bundle is written to a temporary file, imported, and removed: Node maps the stack frames of a file
@@ -47,7 +47,8 @@ const modelModule: Plugin = {
       if (isBuiltin(args.path)) return { path: args.path, external: true };
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
       if (found.errors.length > 0) return { errors: found.errors };
-      if (found.external || !INSTALLED.test(found.path) || TYPESCRIPT.test(found.path)) return { path: found.path, external: found.external };
+      const aPackage = !/^[./]/.test(args.path) && !path.isAbsolute(args.path);
+      if (found.external || TYPESCRIPT.test(found.path) || !(aPackage || INSTALLED.test(found.path))) return { path: found.path, external: found.external };
       return { path: pathToFileURL(found.path).href, external: true };
     });
     b.onLoad({ filter: SOURCE }, (args) => ({ contents: ownNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) }));
