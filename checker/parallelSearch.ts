@@ -42,9 +42,9 @@ export interface ThreadsOption {
   count: number;
   system: SystemRecipe;
   /**
-   * Search on one thread first, for up to this many seconds, while the threads start: only a search
-   * not over by then is split across them, starting over (so a small check never waits for threads to
-   * start, and a big one loses at most this long). Default: split from the start.
+   * Search on one thread first, for up to this many seconds (the threads start halfway through): only a
+   * search not over by then is split across them, starting over, so a small check never pays for the
+   * threads and a big one loses at most this long. Default: split from the start.
    */
   afterSeconds?: number;
 }
