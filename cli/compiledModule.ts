@@ -8,7 +8,9 @@
 // `node` conditions, `main`), so the model gets the same xstate and vmbus-check the CLI does, as it did
 // through tsx.
 // What a bundle changes is put back per file: `import.meta.url`, `.filename` and `.dirname`, and
-// `__filename` and `__dirname`, name the file they are written in; `require` is the entry file's. The
+// `__filename` and `__dirname`, name the file they are written in (esbuild's `define` turns them into
+// names each file declares for itself, so a file's own `const __dirname = ...` is left as it is);
+// `require` is the entry file's. The
 // bundle is written to a temporary file, imported, and removed: Node maps the stack frames of a file
 // (not of a data: URL) through its inline source map, so definition sites are the sources' lines
 // (checker/sourceLocation.ts). Not put back: `import.meta.resolve` and `import()` of a computed path,
@@ -30,28 +32,42 @@ function loaderOf(file: string): Loader {
   return ext as Loader;
 }
 
-/** What a bundle changes, put back in the source of `file`. */
-function ownNames(source: string, file: string): string {
-  const url = JSON.stringify(pathToFileURL(file).href);
-  return source
-    .replace(/\bimport\.meta\.url\b/g, url)
-    .replace(/\bimport\.meta\.filename\b|\b__filename\b/g, JSON.stringify(file))
-    .replace(/\bimport\.meta\.dirname\b|\b__dirname\b/g, JSON.stringify(path.dirname(file)));
+/** The names `define` gives a file's `import.meta` values and CommonJS's `__dirname` and `__filename`. */
+const OWN = { url: '__vmbusCheckOwnUrl', dirname: '__vmbusCheckOwnDirname', filename: '__vmbusCheckOwnFilename' };
+const DEFINE = {
+  'import.meta.url': OWN.url, 'import.meta.dirname': OWN.dirname, 'import.meta.filename': OWN.filename,
+  __dirname: OWN.dirname, __filename: OWN.filename,
+};
+
+/**
+ * The source of `file`, declaring the names `define` put in place of its own `import.meta` values. The
+ * declaration goes at the start of the first line (after a `#!` line), so no line moves.
+ */
+function withOwnNames(source: string, file: string): string {
+  if (!/import\.meta|__dirname|__filename/.test(source)) return source;
+  const declare = `var ${OWN.url} = ${JSON.stringify(pathToFileURL(file).href)}, ${OWN.dirname} = ${JSON.stringify(path.dirname(file))}, ${OWN.filename} = ${JSON.stringify(file)};`;
+  const at = source.startsWith('#!') ? source.indexOf('\n') + 1 || source.length : 0;
+  return source.slice(0, at) + declare + source.slice(at);
 }
+
+/** Node's own conditions besides node, import or require, and default, so that a package's entry is the one Node picks. */
+const CONDITIONS = ['node-addons', ...((process.features as { require_module?: boolean }).require_module ? ['module-sync'] : [])];
 
 const modelModule: Plugin = {
   name: 'vmbus-check-model',
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData?.resolving || args.kind === 'entry-point') return undefined;
-      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      if (isBuiltin(args.path)) return { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, external: true };
       const found = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { resolving: true } });
       if (found.errors.length > 0) return { errors: found.errors };
       const aPackage = !/^[./]/.test(args.path) && !path.isAbsolute(args.path);
       if (found.external || TYPESCRIPT.test(found.path) || !(aPackage || INSTALLED.test(found.path))) return { path: found.path, external: found.external };
-      return { path: pathToFileURL(found.path).href, external: true };
+      // The bundle lies in a temporary folder, so an import left out of it says where it is.
+      const required = args.kind === 'require-call' || args.kind === 'require-resolve';
+      return { path: required ? found.path : pathToFileURL(found.path).href, external: true };
     });
-    b.onLoad({ filter: SOURCE }, (args) => ({ contents: ownNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) }));
+    b.onLoad({ filter: SOURCE }, (args) => ({ contents: withOwnNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) }));
   },
 };
 
@@ -66,7 +82,7 @@ export async function importCompiled(file: string, temporary = tmpdir()): Promis
   try {
     const result = await build({
       entryPoints: [file], outfile: out, bundle: true, format: 'esm', platform: 'node', target: `node${process.versions.node}`,
-      write: false, sourcemap: 'inline', logLevel: 'silent', conditions: [], mainFields: ['main'], plugins: [modelModule],
+      write: false, sourcemap: 'inline', logLevel: 'silent', conditions: CONDITIONS, mainFields: ['main'], define: DEFINE, plugins: [modelModule],
       banner: { js: `import { createRequire as __vmbusCheckRequire } from 'node:module'; const require = __vmbusCheckRequire(${JSON.stringify(file)});` },
     });
     writeFileSync(out, result.outputFiles[0].contents);

@@ -57,6 +57,27 @@ describe('importCompiled', () => {
     expect(readdirSync(temporary)).toEqual([]);
   });
 
+  test("a file's own `const __dirname = ...` (the ES-module idiom) and the words in a string are left as written", async () => {
+    write('idiom.ts', [
+      "import path from 'node:path';",
+      "import { fileURLToPath } from 'node:url';",
+      'const __dirname = path.dirname(fileURLToPath(import.meta.url));',
+      'export const dir = __dirname;',
+      "export const note = 'see import.meta.url and __dirname in the docs';",
+    ].join('\n') + '\n');
+    const mod = await importCompiled(path.join(dir, 'idiom.ts'));
+    expect(mod.dir).toBe(dir);
+    expect(mod.note).toBe('see import.meta.url and __dirname in the docs');
+  });
+
+  test('a file that begins with #! keeps its lines: an error thrown at a line is reported at that line', async () => {
+    write('shebang.ts', "#!/usr/bin/env node\nexport const url = import.meta.url;\nexport const where = (): string => new Error('here').stack!.split('\\n')[1];\n");
+    const mod = await importCompiled(path.join(dir, 'shebang.ts'));
+    expect(mod.url).toBe(pathToFileURL(path.join(dir, 'shebang.ts')).href);
+    process.setSourceMapsEnabled(true);
+    expect((mod.where as () => string)()).toContain('shebang.ts:3:');
+  });
+
   test('an import that does not resolve: esbuild\'s error, naming the file and the import', async () => {
     write('broken.ts', "import { nothing } from './missing.ts';\nexport const x = nothing;\n");
     await expect(importCompiled(path.join(dir, 'broken.ts'))).rejects.toMatchObject({ errors: [expect.objectContaining({ text: expect.stringContaining('./missing.ts') })] });
