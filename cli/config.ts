@@ -57,9 +57,9 @@ function fromConfig(loaded: LoadedConfig, p: string): string {
 }
 
 /** The config's models as targets, globs expanded (a glob matching nothing is an error). */
-export function configTargets(loaded: LoadedConfig): ConfigTarget[] {
+export async function configTargets(loaded: LoadedConfig): Promise<ConfigTarget[]> {
   const out: ConfigTarget[] = [];
-  const builtins = builtinScenarioNames();
+  const builtins = await builtinScenarioNames();
   for (const [i, entry] of loaded.config.models.entries()) {
     const { model, variants, params } = typeof entry === 'string' ? { model: entry, variants: undefined, params: undefined } : entry;
     if (builtins.includes(model) && !isModulePath(model)) {

@@ -5,7 +5,6 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { definitionSite, ParameterError, resolveParameters, validateScenario, validateSystem } from '../checker/index.ts';
 import type { ExploreOptions, MemoryModelName, ParameterDeclarations, ParameterValue, Scenario, SourceLocation, SystemDefinition, Variant } from '../checker/index.ts';
-import { builtinScenarios } from '../models/scenarios/index.ts';
 import type { SystemSource } from '../traces/index.ts';
 import { importCompiled } from './compiledModule.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
@@ -137,10 +136,19 @@ function scenarioTarget(scenario: Scenario, sourceOf: SourceOf): CheckTarget {
   };
 }
 
-export const builtinScenarioNames = () => builtinScenarios.map((s) => s.name);
+/**
+ * The built-in scenarios, loaded when first asked for: a check of a user's model never loads them (about
+ * 70 ms of CPU in each thread that would).
+ */
+let builtins: readonly Scenario[] | null = null;
+async function builtinScenarios(): Promise<readonly Scenario[]> {
+  return (builtins ??= (await import('../models/scenarios/index.ts')).builtinScenarios);
+}
 
-export function builtinTargets(): CheckTarget[] {
-  return builtinScenarios.map((s) => builtinTarget(s));
+export const builtinScenarioNames = async () => (await builtinScenarios()).map((s) => s.name);
+
+export async function builtinTargets(): Promise<CheckTarget[]> {
+  return (await builtinScenarios()).map((s) => builtinTarget(s));
 }
 
 function builtinTarget(s: Scenario): CheckTarget {
@@ -241,10 +249,12 @@ export async function loadTarget(spec: string): Promise<CheckTarget> {
   if (spec.trim() === '' || spec === '-') {
     throw new CliError("a model cannot be read from standard input ('-'): give a built-in scenario's name or the path of a .ts module");
   }
-  const builtin = builtinScenarios.find((s) => s.name === spec);
-  if (builtin && !isModulePath(spec)) return builtinTarget(builtin);
-  if (isModulePath(spec) || existsSync(spec)) return moduleTarget(spec);
-  throw new CliError(`unknown scenario '${spec}' (built-in: ${builtinScenarios.map((s) => s.name).join(', ')}); to check your own model, give the path of its .ts module`);
+  if (isModulePath(spec)) return moduleTarget(spec);
+  const all = await builtinScenarios();
+  const builtin = all.find((s) => s.name === spec);
+  if (builtin) return builtinTarget(builtin);
+  if (existsSync(spec)) return moduleTarget(spec);
+  throw new CliError(`unknown scenario '${spec}' (built-in: ${all.map((s) => s.name).join(', ')}); to check your own model, give the path of its .ts module`);
 }
 
 /**
@@ -254,8 +264,8 @@ export async function loadTarget(spec: string): Promise<CheckTarget> {
 export function expandTargets(specs: string[], cwd = process.cwd()): string[] {
   const out: string[] = [];
   for (const spec of specs) {
-    const exists = existsSync(path.resolve(cwd, spec)) || builtinScenarios.some((s) => s.name === spec);
-    const files = !exists && isGlob(spec) ? expandGlob(spec, cwd) : [spec];
+    // A built-in scenario's name holds no glob character, so only a file's name needs looking at.
+    const files = !existsSync(path.resolve(cwd, spec)) && isGlob(spec) ? expandGlob(spec, cwd) : [spec];
     if (files.length === 0) throw new CliError(`no file matches ${JSON.stringify(spec)}`);
     for (const f of files) if (!out.includes(f)) out.push(f);
   }
@@ -315,7 +325,7 @@ function replayModule(source: SystemSource, model: string | undefined, allowed: 
 export async function loadSource(source: SystemSource, model?: string, allowed: ReplayModels = NO_CONFIGURED_MODELS, againstVariant?: string): Promise<{ system: SystemDefinition; variant: TargetVariant }> {
   let target: CheckTarget;
   if (model === undefined && source.module === 'builtin') {
-    const s = builtinScenarios.find((x) => x.name === source.scenario);
+    const s = (await builtinScenarios()).find((x) => x.name === source.scenario);
     if (!s) throw new CliError(`the trace comes from built-in scenario ${JSON.stringify(source.scenario ?? '')}, which does not exist`);
     target = builtinTarget(s);
   } else {

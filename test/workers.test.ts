@@ -188,12 +188,12 @@ describe('--workers from the command line', () => {
 });
 
 describe('--split-search: one check run alone with 2 workers, its search split across threads (checker/parallelSearch.ts)', () => {
-  const job = (scenario: string, variant: string) => {
-    const target = builtinTargets().find((t) => t.name === scenario)!;
+  const job = async (scenario: string, variant: string) => {
+    const target = (await builtinTargets()).find((t) => t.name === scenario)!;
     return { target, variant: target.variants.find((v) => v.name === variant)! };
   };
   const run = async (j: ReturnType<typeof job>, workers: number, splitAfterSeconds?: number, splitSearch = true) =>
-    (await runChecks([j], { bounds: {}, signal: new AbortController().signal, progress: null, inThread: true, workers, splitSearch, splitAfterSeconds })).records[0];
+    (await runChecks([await j], { bounds: {}, signal: new AbortController().signal, progress: null, inThread: true, workers, splitSearch, splitAfterSeconds })).records[0];
 
   test('without it, a check run alone stays on one thread and says nothing of threads', async () => {
     const two = await run(job('peterson', 'correct'), 2, 0, false);

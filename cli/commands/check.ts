@@ -182,7 +182,7 @@ async function jobsToRun(args: CheckArgs, loaded: LoadedConfig | null): Promise<
     // The config's models replace the built-ins; each is judged against its expectations, as several targets are.
     if (args.variant !== undefined) throw new CliError(`--variant picks a variant of one scenario: name it (vmbus-check check <scenario> --variant ${args.variant}), or list variants in ${loaded.file}`);
     const jobs: CheckJob[] = [];
-    for (const t of configTargets(loaded)) {
+    for (const t of await configTargets(loaded)) {
       const target = await loadTarget(t.spec);
       let variants = t.variants === undefined ? target.variants : selectVariants(target, t.variants);
       if (t.params !== undefined) variants = variants.map((v) => v.withParameters(t.params!, 'data'));
@@ -192,7 +192,7 @@ async function jobsToRun(args: CheckArgs, loaded: LoadedConfig | null): Promise<
   }
   if (targets.length === 0) {
     if (args.variant !== undefined) throw new CliError('--variant needs a scenario: vmbus-check check <scenario> --variant <name>');
-    return { jobs: builtinTargets().flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
+    return { jobs: (await builtinTargets()).flatMap((target) => jobsFor(target, target.variants, memories)), againstExpectation: true };
   }
   if (targets.length > 1) {
     // Several scenarios or modules (`check a.ts b.ts`, a glob): each judged as a whole; a plain system,

@@ -26,6 +26,6 @@ export function listText(targets: CheckTarget[]): string {
 }
 
 export async function listCommand(target: string | undefined, stdout: (s: string) => void): Promise<ExitCode> {
-  stdout(safeLines(listText(target === undefined ? builtinTargets() : [await loadTarget(target)])));
+  stdout(safeLines(listText(target === undefined ? await builtinTargets() : [await loadTarget(target)])));
   return ExitCode.ok;
 }

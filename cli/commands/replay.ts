@@ -33,7 +33,7 @@ async function configuredModels(trace: TraceFile, args: ReplayArgs): Promise<Rep
   if (trace.system.module === 'builtin' || args.model !== undefined) return NO_CONFIGURED_MODELS;
   const file = findConfig(args.config);
   if (file === null) return NO_CONFIGURED_MODELS;
-  return { configured: configTargets(await loadConfig(file)).map((t) => t.spec).filter(isModulePath) };
+  return { configured: (await configTargets(await loadConfig(file))).map((t) => t.spec).filter(isModulePath) };
 }
 
 /**
