@@ -5,6 +5,7 @@
 import { alwaysEventually, explore, leadsTo } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { counters } from './models.ts';
+import { UNREDUCED } from './unreduced.ts';
 
 const large = process.argv.includes('--large');
 const size = large ? 44 : 30;
@@ -20,7 +21,7 @@ const live = (): SystemDefinition => ({
 
 function run(name: string, system: SystemDefinition) {
   const t = performance.now();
-  const r = explore(system);
+  const r = explore(system, UNREDUCED);
   const seconds = (performance.now() - t) / 1000;
   console.log(`${name.padEnd(10)} ${r.verdict.padEnd(9)} states ${r.stats.states.toLocaleString('en-US').padStart(11)}  transitions ${r.stats.transitions.toLocaleString('en-US').padStart(11)}  ${seconds.toFixed(2).padStart(6)} s  ${r.stats.bytesPerState.toFixed(1)} B/state`);
   return { seconds, r };

@@ -7,6 +7,7 @@ import { exploreAsync } from '../checker/index.ts';
 import type { CheckResult, SystemDefinition } from '../checker/index.ts';
 import { counters, mailboxes } from './models.ts';
 import { ring } from './ringModel.ts';
+import { UNREDUCED } from './unreduced.ts';
 
 const models: Record<string, () => SystemDefinition> = {
   'counters-4x34': () => counters(4, 34),
@@ -24,13 +25,13 @@ export async function parallelSearchSpeedup(opts: ParallelBenchOptions): Promise
   let ok = true;
   const recipe = (name: string) => ({ count: 2, system: { module: import.meta.url, export: 'model', data: name } });
   // A first parallel search starts the threads (kept for the next searches), so that no row pays for it.
-  await exploreAsync(model('mailboxes-3x9'), { threads: recipe('mailboxes-3x9'), maxStates: 1000 });
+  await exploreAsync(model('mailboxes-3x9'), { threads: recipe('mailboxes-3x9'), maxStates: 1000, ...UNREDUCED });
   for (const name of Object.keys(models)) {
     let one: CheckResult | null = null;
     let two: CheckResult | null = null;
     for (let i = 0; i < opts.repeat; i++) {
-      const a = await exploreAsync(model(name));
-      const b = await exploreAsync(model(name), { threads: recipe(name) });
+      const a = await exploreAsync(model(name), UNREDUCED);
+      const b = await exploreAsync(model(name), { threads: recipe(name), ...UNREDUCED });
       if (!one || a.stats.seconds < one.stats.seconds) one = a;
       if (!two || b.stats.seconds < two.stats.seconds) two = b;
     }

@@ -6,6 +6,7 @@ import type { CheckResult, SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
 import { counters, mailboxes } from './models.ts';
 import { ring } from './ringModel.ts';
+import { UNREDUCED } from './unreduced.ts';
 
 interface Case {
   name: string;
@@ -29,7 +30,7 @@ const violated = (r: CheckResult) => r.violations.map((v) => v.property).sort().
 export function partialOrderBench(options: { json: boolean; only?: string }): boolean {
   let ok = true;
   for (const c of PARTIAL_ORDER_CASES.filter((x) => !options.only || options.only === 'partial-order' || options.only === `partial-order/${x.name}`)) {
-    const full = explore(c.system());
+    const full = explore(c.system(), UNREDUCED);
     const por = explore(c.system(), { partialOrder: true });
     if (full.verdict !== por.verdict || violated(full) !== violated(por)) {
       console.error(`bench: partial-order/${c.name}: ${full.verdict} (${violated(full)}) unreduced, ${por.verdict} (${violated(por)}) reduced`);

@@ -22,6 +22,7 @@ import { storeKinds } from './storeKinds.ts';
 import { workersSpeedup } from './workers.ts';
 import { PARTIAL_ORDER_CASES, partialOrderBench } from './partialOrder.ts';
 import { parallelSearchSpeedup } from './parallelSearch.ts';
+import { UNREDUCED } from './unreduced.ts';
 
 interface Benchmark {
   name: string;
@@ -79,7 +80,7 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => { const u = process.cpuUsage(sinc
 let failed = false;
 for (const b of selected) {
   const cpu = process.cpuUsage();
-  const r = explore(b.system(), { paranoid });
+  const r = explore(b.system(), { paranoid, ...UNREDUCED });
   const offCpu = cpuSeconds(cpu);
   const row: Record<string, string | number> = {
     name: b.name,
@@ -91,7 +92,7 @@ for (const b of selected) {
     verdict: r.verdict,
   };
   if (b.scTwin) {
-    const twin = explore(b.scTwin());
+    const twin = explore(b.scTwin(), UNREDUCED);
     row.scStates = twin.stats.states;
     row.stateRatio = Number((r.stats.states / twin.stats.states).toFixed(1));
     row.statesPerSecRatio = Number((r.stats.statesPerSec / twin.stats.statesPerSec).toFixed(2));

@@ -4,8 +4,9 @@ import { explore } from '../checker/index.ts';
 import { runReport } from './runReport.ts';
 import type { StoreKind } from '../checker/index.ts';
 import { storeBenchModels } from './models.ts';
+import { UNREDUCED } from './unreduced.ts';
 
 const [model, store] = process.argv.slice(2) as [string, StoreKind];
 const before = process.cpuUsage();
-const r = explore(storeBenchModels[model](), { store });
+const r = explore(storeBenchModels[model](), { store, ...UNREDUCED });
 console.log(runReport(r, before));

@@ -66,13 +66,14 @@ export interface ExploreOptions {
   bitstateHashes?: number;
   /**
    * Symmetry reduction for a system that declares `symmetry` (checker/symmetry.ts): one state per orbit.
-   * Default false (checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
+   * On by default (false switches it off; checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
    */
   symmetry?: boolean;
   /**
    * Partial-order reduction (checker/partialOrder.ts): expand only an ample set of steps where that keeps
-   * every verdict. Default false; not applied with liveness properties, coverage, symmetry, under arm, or
-   * while an invariant or goal does not declare what it reads (CheckResult.stats.partialOrder says why).
+   * every verdict. On by default (false switches it off); not applied with liveness properties, coverage,
+   * symmetry, under arm, or while an invariant or goal does not declare what it reads. CheckResult.stats.partialOrder
+   * says whether it applied, and, when asked for with `true`, why not.
    */
   partialOrder?: boolean;
   /**
@@ -153,6 +154,7 @@ export class Exploration {
   private readonly canon: Int32Array;
   private partialOrder: PartialOrder | null;
   private partialOrderNote: string | null;
+  private partialOrderAsked: boolean;
   /** A successor of the state being expanded was already stored (the reduction's cycle proviso). */
   private revisited = false;
   /** Steps that ended in a violation or a bound, so far. */
@@ -189,7 +191,16 @@ export class Exploration {
     const por = partialOrderFor(this.sys, this.stepper, options, this.symmetry !== null);
     this.partialOrder = por.partialOrder;
     this.partialOrderNote = por.note;
+    this.partialOrderAsked = por.asked;
     this.start();
+  }
+
+  /** stats.partialOrder: when asked for, or when the reduction (on by default) expanded some state by an ample set. */
+  private partialOrderStats(): { partialOrder: NonNullable<CheckResult['stats']['partialOrder']> } | null {
+    if (this.partialOrderNote === null) return null;
+    const reducedStates = this.partialOrder?.reducedStates ?? 0;
+    if (!this.partialOrderAsked && reducedStates === 0) return null;
+    return { partialOrder: { applied: this.partialOrder !== null, note: this.partialOrderNote, reducedStates } };
   }
 
   /** The exploration and the fair-cycle search after it have ended. */
@@ -328,7 +339,7 @@ export class Exploration {
         bytesPerState: states > 0 ? (this.store.bytes + (this.edges?.bytes ?? 0)) / states : 0,
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
-        ...(this.partialOrderNote !== null ? { partialOrder: { applied: this.partialOrder !== null, note: this.partialOrderNote, reducedStates: this.partialOrder?.reducedStates ?? 0 } } : {}),
+        ...(this.partialOrderStats() ?? {}),
         ...(this.symmetryNote !== null ? { symmetry: { applied: this.symmetry !== null, note: this.symmetryNote, represented: this.symmetry?.stats().represented ?? null } } : {}),
       },
       ...(this.coverage ? { coverage: this.coverage.result() } : {}),
@@ -566,7 +577,8 @@ export class Exploration {
     // states tried had none, the rest are expanded in full, as they would be anyway, without looking.
     if (++por.tried > POR_TRIAL && por.reducedStates === 0) {
       this.partialOrder = null;
-      this.partialOrderNote = `not applied: none of the first ${POR_TRIAL} states expanded had an ample set, so the search went on without looking (${this.partialOrderNote})`;
+      // On by default, a reduction that found nothing to reduce says nothing: the search was the unreduced one.
+      this.partialOrderNote = this.partialOrderAsked ? `not applied: none of the first ${POR_TRIAL} states expanded had an ample set, so the search went on without looking (${this.partialOrderNote})` : null;
       return false;
     }
     const steps = por.steps;

@@ -18,7 +18,7 @@ export type { GlobalView, GlobalState, ActorState } from './globalView.ts';
 export { compileSystem } from './compile.ts';
 export type { CompiledSystem } from './compile.ts';
 export { explore, exploreAsync, Exploration, LIVENESS_GRACE } from './explorer.ts';
-export { SYMMETRY_NOT_ASKED } from './symmetryChoice.ts';
+export { SYMMETRY_SWITCHED_OFF } from './symmetryChoice.ts';
 export type { ExploreOptions, AsyncExploreOptions, Progress } from './explorer.ts';
 export type { SystemRecipe, ThreadsOption } from './parallelSearch.ts';
 export { OVER_ON_ONE_THREAD } from './parallelSearch.ts';

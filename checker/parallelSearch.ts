@@ -62,10 +62,11 @@ export function singleThreadReason(sys: CompiledSystem, options: AsyncExploreOpt
   if (!portableUnder(sys.memory)) return `the threads cannot exchange states under ${sys.memory}`;
   if (sys.liveness.length > 0) return 'liveness properties need the whole graph in one thread';
   if (options.coverage) return 'coverage is counted on one thread';
-  if (options.symmetry && sys.definition.symmetry !== undefined) return 'symmetry reduction runs on one thread';
+  // A reduction asked for takes the one thread; one merely on by default gives way to the threads asked for, which search the whole graph.
+  if (options.symmetry === true && sys.definition.symmetry !== undefined) return 'symmetry reduction runs on one thread';
   if ((options.store ?? 'full') !== 'full') return `the ${options.store} store runs on one thread`;
   if (options.allViolations) return 'all violations are collected on one thread';
-  if (options.partialOrder) return 'partial-order reduction runs on one thread';
+  if (options.partialOrder === true) return 'partial-order reduction runs on one thread';
   return null;
 }
 

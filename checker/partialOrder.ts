@@ -19,8 +19,10 @@ import { actorFootprints, Footprint, Resources } from './actorFootprint.ts';
 
 export interface PartialOrderChoice {
   partialOrder: PartialOrder | null;
-  /** Why it is not applied, or what it works from; null when not asked for. */
+  /** Why it is not applied, or what it works from; null when switched off, or on by default and not applicable. */
   note: string | null;
+  /** Asked for (`partialOrder: true`, --por), not merely on by default: then the reports also say why it did not apply. */
+  asked: boolean;
 }
 
 export interface PartialOrderOptions {
@@ -28,20 +30,30 @@ export interface PartialOrderOptions {
   coverage?: boolean;
 }
 
-/** Whether the reduction applies to `sys`, and why not when it does not. */
-export function partialOrderFor(sys: CompiledSystem, stepper: Stepper, options: PartialOrderOptions, symmetry: boolean): PartialOrderChoice {
-  if (options.partialOrder !== true) return { partialOrder: null, note: null };
-  const not = (why: string): PartialOrderChoice => ({ partialOrder: null, note: `not applied: ${why}` });
-  if (sys.liveness.length > 0) return not(`liveness properties (${sys.liveness.map(([n]) => n).join(', ')}) are judged over the whole graph's cycles and fairness`);
-  if (sys.memory === 'arm') return not('under arm, one write history is shared by every cell');
-  if (options.coverage) return not('coverage counts every state');
-  if (symmetry) return not('not combined with symmetry reduction');
+/** Why the reduction cannot apply to `sys` under `options`, or null when it can. */
+export function partialOrderBlocker(sys: CompiledSystem, options: PartialOrderOptions, symmetry: boolean): string | null {
+  if (sys.liveness.length > 0) return `liveness properties (${sys.liveness.map(([n]) => n).join(', ')}) are judged over the whole graph's cycles and fairness`;
+  if (sys.memory === 'arm') return 'under arm, one write history is shared by every cell';
+  if (options.coverage) return 'coverage counts every state';
+  if (symmetry) return 'not combined with symmetry reduction';
   const undeclared = [...sys.invariants, ...sys.goals].filter(([, p]) => p.reads === undefined).map(([n]) => n);
-  if (undeclared.length > 0) return not(`${undeclared.join(', ')} do${undeclared.length === 1 ? 'es' : ''} not declare what ${undeclared.length === 1 ? 'it reads' : 'they read'} (invariant(holds, { actors, cells, inFlight }))`);
+  if (undeclared.length > 0) return `${undeclared.join(', ')} do${undeclared.length === 1 ? 'es' : ''} not declare what ${undeclared.length === 1 ? 'it reads' : 'they read'} (invariant(holds, { actors, cells, inFlight }))`;
+  return null;
+}
+
+/**
+ * Whether the reduction applies to `sys`, and why not when it does not. On unless switched off
+ * (`partialOrder: false`); on by default, a system it cannot apply to is searched in full without a word.
+ */
+export function partialOrderFor(sys: CompiledSystem, stepper: Stepper, options: PartialOrderOptions, symmetry: boolean): PartialOrderChoice {
+  const asked = options.partialOrder === true;
+  if (options.partialOrder === false) return { partialOrder: null, note: null, asked };
+  const why = partialOrderBlocker(sys, options, symmetry);
+  if (why !== null) return { partialOrder: null, note: asked ? `not applied: ${why}` : null, asked };
   const por = new PartialOrder(sys, stepper);
   const unknown = por.unknownActors();
   const known = unknown.length === 0 ? 'every actor\'s footprint scanned' : `footprints not known (a computed name or an unmarked emit) for ${unknown.join(', ')}`;
-  return { partialOrder: por, note: `ample sets; ${known}` };
+  return { partialOrder: por, note: `ample sets; ${known}`, asked };
 }
 
 /** The steps of the state being expanded, as `forEachStep` offers them. */

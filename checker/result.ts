@@ -89,8 +89,9 @@ export interface Stats {
    */
   symmetry?: { applied: boolean; note: string; represented: number | null };
   /**
-   * With `partialOrder: true` (README, "Partial-order reduction"): whether it was applied, what it worked
-   * from or why not, and how many states were expanded by a proper ample set.
+   * Partial-order reduction (README, "Partial-order reduction"), when asked for with `partialOrder: true`
+   * or, on by default, when it expanded some state by an ample set: whether it was applied, what it
+   * worked from or why not, and how many states were expanded by a proper ample set.
    */
   partialOrder?: { applied: boolean; note: string; reducedStates: number };
   /**

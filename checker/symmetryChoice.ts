@@ -12,20 +12,23 @@ export interface SymmetryChoice {
   note: string | null;
 }
 
-/** The note of a system that declares symmetry, explored without it: reports say nothing of it. */
-export const SYMMETRY_NOT_ASKED = 'symmetry not applied: not switched on (ExploreOptions.symmetry, --symmetry)';
+/** The note of a system that declares symmetry, explored with the reduction switched off: reports say nothing of it. */
+export const SYMMETRY_SWITCHED_OFF = 'symmetry not applied: switched off (ExploreOptions.symmetry false, --no-symmetry)';
 
 /**
- * Off unless asked for (`symmetry: true`). Not applied with liveness properties: a cycle
+ * On by default for a system that declares symmetry; `symmetry: false` switches it off (as TLC's
+ * SYMMETRY and Murphi's scalarsets, the declaration is what asks for it). Not applied with liveness properties: a cycle
  * of orbits need not be a cycle of states, and weak fairness is per actor, so the fair-cycle search
  * would judge the quotient wrongly; nor with coverage, which counts concrete states and transitions.
  */
-export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: StateStore, options: { symmetry?: boolean; coverage?: boolean; store?: string }): SymmetryChoice {
+export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: StateStore, options: { symmetry?: boolean; partialOrder?: boolean; coverage?: boolean; store?: string }): SymmetryChoice {
   // A compiled system explored again keeps its memo: no earlier run's checks may linger on it.
   for (const a of sys.actors) a.onComputed = null;
   const off = (why: string): SymmetryChoice => ({ symmetry: null, paths: null, note: `symmetry not applied: ${why}` });
   if (!Symmetry.declared(sys)) return options.symmetry === true ? off('the system declares no symmetry (no groups of interchangeable members)') : { symmetry: null, paths: null, note: null };
-  if (options.symmetry !== true) return { symmetry: null, paths: null, note: SYMMETRY_NOT_ASKED };
+  if (options.symmetry === false) return { symmetry: null, paths: null, note: SYMMETRY_SWITCHED_OFF };
+  // The two reductions are not combined: one asked for wins over the other merely on by default.
+  if (options.partialOrder === true && options.symmetry !== true) return off('partial-order reduction asked for instead (the two are not combined)');
   // Concrete counterexamples are rebuilt from the stored representatives, which an approximate store drops once expanded.
   if ((options.store ?? 'full') !== 'full') return off(`the ${options.store} store keeps no expanded states`);
   if (sys.liveness.length > 0) return off('the system has liveness properties (a cycle of orbits need not be a cycle of states)');

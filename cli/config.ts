@@ -89,8 +89,8 @@ export function configBounds(loaded: LoadedConfig): ExploreOptions {
     }
   }
   if (loaded.config.allViolations === true) bounds.allViolations = true;
-  if (loaded.config.symmetry === true) bounds.symmetry = true;
-  if (loaded.config.partialOrder === true) bounds.partialOrder = true;
+  if (loaded.config.symmetry !== undefined) bounds.symmetry = loaded.config.symmetry;
+  if (loaded.config.partialOrder !== undefined) bounds.partialOrder = loaded.config.partialOrder;
   const { store, bitstateBits, bitstateHashes } = loaded.config;
   if ((bitstateBits !== undefined || bitstateHashes !== undefined) && store !== 'bitstate') throw new CliError(`${loaded.file}: ${bitstateBits !== undefined ? 'bitstateBits' : 'bitstateHashes'} needs store: 'bitstate'`);
   if (store !== undefined) bounds.store = store;

@@ -35,9 +35,9 @@ export interface VmbusCheckConfig {
   bitstateHashes?: number;
   /** Search threads to run at once (`--workers`; default: the cores available). */
   workers?: number;
-  /** Symmetry reduction for systems that declare interchangeable members (`--symmetry`; default false). */
+  /** Symmetry reduction for systems that declare interchangeable members (default on where declared; false, as `--no-symmetry`, switches it off). */
   symmetry?: boolean;
-  /** Partial-order reduction (`--por`; default off). */
+  /** Partial-order reduction (default on; false, as `--no-por`, switches it off; true, as `--por`, also reports why it did not apply). */
   partialOrder?: boolean;
   /** Split the search of a check run alone across the workers, once it has run a second (`--split-search`; default off). */
   splitSearch?: boolean;

@@ -75,13 +75,11 @@ function boundsOf(a: Args): ExploreOptions {
   if (a.paranoid === true) bounds.paranoid = true;
   if (a['all-violations'] === true) bounds.allViolations = true;
   if (a.coverage === true) bounds.coverage = true;
-  // --no-symmetry overrides the config's `symmetry: true`.
+  // Both reductions are on by default; --no-symmetry and --no-por switch them off, over the config too.
   if (typeof a.symmetry === 'boolean') bounds.symmetry = a.symmetry;
   if (a.symmetry === true && a.random !== undefined) throw new CliError('--symmetry is for the exhaustive search: it cannot be combined with --random');
-  if (a.por === true) {
-    if (a.random !== undefined) throw new CliError('--por is for the exhaustive search: it cannot be combined with --random');
-    bounds.partialOrder = true;
-  }
+  if (typeof a.por === 'boolean') bounds.partialOrder = a.por;
+  if (a.por === true && a.random !== undefined) throw new CliError('--por is for the exhaustive search: it cannot be combined with --random');
   Object.assign(bounds, storeOf(a));
   return bounds;
 }
@@ -173,7 +171,7 @@ function explorationOptions<T>(y: Argv<T>) {
     .option('store', { type: 'string', requiresArg: true, describe: 'how visited states are kept: full (default), compact (64-bit fingerprints) or bitstate (bits of a bit array): less memory a state, but states may be missed, so no violation is verified-probabilistic' })
     .option('bitstate-bits', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bit array has 2^N bits, 3 to 32 (default 30: 128 MiB, or a quarter of --max-memory), as SPIN\'s -wN' })
     .option('bitstate-hashes', { type: 'string', requiresArg: true, describe: 'with --store bitstate: the bits each state sets (default 3), as SPIN\'s -k' })
-    .option('symmetry', { type: 'boolean', describe: 'symmetry reduction, for a system that declares interchangeable members: one state stored per orbit (the report\'s stats say whether it applied, and why not)' })
+    .option('symmetry', { type: 'boolean', describe: 'symmetry reduction, for a system that declares interchangeable members: one state stored per orbit (on by default where declared; --no-symmetry switches it off; the report says whether it applied, and why not)' })
     .option('workers', { type: 'string', requiresArg: true, describe: 'search threads to run at once (default: the cores available): up to this many checks side by side, or one random search\'s walks split between them; one exhaustive check uses one, unless --split-search' })
     .option('paranoid', { type: 'boolean', describe: 're-run every memoised transition to catch impure model code (slower; by default a sample is re-run)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress output' })
@@ -186,7 +184,7 @@ function checkOptions<T>(y: Argv<T>) {
     .option('param', { type: 'string', array: true, requiresArg: true, describe: "set a variant's parameter, e.g. --param vcpus=3 (repeatable; every variant checked must declare it)" })
     .option('all-violations', { type: 'boolean', describe: 'go on after the first violation: a counterexample for every violated property' })
     .option('split-search', { type: 'boolean', describe: 'a check run alone: once its search has run a second on one thread, start it over split across the --workers threads (safety properties under sc and tso; off by default: it pays only for checks of many seconds)' })
-    .option('por', { type: 'boolean', describe: 'partial-order reduction: expand only an ample set of independent, invisible steps where that keeps every verdict (off by default; not applied with liveness properties, --coverage, under arm, or while an invariant does not declare what it reads: the JSON report\'s stats.partialOrder says why)' })
+    .option('por', { type: 'boolean', describe: 'partial-order reduction: expand only an ample set of independent, invisible steps where that keeps every verdict (on by default; --no-por switches it off; not applied with liveness properties, --coverage, symmetry, under arm, or while an invariant does not declare what it reads: with --por the report says why)' })
     .option('coverage', { type: 'boolean', describe: 'report each machine\'s states and transitions with the number of global states each was seen in; warn of transitions a verified check never fired' })
     .option('out', { type: 'string', requiresArg: true, describe: 'write the counterexample trace here (JSON)' })
     .option('witnesses', { type: 'string', requiresArg: true, describe: 'write a witness trace (replayable) for each reachability goal reached into this folder' })

@@ -15,6 +15,7 @@ import { counters } from '../bench/models.ts';
 import { bruteForce, referenceLassoCheck, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 /** What must not depend on how states are kept: the verdict aside (probabilistic), everything a report says. */
 const summary = (r: CheckResult) => ({
@@ -177,8 +178,8 @@ describe('the built-in scenarios', () => {
   test.each(variants)('%s: compact finds what the full store finds, liveness included, and its counterexamples replay', (_, v) => {
     const system = v.system();
     for (const allViolations of [false, true]) {
-      const full = explore(system, { allViolations });
-      const compact = explore(system, { allViolations, store: 'compact' });
+      const full = explore(system, { ...UNREDUCED, allViolations });
+      const compact = explore(system, { ...UNREDUCED, allViolations, store: 'compact' });
       expect(summary(compact)).toEqual(summary(full));
       expect(compact.verdict).toBe(probabilistic(full.verdict));
       expect(compact.approximation).toMatchObject({ store: 'compact', fingerprintBits: 64, states: full.stats.states });
@@ -193,8 +194,8 @@ describe('the built-in scenarios', () => {
 
   test.each(variants)('%s: bitstate, ample bits: the same states; liveness is left unjudged, never verified', (_, v) => {
     const system = v.system();
-    const full = explore(system, { allViolations: true });
-    const bits = explore(system, { allViolations: true, store: 'bitstate', bitstateBits: 24 });
+    const full = explore(system, { ...UNREDUCED, allViolations: true });
+    const bits = explore(system, { ...UNREDUCED, allViolations: true, store: 'bitstate', bitstateBits: 24 });
     const live = Object.values(system.properties ?? {}).some((p) => p.kind === 'liveness');
     expect(bits.stats.states).toBe(full.stats.states);
     expect(bits.approximation).toMatchObject({ store: 'bitstate', bits: 2 ** 24, hashes: 3 });
@@ -220,9 +221,9 @@ describe('random systems', () => {
         const ref = bruteForce(system, 1_000);
         if (ref.gaveUp) return;
         seen.compared++;
-        const full = explore(system, { allViolations: true });
+        const full = explore(system, { ...UNREDUCED, allViolations: true });
         for (const options of [{ store: 'compact' as const }, { store: 'bitstate' as const, bitstateBits: 24 }]) {
-          const r = explore(system, { allViolations: true, ...options });
+          const r = explore(system, { ...UNREDUCED, allViolations: true, ...options });
           expect(r.stats.states).toBe(ref.states);
           expect(r.stats.transitions).toBe(ref.transitions);
           expect(summary(r)).toEqual(summary(full));
@@ -247,8 +248,8 @@ describe('random systems', () => {
       fc.property(systemDataArb, fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.constantFrom('none' as const, 'weak' as const), (data, p, q, fairness) => {
         const base = buildSystem(data);
         const system: SystemDefinition = { ...base, fairness, properties: { ...base.properties, live: leadsTo((g) => holds(g, 'c0', p), (g) => holds(g, 'c1', q)) } };
-        const full = explore(system, { allViolations: true, maxStates: 2_000 });
-        const compact = explore(system, { allViolations: true, maxStates: 2_000, store: 'compact' });
+        const full = explore(system, { ...UNREDUCED, allViolations: true, maxStates: 2_000 });
+        const compact = explore(system, { ...UNREDUCED, allViolations: true, maxStates: 2_000, store: 'compact' });
         expect(summary(compact)).toEqual(summary(full));
         for (const v of compact.violations.filter((x) => x.cycleStart !== undefined)) {
           expect(referenceLassoCheck(system, v.property, v.steps, v.cycleStart!)).toBeNull();
@@ -265,21 +266,21 @@ describe('random systems', () => {
 describe('a bit array too small for the state space', () => {
   test('misses states, says a miss is near certain, and claims no verdict', () => {
     const system = counters(3, 10); // 1,000 states by construction
-    const r = explore(system, { store: 'bitstate', bitstateBits: 8 });
+    const r = explore(system, { ...UNREDUCED, store: 'bitstate', bitstateBits: 8 });
     expect(r.stats.states).toBeLessThan(1_000);
     expect(r.approximation!.omissionProbability).toBeGreaterThan(0.99);
     expect(r.verdict).toBe('bounded');
     expect(r.bounds.map((b) => b.kind)).toEqual(['omissions']);
     expect(r.bounds[0].detail).toMatch(/bitstate store, 2\^8 bits, 3 set by each of [\d,]+ states, estimated probability of a missed state 1/);
     // Ample bits: every state, and a miss unlikely.
-    const ample = explore(system, { store: 'bitstate', bitstateBits: 24 });
+    const ample = explore(system, { ...UNREDUCED, store: 'bitstate', bitstateBits: 24 });
     expect([ample.stats.states, ample.verdict]).toEqual([1_000, 'verified-probabilistic']);
   });
 
   test('a violation it still finds is real: the counterexample replays', () => {
     const broken = builtinScenarios.find((s) => s.name === 'peterson')!.variants.find((v) => v.name === 'broken')!.system();
-    const r = explore(broken, { store: 'bitstate', bitstateBits: 7 });
-    expect(r.stats.states).toBeLessThan(explore(broken).stats.states);
+    const r = explore(broken, { ...UNREDUCED, store: 'bitstate', bitstateBits: 7 });
+    expect(r.stats.states).toBeLessThan(explore(broken, UNREDUCED).stats.states);
     expect(r.verdict).toBe('violated');
     expectReplays(broken, r);
   });
@@ -287,8 +288,8 @@ describe('a bit array too small for the state space', () => {
   test('a liveness violation over compact names the state its obligation opened in, rebuilt by replay', () => {
     const buggy = builtinScenarios.find((s) => s.name === 'shutdown-ic-boot')!.variants.find((v) => v.name === 'buggy-linux')!.system();
     const property = 'lostInterruptLive';
-    const full = explore(buggy, { allViolations: true }).violations.find((v) => v.property === property)!;
-    const compact = explore(buggy, { allViolations: true, store: 'compact' }).violations.find((v) => v.property === property)!;
+    const full = explore(buggy, { ...UNREDUCED, allViolations: true }).violations.find((v) => v.property === property)!;
+    const compact = explore(buggy, { ...UNREDUCED, allViolations: true, store: 'compact' }).violations.find((v) => v.property === property)!;
     // The message describes the trigger state, which compact no longer keeps and rebuilds by replay.
     expect(compact.message).toBe(full.message);
     expect(compact.message).toMatch(/\S/);

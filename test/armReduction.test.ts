@@ -11,6 +11,7 @@ import {
 } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { scanLoadedCells } from '../checker/loadedCells.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 const CELLS = ['x', 'y', 'z', 'w'] as const;
 type Cell = typeof CELLS[number];
@@ -70,7 +71,7 @@ function reachable(programs: Program[], plain: boolean): { projections: Set<stri
     properties: { record: invariant((g) => { projections.add(JSON.stringify([Object.values(g.actors).map((s) => [s.value, s.context]), g.cells])); return true; }) },
   });
   const sys = compileSystem(def);
-  const r = explore(plain ? { ...sys, loadable: null } : sys);
+  const r = explore(plain ? { ...sys, loadable: null } : sys, UNREDUCED);
   return { projections, states: r.stats.states, verdict: r.verdict };
 }
 
@@ -103,8 +104,8 @@ describe('the ARM state reduction', () => {
     // state space is the product of the single-pair one (88 states, checked directly).
     const { kvmVcpuKick } = await import('../models/scenarios/kvmVcpuKick.ts');
     const o = { vcpuBarrier: true, requesterBarrier: true, request: true };
-    const one = explore(kvmVcpuKick('arm', o, 1));
-    const two = explore(kvmVcpuKick('arm', o, 2));
+    const one = explore(kvmVcpuKick('arm', o, 1), UNREDUCED);
+    const two = explore(kvmVcpuKick('arm', o, 2), UNREDUCED);
     expect(one.verdict).toBe('verified');
     expect(two.verdict).toBe('verified');
     expect(two.stats.states).toBe(one.stats.states ** 2);
@@ -134,7 +135,7 @@ describe('the scan of what a machine loads', () => {
     // Simulate a gap in the scan: the scanned footprint says t0 loads nothing.
     const m = setup({}).createMachine({ initial: 'a', states: { a: { on: { run: { target: 'b', actions: load('x') } } }, b: { on: { loaded: 'c' } }, c: {} } });
     const sys = compileSystem(defineSystem({ name: 'gap', memory: 'arm', actors: { t0: { machine: m, spontaneous: [{ type: 'run' }] } }, cells: { x: 0 } }));
-    const r = explore({ ...sys, loadable: [new Uint8Array(1)] });
+    const r = explore({ ...sys, loadable: [new Uint8Array(1)] }, UNREDUCED);
     expect(r.verdict).toBe('violated');
     expect(r.violations[0].property).toBe('modelError');
     expect(r.violations[0].message).toMatch(/loads cell 'x', which vmbus-check's scan of its machine did not find/);

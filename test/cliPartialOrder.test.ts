@@ -18,14 +18,17 @@ describe('usage errors: exit 2, one line', () => {
 describe('check --por', () => {
   test('json: the same verdict, fewer or as many states, and what the reduction worked from', async () => {
     const args = ['check', 'lost-wakeup', '--variant', 'fixed', '--format', 'json', '--quiet'];
-    const [plain] = lines((await runMain(args)).stdout);
+    const [plain] = lines((await runMain([...args, '--no-por'])).stdout);
     const r = await runMain([...args, '--por']);
     expect(r.code).toBe(0);
     const [o] = lines(r.stdout);
     expect(o.verdict).toBe(plain.verdict);
-    expect(o.stats.states).toBeLessThanOrEqual(plain.stats.states);
+    expect(o.stats.states).toBeLessThan(plain.stats.states);
     expect(o.stats.partialOrder).toMatchObject({ applied: true });
     expect(plain.stats.partialOrder).toBeUndefined();
+    // On by default: the same reduced search without the flag.
+    const [byDefault] = lines((await runMain(args)).stdout);
+    expect([byDefault.stats.states, byDefault.stats.partialOrder]).toEqual([o.stats.states, o.stats.partialOrder]);
   });
 
   test('text: says whether it was applied and to how many states, or why not', async () => {
@@ -33,15 +36,25 @@ describe('check --por', () => {
     expect(applied.stdout).toMatch(/kvm-vcpu-kick\/correct: partial-order reduction applied \(ample sets[^)]*\): [1-9][\d,]* states expanded by an ample set/);
     const not = await runMain(['check', 'shutdown-ic-boot', '--variant', 'fixed-linux', '--por']);
     expect(not.stdout).toMatch(/shutdown-ic-boot\/fixed-linux: partial-order reduction not applied: liveness properties/);
-    expect((await runMain(['check', 'kvm-vcpu-kick', '--variant', 'correct'])).stdout).not.toMatch(/partial-order/);
+    // On by default, it says nothing where it did not apply (here symmetry reduction, also on by default, took its place).
+    const byDefault = await runMain(['check', 'kvm-vcpu-kick', '--variant', 'correct']);
+    expect(byDefault.stdout).toMatch(/kvm-vcpu-kick\/correct: symmetry: /);
+    expect(byDefault.stdout).not.toMatch(/partial-order/);
+    expect((await runMain(['check', 'shutdown-ic-boot', '--variant', 'fixed-linux'])).stdout).not.toMatch(/partial-order/);
   });
 
-  test("the config's partialOrder applies; a bad one is one line naming the field", async () => {
+  test("the config's partialOrder applies, partialOrder: false switches it off; a bad one is one line naming the field", async () => {
     const dir = mkdtempSync(path.join(tmp, 'config-'));
     writeFileSync(path.join(dir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'lost-wakeup', variants: ['fixed'] }], partialOrder: true, reports: [{ format: 'json' }] };\n");
     const r = await runMain(['--quiet'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(lines(r.stdout)[0].stats.partialOrder).toMatchObject({ applied: true });
+    // `partialOrder: false` switches off the default: every state, no stats.
+    const offDir = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(offDir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'lost-wakeup', variants: ['fixed'] }], partialOrder: false, reports: [{ format: 'json' }] };\n");
+    const [off] = lines((await runMain(['--quiet'], { cwd: offDir })).stdout);
+    expect(off.stats.partialOrder).toBeUndefined();
+    expect(off.stats.states).toBeGreaterThan(lines(r.stdout)[0].stats.states);
     const bad = mkdtempSync(path.join(tmp, 'config-'));
     writeFileSync(path.join(bad, 'vmbus-check.config.mjs'), "export default { models: ['lost-wakeup'], partialOrder: 'yes' };\n");
     const e = await runMain(['--quiet'], { cwd: bad });

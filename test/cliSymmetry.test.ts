@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { SYMMETRY_SWITCHED_OFF } from '../checker/index.ts';
 import { runMain, usageErrorTests } from './cliInProcess.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vmbus-check-symmetry-'));
@@ -20,9 +21,12 @@ describe('usage errors: exit 2, one line', () => {
 
 describe('check --symmetry', () => {
   test('json: the same verdict in fewer states, stats.symmetry with the states the orbits stand for', async () => {
-    const [off] = lines((await runMain([...kvm('correct'), '--format', 'json'])).stdout);
+    const [off] = lines((await runMain([...kvm('correct'), '--no-symmetry', '--no-por', '--format', 'json'])).stdout);
     const [on] = lines((await runMain([...kvm('correct'), '--symmetry', '--format', 'json'])).stdout);
-    expect(off.stats.symmetry).toMatchObject({ applied: false });
+    expect(off.stats.symmetry).toMatchObject({ applied: false, note: SYMMETRY_SWITCHED_OFF });
+    // On by default where declared.
+    const [byDefault] = lines((await runMain([...kvm('correct'), '--format', 'json'])).stdout);
+    expect([byDefault.stats.states, byDefault.stats.symmetry]).toEqual([on.stats.states, on.stats.symmetry]);
     expect(on.verdict).toBe(off.verdict);
     expect(on.asExpected).toBe(true);
     expect(on.stats.states).toBeLessThan(off.stats.states);
@@ -30,15 +34,16 @@ describe('check --symmetry', () => {
     expect(on.goals).toEqual(off.goals);
   });
 
-  test('text: a line saying what was reduced; without the flag, none', async () => {
-    const on = await runMain(kvm('correct', '--symmetry'));
-    expect(on.code).toBe(0);
-    expect(on.stdout).toMatch(/^kvm-vcpu-kick\/correct: symmetry: 4 actors and 6 cells in 1 group of 2 members; [\d,]+ orbits stored, standing for [\d,]+ states$/m);
-    expect((await runMain(kvm('correct'))).stdout).not.toMatch(/symmetry/);
+  test('text: a line saying what was reduced, also by default; switched off, none', async () => {
+    for (const on of [await runMain(kvm('correct', '--symmetry')), await runMain(kvm('correct'))]) {
+      expect(on.code).toBe(0);
+      expect(on.stdout).toMatch(/^kvm-vcpu-kick\/correct: symmetry: 4 actors and 6 cells in 1 group of 2 members; [\d,]+ orbits stored, standing for [\d,]+ states$/m);
+    }
+    expect((await runMain(kvm('correct', '--no-symmetry'))).stdout).not.toMatch(/symmetry/);
   });
 
   test('a violation: the same property and counterexample length, and its trace replays', async () => {
-    const [off] = lines((await runMain([...kvm('no-vcpu-barrier'), '--format', 'json'])).stdout);
+    const [off] = lines((await runMain([...kvm('no-vcpu-barrier'), '--no-symmetry', '--no-por', '--format', 'json'])).stdout);
     const out = path.join(tmp, 'kick.json');
     const [on] = lines((await runMain([...kvm('no-vcpu-barrier'), '--symmetry', '--format', 'json', '--out', out])).stdout);
     expect([on.verdict, on.property, on.steps]).toEqual([off.verdict, off.property, off.steps]);
@@ -59,13 +64,18 @@ describe('check --symmetry', () => {
     expect(c.stats.symmetry).toMatchObject({ applied: false, note: 'symmetry not applied: coverage counts concrete states' });
   });
 
-  test("the config's symmetry applies, --no-symmetry turns it off; a bad one is one line naming the field", async () => {
+  test("the config's symmetry applies, --no-symmetry turns it off, symmetry: false too; a bad one is one line naming the field", async () => {
     const dir = mkdtempSync(path.join(tmp, 'config-'));
     writeFileSync(path.join(dir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'kvm-vcpu-kick', variants: ['correct'] }], symmetry: true, reports: [{ format: 'json' }] };\n");
     const r = await runMain(['--quiet'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(lines(r.stdout)[0].stats.symmetry.applied).toBe(true);
     expect(lines((await runMain(['--quiet', '--no-symmetry'], { cwd: dir })).stdout)[0].stats.symmetry.applied).toBe(false);
+    // `symmetry: false` switches off the default; --symmetry switches it on again.
+    const offDir = mkdtempSync(path.join(tmp, 'config-'));
+    writeFileSync(path.join(offDir, 'vmbus-check.config.mjs'), "export default { models: [{ model: 'kvm-vcpu-kick', variants: ['correct'] }], symmetry: false, reports: [{ format: 'json' }] };\n");
+    expect(lines((await runMain(['--quiet'], { cwd: offDir })).stdout)[0].stats.symmetry).toMatchObject({ applied: false, note: SYMMETRY_SWITCHED_OFF });
+    expect(lines((await runMain(['--quiet', '--symmetry'], { cwd: offDir })).stdout)[0].stats.symmetry.applied).toBe(true);
     const bad = mkdtempSync(path.join(tmp, 'config-'));
     writeFileSync(path.join(bad, 'vmbus-check.config.mjs'), "export default { models: ['kvm-vcpu-kick'], symmetry: 'yes' };\n");
     const e = await runMain(['--quiet'], { cwd: bad });

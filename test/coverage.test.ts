@@ -14,6 +14,7 @@ import { runMain } from './cliInProcess.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { UNREDUCED } from './support/unreduced.ts';
 
 /** Per actor and state node path: the reachable global states in which the actor is in it (null: too big). */
 function referenceStateCounts(def: SystemDefinition, stateNames: Record<string, string[]>, maxStates = 1_000): Map<string, number> | null {
@@ -46,7 +47,7 @@ describe('coverage of a model with dead transitions', () => {
   // The 6 states (worker, driver, in flight to worker): s0 (idle, start, []), s1 (idle, started, [go]),
   // s2 (busy, started, []), s3 (idle, done, [go, finish]), s4 (busy, done, [finish]), s5 (idle, done, []).
   // go is taken in s1 and s3, finish in s4; driver's run in s0 (start) and s1, s2 (started).
-  const r = explore(deadTransition, { coverage: true });
+  const r = explore(deadTransition, { ...UNREDUCED, coverage: true });
 
   test('verified, with every state and transition of the definitions counted by hand', () => {
     expect([r.verdict, r.stats.states]).toEqual(['verified', 6]);
@@ -70,7 +71,7 @@ describe('coverage of a model with dead transitions', () => {
   });
 
   test('off by default: no coverage, the same exploration', () => {
-    const plain = explore(deadTransition);
+    const plain = explore(deadTransition, UNREDUCED);
     expect(plain.coverage).toBeUndefined();
     expect([plain.stats.states, plain.stats.transitions]).toEqual([r.stats.states, r.stats.transitions]);
   });
@@ -82,7 +83,7 @@ describe('coverage of random systems', () => {
     fc.assert(
       fc.property(systemDataArb, (data) => {
         const system = buildSystem(data);
-        const r = explore(system, { allViolations: true, coverage: true });
+        const r = explore(system, { ...UNREDUCED, allViolations: true, coverage: true });
         if (r.bounds.length > 0) return;
         const names = Object.fromEntries(r.coverage!.map((a) => [a.actor, a.states.map((s) => s.state)]));
         const ref = referenceStateCounts(system, names);
@@ -122,7 +123,7 @@ describe('--coverage on the command line', () => {
 
   test('json, junit, github (with the job summary), sarif', async () => {
     const json = JSON.parse((await runMain(['check', model, '--coverage', '--format', 'json', '--quiet'])).stdout);
-    expect(json.coverage).toEqual(explore(deadTransition, { coverage: true }).coverage);
+    expect(json.coverage).toEqual(explore(deadTransition, { ...UNREDUCED, coverage: true }).coverage);
     expect(json.coverageWarnings).toEqual(warnings);
     const junit = (await runMain(['check', model, '--coverage', '--format', 'junit', '--quiet'])).stdout;
     expect(junit).toMatch(/<system-out>coverage of dead-transition [^<]*warning: dead-transition: verified, but worker&apos;s transition busy --abort--&gt; broken never fired<\/system-out>/);

@@ -5,6 +5,7 @@ import { lostWakeup } from '../models/examples/lostWakeup.ts';
 import { peterson } from '../models/examples/peterson.ts';
 import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { replayViolation } from './reference/replay.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 describe("Peterson's mutual exclusion", () => {
   // SPIN 6.5.2 on test/reference/peterson.pml (one Promela statement per XState step; statement merging
@@ -13,7 +14,7 @@ describe("Peterson's mutual exclusion", () => {
   // and 97 transitions for the broken one. SPIN counts "stored + matched", i.e. one more than the edges
   // of the state graph (the initial state is stored without a transition): 62 and 96 edges.
   test('is verified, with the state graph SPIN finds: 34 states, 62 transitions', () => {
-    const r = explore(peterson());
+    const r = explore(peterson(), UNREDUCED);
     expect(r.verdict).toBe('verified');
     expect(r.violations).toEqual([]);
     expect(r.bounds).toEqual([]);
@@ -29,7 +30,7 @@ describe("Peterson's mutual exclusion", () => {
   // stores flag0 and enters too, since turn == 0 is its own number. SPIN (`pan -i` with -DREACH) finds
   // the same 8 process steps.
   test('broken (stores swapped) lets both in: shortest counterexample of 8 steps', () => {
-    const r = explore(peterson(true));
+    const r = explore(peterson(true), UNREDUCED);
     expect(r.verdict).toBe('violated');
     expect(r.violations).toHaveLength(1);
     const v = r.violations[0];
@@ -50,7 +51,7 @@ describe("Peterson's mutual exclusion", () => {
   });
 
   test('broken, collecting all violations: the whole 50-state graph SPIN finds', () => {
-    const r = explore(peterson(true), { allViolations: true });
+    const r = explore(peterson(true), { ...UNREDUCED, allViolations: true });
     expect(r.stats.states).toBe(50);
     expect(r.stats.transitions).toBe(96);
     expect(r.violations.map((v) => v.property)).toEqual(['mutualExclusion']);
@@ -66,7 +67,7 @@ describe('lost wakeup', () => {
   //   deliver wakeup to the consumer (dropped in goingToSleep), consumer run (-> asleep);
   // then only the consumer's timer can fire, and the counterexample ends with it.
   test('stalls: an item is ready but the consumer sleeps', () => {
-    const r = explore(lostWakeup());
+    const r = explore(lostWakeup(), UNREDUCED);
     expect(r.verdict).toBe('violated');
     expect(r.violations).toHaveLength(1);
     const v = r.violations[0];
@@ -85,7 +86,7 @@ describe('lost wakeup', () => {
   });
 
   test('fixed (check and sleep in one step) is verified, and agrees with the reference', () => {
-    const r = explore(lostWakeup(true));
+    const r = explore(lostWakeup(true), UNREDUCED);
     expect(r.verdict).toBe('verified');
     const ref = bruteForce(lostWakeup(true));
     expect(ref.violated.size).toBe(0);
@@ -96,10 +97,10 @@ describe('lost wakeup', () => {
 
 describe('the soundness check itself rejects wrong counterexamples', () => {
   test('tampered counterexamples do not replay', () => {
-    const [broken] = explore(peterson(true)).violations;
+    const [broken] = explore(peterson(true), UNREDUCED).violations;
     expect(() => replayViolation(peterson(true), { ...broken, steps: broken.steps.slice(0, -1) })).toThrow(/final state satisfies it/);
     expect(() => replayViolation(peterson(true), { ...broken, property: 'deadlock' })).toThrow(/enabled/);
-    const [stalled] = explore(lostWakeup()).violations;
+    const [stalled] = explore(lostWakeup(), UNREDUCED).violations;
     const withoutDelivery = stalled.steps.filter((s) => s.kind !== 'deliver');
     expect(() => replayViolation(lostWakeup(), { ...stalled, steps: withoutDelivery })).toThrow(/not enabled/);
     expect(() => replayViolation(lostWakeup(true), stalled)).toThrow(/unsound/);

@@ -14,6 +14,7 @@ import { cellsOf, defineSystem, explore, exploreAsync, fence, invariant, post, w
 import { bruteForce, canon, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 describe('hand-counted systems', () => {
   test('two independent three-state chains: 3 x 3 = 9 states, 12 transitions, verified', () => {
@@ -22,7 +23,7 @@ describe('hand-counted systems', () => {
     const def = defineSystem({ actors: { a: { machine: chain, spontaneous: [{ type: 'tick' }] }, b: { machine: chain, spontaneous: [{ type: 'tick' }] } } });
     const ref = bruteForce(def);
     expect([ref.states, ref.transitions, [...ref.violated]]).toEqual([9, 12, []]);
-    const r = explore(def);
+    const r = explore(def, UNREDUCED);
     expect([r.verdict, r.stats.states, r.stats.transitions]).toEqual(['verified', 9, 12]);
   });
 
@@ -38,7 +39,7 @@ describe('hand-counted systems', () => {
     const def = defineSystem({ actors: { sender: { machine: sender, spontaneous: [{ type: 'go' }] }, receiver: { machine: receiver } } });
     const ref = bruteForce(def);
     expect([ref.states, ref.transitions, [...ref.violated], ref.shortest.get('unhandledEvent')]).toEqual([5, 6, ['unhandledEvent'], 4]);
-    const r = explore(def, { allViolations: true });
+    const r = explore(def, { ...UNREDUCED, allViolations: true });
     expect([r.verdict, r.stats.states, r.stats.transitions]).toEqual(['violated', 5, 6]);
     expect(r.violations.map((v) => [v.property, v.steps.length])).toEqual([['unhandledEvent', 4]]);
   });
@@ -59,7 +60,7 @@ describe('local state identity', () => {
     });
     const def = defineSystem({ actors: { k: { machine: m, spontaneous: [{ type: 'a' }, { type: 'b' }] } } });
     expect(bruteForce(def).states).toBe(4);
-    const r = explore(def);
+    const r = explore(def, UNREDUCED);
     expect([r.verdict, r.stats.states]).toEqual(['verified', 4]);
   });
 });
@@ -73,7 +74,7 @@ describe('random systems', () => {
         const ref = bruteForce(system, 1_000);
         if (ref.gaveUp) { seen.tooBig++; return; }
         seen.compared++;
-        const all = explore(system, { allViolations: true });
+        const all = explore(system, { ...UNREDUCED, allViolations: true });
 
         expect(new Set(all.violations.map((v) => v.property))).toEqual(ref.violated);
         expect(all.stats.states).toBe(ref.states);
@@ -87,7 +88,7 @@ describe('random systems', () => {
           expect(referenceReplay(system, v.property, v.steps)).toBe(ref.shortest.get(v.property));
         }
 
-        const first = explore(system);
+        const first = explore(system, UNREDUCED);
         expect(first.verdict).toBe(all.verdict);
         if (first.violations.length > 0) {
           expect(first.violations).toHaveLength(1);
@@ -98,6 +99,13 @@ describe('random systems', () => {
         } else {
           expect(first.stats.states).toBe(all.stats.states);
         }
+
+        // What a user gets: the reductions on by default never change a verdict, a violated property or a bound.
+        const reduced = explore(system, { allViolations: true });
+        expect(reduced.verdict).toBe(all.verdict);
+        expect(new Set(reduced.violations.map((v) => v.property))).toEqual(ref.violated);
+        expect(reduced.bounds.map((b) => b.kind)).toEqual(all.bounds.map((b) => b.kind));
+        for (const v of reduced.violations) expect(referenceReplay(system, v.property, v.steps)).toBeGreaterThanOrEqual(ref.shortest.get(v.property)!);
 
         if (ref.violated.size > 0) seen.violated++;
         if (ref.states > 50) seen.over50++;
@@ -126,7 +134,7 @@ describe('random systems', () => {
         const ref = bruteForce(system, 1_000);
         if (ref.gaveUp) return;
         seen.compared++;
-        const all = explore(system, { allViolations: true });
+        const all = explore(system, { ...UNREDUCED, allViolations: true });
         expect(all.memory).toBe('tso');
         expect(new Set(all.violations.map((v) => v.property))).toEqual(ref.violated);
         expect(all.stats.states).toBe(ref.states);
@@ -166,7 +174,7 @@ describe('random systems', () => {
     });
     for (const memory of ['sc', 'tso', 'arm'] as const) {
       const ref = bruteForce(mp(memory));
-      const r = explore(mp(memory), { allViolations: true });
+      const r = explore(mp(memory), { ...UNREDUCED, allViolations: true });
       expect([memory, ref.violated.has('noStaleData')]).toEqual([memory, memory === 'arm']);
       expect([memory, r.violations.some((v) => v.property === 'noStaleData')]).toEqual([memory, memory === 'arm']);
     }
@@ -196,7 +204,7 @@ describe('random systems', () => {
             }),
           },
         };
-        const all = explore(system, { allViolations: true });
+        const all = explore(system, { ...UNREDUCED, allViolations: true });
         expect(all.memory).toBe('arm');
         expect(new Set(all.violations.map((v) => v.property))).toEqual(ref.violated);
         expect(new Set(all.bounds.map((b) => b.kind))).toEqual(ref.cuts);
@@ -245,7 +253,7 @@ describe('random systems', () => {
         if (ref.gaveUp) return;
         const projections = new Set<string>();
         const names = Object.keys(actors);
-        const r = explore({ ...def('arm'), properties: { seen: invariant((g) => { projections.add(canon({ actors: names.map((n) => [g.actors[n].value, g.actors[n].context, g.actors[n].status]), cells: g.cells, inFlight: g.inFlight })); return true; }) } });
+        const r = explore({ ...def('arm'), properties: { seen: invariant((g) => { projections.add(canon({ actors: names.map((n) => [g.actors[n].value, g.actors[n].context, g.actors[n].status]), cells: g.cells, inFlight: g.inFlight })); return true; }) } }, UNREDUCED);
         expect([r.verdict, ref.bounded]).toEqual(['verified', false]);
         expect([...projections].sort()).toEqual([...ref.projections!].sort());
         const tso = bruteForce(def('tso'), 5_000, { projections: true });
@@ -262,11 +270,11 @@ describe('random systems', () => {
         const system = buildSystem(data);
         const ref = bruteForce(system, 1_000);
         if (ref.gaveUp || ref.states === 0) return;
-        const full = explore(system, { allViolations: true });
+        const full = explore(system, { ...UNREDUCED, allViolations: true });
 
         // maxDepth d: exactly the states within d steps; every violation that shows within d steps is
         // found (including a deadlock or stall at a state exactly d steps deep), and nothing else.
-        const cut = explore(system, { maxDepth, allViolations: true });
+        const cut = explore(system, { ...UNREDUCED, maxDepth, allViolations: true });
         const within = ref.statesAtDepth.slice(0, maxDepth + 1).reduce((a, b) => a + b, 0);
         expect(cut.stats.states).toBe(within);
         const found = new Set(cut.violations.map((v) => v.property));
@@ -277,11 +285,11 @@ describe('random systems', () => {
 
         // maxStates one short of the reachable count: never verified; the exact count: the full answer.
         if (ref.states >= 2) {
-          const short = explore(system, { maxStates: ref.states - 1, allViolations: true });
+          const short = explore(system, { ...UNREDUCED, maxStates: ref.states - 1, allViolations: true });
           expect(short.verdict).not.toBe('verified');
           expect(short.bounds.map((b) => b.kind)).toContain('maxStates');
         }
-        const exact = explore(system, { maxStates: ref.states, allViolations: true });
+        const exact = explore(system, { ...UNREDUCED, maxStates: ref.states, allViolations: true });
         expect([exact.verdict, exact.stats.states, exact.bounds]).toEqual([full.verdict, full.stats.states, full.bounds]);
       }),
       { numRuns: 300 },
@@ -292,8 +300,8 @@ describe('random systems', () => {
     await fc.assert(
       fc.asyncProperty(systemDataArb, async (data) => {
         const system = buildSystem(data);
-        const sync = explore(system, { allViolations: true, maxStates: 2_000 });
-        const run = await exploreAsync(system, { allViolations: true, maxStates: 2_000 });
+        const sync = explore(system, { ...UNREDUCED, allViolations: true, maxStates: 2_000 });
+        const run = await exploreAsync(system, { ...UNREDUCED, allViolations: true, maxStates: 2_000 });
         expect([run.verdict, run.stats.states, run.stats.transitions, run.bounds]).toEqual([sync.verdict, sync.stats.states, sync.stats.transitions, sync.bounds]);
         expect(run.violations).toEqual(sync.violations);
       }),

@@ -17,6 +17,7 @@ import { bruteForce } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
 import { recipeModule, scenarioVariant, withUnreachableGoal } from './support/parallelRecipes.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 const twoThreads = (exportName: string, data: unknown): ExploreOptions => ({ threads: { count: 2, system: { module: recipeModule, export: exportName, data } } });
 
@@ -56,8 +57,8 @@ describe('random systems: two threads, one thread and the reference', () => {
     const verdicts: string[] = [];
     for (const data of samples) {
       const def = buildSystem(data);
-      const seq = explore(def);
-      const par = await exploreAsync(def, twoThreads('randomSystem', data));
+      const seq = explore(def, UNREDUCED);
+      const par = await exploreAsync(def, { ...UNREDUCED, ...twoThreads('randomSystem', data) });
       expect(par.stats.threads).toEqual({ used: 2 });
       expect(par.verdict).toBe(seq.verdict);
       verdicts.push(par.verdict);
@@ -71,8 +72,8 @@ describe('random systems: two threads, one thread and the reference', () => {
   test('under tso (store buffers carried between threads): the same', async () => {
     for (const data of samples.slice(0, 8)) {
       const def: SystemDefinition = { ...buildSystem(data), memory: 'tso' };
-      const seq = explore(def);
-      const par = await exploreAsync(def, twoThreads('randomSystem', data));
+      const seq = explore(def, UNREDUCED);
+      const par = await exploreAsync(def, { ...UNREDUCED, ...twoThreads('randomSystem', data) });
       expect([par.verdict, par.stats.threads?.used]).toEqual([seq.verdict, 2]);
       if (seq.verdict === 'verified') expect([par.stats.states, par.stats.transitions]).toEqual([seq.stats.states, seq.stats.transitions]);
       agreesWithReference(def, par);
@@ -104,7 +105,7 @@ describe('ids shared between threads (checker/sharedKeys.ts)', () => {
     }
     const states: Int32Array[] = [];
     for (let i = 0; i < search.store.count; i++) { const v = new Int32Array(a.layout.width); search.store.read(i, v); states.push(v); }
-    expect(states.length).toBe(explore(system()).stats.states);
+    expect(states.length).toBe(explore(system(), UNREDUCED).stats.states);
     const b = compileSystem(system());
     const before = b.ns.values.size + b.ns.events.size + b.actors.reduce((n, x) => n + x.states.size, 0);
     const keys = new SharedKeys(log, tablesOf(b));
@@ -147,8 +148,8 @@ describe('built-in scenarios', () => {
   ];
   test.each(cases)('%s %s under %s: as the sequential explorer', async (scenario, variant, memory) => {
     const def = scenarioVariant({ scenario, variant });
-    const seq = explore(def, { memory });
-    const par = await exploreAsync(def, { ...twoThreads('scenarioVariant', { scenario, variant }), memory });
+    const seq = explore(def, { ...UNREDUCED, memory });
+    const par = await exploreAsync(def, { ...UNREDUCED, ...twoThreads('scenarioVariant', { scenario, variant }), memory });
     expect(par.stats.threads).toEqual({ used: 2 });
     expect(par.verdict).toBe(seq.verdict);
     const withMemory = { ...def, memory };
@@ -171,26 +172,26 @@ describe('bounds', () => {
   const recipe = twoThreads('scenarioVariant', { scenario: 'vtl2-servicing', variant: 'mask-and-drain-hyperv' });
   test('a reachability goal no state reaches: unreached, as on one thread', async () => {
     const unreachable = withUnreachableGoal();
-    const seq = explore(unreachable);
-    const par = await exploreAsync(unreachable, twoThreads('withUnreachableGoal', undefined));
+    const seq = explore(unreachable, UNREDUCED);
+    const par = await exploreAsync(unreachable, { ...UNREDUCED, ...twoThreads('withUnreachableGoal', undefined) });
     expect([seq.verdict, seq.stats.states]).toEqual(['unreached', 34]);
     expect([par.verdict, par.stats.states, par.stats.threads?.used]).toEqual(['unreached', 34, 2]);
     expect(par.goals.map((g) => g.reached)).toEqual(seq.goals.map((g) => g.reached));
   });
   test('threads that build another system than the one given: an error, not a verdict', async () => {
-    await expect(exploreAsync(withUnreachableGoal(), twoThreads('scenarioVariant', { scenario: 'peterson', variant: 'correct' }))).rejects.toThrow(/not the system given/);
+    await expect(exploreAsync(withUnreachableGoal(), { ...UNREDUCED, ...twoThreads('scenarioVariant', { scenario: 'peterson', variant: 'correct' }) })).rejects.toThrow(/not the system given/);
   });
   test('a depth limit: bounded, with the states the sequential search stores up to it', async () => {
-    const seq = explore(def(), { maxDepth: 6 });
-    const par = await exploreAsync(def(), { ...recipe, maxDepth: 6 });
+    const seq = explore(def(), { ...UNREDUCED, maxDepth: 6 });
+    const par = await exploreAsync(def(), { ...UNREDUCED, ...recipe, maxDepth: 6 });
     expect([par.verdict, par.bounds.map((b) => b.kind), par.stats.states]).toEqual(['bounded', ['maxDepth'], seq.stats.states]);
   });
   test('a state limit and an abort: bounded', async () => {
-    const capped = await exploreAsync(def(), { ...recipe, maxStates: 500 });
+    const capped = await exploreAsync(def(), { ...UNREDUCED, ...recipe, maxStates: 500 });
     expect([capped.verdict, capped.bounds.map((b) => b.kind)]).toEqual(['bounded', ['maxStates']]);
     const controller = new AbortController();
     controller.abort();
-    const stopped = await exploreAsync(def(), { ...recipe, signal: controller.signal });
+    const stopped = await exploreAsync(def(), { ...UNREDUCED, ...recipe, signal: controller.signal });
     expect([stopped.verdict, stopped.bounds.map((b) => b.kind)]).toEqual(['bounded', ['interrupted']]);
   });
 });
@@ -198,8 +199,8 @@ describe('bounds', () => {
 describe('afterSeconds: one thread first, the threads only for a search still running then', () => {
   const sizes: [number, number, number] = [3, 6, 3];
   test('a search not over by then starts over on the threads and stores the states of one thread', async () => {
-    const seq = explore(mailboxes(...sizes));
-    const par = await exploreAsync(mailboxes(...sizes), { threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 0.01 } });
+    const seq = explore(mailboxes(...sizes), UNREDUCED);
+    const par = await exploreAsync(mailboxes(...sizes), { ...UNREDUCED, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 0.01 } });
     expect(seq.stats.seconds).toBeGreaterThan(0.01);
     expect(par.stats.threads?.used).toBe(2);
     expect(par.stats.threads?.startedOverAfter).toBeGreaterThanOrEqual(0.01);
@@ -207,17 +208,17 @@ describe('afterSeconds: one thread first, the threads only for a search still ru
     expect(par.stats.seconds).toBeGreaterThan(par.stats.threads!.startedOverAfter!);
   }, 20_000);
   test('a search over by then is the one-thread search, and says so', async () => {
-    const seq = explore(mailboxes(...sizes));
-    const par = await exploreAsync(mailboxes(...sizes), { threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
+    const seq = explore(mailboxes(...sizes), UNREDUCED);
+    const par = await exploreAsync(mailboxes(...sizes), { ...UNREDUCED, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
     expect([par.verdict, par.stats.states, par.bounds]).toEqual([seq.verdict, seq.stats.states, []]);
     expect(par.stats.threads).toEqual({ used: 1, reason: 'over on one thread within 60 s' });
   });
   test('a time limit within afterSeconds: one thread only, and why', async () => {
-    const par = await exploreAsync(mailboxes(...sizes), { timeLimitSeconds: 30, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
-    expect([par.verdict, par.stats.states, par.stats.threads]).toEqual([explore(mailboxes(...sizes)).verdict, explore(mailboxes(...sizes)).stats.states, { used: 1, reason: 'the time limit of 30 s ends within the 60 s searched on one thread first' }]);
+    const par = await exploreAsync(mailboxes(...sizes), { ...UNREDUCED, timeLimitSeconds: 30, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: sizes }, afterSeconds: 60 } });
+    expect([par.verdict, par.stats.states, par.stats.threads]).toEqual([explore(mailboxes(...sizes), UNREDUCED).verdict, explore(mailboxes(...sizes), UNREDUCED).stats.states, { used: 1, reason: 'the time limit of 30 s ends within the 60 s searched on one thread first' }]);
   });
   test('a time limit counts from the start: the threads get what is left of it', async () => {
-    const par = await exploreAsync(mailboxes(3, 10, 3), { timeLimitSeconds: 0.3, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: [3, 10, 3] }, afterSeconds: 0.1 } });
+    const par = await exploreAsync(mailboxes(3, 10, 3), { ...UNREDUCED, timeLimitSeconds: 0.3, threads: { count: 2, system: { module: recipeModule, export: 'mailboxModel', data: [3, 10, 3] }, afterSeconds: 0.1 } });
     expect([par.verdict, par.bounds.map((b) => b.kind)]).toEqual(['bounded', ['timeLimit']]);
     expect(par.stats.seconds).toBeLessThan(3);
   }, 20_000);
@@ -226,7 +227,7 @@ describe('afterSeconds: one thread first, the threads only for a search still ru
 describe('what runs on one thread', () => {
   test('arm, liveness, coverage and collecting all violations say why', async () => {
     const kick = { scenario: 'kvm-vcpu-kick', variant: 'correct' };
-    const reasonOf = async (options: ExploreOptions, variant = kick) => (await exploreAsync(scenarioVariant(variant), { ...twoThreads('scenarioVariant', variant), ...options, maxStates: 2000 })).stats.threads;
+    const reasonOf = async (options: ExploreOptions, variant = kick) => (await exploreAsync(scenarioVariant(variant), { ...UNREDUCED, ...twoThreads('scenarioVariant', variant), ...options, maxStates: 2000 })).stats.threads;
     expect(await reasonOf({ memory: 'arm' })).toEqual({ used: 1, reason: 'the threads cannot exchange states under arm' });
     expect(await reasonOf({ coverage: true })).toEqual({ used: 1, reason: 'coverage is counted on one thread' });
     expect(await reasonOf({ allViolations: true })).toEqual({ used: 1, reason: 'all violations are collected on one thread' });

@@ -10,6 +10,7 @@ import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import type { SystemData } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 /** Two steps, each storing its own cell, which nothing else touches: steps the reduction may defer. */
 const aside = createMachine({
@@ -42,8 +43,8 @@ describe('random systems: reduced, unreduced and the reference agree', () => {
           const ref = bruteForce(system, 2_000);
           if (ref.gaveUp) return;
           seen.compared++;
-          const full = explore(system, { allViolations: true });
-          const por = explore(system, { allViolations: true, partialOrder: true });
+          const full = explore(system, { ...UNREDUCED, allViolations: true });
+          const por = explore(system, { ...UNREDUCED, allViolations: true, partialOrder: true });
           expect(por.stats.partialOrder?.applied).toBe(true);
           expect(properties(por)).toEqual(ref.violated);
           expect(properties(por)).toEqual(properties(full));
@@ -55,7 +56,7 @@ describe('random systems: reduced, unreduced and the reference agree', () => {
             expect(replayViolation(system, v)).toBeGreaterThanOrEqual(ref.shortest.get(v.property)!);
             expect(referenceReplay(system, v.property, v.steps)).toBeGreaterThanOrEqual(ref.shortest.get(v.property)!);
           }
-          const first = explore(system, { partialOrder: true });
+          const first = explore(system, { ...UNREDUCED, partialOrder: true });
           expect(first.verdict).toBe(full.verdict);
           for (const v of first.violations) {
             expect(ref.violated.has(v.property)).toBe(true);
@@ -105,12 +106,15 @@ function counters(n: number, k: number, invariantReads?: string[]): SystemDefini
 describe('independent counters: the reduction must reduce', () => {
   test('4 counters of 3 steps: (3+1)^4 = 256 states unreduced, 1 + 4*3 = 13 reduced (one actor at a time)', () => {
     const sys = counters(4, 3);
-    const full = explore(sys);
-    const por = explore(sys, { partialOrder: true });
+    const full = explore(sys, UNREDUCED);
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect([full.verdict, full.stats.states]).toEqual(['verified', 256]);
     expect([por.verdict, por.stats.states]).toEqual(['verified', 13]);
     // Reduced: the states where more than one counter could move (a3 alone has nothing to defer).
     expect(por.stats.partialOrder).toMatchObject({ applied: true, reducedStates: 9 });
+    // On by default: the same reduced search without asking.
+    const byDefault = explore(sys);
+    expect([byDefault.stats.states, byDefault.stats.partialOrder?.reducedStates]).toEqual([13, 9]);
   });
 
   test('an invariant reading two counters makes their steps visible: those two interleave, the others do not', () => {
@@ -118,8 +122,8 @@ describe('independent counters: the reduction must reduce', () => {
     // Visible steps are expanded with everything: in each state where a0 or a1 can move and no invisible
     // step remains, the full (a0, a1) grid runs: 4*4 = 16 states, after a2 and a3 ran first (1 + 2*3 = 7, the 7th is the grid's corner).
     const sys = counters(4, 3, ['c0', 'c1']);
-    const por = explore(sys, { partialOrder: true });
-    const full = explore(sys);
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
+    const full = explore(sys, UNREDUCED);
     expect(full.stats.states).toBe(256);
     expect([por.verdict, por.stats.states]).toEqual(['verified', 6 + 16]);
   });
@@ -127,7 +131,7 @@ describe('independent counters: the reduction must reduce', () => {
   test('a state only an interleaving reaches (both counters mid-way) is still reached: the invariant makes both visible', () => {
     // The write after the assign stores the new count + 1: a counter's cell goes 0, 2, 3, 3.
     const sys = { ...counters(3, 3), properties: { notBothOne: invariant((g) => !(g.cells.c0 === 2 && g.cells.c1 === 2), { cells: ['c0', 'c1'] }) } };
-    const por = explore(sys, { partialOrder: true });
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(por.verdict).toBe('violated');
     expect(por.violations[0].property).toBe('notBothOne');
     expect(replayViolation(sys, por.violations[0])).toBe(por.violations[0].steps.length);
@@ -135,7 +139,7 @@ describe('independent counters: the reduction must reduce', () => {
 
   test('an invariant that does not declare what it reads: not applied, and said why', () => {
     const sys = { ...counters(3, 2), properties: { any: invariant(() => true) } };
-    const por = explore(sys, { partialOrder: true });
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(por.stats.states).toBe(27);
     expect(por.stats.partialOrder).toMatchObject({ applied: false });
     expect(por.stats.partialOrder!.note).toMatch(/any does not declare what it reads/);
@@ -143,15 +147,15 @@ describe('independent counters: the reduction must reduce', () => {
 
   test('a property that reads what it did not declare is a modelError', () => {
     const sys = { ...counters(2, 2), properties: { sly: invariant((g) => g.cells.c1 !== 5, { cells: ['c0'] }) } };
-    const r = explore(sys, { partialOrder: true });
+    const r = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(r.violations.map((v) => v.property)).toEqual(['modelError']);
     expect(r.violations[0].message).toMatch(/sly reads cell 'c1', which its `reads` does not declare/);
   });
 
   test('a violation deep in one counter is still found, and its counterexample replays', () => {
     const sys = { ...counters(3, 3), properties: { notThree: invariant((g) => g.cells.c2 !== 3, { cells: ['c2'] }) } };
-    const full = explore(sys);
-    const por = explore(sys, { partialOrder: true });
+    const full = explore(sys, UNREDUCED);
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect([full.verdict, por.verdict]).toEqual(['violated', 'violated']);
     expect(por.violations[0].property).toBe('notThree');
     expect(replayViolation(sys, por.violations[0])).toBe(por.violations[0].steps.length);
@@ -170,7 +174,7 @@ describe('the cycle proviso', () => {
       cells: { f: 0 },
       properties: { neverSet: invariant((g) => g.cells.f === 0, { cells: ['f'] }), setReached: reachable((g) => g.cells.f === 1, { cells: ['f'] }) },
     });
-    const por = explore(sys, { partialOrder: true });
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(por.verdict).toBe('violated');
     expect(por.violations[0].property).toBe('neverSet');
   });
@@ -202,8 +206,8 @@ describe('an ample step that fails', () => {
   });
   test('the steps deferred behind it are taken: the same verdict and violated properties as unreduced', () => {
     const violated = (res: CheckResult) => res.violations.map((v) => v.property).sort();
-    const full = explore(system(), { allViolations: true });
-    const reduced = explore(system(), { allViolations: true, partialOrder: true });
+    const full = explore(system(), { ...UNREDUCED, allViolations: true });
+    const reduced = explore(system(), { ...UNREDUCED, allViolations: true, partialOrder: true });
     expect(reduced.stats.partialOrder?.applied).toBe(true);
     expect(violated(full)).toContain('yNotTwo');
     expect(reduced.verdict).toBe(full.verdict);
@@ -215,30 +219,39 @@ describe('not applied where it cannot be shown to keep the verdict', () => {
   test('a system with no ample set in its first 4096 states: given up, said why, the same search as unreduced', () => {
     // Every step is visible (the invariant reads every counter), so no state has an ample set.
     const sys = counters(3, 20, ['c0', 'c1', 'c2']);
-    const full = explore(sys);
-    const por = explore(sys, { partialOrder: true });
+    const full = explore(sys, UNREDUCED);
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(full.stats.states).toBeGreaterThan(4096);
     expect(por.stats.partialOrder).toMatchObject({ applied: false, reducedStates: 0, note: expect.stringMatching(/none of the first 4096 states/) });
     expect([por.verdict, por.stats.states, por.stats.transitions]).toEqual([full.verdict, full.stats.states, full.stats.transitions]);
+    // On by default and not asked for, a reduction that reduced nothing says nothing.
+    const byDefault = explore(sys);
+    expect(byDefault.stats.partialOrder).toBeUndefined();
+    expect(byDefault.stats.states).toBe(full.stats.states);
   });
   const ping = createMachine({ id: 'ping', initial: 'a', states: { a: { on: { go: { target: 'b', actions: post('pong', { type: 'hit' }) } } }, b: { type: 'final' } } });
   const pong = createMachine({ id: 'pong', initial: 'w', states: { w: { on: { hit: 'got' } }, got: { type: 'final' } } });
   const base = defineSystem({ actors: { ping: { machine: ping, spontaneous: [{ type: 'go' }] }, pong: { machine: pong } } });
   test('arm', () => {
-    expect(explore({ ...base, memory: 'arm' }, { partialOrder: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/arm/) });
+    expect(explore({ ...base, memory: 'arm' }, { ...UNREDUCED, partialOrder: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/arm/) });
   });
   test('coverage', () => {
-    expect(explore(base, { partialOrder: true, coverage: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/coverage/) });
+    expect(explore(base, { ...UNREDUCED, partialOrder: true, coverage: true }).stats.partialOrder).toMatchObject({ applied: false, note: expect.stringMatching(/coverage/) });
   });
-  test('off by default: no stats', () => {
-    expect(explore(base).stats.partialOrder).toBeUndefined();
+  test('on by default, it says nothing where it does not apply; switched off, nothing either', () => {
+    expect(explore({ ...base, memory: 'arm' }).stats.partialOrder).toBeUndefined();
+    expect(explore(base, { coverage: true }).stats.partialOrder).toBeUndefined();
+    const counted = counters(2, 2);
+    expect(explore(counted).stats.partialOrder).toMatchObject({ applied: true });
+    const off = explore(counted, { partialOrder: false });
+    expect([off.stats.states, off.stats.partialOrder]).toEqual([9, undefined]);
   });
   test('an actor whose cell is computed at run time is not known; the verdict still agrees', () => {
     const m = setup({}).createMachine({ id: 'w', initial: 'a', states: { a: { on: { go: { target: 'b', actions: write(({ event }) => (cellsOf(event).x === 0 ? 'x' : 'y'), 1) } } }, b: { type: 'final' } } });
     const sys = defineSystem({ actors: { w: { machine: m, spontaneous: [{ type: 'go' }], reads: ['x'] }, ...base.actors }, cells: { x: 0, y: 0 } });
-    const por = explore(sys, { partialOrder: true });
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
     expect(por.stats.partialOrder!.note).toMatch(/not known .* for w/);
-    expect(por.verdict).toBe(explore(sys).verdict);
+    expect(por.verdict).toBe(explore(sys, UNREDUCED).verdict);
   });
 });
 
@@ -248,10 +261,10 @@ describe('built-in scenarios: the same verdicts with and without the reduction',
       test(`${s.name}/${v.name}`, () => {
         const system = v.system();
         const options = { ...v.options, memory: v.memory, maxStates: Math.min(v.options?.maxStates ?? Infinity, 12_000) };
-        const full = explore(system, options);
+        const full = explore(system, { ...UNREDUCED, ...options });
         // Too big to finish within the bound: compared only where the unreduced search finishes.
         if (full.bounds.some((b) => b.kind === 'maxStates')) return;
-        const por = explore(system, { ...options, partialOrder: true });
+        const por = explore(system, { ...UNREDUCED, ...options, partialOrder: true });
         expect(por.verdict).toBe(full.verdict);
         expect(properties(por)).toEqual(properties(full));
         for (const viol of por.violations) if (viol.cycleStart === undefined) replayViolation(system, viol);

@@ -3,25 +3,28 @@
 // n identical independent pairs of k states each have C(k + n - 1, n) orbits (multisets of n of k).
 import { describe, expect, test } from 'vitest';
 import { createMachine } from 'xstate';
-import { compileSystem, defineSystem, explore, invariant, post, symmetryGroup, SystemDefinitionError, write } from '../checker/index.ts';
+import { compileSystem, defineSystem, explore, invariant, post, symmetryGroup, SYMMETRY_SWITCHED_OFF, SystemDefinitionError, write } from '../checker/index.ts';
 import { kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
 import { replayViolation } from './reference/replay.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 const variant = (name: string) => kvmVcpuKickScenario.variants.find((v) => v.name === name)!;
 const summary = (r: ReturnType<typeof explore>) => ({ verdict: r.verdict, violated: r.violations.map((v) => [v.property, v.steps.length]), bounds: r.bounds.map((b) => b.kind) });
 
 describe('symmetry reduction', () => {
-  test('is off unless switched on, and says so', () => {
-    const r = explore(variant('correct').system(), { memory: 'sc' });
+  test('is on by default where declared; switched off, it says so', () => {
+    const r = explore(variant('correct').system(), { ...UNREDUCED, memory: 'sc' });
     expect(r.stats.states).toBe(40 * 40);
-    expect(r.stats.symmetry?.applied).toBe(false);
+    expect(r.stats.symmetry).toMatchObject({ applied: false, note: SYMMETRY_SWITCHED_OFF });
+    const byDefault = explore(variant('correct').system(), { memory: 'sc' });
+    expect([byDefault.stats.states, byDefault.stats.symmetry?.applied]).toEqual([(40 * 41) / 2, true]);
   });
 
   for (const [name, memory, onePair] of [['correct', 'sc', 40], ['correct-arm', 'arm', 88]] as const) {
     test(`${name} (${memory}), 2 pairs: the same verdict in C(k+1, 2) orbits, standing for the k^2 states`, () => {
       const system = variant(name).system();
-      const off = explore(system, { memory });
-      const on = explore(system, { memory, symmetry: true });
+      const off = explore(system, { ...UNREDUCED, memory });
+      const on = explore(system, { ...UNREDUCED, memory, symmetry: true });
       expect(off.stats.states).toBe(onePair * onePair);
       expect(on.stats.states).toBe((onePair * (onePair + 1)) / 2);
       expect(on.stats.symmetry?.represented).toBe(off.stats.states);
@@ -31,15 +34,15 @@ describe('symmetry reduction', () => {
 
   test('correct under its own memory model (tso), 2 pairs: the same verdict, the orbits standing for every state', () => {
     const system = variant('correct').system();
-    const off = explore(system);
-    const on = explore(system, { symmetry: true });
+    const off = explore(system, UNREDUCED);
+    const on = explore(system, { ...UNREDUCED, symmetry: true });
     expect(summary(on)).toEqual(summary(off));
     expect(on.stats.states).toBeLessThan(off.stats.states);
     expect(on.stats.symmetry?.represented).toBe(off.stats.states);
   });
 
   test('the one-pair variants (vgic) declare no group: not applied, and said so', () => {
-    const r = explore(variant('vgic-no-kick-when-queued').system(), { symmetry: true });
+    const r = explore(variant('vgic-no-kick-when-queued').system(), { ...UNREDUCED, symmetry: true });
     expect(r.verdict).toBe('violated');
     expect(r.stats.symmetry).toMatchObject({ applied: false, note: expect.stringMatching(/declares no symmetry/) });
   });
@@ -47,8 +50,8 @@ describe('symmetry reduction', () => {
   for (const name of ['kick-without-request', 'no-vcpu-barrier', 'no-vcpu-barrier-arm', 'no-requester-barrier-arm']) {
     test(`${name}: the same violated properties, counterexamples as short, and they replay concretely`, () => {
       const system = variant(name).system();
-      const off = explore(system, { allViolations: true });
-      const on = explore(system, { allViolations: true, symmetry: true });
+      const off = explore(system, { ...UNREDUCED, allViolations: true });
+      const on = explore(system, { ...UNREDUCED, allViolations: true, symmetry: true });
       expect(on.verdict).toBe('violated');
       expect(summary(on)).toEqual(summary(off));
       for (const v of on.violations) expect(replayViolation(system, v)).toBe(v.steps.length);
@@ -70,8 +73,10 @@ describe('symmetry reduction refuses what it cannot permute', () => {
       properties: { firstNotAhead: invariant((g) => !(g.actors['m[0]'].matches('c39') && g.actors['m[1]'].matches('c0'))) },
       symmetry: [symmetryGroup(2, (i) => [`m[${i}]`])],
     });
-    expect(explore(system).verdict).toBe('violated');
-    expect(() => explore(system, { symmetry: true })).toThrow(SystemDefinitionError);
+    expect(explore(system, UNREDUCED).verdict).toBe('violated');
+    expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow(SystemDefinitionError);
+    // The declaration is what asks for the reduction: on by default, it is refused too.
+    expect(() => explore(system)).toThrow(SystemDefinitionError);
   });
 
   // Each member writes its flag, then tells the hub (in no group) its name; the hub never gets to it.
@@ -91,8 +96,8 @@ describe('symmetry reduction refuses what it cannot permute', () => {
       },
       symmetry: [symmetryGroup(2, (i) => [`m[${i}]`, `flag[${i}]`])],
     });
-    expect(explore(system).verdict).toBe('verified');
-    expect(() => explore(system, { symmetry: true })).toThrow(/sends 'hello' naming 'm\[\d\]' to hub, which is in no group/);
+    expect(explore(system, UNREDUCED).verdict).toBe('verified');
+    expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow(/sends 'hello' naming 'm\[\d\]' to hub, which is in no group/);
   });
 });
 
@@ -112,8 +117,8 @@ describe('an actor in no group posting to members', () => {
 
   test('alike to all, in any order: reduced, with the unreduced verdict', () => {
     for (const order of [['m[0]', 'm[1]'], ['m[1]', 'm[0]']]) {
-      const off = explore(system(order), { allViolations: true });
-      const on = explore(system(order), { allViolations: true, symmetry: true });
+      const off = explore(system(order), { ...UNREDUCED, allViolations: true });
+      const on = explore(system(order), { ...UNREDUCED, allViolations: true, symmetry: true });
       expect(off.verdict).toBe('violated');
       expect(summary(on)).toEqual(summary(off));
       expect(on.stats.states).toBeLessThan(off.stats.states);
@@ -121,8 +126,8 @@ describe('an actor in no group posting to members', () => {
   });
 
   test('to one member only: refused (it would tell them apart)', () => {
-    expect(explore(system(['m[0]'])).verdict).toBe('verified');
-    expect(() => explore(system(['m[0]']), { symmetry: true })).toThrow(/posts to members of group 0 but not alike to all/);
+    expect(explore(system(['m[0]']), UNREDUCED).verdict).toBe('verified');
+    expect(() => explore(system(['m[0]']), { ...UNREDUCED, symmetry: true })).toThrow(/posts to members of group 0 but not alike to all/);
   });
 });
 
@@ -137,13 +142,13 @@ describe('a compiled system explored again', () => {
   });
 
   test('a fresh one is refused', () => {
-    expect(() => explore(system(), { symmetry: true })).toThrow(/behave differently/);
+    expect(() => explore(system(), { ...UNREDUCED, symmetry: true })).toThrow(/behave differently/);
   });
 
   test('one explored before gets no reduction, and says why', () => {
     const sys = compileSystem(system());
-    expect(explore(sys).stats.states).toBe(4);
-    const again = explore(sys, { symmetry: true });
+    expect(explore(sys, UNREDUCED).stats.states).toBe(4);
+    const again = explore(sys, { ...UNREDUCED, symmetry: true });
     expect(again.stats.states).toBe(4);
     expect(again.stats.symmetry).toMatchObject({ applied: false, note: expect.stringMatching(/explored before/) });
   });

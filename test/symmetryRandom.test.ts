@@ -10,6 +10,7 @@ import { bruteForce } from './reference/bruteForce.ts';
 import { orbitCount } from './reference/orbits.ts';
 import { buildSymmetricSystem, memberPermutations, symmetricDataArb } from './reference/randomSymmetricSystem.ts';
 import { replayViolation } from './reference/replay.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 const violated = (r: CheckResult) => new Set(r.violations.map((v) => v.property));
 const lengths = (r: CheckResult) => Object.fromEntries(r.violations.map((v) => [v.property, v.steps.length]));
@@ -23,8 +24,8 @@ describe('symmetry reduction on random symmetric systems', () => {
       fc.assert(
         fc.property(symmetricDataArb, (data) => {
           const system = { ...buildSymmetricSystem(data), memory };
-          const off = explore(system, { allViolations: true });
-          const on = explore(system, { allViolations: true, symmetry: true });
+          const off = explore(system, { ...UNREDUCED, allViolations: true });
+          const on = explore(system, { ...UNREDUCED, allViolations: true, symmetry: true });
           expect(on.stats.symmetry?.applied).toBe(true);
           expect(on.verdict).toBe(off.verdict);
           expect(violated(on)).toEqual(violated(off));
@@ -37,7 +38,7 @@ describe('symmetry reduction on random symmetric systems', () => {
           const shows = Object.fromEntries(off.violations.map((v) => [v.property, replayViolation(system, v)]));
           for (const v of on.violations) expect(replayViolation(system, v)).toBe(shows[v.property]);
 
-          const first = explore(system, { symmetry: true });
+          const first = explore(system, { ...UNREDUCED, symmetry: true });
           expect(first.verdict).toBe(off.verdict);
           for (const v of first.violations) {
             expect(violated(off).has(v.property)).toBe(true);

@@ -7,7 +7,7 @@ import type { CheckRecord } from '../runChecks.ts';
 import { table } from './columns.ts';
 import { coverageText, coverageWarnings } from './coverage.ts';
 import { probabilisticVerdict } from './approximation.ts';
-import { OVER_ON_ONE_THREAD, SYMMETRY_NOT_ASKED } from '../../checker/index.ts';
+import { OVER_ON_ONE_THREAD, SYMMETRY_SWITCHED_OFF } from '../../checker/index.ts';
 
 
 /** The verdict as said under its memory model: ARM's verdicts name what the model leaves out. */
@@ -51,15 +51,18 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     }
     const probabilistic = probabilisticVerdict(r);
     if (probabilistic) lines.push(`${label}: ${probabilistic}`);
-    // --symmetry: what the reduction covered and the states its orbits stand for, or why it did not apply.
+    // Symmetry (on by default where declared): what the reduction covered and the states its orbits stand for, or why it did not apply.
     const sym = r.result.stats.symmetry;
-    if (sym && sym.note !== SYMMETRY_NOT_ASKED) {
+    if (sym && sym.note !== SYMMETRY_SWITCHED_OFF) {
       const orbits = sym.applied ? `; ${r.result.stats.states.toLocaleString('en-US')} orbits stored${sym.represented === null ? '' : `, standing for ${sym.represented.toLocaleString('en-US')} states`}` : '';
       lines.push(`${label}: ${sym.note}${orbits}`);
     }
-    // --por: whether it was applied and to how many states, or why not.
+    // Partial-order reduction (on by default): whether it was applied and to how many states, or, when asked for, why not.
     const por = r.result.stats.partialOrder;
-    if (por) lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set` : por.note}`);
+    if (por) {
+      const longer = por.reducedStates > 0 && r.result.violations.length > 0 ? '; counterexamples are real schedules, though not always shortest ones' : '';
+      lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set${longer}` : por.note}`);
+    }
     // --workers with one check: the threads its search was split across, or why it ran on one.
     const threads = r.result.stats.threads;
     if (threads && threads.used > 1) lines.push(`${label}: searched on ${threads.used} threads${threads.startedOverAfter === undefined ? '' : ` (started over on them after ${threads.startedOverAfter.toFixed(1)} s on one)`}`);
