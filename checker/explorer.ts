@@ -35,6 +35,7 @@ import type { VectorView as View } from './globalView.ts';
 import { partialOrderFor } from './partialOrder.ts';
 import type { PartialOrder } from './partialOrder.ts';
 import { exploreParallel } from './parallelSearch.ts';
+import { shortestAgainOptions, withShortest } from './shortestAgain.ts';
 import type { ThreadsOption } from './parallelSearch.ts';
 
 /** States in which partial-order reduction looks for an ample set before it gives up, if it found none. */
@@ -712,7 +713,12 @@ export class Exploration {
 export function explore(system: SystemDefinition | CompiledSystem, options: ExploreOptions = {}): CheckResult {
   const run = new Exploration(system, options);
   run.runSlice();
-  return run.result();
+  const reduced = run.result();
+  const again = shortestAgainOptions(reduced, options);
+  if (again === null) return reduced;
+  const rerun = new Exploration(run.sys, again);
+  rerun.runSlice();
+  return withShortest(reduced, rerun.result(), again.maxDepth!);
 }
 
 /** As `explore`, yielding to the event loop between slices for progress reports and cancellation. */
@@ -722,6 +728,13 @@ export async function exploreAsync(system: SystemDefinition | CompiledSystem, op
 
 async function exploreOneThread(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions): Promise<CheckResult> {
   const run = new Exploration(system, options);
+  const reduced = await runSliced(run, options);
+  const again = shortestAgainOptions(reduced, options);
+  if (again === null || options.signal?.aborted) return reduced;
+  return withShortest(reduced, await runSliced(new Exploration(run.sys, again), options), again.maxDepth!);
+}
+
+async function runSliced(run: Exploration, options: AsyncExploreOptions): Promise<CheckResult> {
   const interval = options.progressIntervalMs ?? 1000;
   let lastProgress = performance.now();
   while (!run.done) {

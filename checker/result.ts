@@ -93,7 +93,15 @@ export interface Stats {
    * or, on by default, when it expanded some state by an ample set: whether it was applied, what it
    * worked from or why not, and how many states were expanded by a proper ample set.
    */
-  partialOrder?: { applied: boolean; note: string; reducedStates: number };
+  partialOrder?: {
+    applied: boolean; note: string; reducedStates: number;
+    /**
+     * When it found a violation or a goal witness: the search again without it, as deep as the longest
+     * (checker/shortestAgain.ts), whose counterexamples and witnesses are reported, shortest ones; or,
+     * when it `stopped` first (why), the reduced search's own, real schedules though not always shortest.
+     */
+    shortest?: { depth: number; states: number; stopped: string | null };
+  };
   /**
    * With ExploreOptions.threads: the threads the search ran on, and why one when more were asked for;
    * with `afterSeconds`, the seconds the search ran on one thread before it started over on the threads.

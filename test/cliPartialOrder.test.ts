@@ -1,5 +1,6 @@
-// `--por` end to end (in-process): the flag's usage error, the JSON report's stats.partialOrder, the
-// config file's `partialOrder`, and the verdict unchanged.
+// The partial-order reduction end to end (in-process; on by default, `--por` to hear why it did not
+// apply): the flag's usage error, the JSON report's stats.partialOrder, the config file's `partialOrder`,
+// the verdict unchanged, and a violation's counterexample the unreduced search's own.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,17 @@ describe('check --por', () => {
     expect(byDefault.stdout).toMatch(/kvm-vcpu-kick\/correct: symmetry: /);
     expect(byDefault.stdout).not.toMatch(/partial-order/);
     expect((await runMain(['check', 'shutdown-ic-boot', '--variant', 'fixed-linux'])).stdout).not.toMatch(/partial-order/);
+  });
+
+  test('a violation: the counterexample of the search without it, as the text and JSON reports say', async () => {
+    const kick = ['check', 'kvm-vcpu-kick', '--variant', 'kick-without-request', '--no-symmetry', '--quiet'];
+    const text = await runMain(kick);
+    expect(text.stdout).toMatch(/kick-without-request: partial-order reduction applied \(ample sets[^)]*\): [1-9][\d,]* states expanded by an ample set; counterexamples and witnesses from a search again without it to depth \d+ \([\d,]+ states\), shortest ones$/m);
+    const [reduced] = lines((await runMain([...kick, '--format', 'json'])).stdout);
+    const [plain] = lines((await runMain([...kick, '--no-por', '--format', 'json'])).stdout);
+    expect(reduced.stats.states).toBeLessThan(plain.stats.states);
+    expect([reduced.property, reduced.steps, reduced.timeline, reduced.goals]).toEqual([plain.property, plain.steps, plain.timeline, plain.goals]);
+    expect(reduced.stats.partialOrder.shortest).toMatchObject({ stopped: null });
   });
 
   test("the config's partialOrder applies, partialOrder: false switches it off; a bad one is one line naming the field", async () => {

@@ -60,7 +60,10 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     // Partial-order reduction (on by default): whether it was applied and to how many states, or, when asked for, why not.
     const por = r.result.stats.partialOrder;
     if (por) {
-      const longer = por.reducedStates > 0 && r.result.violations.length > 0 ? '; counterexamples are real schedules, though not always shortest ones' : '';
+      const again = por.shortest;
+      const longer = !again ? ''
+        : again.stopped === null ? `; counterexamples and witnesses from a search again without it to depth ${again.depth} (${again.states.toLocaleString('en-US')} states), shortest ones`
+          : `; counterexamples and witnesses are the reduced search's, real schedules though not always shortest ones (the search again without it stopped: ${again.stopped})`;
       lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set${longer}` : por.note}`);
     }
     // --workers with one check: the threads its search was split across, or why it ran on one.

@@ -1,0 +1,44 @@
+// Shortest counterexamples under partial-order reduction. Breadth-first search finds the shortest paths
+// of the reduced graph, which may be longer than the full graph's. So a check that the reduction found a
+// violation or a goal witness in is searched again without it, only as deep as the longest of them:
+// those are levels the unreduced search explores anyway before it finds them, and the counterexamples
+// and witnesses are then the unreduced search's own (the same properties, the same steps). A verified
+// check keeps the whole saving.
+import type { ExploreOptions } from './explorer.ts';
+import type { BoundKind, CheckResult } from './result.ts';
+
+/** What ends the search again short of its depth, besides the depth itself and the model's own bounds. */
+const COMPLETE_TO_DEPTH: readonly BoundKind[] = ['maxDepth', 'queueCapacity', 'storeBuffer', 'history'];
+
+/** The options of the search again for `reduced` (run with `options`), or null when none is needed. */
+export function shortestAgainOptions(reduced: CheckResult, options: ExploreOptions): ExploreOptions | null {
+  if ((reduced.stats.partialOrder?.reducedStates ?? 0) === 0) return null;
+  const lengths = [...reduced.violations.map((v) => v.steps.length), ...reduced.goals.flatMap((g) => (g.steps ? [g.steps.length] : []))];
+  if (lengths.length === 0) return null;
+  const left = options.timeLimitSeconds === undefined ? undefined : options.timeLimitSeconds - reduced.stats.seconds;
+  return {
+    ...options, partialOrder: false, symmetry: false, maxDepth: Math.max(...lengths),
+    ...(left !== undefined ? { timeLimitSeconds: Math.max(left, 0.001) } : {}),
+  };
+}
+
+/**
+ * `reduced` with the counterexamples and witnesses of `again` (the search again, to `depth`), or with
+ * its own and a note when the search again stopped first: they are real schedules, not always shortest.
+ */
+export function withShortest(reduced: CheckResult, again: CheckResult, depth: number): CheckResult {
+  const por = reduced.stats.partialOrder!;
+  const stop = again.bounds.find((b) => !COMPLETE_TO_DEPTH.includes(b.kind));
+  const lost = reduced.violations.length > 0 && again.violations.length === 0;
+  const seconds = reduced.stats.seconds + again.stats.seconds;
+  const stopped = stop ? `${stop.kind}: ${stop.detail}` : lost ? `no violation within ${depth} steps` : null;
+  const shortest = { depth, states: again.stats.states, stopped };
+  if (stopped !== null) return { ...reduced, stats: { ...reduced.stats, seconds, partialOrder: { ...por, shortest } } };
+  const goals = reduced.goals.map((g) => (g.reached ? again.goals.find((a) => a.property === g.property && a.reached) ?? g : g));
+  return {
+    ...reduced,
+    violations: reduced.violations.length > 0 ? again.violations : [],
+    goals,
+    stats: { ...reduced.stats, seconds, partialOrder: { ...por, shortest } },
+  };
+}
