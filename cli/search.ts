@@ -4,6 +4,7 @@ import { exploreAsync, randomResult, randomSearch, randomWalks } from '../checke
 import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomPart, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
 import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
+import type { CompiledBundle } from './compiledBundles.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import type { ThreadSystemData } from './threadSystem.ts';
@@ -13,6 +14,8 @@ export interface SearchRequest {
   source: SystemSource;
   /** The module file to load for a non-built-in source, as given on the command line. */
   modelFile?: string;
+  /** The module as this thread compiled it, so the search thread need not (cli/compiledBundles.ts). */
+  bundle?: CompiledBundle;
   label: string;
   memory: MemoryModelName;
   /** The variant's own options with the command line's bounds over them. */
@@ -80,7 +83,7 @@ function splitOver(request: SearchRequest): Pick<ExploreOptions, 'threads'> {
   if (request.threads === undefined || request.threads.count < 2) return {};
   const here = new URL(import.meta.url);
   const module = new URL(`./threadSystem${here.pathname.endsWith('.ts') ? '.ts' : '.js'}`, here).href;
-  const data: ThreadSystemData = { source: request.source, modelFile: request.modelFile };
+  const data: ThreadSystemData = { source: request.source, modelFile: request.modelFile, bundle: request.bundle };
   return { threads: { ...request.threads, system: { module, export: 'systemOf', data } } };
 }
 
