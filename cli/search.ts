@@ -2,7 +2,8 @@
 // as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
 import { exploreAsync, randomResult, randomSearch, randomWalks } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomPart, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
-import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
+// From their own files, not traces/index.ts: it loads zod, the trace schema and every renderer (about 80 ms of CPU in each thread).
+import { buildTrace, buildWitnessTrace } from '../traces/buildTrace.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
 import type { CompiledBundle } from './compiledBundles.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
