@@ -13,7 +13,8 @@
 // `require` is the entry file's. The
 // bundle is written to a temporary file, imported, and removed: Node maps the stack frames of a file
 // (not of a data: URL) through its inline source map, so definition sites are the sources' lines
-// (checker/sourceLocation.ts). Not put back: `import.meta.resolve` and `import()` of a computed path,
+// (checker/sourceLocation.ts). The bundle's text is kept (cli/compiledBundles.ts) while its sources are
+// unchanged, for the search thread and any later import of the same module. Not put back: `import.meta.resolve` and `import()` of a computed path,
 // which resolve from the temporary file.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -21,6 +22,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Loader, Plugin } from 'esbuild';
+import { freshBundle, keepBundle, stampOf } from './compiledBundles.ts';
+import type { CompiledBundle, FileStamp } from './compiledBundles.ts';
 
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const TYPESCRIPT = /\.[cm]?tsx?$/;
@@ -53,7 +56,8 @@ function withOwnNames(source: string, file: string): string {
 /** Node's own conditions besides node, import or require, and default, so that a package's entry is the one Node picks. */
 const CONDITIONS = ['node-addons', ...((process.features as { require_module?: boolean }).require_module ? ['module-sync'] : [])];
 
-const modelModule: Plugin = {
+/** The plugin; each file it loads is stamped into `read` before it is read, so an edit while compiling shows. */
+const modelModule = (read: Map<string, FileStamp | null>): Plugin => ({
   name: 'vmbus-check-model',
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
@@ -67,27 +71,49 @@ const modelModule: Plugin = {
       const required = args.kind === 'require-call' || args.kind === 'require-resolve';
       return { path: required ? found.path : pathToFileURL(found.path).href, external: true };
     });
-    b.onLoad({ filter: SOURCE }, (args) => ({ contents: withOwnNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) }));
-  },
-};
-
-/**
- * Imports the module at `file` (an absolute path), compiled, its bundle written under `temporary`
- * meanwhile; esbuild's errors (a syntax error, an import not found) are thrown as esbuild throws them.
- */
-export async function importCompiled(file: string, temporary = tmpdir()): Promise<Record<string, unknown>> {
-  const { build } = await import('esbuild');
-  const dir = mkdtempSync(path.join(temporary, 'vmbus-check-module-'));
-  const out = path.join(dir, `${path.basename(file).replace(SOURCE, '')}.mjs`);
-  try {
-    const result = await build({
-      entryPoints: [file], outfile: out, bundle: true, format: 'esm', platform: 'node', target: `node${process.versions.node}`,
-      write: false, sourcemap: 'inline', logLevel: 'silent', conditions: CONDITIONS, mainFields: ['main'], define: DEFINE, plugins: [modelModule],
-      banner: { js: `import { createRequire as __vmbusCheckRequire } from 'node:module'; const require = __vmbusCheckRequire(${JSON.stringify(file)});` },
+    b.onLoad({ filter: SOURCE }, (args) => {
+      read.set(args.path, stampOf(args.path));
+      return { contents: withOwnNames(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path) };
     });
-    writeFileSync(out, result.outputFiles[0].contents);
+  },
+});
+
+/** The module at `file` compiled into one bundle; esbuild's errors are thrown as esbuild throws them. */
+async function compile(file: string, temporary: string): Promise<CompiledBundle> {
+  const { build } = await import('esbuild');
+  const read = new Map<string, FileStamp | null>();
+  // The file name only places the inline source map's sources: importBundle writes it at the same depth.
+  const out = path.join(temporary, 'vmbus-check-module-', `${path.basename(file).replace(SOURCE, '')}.mjs`);
+  const result = await build({
+    entryPoints: [file], outfile: out, bundle: true, format: 'esm', platform: 'node', target: `node${process.versions.node}`,
+    write: false, sourcemap: 'inline', logLevel: 'silent', conditions: CONDITIONS, mainFields: ['main'], define: DEFINE, plugins: [modelModule(read)],
+    metafile: true,
+    banner: { js: `import { createRequire as __vmbusCheckRequire } from 'node:module'; const require = __vmbusCheckRequire(${JSON.stringify(file)});` },
+  });
+  // The files esbuild read itself (a .json import) are stamped now; a file that cannot be stamped leaves the bundle unkept.
+  const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p)).map((p) => (read.has(p) ? read.get(p)! : stampOf(p)));
+  const bundle = { file, temporary, code: result.outputFiles[0].text, inputs: inputs.filter((s) => s !== null) };
+  if (!inputs.includes(null)) keepBundle(bundle);
+  return bundle;
+}
+
+/** Imports a bundle from a temporary file, removed once imported. */
+async function importBundle(bundle: CompiledBundle): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(path.join(bundle.temporary, 'vmbus-check-module-'));
+  const out = path.join(dir, `${path.basename(bundle.file).replace(SOURCE, '')}.mjs`);
+  try {
+    writeFileSync(out, bundle.code);
     return await import(pathToFileURL(out).href);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Imports the module at `file` (an absolute path), compiled (or its bundle kept from before), its bundle
+ * written under `temporary` meanwhile; esbuild's errors (a syntax error, an import not found) are thrown
+ * as esbuild throws them.
+ */
+export async function importCompiled(file: string, temporary = tmpdir()): Promise<Record<string, unknown>> {
+  return importBundle(freshBundle(file, temporary) ?? await compile(file, temporary));
 }

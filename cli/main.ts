@@ -196,6 +196,17 @@ const progressInterval = (a: Args) => wholeNumber(a, 'progress-interval', 0);
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
+/**
+ * yargs renders the whole help text (string-width over every line: about 50 ms of CPU) each time it runs
+ * a command's handler, to keep it in case the handler shows help; none of ours does, and --help renders
+ * its own. Skipped through yargs's internal methods where they are as in yargs 18: elsewhere it is only slower.
+ */
+function skipHelpCache(parser: Argv): void {
+  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } | undefined } | undefined };
+  const usage = (parser as unknown as Internal).getInternalMethods?.()?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 /** Where the command writes: the process's streams, or a test's buffers (the CLI run in-process). */
 export interface CliOutput {
   stdout: (s: string) => void;
@@ -296,6 +307,7 @@ export async function main(argv: string[], output: CliOutput = processOutput, { 
       throw new CliError(`${oneLine(msg ?? err?.message ?? 'bad arguments')} (see vmbus-check --help)`);
     });
 
+  skipHelpCache(parser);
   try {
     checkBooleanValues(argv);
     await parser.parseAsync();

@@ -1,7 +1,7 @@
 // Progress of a long exploration, on stderr so that stdout stays a clean report: one live line on a
 // terminal, plain periodic lines in a log (CI), nothing when quiet.
 import type { ExploreOptions, Progress } from '../checker/index.ts';
-import { safeText } from '../traces/index.ts';
+import { safeText } from '../traces/safeText.ts';
 
 export interface ProgressReporter {
   /** How often the explorer should report, in milliseconds. */

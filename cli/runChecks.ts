@@ -1,6 +1,8 @@
 // Runs a list of checks one after another, with progress and Ctrl-C, and keeps what the reports need.
+import path from 'node:path';
 import type { CheckResult, ExploreOptions, MemoryModelName, ParameterValue, Progress, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
+import { freshBundle } from './compiledBundles.ts';
 import type { CheckTarget, TargetVariant } from './loadSystem.ts';
 import type { ProgressReporter } from './progress.ts';
 import { checkLocations } from './modelLocations.ts';
@@ -108,8 +110,10 @@ export async function runCheck(job: CheckJob, options: RunOptions, threads: Sear
   const memory = job.memory ?? own;
   const expected = memory === own ? variant.expected : variant.expectedUnder?.[memory] ?? null;
   const progress = options.progress;
+  const modelFile = variant.source.module === 'builtin' ? undefined : variant.source.module;
+  const bundle = modelFile === undefined ? undefined : freshBundle(path.resolve(modelFile));
   const request: SearchRequest = {
-    source: variant.source, modelFile: variant.source.module === 'builtin' ? undefined : variant.source.module, label, memory,
+    source: variant.source, modelFile, ...(bundle ? { bundle } : {}), label, memory,
     options: { ...variant.options, ...options.bounds }, random: options.random, progressIntervalMs: progress?.intervalMs ?? QUIET_PROGRESS_MS,
     ...(options.witnesses ? { witnesses: true } : {}),
     ...(split > 1 ? { threads: { count: split, afterSeconds: options.splitAfterSeconds ?? SPLIT_AFTER_SECONDS } } : {}),

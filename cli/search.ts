@@ -2,8 +2,10 @@
 // as well as in this one: the system is rebuilt there from its source, the way replay rebuilds it.
 import { exploreAsync, randomResult, randomSearch, randomWalks } from '../checker/index.ts';
 import type { CheckResult, ExploreOptions, MemoryModelName, Progress, RandomPart, RandomSearchOptions, SystemDefinition } from '../checker/index.ts';
-import { buildTrace, buildWitnessTrace } from '../traces/index.ts';
+// From their own files, not traces/index.ts: it loads zod, the trace schema and every renderer (about 80 ms of CPU in each thread).
+import { buildTrace, buildWitnessTrace } from '../traces/buildTrace.ts';
 import type { SystemSource, TraceFile } from '../traces/index.ts';
+import type { CompiledBundle } from './compiledBundles.ts';
 import { CliError, ExitCode } from './exitCodes.ts';
 import { firstLine } from './firstLine.ts';
 import type { ThreadSystemData } from './threadSystem.ts';
@@ -13,6 +15,8 @@ export interface SearchRequest {
   source: SystemSource;
   /** The module file to load for a non-built-in source, as given on the command line. */
   modelFile?: string;
+  /** The module as this thread compiled it, so the search thread need not (cli/compiledBundles.ts). */
+  bundle?: CompiledBundle;
   label: string;
   memory: MemoryModelName;
   /** The variant's own options with the command line's bounds over them. */
@@ -80,7 +84,7 @@ function splitOver(request: SearchRequest): Pick<ExploreOptions, 'threads'> {
   if (request.threads === undefined || request.threads.count < 2) return {};
   const here = new URL(import.meta.url);
   const module = new URL(`./threadSystem${here.pathname.endsWith('.ts') ? '.ts' : '.js'}`, here).href;
-  const data: ThreadSystemData = { source: request.source, modelFile: request.modelFile };
+  const data: ThreadSystemData = { source: request.source, modelFile: request.modelFile, bundle: request.bundle };
   return { threads: { ...request.threads, system: { module, export: 'systemOf', data } } };
 }
 

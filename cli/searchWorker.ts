@@ -1,6 +1,7 @@
 // The search thread: rebuilds each requested system from its source and searches it, while the main
 // thread stays free to stop it (--time-limit, Ctrl-C) even when model code never returns.
 import { parentPort } from 'node:worker_threads';
+import { keepBundle } from './compiledBundles.ts';
 import { CliError } from './exitCodes.ts';
 import { loadSource } from './loadSystem.ts';
 import { search } from './search.ts';
@@ -18,6 +19,7 @@ port.on('message', async (m: ToSearchThread) => {
   const controller = new AbortController();
   running = controller;
   try {
+    if (m.request.bundle) keepBundle(m.request.bundle);
     const { system } = await loadSource(m.request.source, m.request.modelFile);
     send({ type: 'exploring' });
     send({ type: 'done', outcome: await search(system, m.request, controller.signal, (progress) => send({ type: 'progress', progress })) });

@@ -1,11 +1,12 @@
 // Loading a user's module through esbuild (cli/compiledModule.ts): what the bundle would change is as it
 // was (each file's own import.meta.url and __dirname, `require`), installed JavaScript packages are the
 // instances Node itself loads, and a TypeScript package (a workspace's) is compiled with the model.
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { freshBundle, keepBundle } from '../cli/compiledBundles.ts';
 import { importCompiled } from '../cli/compiledModule.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vmbus-check-compiled-'));
@@ -81,5 +82,32 @@ describe('importCompiled', () => {
   test('an import that does not resolve: esbuild\'s error, naming the file and the import', async () => {
     write('broken.ts', "import { nothing } from './missing.ts';\nexport const x = nothing;\n");
     await expect(importCompiled(path.join(dir, 'broken.ts'))).rejects.toMatchObject({ errors: [expect.objectContaining({ text: expect.stringContaining('./missing.ts') })] });
+  });
+
+  test('a bundle is kept while its files are unchanged, and handed to another thread is imported without compiling', async () => {
+    write('kept.ts', "import { n } from './keptLib.ts';\nexport const value = n;\nexport const where = (): string => new Error('here').stack!.split('\\n')[1];\n");
+    write('keptLib.ts', 'export const n: number = 1;\n');
+    const file = path.join(dir, 'kept.ts');
+    expect((await importCompiled(file)).value).toBe(1);
+    const bundle = freshBundle(file)!;
+    expect(bundle.inputs.map((i) => path.basename(i.path)).sort()).toEqual(['kept.ts', 'keptLib.ts']);
+    // What a search thread is sent: a copy, served as it is (a changed text shows it was not compiled again).
+    keepBundle({ ...structuredClone(bundle), code: bundle.code.replace('var n = 1;', 'var n = 2;') });
+    const served = await importCompiled(file);
+    expect(served.value).toBe(2);
+    process.setSourceMapsEnabled(true);
+    expect((served.where as () => string)()).toContain('kept.ts:3:');
+  });
+
+  test('a file the bundle was compiled from that changes (an import of it, too) is compiled again, never served stale', async () => {
+    write('edited.ts', "export { n as value } from './editedLib.ts';\n");
+    write('editedLib.ts', 'export const n: number = 1;\n');
+    const file = path.join(dir, 'edited.ts');
+    expect((await importCompiled(file)).value).toBe(1);
+    write('editedLib.ts', 'export const n: number = 3;\n');
+    // The same size, and a modification time surely not the one compiled from.
+    utimesSync(path.join(dir, 'editedLib.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(freshBundle(file)).toBeUndefined();
+    expect((await importCompiled(file)).value).toBe(3);
   });
 });

@@ -4,7 +4,9 @@
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExploreOptions, MemoryModelName, RandomSearchOptions } from '../../checker/index.ts';
-import { safeLines, serializeTrace } from '../../traces/index.ts';
+// From their own files, not traces/index.ts: it loads zod, the trace schema and every renderer (about 80 ms of CPU in each thread).
+import { safeLines } from '../../traces/safeText.ts';
+import { serializeTrace } from '../../traces/serializeTrace.ts';
 import { CliError, exitCodeOf } from '../exitCodes.ts';
 import type { ExitCode } from '../exitCodes.ts';
 import { githubAnnotations, githubTimelines } from '../formats/github.ts';

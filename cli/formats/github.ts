@@ -2,7 +2,8 @@
 // model file, for a user's module). Syntax: docs.github.com, "Workflow commands for GitHub Actions".
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { renderTimeline, safeLines, safeText } from '../../traces/index.ts';
+import { safeLines, safeText } from '../../traces/safeText.ts';
+import { renderTimeline } from '../../traces/timeline.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { failureText, notAsExpected } from '../expectation.ts';
 import { relativeInside } from '../relativeInside.ts';

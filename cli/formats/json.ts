@@ -1,7 +1,7 @@
 // `--format json`: one JSON object per check, one per line (JSON Lines), for scripts and dashboards; after
 // Ctrl-C, one per check not run too (verdict null, skipped true).
 import { OVER_ON_ONE_THREAD } from '../../checker/index.ts';
-import { renderTimeline } from '../../traces/index.ts';
+import { renderTimeline } from '../../traces/timeline.ts';
 import { asExpected } from '../expectation.ts';
 import { coverageWarnings } from './coverage.ts';
 import type { CheckRecord, SkippedCheck } from '../runChecks.ts';

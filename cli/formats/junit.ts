@@ -9,7 +9,7 @@
 // <properties> of its <testsuite>, named `<variant>.<parameter>`, and where the model is defined goes
 // where that schema and the GitHub reporters allow: the scenario's file as the <testsuite>'s `file`,
 // and location lines closing the text of each <failure>, <error> and <system-out> (README, "Job 1").
-import { renderTimeline } from '../../traces/index.ts';
+import { renderTimeline } from '../../traces/timeline.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { failureText, notAsExpected } from '../expectation.ts';
 import path from 'node:path';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceLocation } from '../../checker/index.ts';
-import { renderTimeline } from '../../traces/index.ts';
+import { renderTimeline } from '../../traces/timeline.ts';
 import type { TraceFile } from '../../traces/index.ts';
 import { expectedForm, outcomeOf } from '../exitCodes.ts';
 import { packageVersion } from '../packageVersion.ts';

@@ -3,7 +3,7 @@
 // counterexample that fails the run is shown open; an expected one (a buggy variant's) is folded into
 // `<details>`, so a summary of many built-ins leads with what needs attention. Headings: `##` for the
 // summary, `###` per check, `####` for each check's sections, folded or not.
-import { renderMarkdown } from '../../traces/index.ts';
+import { renderMarkdown } from '../../traces/markdown.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { recordLabel } from '../runChecks.ts';
 import { showsMemory, verdictUnder } from './textTable.ts';

@@ -1,5 +1,5 @@
 // The plain-text report: a verdict table, then one line per violation or bound, then the overall result.
-import { renderTimeline } from '../../traces/index.ts';
+import { renderTimeline } from '../../traces/timeline.ts';
 import { outcomeOf } from '../exitCodes.ts';
 import { notAsExpected } from '../expectation.ts';
 import { recordLabel } from '../runChecks.ts';
