@@ -11,19 +11,23 @@ import { TOUCHES } from './vocabulary.ts';
 import type { Touches } from './vocabulary.ts';
 
 export class Footprint {
-  readonly reads: Uint8Array;
-  readonly writes: Uint8Array;
+  /** Bit r of word r >> 5: resource r is read, written. Few resources fit in a word or two, so the hot checks are a few word operations. */
+  readonly reads: Int32Array;
+  readonly writes: Int32Array;
   all = false;
   constructor(size: number) {
-    this.reads = new Uint8Array(size);
-    this.writes = new Uint8Array(size);
+    this.reads = new Int32Array((size + 31) >>> 5);
+    this.writes = new Int32Array((size + 31) >>> 5);
   }
   clear(): void { this.reads.fill(0); this.writes.fill(0); this.all = false; }
-  read(r: number): void { this.reads[r] = 1; }
-  write(r: number): void { this.writes[r] = 1; }
+  read(r: number): void { this.reads[r >>> 5] |= 1 << (r & 31); }
+  write(r: number): void { this.writes[r >>> 5] |= 1 << (r & 31); }
+  /** Whether resource `r` is written (or read, with `writes` false). */
+  has(r: number, writes = true): boolean { return ((writes ? this.writes : this.reads)[r >>> 5] & (1 << (r & 31))) !== 0; }
   add(f: Footprint): void {
     if (f.all) this.all = true;
-    for (let i = 0; i < f.reads.length; i++) { this.reads[i] |= f.reads[i]; this.writes[i] |= f.writes[i]; }
+    const { reads, writes } = this;
+    for (let i = 0; i < reads.length; i++) { reads[i] |= f.reads[i]; writes[i] |= f.writes[i]; }
   }
   conflicts(f: Footprint): boolean {
     if (this.all || f.all) return true;
@@ -33,10 +37,10 @@ export class Footprint {
     }
     return false;
   }
-  /** Writes some resource marked in `visible`. */
-  writesAny(visible: Uint8Array): boolean {
+  /** Writes some resource that `visible` writes (the resources it marks). */
+  writesAny(visible: Footprint): boolean {
     if (this.all) return true;
-    for (let i = 0; i < visible.length; i++) if (visible[i] & this.writes[i]) return true;
+    for (let i = 0; i < this.writes.length; i++) if (visible.writes[i] & this.writes[i]) return true;
     return false;
   }
 }

@@ -587,19 +587,21 @@ export class Exploration {
     forEachStep(this.sys, this.stepper, this.cur, steps.push);
     if (steps.n === 0 || this.sys.clock.someDueNow(this.cur)) return false;
     const ample = por.ample(this.cur);
-    // Takes the steps not marked `skip` in the ample set (all of them without one); false once the run stops.
-    const take = (skip: number): boolean => {
-      for (let i = 0; i < steps.n; i++) {
-        if (ample !== null && ample[i] === skip) continue;
-        if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return false;
-      }
-      return true;
-    };
     this.revisited = false;
     const failed = this.failedSteps;
-    if (!take(0) || ample === null) return true;
+    if (!this.takeSteps(idx, ample, 0) || ample === null) return true;
     if (!this.revisited && this.failedSteps === failed) { por.reducedStates++; return true; }
-    take(1);
+    this.takeSteps(idx, ample, 1);
+    return true;
+  }
+
+  /** Takes the listed steps not marked `skip` in `ample` (all of them without it); false once the run stops. */
+  private takeSteps(idx: number, ample: Uint8Array | null, skip: number): boolean {
+    const steps = this.partialOrder!.steps;
+    for (let i = 0; i < steps.n; i++) {
+      if (ample !== null && ample[i] === skip) continue;
+      if (!this.successor(idx, steps.actor[i], steps.kind[i], steps.event[i], steps.t[i]) || this.finished) return false;
+    }
     return true;
   }
 

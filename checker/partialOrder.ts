@@ -83,11 +83,20 @@ export class PartialOrder {
   private readonly exposed: Footprint[];
   /** canEnable[x * n + y]: a step of x may enable or change y. */
   private readonly canEnable: Uint8Array;
-  /** What invariants and reachability goals read. */
-  private readonly visible: Uint8Array;
+  /** What invariants and reachability goals read, marked as written. */
+  private readonly visible: Footprint;
   private readonly now: Footprint[];
   private readonly union: Footprint;
   private readonly n: number;
+  // Scratch of `ample` and `closure`, per actor: allocated once, not per state.
+  private readonly enabled: Uint8Array;
+  private readonly count: Int32Array;
+  private readonly inS: Uint8Array;
+  private readonly best: Uint8Array;
+  private readonly mayMove: Uint8Array;
+  private readonly queue: Int32Array;
+  /** The marks `ample` returns, valid until its next call. */
+  private marks = new Uint8Array(16);
 
   constructor(private readonly sys: CompiledSystem, private readonly stepper: Stepper) {
     const n = this.n = sys.actorNames.length;
@@ -102,10 +111,16 @@ export class PartialOrder {
     });
     this.canEnable = new Uint8Array(n * n);
     for (let x = 0; x < n; x++) for (let y = 0; y < n; y++) if (x !== y && this.future[x].conflicts(this.exposed[y])) this.canEnable[x * n + y] = 1;
-    this.visible = new Uint8Array(res.size);
+    this.visible = new Footprint(res.size);
     this.see([]);
     this.now = sys.actorNames.map(() => new Footprint(res.size));
     this.union = new Footprint(res.size);
+    this.enabled = new Uint8Array(n);
+    this.count = new Int32Array(n);
+    this.inS = new Uint8Array(n);
+    this.best = new Uint8Array(n);
+    this.mayMove = new Uint8Array(n);
+    this.queue = new Int32Array(n);
   }
 
   /**
@@ -114,12 +129,12 @@ export class PartialOrder {
    */
   see(reached: readonly string[]): void {
     const { sys, res, visible } = this;
-    visible.fill(0);
+    visible.clear();
     for (const [name, p] of [...sys.invariants, ...sys.goals]) {
       if (p.kind === 'reachable' && reached.includes(name)) continue;
-      for (const a of p.reads?.actors ?? []) visible[res.local(sys.ns.actorIndex.get(a)!)] = 1;
-      for (const c of p.reads?.cells ?? []) visible[res.cell(sys.ns.cellIndex.get(c)!)] = 1;
-      for (const a of p.reads?.inFlight ?? []) { const k = sys.ns.actorIndex.get(a)!; visible[res.tail(k)] = 1; visible[res.head(k)] = 1; }
+      for (const a of p.reads?.actors ?? []) visible.write(res.local(sys.ns.actorIndex.get(a)!));
+      for (const c of p.reads?.cells ?? []) visible.write(res.cell(sys.ns.cellIndex.get(c)!));
+      for (const a of p.reads?.inFlight ?? []) { const k = sys.ns.actorIndex.get(a)!; visible.write(res.tail(k)); visible.write(res.head(k)); }
     }
   }
 
@@ -132,62 +147,64 @@ export class PartialOrder {
    * proper subset qualifies). The fewest steps over every actor tried as the seed of S.
    */
   ample(v: Int32Array): Uint8Array | null {
-    const { steps, n, now } = this;
-    const enabled = new Uint8Array(n);
+    const { steps, n, now, enabled, count, inS, best } = this;
+    enabled.fill(0);
+    count.fill(0);
     for (let i = 0; i < steps.n; i++) {
       const a = steps.actor[i];
       if (!enabled[a]) { enabled[a] = 1; this.startNow(v, a); }
       this.addStep(v, now[a], a, steps.kind[i], steps.event[i], steps.t[i]);
+      count[a]++;
     }
-    const count = new Int32Array(n);
-    for (let i = 0; i < steps.n; i++) count[steps.actor[i]]++;
-    let best: Uint8Array | null = null;
+    let found = false;
     let bestSize = steps.n;
     for (let seed = 0; seed < n; seed++) {
       if (!enabled[seed] || count[seed] >= bestSize) continue;
-      const members = this.closure(seed, enabled);
-      if (members === null) continue;
+      if (!this.closure(seed)) continue;
       let size = 0;
-      for (let a = 0; a < n; a++) if (members[a] && enabled[a]) size += count[a];
-      if (size < bestSize) { best = members; bestSize = size; }
+      for (let a = 0; a < n; a++) if (inS[a] && enabled[a]) size += count[a];
+      if (size < bestSize) { best.set(inS); found = true; bestSize = size; }
       if (bestSize === 1) break;
     }
-    if (best === null) return null;
-    const marks = new Uint8Array(steps.n);
+    if (!found) return null;
+    if (this.marks.length < steps.n) this.marks = new Uint8Array(2 * steps.n);
+    const marks = this.marks;
     for (let i = 0; i < steps.n; i++) marks[i] = best[steps.actor[i]];
     return marks;
   }
 
-  /** S grown from `seed` until nothing that may move first conflicts with it; null when it is every enabled actor or visible. */
-  private closure(seed: number, enabled: Uint8Array): Uint8Array | null {
-    const { n, union, now, exposed, future, canEnable } = this;
-    const inS = new Uint8Array(n);
+  /**
+   * S grown from `seed` (left in `inS`) until nothing that may move first conflicts with it; false when
+   * it is every enabled actor or visible.
+   */
+  private closure(seed: number): boolean {
+    const { n, union, now, exposed, future, canEnable, enabled, inS, mayMove, queue } = this;
+    inS.fill(0);
     inS[seed] = 1;
-    const mayMove = new Uint8Array(n);
     for (;;) {
       union.clear();
       let outside = false;
       for (let a = 0; a < n; a++) {
         if (!inS[a]) { if (enabled[a]) outside = true; continue; }
         if (enabled[a]) {
-          if (now[a].writesAny(this.visible)) return null;
+          if (now[a].writesAny(this.visible)) return false;
           union.add(now[a]);
         } else union.add(exposed[a]);
       }
-      if (!outside) return null;
+      if (!outside) return false;
       // The actors that may move before S does: the enabled ones outside it, and whom they may enable.
       mayMove.fill(0);
-      const queue: number[] = [];
-      for (let a = 0; a < n; a++) if (!inS[a] && enabled[a]) { mayMove[a] = 1; queue.push(a); }
-      while (queue.length > 0) {
-        const x = queue.pop()!;
-        for (let y = 0; y < n; y++) if (!inS[y] && !mayMove[y] && canEnable[x * n + y]) { mayMove[y] = 1; queue.push(y); }
+      let queued = 0;
+      for (let a = 0; a < n; a++) if (!inS[a] && enabled[a]) { mayMove[a] = 1; queue[queued++] = a; }
+      while (queued > 0) {
+        const x = queue[--queued];
+        for (let y = 0; y < n; y++) if (!inS[y] && !mayMove[y] && canEnable[x * n + y]) { mayMove[y] = 1; queue[queued++] = y; }
       }
       let grown = false;
       for (let y = 0; y < n; y++) {
         if (mayMove[y] && union.conflicts(future[y])) { inS[y] = 1; grown = true; break; }
       }
-      if (!grown) return inS;
+      if (!grown) return true;
     }
   }
 
