@@ -189,7 +189,7 @@ describe('partial-order reduction on random systems with goals, queue invariants
         }),
         process.env.HUNT_RUNS ? { numRuns: Number(process.env.HUNT_RUNS) } : { numRuns: memory === 'sc' ? 40 : 15, seed: (memory === 'sc' ? 20261203 : 20261204) + (cleaned ? 10 : 0) },
       );
-      console.log(memory, cleaned, seen);
+      if (process.env.HUNT_RUNS) console.log(memory, cleaned, seen);
       expect(seen.reduced / seen.compared).toBeGreaterThan(0.3);
     }, process.env.HUNT_RUNS ? 900_000 : 60_000);
   }
