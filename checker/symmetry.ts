@@ -172,6 +172,23 @@ export class Symmetry {
         void k;
       });
     });
+    // The declarations as a whole must be their own image under each exchange of member 0 with member m
+    // (those generate the group): comparing member m's with member 0's alone leaves a third member free
+    // to name one of them (m[2] reading own[0] while m[0] and m[1] read own[2]: issue #12's review).
+    this.groups.forEach((g, gi) => {
+      for (let m = 1; m < g.size; m++) {
+        sys.actorNames.forEach((name, a) => {
+          const o = this.actorOwner[a];
+          if (o === null || (o.group === gi && (o.member === 0 || o.member === m))) return;
+          const spec = def.actors[name];
+          for (const [what, x] of [['input', spec.input ?? null], ['spontaneous events', spec.spontaneous ?? []], ['reads', spec.reads ?? []]] as const) {
+            if (json(this.rename(x, gi, 0, m), `${name}'s ${what}`) !== json(x, `${name}'s ${what}`)) {
+              fail(`${name}'s ${what} name${what === 'reads' ? '' : 's'} ${JSON.stringify(g.names[0][0])} or ${JSON.stringify(g.names[m][0])} but not both alike; it would tell the members apart`);
+            }
+          }
+        });
+      }
+    });
     sys.actorNames.forEach((name, a) => {
       if (this.actorOwner[a] !== null) return;
       const spec = def.actors[name];
@@ -560,24 +577,47 @@ export class Symmetry {
 
   /**
    * Properties must judge a state and its images alike. Audited on every representative stored (`v`):
-   * against the state the search reached it as (`concrete`, an image under some permutation), and
-   * against its images under the exchanges of member 0 with each other member, which generate the
-   * group (so a property that singles out a member is caught where that member stands apart); not
-   * against every image.
+   * against the state the search reached it as (`concrete`), and against every image of it under the
+   * members' permutations. Every reachable state is such an image of a representative, so each is
+   * judged, in effect: a property that singles out a member is refused wherever it tells two images
+   * apart, and otherwise the representative's judgement is that of every state it stands for. (The
+   * exchanges of member 0 with each other member generate the group, but comparing the images of the
+   * representatives alone under them misses states only reached as other images: issue #12's review.)
    */
   auditProperties(v: Int32Array, concrete: Int32Array): void {
     const own = this.judgements(v, this.view, this.ownJudgements);
     if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, 'a state and its image under a permutation of the members');
-    const image = this.scratchFor(1);
-    this.groups.forEach((group, g) => {
-      const perm = Int32Array.from({ length: group.size }, (_, k) => k);
-      for (let j = 1; j < group.size; j++) {
-        perm[0] = j; perm[j] = 0;
-        this.image(v, g, perm, image);
-        if (compareVectors(image, v) !== 0) this.compareJudgements(own, image, `a state and the same state with members ${JSON.stringify(group.names[0][0])} and ${JSON.stringify(group.names[j][0])} exchanged`);
-        perm[j] = j;
-      }
+    const moved: string[] = [];
+    this.eachImage(v, 0, moved, (image) => {
+      if (compareVectors(image, v) !== 0) this.compareJudgements(own, image, `a state and the same state with its members moved (${moved.join(', ')})`);
     });
+  }
+
+  /** Permutations audited for each state stored at the most; a declaration needing more is not applied (checker/symmetryChoice.ts). */
+  static readonly MAX_AUDITED = 720;
+
+  /** The number of images `auditProperties` judges a state against: the product of the groups' sizes' factorials. */
+  static images(sizes: readonly number[]): number {
+    let n = 1;
+    for (const size of sizes) for (let k = 2; k <= size; k++) n *= k;
+    return n;
+  }
+
+  /** Calls `visit` with each image of `v` under the permutations of groups g and after (`moved` says which members went where). */
+  private eachImage(v: Int32Array, g: number, moved: string[], visit: (image: Int32Array) => void): void {
+    if (g === this.groups.length) { visit(v); return; }
+    const group = this.groups[g];
+    const order = Array.from({ length: group.size }, (_, k) => k);
+    const image = this.scratchFor(2 + g);
+    const mark = moved.length;
+    permutations(order, () => {
+      const perm = Int32Array.from(order);
+      this.image(v, g, perm, image);
+      moved.length = mark;
+      for (let m = 0; m < group.size; m++) if (perm[m] !== m) moved.push(`${JSON.stringify(group.names[m][0])} to ${JSON.stringify(group.names[perm[m]][0])}`);
+      this.eachImage(image, g + 1, moved, visit);
+    });
+    moved.length = mark;
   }
 
   private readonly ownJudgements: string[] = [];

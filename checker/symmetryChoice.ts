@@ -33,6 +33,9 @@ export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: Sta
   if ((options.store ?? 'full') !== 'full') return off(`the ${options.store} store keeps no expanded states`);
   if (sys.liveness.length > 0) return off('the system has liveness properties (a cycle of orbits need not be a cycle of states)');
   if (options.coverage) return off('coverage counts concrete states');
+  // Every stored state's properties are judged on each of its images (Symmetry.auditProperties).
+  const images = Symmetry.images((sys.definition.symmetry ?? []).map((g) => g.members.length));
+  if (images > Symmetry.MAX_AUDITED) return off(`its groups have ${images.toLocaleString('en-US')} permutations, more than the ${Symmetry.MAX_AUDITED} on which each stored state's properties can be judged`);
   // The members are checked to behave alike as their transitions are computed; memoised ones never are again.
   if (sys.actors.some((a) => a.computed > 0)) return off('the compiled system was explored before, so its memoised transitions would go unchecked (compile it afresh)');
   const symmetry = new Symmetry(sys, memory);
