@@ -713,12 +713,14 @@ export class Exploration {
 
 /** Explores `system` exhaustively (within the bounds given) and returns the verdict. */
 export function explore(system: SystemDefinition | CompiledSystem, options: ExploreOptions = {}): CheckResult {
-  const run = new Exploration(system, options);
+  let run: Exploration | null = new Exploration(system, options);
   run.runSlice();
+  const { sys } = run;
   const reduced = run.result();
   const again = shortestAgainOptions(reduced, options);
   if (again === null) return reduced;
-  const rerun = new Exploration(run.sys, again);
+  run = null; // its store is not needed again: let it go before the search again fills one
+  const rerun = new Exploration(sys, again);
   rerun.runSlice();
   return withShortest(reduced, rerun.result(), again.maxDepth!);
 }
@@ -729,14 +731,13 @@ export async function exploreAsync(system: SystemDefinition | CompiledSystem, op
 }
 
 async function exploreOneThread(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions): Promise<CheckResult> {
-  const run = new Exploration(system, options);
-  const reduced = await runSliced(run, options);
+  const { sys, result: reduced } = await runSliced(new Exploration(system, options), options);
   const again = shortestAgainOptions(reduced, options);
   if (again === null || options.signal?.aborted) return reduced;
-  return withShortest(reduced, await runSliced(new Exploration(run.sys, again), options), again.maxDepth!);
+  return withShortest(reduced, (await runSliced(new Exploration(sys, again), options)).result, again.maxDepth!);
 }
 
-async function runSliced(run: Exploration, options: AsyncExploreOptions): Promise<CheckResult> {
+async function runSliced(run: Exploration, options: AsyncExploreOptions): Promise<{ sys: CompiledSystem; result: CheckResult }> {
   const interval = options.progressIntervalMs ?? 1000;
   let lastProgress = performance.now();
   while (!run.done) {
@@ -748,5 +749,5 @@ async function runSliced(run: Exploration, options: AsyncExploreOptions): Promis
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return run.result();
+  return { sys: run.sys, result: run.result() };
 }
