@@ -319,6 +319,12 @@ export class Symmetry {
     const snapshot = restore(to.machine, renamed, this.sys.actorNames[b]);
     const got = to.states.intern(snapshot);
     if (canonicalJson(this.persisted(b, got)) !== canonicalJson(renamed)) fail(`${this.sys.actorNames[a]}'s state cannot be carried over to ${this.sys.actorNames[b]}: their machines differ`);
+    // The checker reads the `end` and `error` tags off the state itself, not off its persisted form:
+    // the two members' machines must tag it alike (a review in issue #12 found a wrong verified without this).
+    const mine = this.sys.actors[a].states.info[id], theirs = to.states.info[got];
+    if (mine.atEnd !== theirs.atEnd || mine.inError !== theirs.inError) {
+      fail(`${this.sys.actorNames[a]} and ${this.sys.actorNames[b]} tag the state ${JSON.stringify(persisted.value)} differently (end: ${mine.atEnd} and ${theirs.atEnd}, error: ${mine.inError} and ${theirs.inError}): their machines differ`);
+    }
     map[id] = got;
     return got;
   }
