@@ -11,7 +11,7 @@
 // Symmetry.mapLocal refuses members whose machines tag a state differently.
 import { describe, expect, test } from 'vitest';
 import { setup } from 'xstate';
-import { cellsOf, defineSystem, explore, symmetryGroup, SystemDefinitionError, write } from '../checker/index.ts';
+import { cellsOf, defineSystem, explore, invariant, symmetryGroup, SystemDefinitionError, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { replayViolation } from './reference/replay.ts';
 
@@ -105,5 +105,31 @@ describe('symmetry: an `error` tag on one member\'s state only', () => {
   });
   test('tag on m[0]\'s bad: reduced, the assertion violation with a counterexample that replays, or refused (an internal error)', () => {
     expect(['violated assertion', 'refused']).toContain(reduced(systemWithErrorIn(0)));
+  });
+});
+
+describe('symmetry: what is already refused, for contrast', () => {
+  // A state final in one member's machine only differs in its persisted status, so the transition
+  // check sees different next states; a property reading a tag is judged on every image. Only the
+  // tags the checker itself reads (end, error) go unchecked.
+  const token = (done: object) => setup({}).createMachine({
+    id: 'member', initial: 'idle',
+    states: {
+      idle: { tags: ['end'], on: { go: { guard: ({ event }) => cellsOf(event).token === 0, target: 'done', actions: write('token', 1) } } },
+      done,
+    },
+  });
+  const system = (done: (i: number) => object, properties: SystemDefinition['properties'] = {}) => defineSystem({
+    actors: Object.fromEntries([0, 1].map((i) => [`m[${i}]`, { machine: token(done(i)), spontaneous: [{ type: 'go' }], reads: ['token'] }])),
+    cells: { token: 0 },
+    properties,
+    symmetry: [symmetryGroup(2, (i) => [`m[${i}]`])],
+  });
+  test('a state final in m[1]\'s machine only: refused', () => {
+    expect(reduced(system((i) => (i === 1 ? { type: 'final' } : {})))).toBe('refused');
+  });
+  test('a property reading a tag only m[1]\'s machine has: refused', () => {
+    const hot = invariant((g) => !['m[0]', 'm[1]'].some((n) => g.actors[n].hasTag('hot')));
+    expect(reduced(system((i) => ({ tags: i === 1 ? ['end', 'hot'] : ['end'] }), { hot }))).toBe('refused');
   });
 });
