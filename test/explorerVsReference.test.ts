@@ -113,7 +113,8 @@ describe('random systems', () => {
         for (const p of ref.violated) seen.properties.add(p);
       }),
       // Found by seed 1098978486: a stall whose watchdog step overflows a queue (the stall stands).
-      { numRuns: 400, examples: [[JSON.parse(STALL_WATCHDOG_OVERFLOWS)]] },
+      // Seeded: over50 below is a luck-dependent count (6 to 23 over 15 unseeded runs, against >= 5); 29 with this seed.
+      { numRuns: 400, seed: 20261202, examples: [[JSON.parse(STALL_WATCHDOG_OVERFLOWS)]] },
     );
     // The generator must reach interesting behaviour, or agreement means little.
     expect(seen.compared).toBeGreaterThan(350);

@@ -70,7 +70,8 @@ describe('random systems: reduced, unreduced and the reference agree', () => {
           seen.states += full.stats.states;
           seen.reducedStates += por.stats.states;
         }),
-        { numRuns: memory === 'sc' ? 120 : 50 },
+        // Seeded: the reduced share below is a luck-dependent count (unseeded, as low as 0.27 under sc and 0.24 under tso, against > 0.2).
+        { numRuns: memory === 'sc' ? 120 : 50, seed: 20261202 },
       );
       // Agreement means little unless the reduction reduced, on violating systems as on others.
       expect(seen.compared).toBeGreaterThan(memory === 'sc' ? 90 : 35);
