@@ -720,7 +720,7 @@ export function explore(system: SystemDefinition | CompiledSystem, options: Expl
   const again = shortestAgainOptions(reduced, options);
   if (again === null) return reduced;
   run = null; // its store is not needed again: let it go before the search again fills one
-  const rerun = new Exploration(sys, again);
+  const rerun = new Exploration(againOn(system, sys), again);
   rerun.runSlice();
   return withShortest(reduced, rerun.result(), again.maxDepth!);
 }
@@ -734,7 +734,16 @@ async function exploreOneThread(system: SystemDefinition | CompiledSystem, optio
   const { sys, result: reduced } = await runSliced(new Exploration(system, options), options);
   const again = shortestAgainOptions(reduced, options);
   if (again === null || options.signal?.aborted) return reduced;
-  return withShortest(reduced, (await runSliced(new Exploration(sys, again), options)).result, again.maxDepth!);
+  return withShortest(reduced, (await runSliced(new Exploration(againOn(system, sys), again), options)).result, again.maxDepth!);
+}
+
+/**
+ * What the search again runs on: a definition compiled afresh, so that its memo fills in the unreduced
+ * search's own order (the purity audit samples transitions by that order, and a modelError it finds
+ * may depend on it), or the compiled system the caller gave.
+ */
+function againOn(system: SystemDefinition | CompiledSystem, sys: CompiledSystem): SystemDefinition | CompiledSystem {
+  return isCompiledSystem(system) ? sys : system;
 }
 
 async function runSliced(run: Exploration, options: AsyncExploreOptions): Promise<{ sys: CompiledSystem; result: CheckResult }> {
