@@ -5,61 +5,19 @@
 // keeps every write and every view as they are, and never more states.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
-import {
-  cmpxchg, compileSystem, defineSystem, explore, invariant, load, smp_load_acquire, smp_mb, smp_rmb, smp_store_release, smp_wmb, write, xchg,
-} from '../checker/index.ts';
+import { setup } from 'xstate';
+import { cmpxchg, compileSystem, defineSystem, explore, invariant, load, smp_load_acquire, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { scanLoadedCells } from '../checker/loadedCells.ts';
 import { UNREDUCED } from './support/unreduced.ts';
+import { op, programMachine } from './support/litmusPrograms.ts';
+import type { Op } from './support/litmusPrograms.ts';
 
-const CELLS = ['x', 'y', 'z', 'w'] as const;
-type Cell = typeof CELLS[number];
-type Op =
-  | { k: 'store'; cell: Cell; value: 1 | 2; release: boolean }
-  | { k: 'load'; cell: Cell; acquire: boolean }
-  | { k: 'fence'; kind: 'full' | 'store' | 'load' }
-  | { k: 'xchg'; cell: Cell; value: 1 | 2 }
-  | { k: 'cmpxchg'; cell: Cell; value: 1 | 2 };
 interface Program { ops: Op[]; ends: 'final' | 'end' }
 
-const cell = fc.constantFrom(...CELLS);
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('store' as const), cell, value: fc.constantFrom(1 as const, 2 as const), release: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('load' as const), cell, acquire: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('fence' as const), kind: fc.constantFrom('full' as const, 'store' as const, 'load' as const) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('xchg' as const), cell, value: fc.constantFrom(1 as const, 2 as const) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('cmpxchg' as const), cell, value: fc.constantFrom(1 as const, 2 as const) }) },
-);
 const program = (maxOps: number): fc.Arbitrary<Program> =>
   fc.record({ ops: fc.array(op, { minLength: 1, maxLength: maxOps }), ends: fc.constantFrom('final' as const, 'end' as const) });
-
-/** One actor running `p` step by step; each value a load or RMW returns goes into its context. */
-function machine(name: string, p: Program) {
-  const states: Record<string, any> = {};
-  p.ops.forEach((o, i) => {
-    const next = i + 1 < p.ops.length ? `p${i + 1}` : 'done';
-    const record = { target: next, actions: assign(({ context, event }: any) => ({ seen: [...context.seen, event.value] })) };
-    switch (o.k) {
-      case 'store':
-        states[`p${i}`] = { on: { run: { target: next, actions: o.release ? smp_store_release(o.cell, o.value) : write(o.cell, o.value) } } };
-        break;
-      case 'fence':
-        states[`p${i}`] = { on: { run: { target: next, actions: o.kind === 'full' ? smp_mb() : o.kind === 'store' ? smp_wmb() : smp_rmb() } } };
-        break;
-      case 'load':
-        states[`p${i}`] = { on: { run: { target: `r${i}`, actions: o.acquire ? smp_load_acquire(o.cell) : load(o.cell) } } };
-        states[`r${i}`] = { on: { loaded: record } };
-        break;
-      case 'xchg': case 'cmpxchg':
-        states[`p${i}`] = { on: { run: { target: `r${i}`, actions: o.k === 'xchg' ? xchg(o.cell, o.value) : cmpxchg(o.cell, 0, o.value) } } };
-        states[`r${i}`] = { on: { exchanged: record } };
-        break;
-    }
-  });
-  states.done = p.ends === 'final' ? { type: 'final' } : { tags: ['end'] };
-  return setup({ types: {} as { context: { seen: unknown[] } } }).createMachine({ id: name, context: { seen: [] }, initial: 'p0', states });
-}
+const machine = (name: string, p: Program) => programMachine(name, p.ops, p.ends);
 
 /** The projections every reachable state shows, collected by an invariant that always holds. */
 function reachable(programs: Program[], plain: boolean): { projections: Set<string>; states: number; verdict: string } {

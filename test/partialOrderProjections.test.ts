@@ -6,57 +6,17 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assign, setup } from 'xstate';
-import { cmpxchg, defineSystem, explore, invariant, load, stall, smp_load_acquire, smp_mb, smp_rmb, smp_store_release, smp_wmb, write, xchg } from '../checker/index.ts';
+import { defineSystem, explore, invariant, stall, write } from '../checker/index.ts';
 import type { GlobalView, PropertyReads, SystemDefinition } from '../checker/index.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
+import { CELLS, op, programMachine } from './support/litmusPrograms.ts';
+import type { Op } from './support/litmusPrograms.ts';
 
-const CELLS = ['x', 'y', 'z', 'w'] as const;
-type Cell = typeof CELLS[number];
-type Op =
-  | { k: 'store'; cell: Cell; value: 1 | 2; release: boolean }
-  | { k: 'load'; cell: Cell; acquire: boolean }
-  | { k: 'fence'; kind: 'full' | 'store' | 'load' }
-  | { k: 'xchg'; cell: Cell; value: 1 | 2 }
-  | { k: 'cmpxchg'; cell: Cell; value: 1 | 2 };
 interface Program { ops: Op[]; loop: boolean }
 
-const cell = fc.constantFrom(...CELLS);
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('store' as const), cell, value: fc.constantFrom(1 as const, 2 as const), release: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('load' as const), cell, acquire: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('fence' as const), kind: fc.constantFrom('full' as const, 'store' as const, 'load' as const) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('xchg' as const), cell, value: fc.constantFrom(1 as const, 2 as const) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('cmpxchg' as const), cell, value: fc.constantFrom(1 as const, 2 as const) }) },
-);
 /** `loop`: the program starts over after its last op (a cycle, for the proviso), forgetting what it saw. */
 const program = (maxOps: number): fc.Arbitrary<Program> => fc.record({ ops: fc.array(op, { minLength: 1, maxLength: maxOps }), loop: fc.boolean() });
-
-function machine(name: string, p: Program) {
-  const states: Record<string, any> = {};
-  const last = p.ops.length - 1;
-  p.ops.forEach((o, i) => {
-    const next = i < last ? `p${i + 1}` : p.loop ? 'p0' : 'done';
-    const record = { target: next, actions: assign(({ context, event }: any) => ({ seen: next === 'p0' ? [] : [...context.seen, event.value] })) };
-    switch (o.k) {
-      case 'store':
-        states[`p${i}`] = { on: { run: { target: next, actions: [o.release ? smp_store_release(o.cell, o.value) : write(o.cell, o.value), ...(next === 'p0' ? [assign({ seen: [] })] : [])] } } };
-        break;
-      case 'fence':
-        states[`p${i}`] = { on: { run: { target: next, actions: [o.kind === 'full' ? smp_mb() : o.kind === 'store' ? smp_wmb() : smp_rmb(), ...(next === 'p0' ? [assign({ seen: [] })] : [])] } } };
-        break;
-      case 'load':
-        states[`p${i}`] = { on: { run: { target: `r${i}`, actions: o.acquire ? smp_load_acquire(o.cell) : load(o.cell) } } };
-        states[`r${i}`] = { on: { loaded: record } };
-        break;
-      case 'xchg': case 'cmpxchg':
-        states[`p${i}`] = { on: { run: { target: `r${i}`, actions: o.k === 'xchg' ? xchg(o.cell, o.value) : cmpxchg(o.cell, 0, o.value) } } };
-        states[`r${i}`] = { on: { exchanged: record } };
-        break;
-    }
-  });
-  states.done = { type: 'final' };
-  return setup({ types: {} as { context: { seen: unknown[] } } }).createMachine({ id: name, context: { seen: [] }, initial: 'p0', states });
-}
+const machine = (name: string, p: Program) => programMachine(name, p.ops, p.loop ? 'loop' : 'final');
 
 const aside = setup({ types: {} as { context: { n: number } } }).createMachine({
   id: 'aside', context: { n: 0 }, initial: 'run',
