@@ -22,8 +22,6 @@ export class Footprint {
   clear(): void { this.reads.fill(0); this.writes.fill(0); this.all = false; }
   read(r: number): void { this.reads[r >>> 5] |= 1 << (r & 31); }
   write(r: number): void { this.writes[r >>> 5] |= 1 << (r & 31); }
-  /** Whether resource `r` is written (or read, with `writes` false). */
-  has(r: number, writes = true): boolean { return ((writes ? this.writes : this.reads)[r >>> 5] & (1 << (r & 31))) !== 0; }
   add(f: Footprint): void {
     if (f.all) this.all = true;
     const { reads, writes } = this;

@@ -31,7 +31,7 @@ export interface PartialOrderOptions {
 }
 
 /** Why the reduction cannot apply to `sys` under `options`, or null when it can. */
-export function partialOrderBlocker(sys: CompiledSystem, options: PartialOrderOptions, symmetry: boolean): string | null {
+function partialOrderBlocker(sys: CompiledSystem, options: PartialOrderOptions, symmetry: boolean): string | null {
   if (sys.liveness.length > 0) return `liveness properties (${sys.liveness.map(([n]) => n).join(', ')}) are judged over the whole graph's cycles and fairness`;
   if (sys.memory === 'arm') return 'under arm, one write history is shared by every cell';
   if (options.coverage) return 'coverage counts every state';

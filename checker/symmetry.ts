@@ -569,9 +569,7 @@ export class Symmetry {
     };
     if (exact) permuteClass(0); else visit();
     v.set(best);
-    let factorial = 1;
-    for (let k = 2; k <= n; k++) factorial *= k;
-    return exact ? factorial / ties : 1;
+    return exact ? factorial(n) / ties : 1;
   }
 
   private scratchFor(k: number): Int32Array {
@@ -604,9 +602,7 @@ export class Symmetry {
 
   /** The number of images `auditProperties` judges a state against: the product of the groups' sizes' factorials. */
   static images(sizes: readonly number[]): number {
-    let n = 1;
-    for (const size of sizes) for (let k = 2; k <= size; k++) n *= k;
-    return n;
+    return sizes.reduce((n, size) => n * factorial(size), 1);
   }
 
   /** Calls `visit` with each image of `v` under the permutations of groups g and after (`moved` says which members went where). */
@@ -682,6 +678,13 @@ function sortedPostRuns(effects: Effect[]): Effect[] {
     i = j === i ? i + 1 : j;
   }
   return out;
+}
+
+/** n!: the permutations of n members. */
+function factorial(n: number): number {
+  let f = 1;
+  for (let k = 2; k <= n; k++) f *= k;
+  return f;
 }
 
 function compareArrays(x: readonly number[], y: readonly number[]): number {
