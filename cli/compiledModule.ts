@@ -84,14 +84,18 @@ async function compile(file: string, temporary: string): Promise<CompiledBundle>
   const read = new Map<string, FileStamp | null>();
   // The file name only places the inline source map's sources: importBundle writes it at the same depth.
   const out = path.join(temporary, 'vmbus-check-module-', `${path.basename(file).replace(SOURCE, '')}.mjs`);
+  // The metafile names inputs relative to the working directory, which is esbuild's own process's unless
+  // given: that process keeps the directory it started in, so after a chdir the names resolved wrongly.
+  const absWorkingDir = process.cwd();
   const result = await build({
+    absWorkingDir,
     entryPoints: [file], outfile: out, bundle: true, format: 'esm', platform: 'node', target: `node${process.versions.node}`,
     write: false, sourcemap: 'inline', logLevel: 'silent', conditions: CONDITIONS, mainFields: ['main'], define: DEFINE, plugins: [modelModule(read)],
     metafile: true,
     banner: { js: `import { createRequire as __vmbusCheckRequire } from 'node:module'; const require = __vmbusCheckRequire(${JSON.stringify(file)});` },
   });
   // The files esbuild read itself (a .json import) are stamped now; a file that cannot be stamped leaves the bundle unkept.
-  const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p)).map((p) => (read.has(p) ? read.get(p)! : stampOf(p)));
+  const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(absWorkingDir, p)).map((p) => (read.has(p) ? read.get(p)! : stampOf(p)));
   const bundle = { file, temporary, code: result.outputFiles[0].text, inputs: inputs.filter((s) => s !== null) };
   if (!inputs.includes(null)) keepBundle(bundle);
   return bundle;

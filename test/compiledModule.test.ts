@@ -110,4 +110,19 @@ describe('importCompiled', () => {
     expect(freshBundle(file)).toBeUndefined();
     expect((await importCompiled(file)).value).toBe(3);
   });
+
+  test('compiled after a change of working directory, its files are still stamped and the bundle kept', async () => {
+    await importCompiled(path.join(dir, 'model.ts')); // esbuild's process is started, in this directory
+    write('moved/here.ts', "export { n as value } from './hereLib.ts';\n");
+    write('moved/hereLib.ts', 'export const n: number = 4;\n');
+    const file = path.join(dir, 'moved/here.ts');
+    const before = process.cwd();
+    process.chdir(path.join(dir, 'moved'));
+    try {
+      expect((await importCompiled(file)).value).toBe(4);
+    } finally {
+      process.chdir(before);
+    }
+    expect(freshBundle(file)?.inputs.map((i) => path.basename(i.path)).sort()).toEqual(['here.ts', 'hereLib.ts']);
+  });
 });
