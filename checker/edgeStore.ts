@@ -4,7 +4,10 @@
 // bytes). A successor of -1 is a step that is enabled but ends in a violation or a bound: it counts for
 // fairness (the actor was enabled) but leads nowhere. A per-state word holds flags: bit 0, the state's
 // successors are all recorded (expanded, no bound cut it); then two bits per liveness property, its
-// trigger and goal in that state. Storage is chunked, so growth never copies.
+// trigger and goal in that state. Storage is chunked, so growth never copies, but for each first chunk,
+// which starts small and doubles up to full size: most systems' graphs are small.
+import { grown } from './grownArray.ts';
+
 const EDGE_BITS = 20;
 const EDGE_CHUNK = 1 << EDGE_BITS;
 const EDGE_MASK = EDGE_CHUNK - 1;
@@ -12,6 +15,7 @@ const STATE_BITS = 16;
 const STATE_CHUNK = 1 << STATE_BITS;
 const STATE_MASK = STATE_CHUNK - 1;
 const MAX_EDGES = 0x7fffffff;
+const FIRST_CHUNK = 1 << 8;
 
 export const COMPLETE = 1;
 /** Liveness properties one store can keep flags for (two bits each after the COMPLETE bit). */
@@ -38,9 +42,17 @@ export class EdgeStore {
     const e = this.edgeCount;
     if (e >= MAX_EDGES) throw new RangeError('edge store full (2^31 edges)');
     const c = e >>> EDGE_BITS;
-    if (c === this.targets.length) { this.targets.push(new Int32Array(EDGE_CHUNK)); this.labels.push(new Int32Array(EDGE_CHUNK)); }
-    this.targets[c][e & EDGE_MASK] = target;
-    this.labels[c][e & EDGE_MASK] = label;
+    const j = e & EDGE_MASK;
+    if (c === this.targets.length) {
+      const size = c === 0 ? FIRST_CHUNK : EDGE_CHUNK;
+      this.targets.push(new Int32Array(size));
+      this.labels.push(new Int32Array(size));
+    } else if (j === this.targets[c].length) {
+      this.targets[c] = grown(this.targets[c], 2 * j);
+      this.labels[c] = grown(this.labels[c], 2 * j);
+    }
+    this.targets[c][j] = target;
+    this.labels[c][j] = label;
     this.edgeCount = e + 1;
   }
 
@@ -60,7 +72,7 @@ export class EdgeStore {
 
   flags(s: number): number {
     const c = s >>> STATE_BITS;
-    return c < this.flagChunks.length ? this.flagChunks[c][s & STATE_MASK] : 0;
+    return c < this.flagChunks.length ? this.flagChunks[c][s & STATE_MASK] ?? 0 : 0;
   }
 
   setFlags(s: number, bits: number): void {
@@ -70,13 +82,24 @@ export class EdgeStore {
 
   /** Bytes allocated (slack included). */
   get bytes(): number {
-    return this.targets.length * EDGE_CHUNK * 8 + this.starts.length * STATE_CHUNK * 8;
+    let n = 0;
+    for (const c of this.targets) n += 2 * c.byteLength;
+    for (const c of this.starts) n += 2 * c.byteLength;
+    return n;
   }
 
   private ensureState(s: number): void {
     while ((s >>> STATE_BITS) >= this.starts.length) {
-      this.starts.push(new Int32Array(STATE_CHUNK));
-      this.flagChunks.push(new Uint32Array(STATE_CHUNK));
+      const size = this.starts.length === 0 ? FIRST_CHUNK : STATE_CHUNK;
+      this.starts.push(new Int32Array(size));
+      this.flagChunks.push(new Uint32Array(size));
+    }
+    const j = s & STATE_MASK;
+    if (s < STATE_CHUNK && j >= this.starts[0].length) {
+      let size = this.starts[0].length;
+      while (size <= j) size *= 2;
+      this.starts[0] = grown(this.starts[0], size);
+      this.flagChunks[0] = grown(this.flagChunks[0], size);
     }
   }
 }

@@ -50,7 +50,7 @@ const FREED = new Int32Array(0);
 const FREED_COLUMN = new Uint32Array(0);
 
 export class FrontierStore extends StateStore {
-  /** Arena chunks, and chunks of the offset column, before these are freed (all their states expanded). */
+  /** Arena chunks, and chunks of the offset column, before these are freed (all their states expanded); peaks in bytes. */
   private liveArena = 0;
   private liveOffsets = 0;
   private peakArena = 0;
@@ -69,9 +69,10 @@ export class FrontierStore extends StateStore {
     const idx = this.append(n, parent, step);
     if (idx < 0) return -1; // full: `full` says why
     this.seen.insertLast(idx);
-    const arena = this.arenaChunk + 1 - this.liveArena;
+    // Only the first chunk of each may be short of full size, and it is freed only after it filled.
+    const arena = this.arenaChunk === 0 ? this.arena[0].byteLength : (this.arenaChunk + 1 - this.liveArena) * ARENA_CHUNK;
     if (arena > this.peakArena) this.peakArena = arena;
-    const offsets = this.offsets.length - this.liveOffsets;
+    const offsets = this.offsets.length === 1 ? this.offsets[0].byteLength : (this.offsets.length - this.liveOffsets) * COLUMN_CHUNK * 4;
     if (offsets > this.peakOffsets) this.peakOffsets = offsets;
     this.wasNew = true;
     return idx;
@@ -100,7 +101,8 @@ export class FrontierStore extends StateStore {
 
   /** At their peak: the frontier's chunks, the parent and step columns, the seen set. */
   override get bytes(): number {
-    return this.peakArena * ARENA_CHUNK + this.peakOffsets * COLUMN_CHUNK * 4 + this.parents.length * COLUMN_CHUNK * 8 + this.seen.bytes;
+    const columns = this.parents.length === 1 ? this.parents[0].byteLength : this.parents.length * COLUMN_CHUNK * 4;
+    return this.peakArena + this.peakOffsets + 2 * columns + this.seen.bytes;
   }
 
   approximation(): StoreApproximation {

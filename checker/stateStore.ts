@@ -7,9 +7,13 @@
 // word at a time and compared with the stored state a word at a time (a quarter of the fields'
 // count at one byte a field); only a new state is copied into the arena.
 // Per-state columns (arena offset, BFS parent, the step that reached it) live in fixed-size chunks, so
-// growth never copies them and slack stays small. Discovery order doubles as the BFS queue. Capacity:
+// growth never copies them and slack stays small. Only the first chunk of each starts small and doubles
+// up to full size, as does the table: most checks and most tests' systems reach a few hundred states, and
+// allocating megabytes for each cost more than their search. Discovery order doubles as the BFS queue. Capacity:
 // 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40 bytes a state, 50
 // million states need about 2 GB.
+
+import { grown } from './grownArray.ts';
 
 export const ARENA_CHUNK = 1 << 22; // bytes
 export const ARENA_WORDS = ARENA_CHUNK / 4;
@@ -20,6 +24,9 @@ export const COLUMN_BITS = 16;
 export const COLUMN_CHUNK = 1 << COLUMN_BITS;
 export const COLUMN_MASK = COLUMN_CHUNK - 1;
 const MAX_LOAD = 0.75;
+/** The first arena chunk's and column chunk's starting sizes (words, entries), doubled as they fill. */
+const FIRST_ARENA_WORDS = 1 << 10;
+const FIRST_COLUMN = 1 << 8;
 
 export interface VectorShape {
   /** Fields always encoded: [0, fixedWidth). */
@@ -33,8 +40,9 @@ export class StateStore {
   /** Chunks of 32-bit words; a state's packed bytes are read and written through shifts (byte k is bits 8(k & 3) of word k >> 2), never through a byte view, so the layout is the same on any host. */
   protected arena: Int32Array[] = [];
   protected arenaChunk = -1;
-  /** Words used in the current chunk. */
-  private arenaUsed = ARENA_WORDS;
+  /** Words used in the current chunk, and its size. */
+  private arenaUsed = 0;
+  private arenaLimit = 0;
   /** Where each state's packed words start: a word index into the arena (chunk * ARENA_WORDS + word). */
   protected offsets: Uint32Array[] = [];
   protected parents: Int32Array[] = [];
@@ -62,7 +70,7 @@ export class StateStore {
   /** Why a new state could not be added, once the store's capacity is reached (else null). */
   full: string | null = null;
 
-  constructor(private readonly shape: VectorShape, initialTableBits = 16) {
+  constructor(private readonly shape: VectorShape, initialTableBits = 10) {
     this.table = new Int32Array(2 << initialTableBits);
     this.mask = (1 << initialTableBits) - 1;
     this.scratch = new Int32Array(Math.ceil((shape.width * 5) / 4));
@@ -257,7 +265,7 @@ export class StateStore {
 
   /** Bytes allocated for the store (arena, columns, table), slack included. */
   get bytes(): number {
-    return this.arena.length * ARENA_CHUNK + this.offsets.length * COLUMN_CHUNK * (4 + 4 + 4) + this.table.byteLength;
+    return bytesOf(this.arena) + bytesOf(this.offsets) + bytesOf(this.parents) + bytesOf(this.steps) + this.table.byteLength;
   }
 
   /**
@@ -343,9 +351,15 @@ export class StateStore {
     const idx = this.count;
     if (idx >= 0x7fffffff) return this.fill('2^31 states');
     // Room for the longest record, so a state never straddles two chunks.
-    if (this.arenaUsed + 1 + this.scratch.length > ARENA_WORDS) {
+    // The first chunk, not yet full size, is doubled instead, so its states keep their offsets.
+    while (this.arenaUsed + 1 + this.scratch.length > this.arenaLimit && this.arenaChunk === 0 && this.arenaLimit < ARENA_WORDS) {
+      this.arenaLimit = Math.min(2 * this.arenaLimit, ARENA_WORDS);
+      this.arena[0] = grown(this.arena[0], this.arenaLimit);
+    }
+    if (this.arenaUsed + 1 + this.scratch.length > this.arenaLimit) {
       if ((this.arenaChunk + 2) * ARENA_WORDS > 2 ** 32) return this.fill('16 GB of packed states');
-      this.arena.push(new Int32Array(ARENA_WORDS));
+      this.arenaLimit = this.arenaChunk < 0 ? Math.min(ARENA_WORDS, Math.max(FIRST_ARENA_WORDS, 4 * (1 + this.scratch.length))) : ARENA_WORDS;
+      this.arena.push(new Int32Array(this.arenaLimit));
       this.arenaChunk++;
       this.arenaUsed = 0;
     }
@@ -355,12 +369,19 @@ export class StateStore {
     dst[at] = idx;
     for (let i = 0; i < n; i++) dst[at + 1 + i] = words[i];
     const c = idx >>> COLUMN_BITS;
-    if (c === this.offsets.length) {
-      this.offsets.push(new Uint32Array(COLUMN_CHUNK));
-      this.parents.push(new Int32Array(COLUMN_CHUNK));
-      this.steps.push(new Int32Array(COLUMN_CHUNK));
-    }
     const j = idx & COLUMN_MASK;
+    if (c === this.offsets.length) {
+      const size = c === 0 ? FIRST_COLUMN : COLUMN_CHUNK;
+      this.offsets.push(new Uint32Array(size));
+      this.parents.push(new Int32Array(size));
+      this.steps.push(new Int32Array(size));
+    } else if (j === this.offsets[c].length) {
+      // Only the first column chunk starts short of full size.
+      const size = 2 * j;
+      this.offsets[c] = grown(this.offsets[c], size);
+      this.parents[c] = grown(this.parents[c], size);
+      this.steps[c] = grown(this.steps[c], size);
+    }
     this.offsets[c][j] = this.arenaChunk * ARENA_WORDS + at + 1;
     this.parents[c][j] = parent;
     this.steps[c][j] = step;
@@ -385,6 +406,12 @@ export class StateStore {
     this.table = table;
     this.mask = mask;
   }
+}
+
+function bytesOf(chunks: (Int32Array | Uint32Array)[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.byteLength;
+  return n;
 }
 
 /**
