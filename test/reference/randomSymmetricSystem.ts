@@ -185,7 +185,8 @@ function memberMachine(data: SymmetricData, i: number) {
   });
   return setup({ types: {} as { context: { n: number; self: string } } }).createMachine({
     id: 'member', initial: 's0',
-    context: ({ input }: { input: { self: string } }) => ({ n: 0, self: input.self }),
+    // Without input in XState's inert actor (see randomSystem.ts): no TypeError thrown and caught on every step.
+    context: ({ input }: { input?: { self: string } }) => ({ n: 0, self: input?.self ?? '' }),
     states,
   } as any);
 }
