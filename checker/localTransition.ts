@@ -1,7 +1,8 @@
 // One actor's transitions, memoised: XState runs once per distinct (local state, event, cell values read).
-// This is the only place the checker calls XState, and only through its public pure functions.
-import { initialTransition, transition } from 'xstate';
-import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+// This is the only place the checker calls XState, and only through its public pure functions and
+// its machines' public `transition` (see `pureTransition`).
+import { createActor, initialTransition } from 'xstate';
+import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, FAIL, POST, REPLY, WRITE, EFFECT_PREFIX } from './vocabulary.ts';
 import { memoryEffect } from './memoryEffects.ts';
 import type { MemoryEffect } from './memoryEffects.ts';
@@ -149,6 +150,29 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
   return effects;
 }
 
+const inertScopes = new WeakMap<AnyStateMachine, AnyActorScope>();
+
+/**
+ * XState's pure `transition(machine, snapshot, event)`, without its cost: for each call XState builds an
+ * inert actor, whose constructor computes the machine's initial snapshot (entry actions, the context
+ * factory: one that reads `input` throws there, and XState catches it) only to discard it. That was a
+ * third of XState's time in a memo miss. Here the inert scope is built once per machine, as XState builds
+ * it, and the machine's own `transition` is called with it. A transition changes nothing in the scope but
+ * through `actionExecutor`, set anew for each call: actions are collected, never executed, and child
+ * actors, the only thing that would register in its system, are refused (localStates.ts).
+ */
+function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, any[]] {
+  let scope = inertScopes.get(machine);
+  if (scope === undefined) {
+    const self = createActor(machine);
+    scope = { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} } as AnyActorScope;
+    inertScopes.set(machine, scope);
+  }
+  const actions: unknown[] = [];
+  scope.actionExecutor = (action) => { actions.push(action); };
+  return [machine.transition(snapshot, event, scope), actions];
+}
+
 /** What `watchMacrostep` saw of one macrostep. */
 interface Watched<T> {
   result?: T;
@@ -167,7 +191,8 @@ interface Watched<T> {
  * cap (`options.maxIterations`, default unbounded) is set to MAX_MICROSTEPS, so an `always` or `raise`
  * loop throws instead of hanging. The machine is only borrowed: both are put back before returning.
  * Only the last `transition`/`getInitialSnapshot` call is watched: XState's inert actor scope also
- * computes an initial snapshot first, and that is not this macrostep.
+ * computes an initial snapshot first (`initialTransition`, and `pureTransition` the first time), and
+ * that is not this macrostep.
  */
 function watchMacrostep<T>(machine: AnyStateMachine, run: () => T): Watched<T> {
   const m = machine as any;
@@ -489,7 +514,7 @@ export class ActorLogic {
       return transitions;
     };
     try {
-      transition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple));
+      pureTransition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple));
     } catch {
       // The search reports a step that throws (modelError); what it selected before that still counts.
     } finally {
@@ -532,7 +557,7 @@ export class ActorLogic {
       const handled = this.lastSelection.length > 0;
       if (!handled) return { accepts: false, handled: false, next: local, effects: [], error: null, violation: null, uses: -1, delta: undefined };
       const accepts = snapshot.can(ev);
-      const watched = watchMacrostep(this.machine, () => transition(this.machine, snapshot, ev) as [AnyMachineSnapshot, any[]]);
+      const watched = watchMacrostep(this.machine, () => pureTransition(this.machine, snapshot, ev));
       if (watched.loop) {
         const state = JSON.stringify(snapshot.value);
         return this.errored(local, 'the macrostep never settles', {
