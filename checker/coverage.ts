@@ -6,7 +6,7 @@
 // Counting is a StepObserver the explorer passes to each step only when coverage is asked for (no cost
 // otherwise): which transitions a step took is XState's own selection for each event of the
 // macrostep (ActorLogic.transitionsTaken), found once per distinct (local state, event, cells read)
-// and memoised. `always` transitions are not listed: XState selects them inside the macrostep, where
+// and memoised; an actor's initial macrostep counts in the initial global state. `always` transitions are not listed: XState selects them inside the macrostep, where
 // nothing outside can see which one was taken; the states they lead to are counted.
 import type { AnyStateMachine } from 'xstate';
 import type { CompiledSystem } from './compile.ts';
@@ -67,6 +67,16 @@ class ActorTables {
       this.active.set(local, nodes);
     }
     return nodes;
+  }
+
+  /** The transitions the actor's initial macrostep took (its entry actions raise an event, say). */
+  initialTransitions(): number[] {
+    const indices: number[] = [];
+    for (const t of this.logic.initialTransitionsTaken()) {
+      const k = this.transitionIndex.get(t);
+      if (k !== undefined && !indices.includes(k)) indices.push(k);
+    }
+    return indices;
   }
 
   transitionsTaken(local: number, event: number, reads: number): number[] {
@@ -159,6 +169,17 @@ export class CoverageCounter implements StepObserver {
   }
 
   effect(_actor: number, _effect: Effect): void {}
+
+  /** Counts what each actor's initial macrostep took, in the initial global state (stored first, at 0). */
+  countInitial(): void {
+    for (const a of this.actors) {
+      for (const k of a.initialTransitions()) {
+        if (a.lastSource[k] === 0) continue;
+        a.lastSource[k] = 0;
+        a.transitionCounts[k]++;
+      }
+    }
+  }
 
   /** Counts a newly stored global state `v`: each actor's active state nodes in it. */
   countState(v: Int32Array): void {

@@ -370,6 +370,7 @@ export class Exploration {
     }
     this.store.add(this.cur, ROOT, ROOT);
     this.coverage?.countState(this.cur);
+    this.coverage?.countInitial();
     if (!this.checkInvariants(this.cur, 0)) this.finished = true;
   }
 

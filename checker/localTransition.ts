@@ -150,27 +150,30 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
   return effects;
 }
 
-const inertScopes = new WeakMap<AnyStateMachine, AnyActorScope>();
-
 /**
- * XState's pure `transition(machine, snapshot, event)`, without its cost: for each call XState builds an
- * inert actor, whose constructor computes the machine's initial snapshot (entry actions, the context
- * factory: one that reads `input` throws there, and XState catches it) only to discard it. That was a
- * third of XState's time in a memo miss. Here the inert scope is built once per machine, as XState builds
- * it, and the machine's own `transition` is called with it. A transition changes nothing in the scope but
- * through `actionExecutor`, set anew for each call: actions are collected, never executed, and child
- * actors, the only thing that would register in its system, are refused (localStates.ts).
+ * XState's pure `transition(machine, snapshot, event)`, without its cost. XState builds an inert actor
+ * for each call with `createActor(machine)`, whose constructor computes the machine's initial snapshot
+ * (entry actions, the context factory: one that reads `input` throws there, and XState catches it) only
+ * to discard it: about a third of XState's time in a memo miss. Here the inert actor is built from the
+ * snapshot being stepped instead (`createActor`'s `snapshot` option: XState restores it, which runs no
+ * action and no factory), so that nothing else changes: each call still gets an actor of its own, with
+ * a system of its own (a child registered there, with its `systemId`, stays in that call) and a session
+ * id of its own (an action that reads it is still impure, and the purity audit still says so).
  */
 function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, any[]] {
-  let scope = inertScopes.get(machine);
-  if (scope === undefined) {
-    const self = createActor(machine);
-    scope = { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} } as AnyActorScope;
-    inertScopes.set(machine, scope);
-  }
-  const actions: unknown[] = [];
-  scope.actionExecutor = (action) => { actions.push(action); };
+  const [scope, actions] = inertScope(machine, snapshot);
   return [machine.transition(snapshot, event, scope), actions];
+}
+
+/** An inert actor scope as XState's own, its actor restored from `snapshot`; the actions it is handed are collected in the array. */
+function inertScope(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): [AnyActorScope, unknown[]] {
+  const self = createActor(machine, { snapshot });
+  const actions: unknown[] = [];
+  const scope = {
+    self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {},
+    actionExecutor: (action: unknown) => { actions.push(action); },
+  } as unknown as AnyActorScope;
+  return [scope, actions];
 }
 
 /** What `watchMacrostep` saw of one macrostep. */
@@ -504,6 +507,24 @@ export class ActorLogic {
    * the macrostep unseen, so they are not among them.
    */
   transitionsTaken(local: number, event: number, readTuple: number): unknown[] {
+    return this.selected(() => pureTransition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple)));
+  }
+
+  /**
+   * As `transitionsTaken`, for the initial macrostep (an event its entry actions raise, say): run again
+   * from a scope of its own, so that no throwaway initial snapshot is computed first and counted.
+   */
+  initialTransitionsTaken(): unknown[] {
+    if (this.initialRun === null) return [];
+    const { input, local } = this.initialRun;
+    return this.selected(() => this.machine.getInitialSnapshot(inertScope(this.machine, this.states.snapshot(local))[0], input));
+  }
+
+  /** What `initial` was given and gave, once it succeeded. */
+  private initialRun: { input: unknown; local: number } | null = null;
+
+  /** The transitions XState selects while `run` runs the machine (the events a macrostep takes). */
+  private selected(run: () => void): unknown[] {
     const m = this.machine as any;
     const own = Object.hasOwn(m, 'getTransitionData') ? m.getTransitionData : undefined;
     const select = m.getTransitionData;
@@ -514,7 +535,7 @@ export class ActorLogic {
       return transitions;
     };
     try {
-      pureTransition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple));
+      run();
     } catch {
       // The search reports a step that throws (modelError); what it selected before that still counts.
     } finally {
@@ -541,6 +562,7 @@ export class ActorLogic {
       const effects = extractEffects(actions, this.ns);
       const raised = watched.unhandledRaise;
       const violation = raised && { property: BUILTIN.unhandledEvent, message: `${this.name} in state ${JSON.stringify(raised.state)} has no transition for raised '${raised.type}'` };
+      this.initialRun = { input, local };
       return { local, effects, error: null, violation };
     } catch (e) {
       return broken(messageOf(e));
