@@ -161,19 +161,13 @@ export function extractEffects(actions: readonly any[], ns: Namespace): Effect[]
  * id of its own (an action that reads it is still impure, and the purity audit still says so).
  */
 function pureTransition(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, any[]] {
-  const [scope, actions] = inertScope(machine, snapshot);
-  return [machine.transition(snapshot, event, scope), actions];
-}
-
-/** An inert actor scope as XState's own, its actor restored from `snapshot`; the actions it is handed are collected in the array. */
-function inertScope(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): [AnyActorScope, unknown[]] {
   const self = createActor(machine, { snapshot });
   const actions: unknown[] = [];
   const scope = {
     self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {},
     actionExecutor: (action: unknown) => { actions.push(action); },
   } as unknown as AnyActorScope;
-  return [scope, actions];
+  return [machine.transition(snapshot, event, scope), actions];
 }
 
 /** What `watchMacrostep` saw of one macrostep. */
@@ -184,6 +178,8 @@ interface Watched<T> {
   unhandledRaise: { type: string; state: unknown } | null;
   /** The macrostep was stopped at MAX_MICROSTEPS. */
   loop: boolean;
+  /** The transitions XState selected for each event the macrostep took (coverage of the initial one). */
+  selected: unknown[];
 }
 
 /**
@@ -193,9 +189,8 @@ interface Watched<T> {
  * `machine.getTransitionData`, so an empty answer there is such an event. And XState's own microstep
  * cap (`options.maxIterations`, default unbounded) is set to MAX_MICROSTEPS, so an `always` or `raise`
  * loop throws instead of hanging. The machine is only borrowed: both are put back before returning.
- * Only the last `transition`/`getInitialSnapshot` call is watched: XState's inert actor scope also
- * computes an initial snapshot first (`initialTransition`, and `pureTransition` the first time), and
- * that is not this macrostep.
+ * Only the last `transition`/`getInitialSnapshot` call is watched: the inert actor scope of XState's
+ * `initialTransition` computes an initial snapshot first, and that is not this macrostep.
  */
 function watchMacrostep<T>(machine: AnyStateMachine, run: () => T): Watched<T> {
   const m = machine as any;
@@ -203,14 +198,15 @@ function watchMacrostep<T>(machine: AnyStateMachine, run: () => T): Watched<T> {
   const getTransitionData = m.getTransitionData;
   const seen: { type: string; state: unknown; taken: boolean }[] = [];
   let skipExternal = false;
-  const restart = (external: boolean) => { seen.length = 0; skipExternal = external; };
-  const watched: Watched<T> = { unhandledRaise: null, loop: false };
+  const watched: Watched<T> = { unhandledRaise: null, loop: false, selected: [] };
+  const restart = (external: boolean) => { seen.length = 0; watched.selected.length = 0; skipExternal = external; };
   const cap = Math.min(own.options?.maxIterations ?? Infinity, MAX_MICROSTEPS);
   m.options = { ...own.options, maxIterations: cap };
   m.transition = (...args: unknown[]) => { restart(true); return own.transition(...args); };
   m.getInitialSnapshot = (...args: unknown[]) => { restart(false); return own.getInitialSnapshot(...args); };
   m.getTransitionData = (snapshot: AnyMachineSnapshot, event: EventObject) => {
     const transitions = getTransitionData.call(machine, snapshot, event);
+    watched.selected.push(...transitions);
     if (skipExternal) skipExternal = false; // the event the macrostep was started with
     else seen.push({ type: event.type, state: snapshot.value, taken: transitions.length > 0 });
     return transitions;
@@ -507,24 +503,6 @@ export class ActorLogic {
    * the macrostep unseen, so they are not among them.
    */
   transitionsTaken(local: number, event: number, readTuple: number): unknown[] {
-    return this.selected(() => pureTransition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple)));
-  }
-
-  /**
-   * As `transitionsTaken`, for the initial macrostep (an event its entry actions raise, say): run again
-   * from a scope of its own, so that no throwaway initial snapshot is computed first and counted.
-   */
-  initialTransitionsTaken(): unknown[] {
-    if (this.initialRun === null) return [];
-    const { input, local } = this.initialRun;
-    return this.selected(() => this.machine.getInitialSnapshot(inertScope(this.machine, this.states.snapshot(local))[0], input));
-  }
-
-  /** What `initial` was given and gave, once it succeeded. */
-  private initialRun: { input: unknown; local: number } | null = null;
-
-  /** The transitions XState selects while `run` runs the machine (the events a macrostep takes). */
-  private selected(run: () => void): unknown[] {
     const m = this.machine as any;
     const own = Object.hasOwn(m, 'getTransitionData') ? m.getTransitionData : undefined;
     const select = m.getTransitionData;
@@ -535,7 +513,7 @@ export class ActorLogic {
       return transitions;
     };
     try {
-      run();
+      pureTransition(this.machine, this.states.snapshot(local), this.eventFor(event, readTuple));
     } catch {
       // The search reports a step that throws (modelError); what it selected before that still counts.
     } finally {
@@ -543,6 +521,13 @@ export class ActorLogic {
     }
     return taken;
   }
+
+  /** What the initial macrostep selected (see `transitionsTaken`), as `initial` saw it: [] until it succeeded. */
+  initialTransitionsTaken(): readonly unknown[] {
+    return this.initialSelected;
+  }
+
+  private initialSelected: readonly unknown[] = [];
 
   /** The transitions `compute` last selected for its event (what guardsChange compares against). */
   private lastSelection: readonly unknown[] = [];
@@ -562,7 +547,7 @@ export class ActorLogic {
       const effects = extractEffects(actions, this.ns);
       const raised = watched.unhandledRaise;
       const violation = raised && { property: BUILTIN.unhandledEvent, message: `${this.name} in state ${JSON.stringify(raised.state)} has no transition for raised '${raised.type}'` };
-      this.initialRun = { input, local };
+      this.initialSelected = watched.selected;
       return { local, effects, error: null, violation };
     } catch (e) {
       return broken(messageOf(e));

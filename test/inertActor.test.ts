@@ -52,6 +52,23 @@ describe('each memo miss runs XState in an actor and a system of its own', () =>
     expect(r.violations[0].property).toBe('modelError');
     expect(r.violations[0].message).toContain('gave a different result');
   });
+
+  test("an action sees the state being stepped in `self.getSnapshot()`, as in a running actor, not XState's input-less initial one", () => {
+    // Under XState's `transition`, `self` was a fresh actor in its initial state 'a': the error state was
+    // never entered and the check came out verified, though a running actor enters it.
+    const machine = setup({}).createMachine({
+      context: { bad: false }, initial: 'a',
+      states: {
+        a: { on: { go: 'b' } },
+        b: { on: { poke: { target: 'c', actions: assign({ bad: ({ self }) => self.getSnapshot().value === 'b' }) } } },
+        c: { always: [{ guard: ({ context }) => context.bad, target: 'err' }, { target: 'ok' }] },
+        err: { tags: ['error'] }, ok: { tags: ['end'] },
+      },
+    });
+    const r = explore(defineSystem({ actors: { p: { machine, spontaneous: [{ type: 'go' }, { type: 'poke' }] } } }), UNREDUCED);
+    expect(r.verdict).toBe('violated');
+    expect(r.violations[0].steps.map((st) => st.event.type)).toEqual(['go', 'poke']);
+  });
 });
 
 describe('coverage of the initial macrostep', () => {
@@ -70,6 +87,28 @@ describe('coverage of the initial macrostep', () => {
     // The raised kick took the guarded alternative (the input's), once, in the initial state; the other never.
     expect(counts).toEqual({ 'a --kick [#1]--> b': 1, 'a --kick [#2]--> x': 0, 'b --go--> c': 1 });
     expect(neverFired(r.coverage!).map((n) => transitionLabel(n.transition))).toEqual(['a --kick [#2]--> x']);
+  });
+
+  test('what the initial macrostep took is what the search ran, not a run again (where `self` would be another actor)', () => {
+    // `self.getSnapshot()` in the initial macrostep is XState's input-less initial snapshot, so the flag is
+    // false and the raised kick takes the second alternative; a run again from the actor's initial state
+    // would set it and credit the first. Counts and search must agree.
+    const machine = setup({}).createMachine({
+      context: ({ input }: { input?: { real: boolean } }) => ({ real: input?.real ?? false, flag: false }),
+      initial: 'a',
+      states: {
+        a: {
+          entry: [assign({ flag: ({ self }) => (self.getSnapshot() as { context?: { real?: boolean } } | undefined)?.context?.real === true }), raise({ type: 'kick' })],
+          on: { kick: [{ guard: ({ context }) => context.flag, target: 'b' }, { target: 'x' }] },
+        },
+        b: { tags: ['end'] }, x: { tags: ['end'] },
+      },
+    });
+    const r = explore(defineSystem({ actors: { p: { machine, input: { real: true } } } }), { ...UNREDUCED, coverage: true });
+    const states = Object.fromEntries(r.coverage![0].states.map((st) => [st.state, st.globalStates]));
+    const counts = Object.fromEntries(r.coverage![0].transitions.map((t) => [transitionLabel(t), t.globalStates]));
+    expect(states).toEqual({ a: 0, b: 0, x: 1 });
+    expect(counts).toEqual({ 'a --kick [#1]--> b': 0, 'a --kick [#2]--> x': 1 });
   });
 
   test('an initial state that loops only without input does not hang a search with coverage', () => {
