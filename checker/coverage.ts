@@ -6,8 +6,9 @@
 // Counting is a StepObserver the explorer passes to each step only when coverage is asked for (no cost
 // otherwise): which transitions a step took is XState's own selection for each event of the
 // macrostep (ActorLogic.transitionsTaken), found once per distinct (local state, event, cells read)
-// and memoised; an actor's initial macrostep counts in the initial global state. `always` transitions are not listed: XState selects them inside the macrostep, where
-// nothing outside can see which one was taken; the states they lead to are counted.
+// and memoised; an actor's initial macrostep counts in the initial global state. `always` transitions
+// are not listed: XState selects them inside the macrostep, where nothing outside can see which one
+// was taken; the states they lead to are counted.
 import type { AnyStateMachine } from 'xstate';
 import type { CompiledSystem } from './compile.ts';
 import type { ActorLogic, Effect } from './localTransition.ts';

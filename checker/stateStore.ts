@@ -8,9 +8,9 @@
 // count at one byte a field); only a new state is copied into the arena.
 // Per-state columns (arena offset, BFS parent, the step that reached it) live in fixed-size chunks, so
 // growth never copies them and slack stays small. Only the first chunk of each starts small and doubles
-// up to full size, as does the table: most checks and most tests' systems reach a few hundred states, and
-// allocating megabytes for each cost more than their search. Discovery order doubles as the BFS queue. Capacity:
-// 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40 bytes a state, 50
+// up to full size, as does the table: most checks and most tests' systems reach a few hundred states,
+// and allocating megabytes for each cost more than their search. Discovery order doubles as the BFS
+// queue. Capacity: 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40 bytes a state, 50
 // million states need about 2 GB.
 
 import { grown } from './grownArray.ts';
