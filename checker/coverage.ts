@@ -72,12 +72,7 @@ class ActorTables {
 
   /** The transitions the actor's initial macrostep took (its entry actions raise an event, say). */
   initialTransitions(): number[] {
-    const indices: number[] = [];
-    for (const t of this.logic.initialTransitionsTaken()) {
-      const k = this.transitionIndex.get(t);
-      if (k !== undefined && !indices.includes(k)) indices.push(k);
-    }
-    return indices;
+    return this.indicesOf(this.logic.initialTransitionsTaken());
   }
 
   transitionsTaken(local: number, event: number, reads: number): number[] {
@@ -86,14 +81,29 @@ class ActorTables {
     if (byReads === undefined) { byReads = new Map(); this.taken.set(key, byReads); }
     let indices = byReads.get(reads);
     if (indices === undefined) {
-      indices = [];
-      for (const t of this.logic.transitionsTaken(local, event, reads)) {
-        const k = this.transitionIndex.get(t);
-        if (k !== undefined && !indices.includes(k)) indices.push(k);
-      }
+      indices = this.indicesOf(this.logic.transitionsTaken(local, event, reads));
       byReads.set(reads, indices);
     }
     return indices;
+  }
+
+  /** The definition's indices of the transitions XState selected, each once. */
+  private indicesOf(selected: readonly unknown[]): number[] {
+    const indices: number[] = [];
+    for (const t of selected) {
+      const k = this.transitionIndex.get(t);
+      if (k !== undefined && !indices.includes(k)) indices.push(k);
+    }
+    return indices;
+  }
+
+  /** Counts transitions `indices` as taken in the global state stored at `source`, once per state. */
+  count(indices: readonly number[], source: number): void {
+    for (const k of indices) {
+      if (this.lastSource[k] === source) continue;
+      this.lastSource[k] = source;
+      this.transitionCounts[k]++;
+    }
   }
 }
 
@@ -162,24 +172,14 @@ export class CoverageCounter implements StepObserver {
 
   transition(actor: number, from: number, _to: number): void {
     const a = this.actors[actor];
-    for (const k of a.transitionsTaken(from, this.pendingEvent[actor], this.pendingReads[actor])) {
-      if (a.lastSource[k] === this.source) continue;
-      a.lastSource[k] = this.source;
-      a.transitionCounts[k]++;
-    }
+    a.count(a.transitionsTaken(from, this.pendingEvent[actor], this.pendingReads[actor]), this.source);
   }
 
   effect(_actor: number, _effect: Effect): void {}
 
   /** Counts what each actor's initial macrostep took, in the initial global state (stored first, at 0). */
   countInitial(): void {
-    for (const a of this.actors) {
-      for (const k of a.initialTransitions()) {
-        if (a.lastSource[k] === 0) continue;
-        a.lastSource[k] = 0;
-        a.transitionCounts[k]++;
-      }
-    }
+    for (const a of this.actors) a.count(a.initialTransitions(), 0);
   }
 
   /** Counts a newly stored global state `v`: each actor's active state nodes in it. */

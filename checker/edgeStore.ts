@@ -6,7 +6,7 @@
 // successors are all recorded (expanded, no bound cut it); then two bits per liveness property, its
 // trigger and goal in that state. Storage is chunked, so growth never copies, but for each first chunk,
 // which starts small and doubles up to full size: most systems' graphs are small.
-import { grown } from './grownArray.ts';
+import { bytesOf, grown } from './chunkArrays.ts';
 
 const EDGE_BITS = 20;
 const EDGE_CHUNK = 1 << EDGE_BITS;
@@ -82,10 +82,7 @@ export class EdgeStore {
 
   /** Bytes allocated (slack included). */
   get bytes(): number {
-    let n = 0;
-    for (const c of this.targets) n += 2 * c.byteLength;
-    for (const c of this.starts) n += 2 * c.byteLength;
-    return n;
+    return bytesOf(this.targets) + bytesOf(this.labels) + bytesOf(this.starts) + bytesOf(this.flagChunks);
   }
 
   private ensureState(s: number): void {

@@ -6,6 +6,7 @@
 // so memory holds the seen set, 8 bytes a state of parent and step, and the frontier (the states
 // discovered and not yet expanded). A state can then be read only while it is queued.
 import type { StoreApproximation } from './result.ts';
+import { bytesOf } from './chunkArrays.ts';
 import { BitstateSet, FingerprintSet } from './seenSet.ts';
 import type { SeenSet } from './seenSet.ts';
 import { ARENA_CHUNK, ARENA_SHIFT, COLUMN_BITS, COLUMN_CHUNK, COLUMN_MASK, StateStore } from './stateStore.ts';
@@ -101,8 +102,7 @@ export class FrontierStore extends StateStore {
 
   /** At their peak: the frontier's chunks, the parent and step columns, the seen set. */
   override get bytes(): number {
-    const columns = this.parents.length === 1 ? this.parents[0].byteLength : this.parents.length * COLUMN_CHUNK * 4;
-    return this.peakArena + this.peakOffsets + 2 * columns + this.seen.bytes;
+    return this.peakArena + this.peakOffsets + bytesOf(this.parents) + bytesOf(this.steps) + this.seen.bytes;
   }
 
   approximation(): StoreApproximation {

@@ -3,6 +3,7 @@
 // its machines' public `transition` (see `pureTransition`).
 import { createActor, initialTransition } from 'xstate';
 import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { grown } from './chunkArrays.ts';
 import { CALL, FAIL, POST, REPLY, WRITE, EFFECT_PREFIX } from './vocabulary.ts';
 import { memoryEffect } from './memoryEffects.ts';
 import type { MemoryEffect } from './memoryEffects.ts';
@@ -668,8 +669,8 @@ class IntTupleTable {
   add(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
     const id = this.size++;
     const w = this.width;
-    if ((id + 1) * w > this.values.length) this.values = grown(this.values, (id + 1) * w);
-    if (id >= this.hashes.length) this.hashes = grown(this.hashes, id + 1);
+    if ((id + 1) * w > this.values.length) this.values = grown(this.values, Math.max(2 * this.values.length, (id + 1) * w));
+    if (id >= this.hashes.length) this.hashes = grown(this.hashes, Math.max(2 * this.hashes.length, id + 1));
     let at = id * w;
     if (w > cells.length) this.values[at++] = key;
     for (let i = 0; i < cells.length; i++) this.values[at + i] = v[base + cells[i]];
@@ -688,10 +689,4 @@ class IntTupleTable {
     while (this.table[slot] !== 0) slot = (slot + 1) & mask;
     this.table[slot] = id + 1;
   }
-}
-
-function grown(a: Int32Array, atLeast: number) {
-  const b = new Int32Array(Math.max(a.length * 2, atLeast));
-  b.set(a);
-  return b;
 }

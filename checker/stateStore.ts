@@ -10,10 +10,10 @@
 // growth never copies them and slack stays small. Only the first chunk of each starts small and doubles
 // up to full size, as does the table: most checks and most tests' systems reach a few hundred states,
 // and allocating megabytes for each cost more than their search. Discovery order doubles as the BFS
-// queue. Capacity: 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40 bytes a state, 50
-// million states need about 2 GB.
+// queue. Capacity: 2^31 states and 16 GB of packed states (offsets are 32-bit word indices); at ~40
+// bytes a state, 50 million states need about 2 GB.
 
-import { grown } from './grownArray.ts';
+import { bytesOf, grown } from './chunkArrays.ts';
 
 export const ARENA_CHUNK = 1 << 22; // bytes
 export const ARENA_WORDS = ARENA_CHUNK / 4;
@@ -406,12 +406,6 @@ export class StateStore {
     this.table = table;
     this.mask = mask;
   }
-}
-
-function bytesOf(chunks: (Int32Array | Uint32Array)[]): number {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  return n;
 }
 
 /**
