@@ -1,8 +1,9 @@
 // An independent brute-force enumerator of a system's reachable global states, written plainly from the
 // step semantics in the README ("Step semantics") and nothing else of the engine: no memo, no interning,
 // no packed vectors. A global state is a plain object holding every actor's XState snapshot, the cells and
-// the in-flight FIFOs; every step calls XState's pure `transition` afresh; visited states are canonical
-// strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
+// the in-flight FIFOs; every step calls XState's pure `transition` (cached only by the very snapshot
+// object and the event's whole canonical text, which under the README's purity rule is the same call,
+// unlike the engine's memo by local state and reads); visited states are canonical strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
 // so that the fast explorer has something to disagree with.
 //
 // Under `memory: 'tso'` it adds x86-TSO as the Owens-Sarkar-Sewell abstract machine states it: a FIFO
@@ -103,20 +104,45 @@ export function canon(x: unknown): string {
     if (!Number.isFinite(x)) throw new Error(`not JSON: ${x}`);
     return x === 0 ? '0' : String(x);
   }
-  if (Array.isArray(x)) return '[' + x.map(canon).join(',') + ']';
+  if (Array.isArray(x)) {
+    let out = '[';
+    for (let i = 0; i < x.length; i++) out += (i === 0 ? '' : ',') + canon(x[i]);
+    return out + ']';
+  }
   if (typeof x === 'object') {
     const proto = Object.getPrototypeOf(x);
     if (proto !== Object.prototype && proto !== null) throw new Error('not plain JSON data');
     const o = x as Record<string, unknown>;
-    return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canon(o[k])).join(',') + '}';
+    let out = '{';
+    for (const k of Object.keys(o).sort()) {
+      if (o[k] !== undefined) out += (out.length === 1 ? '' : ',') + JSON.stringify(k) + ':' + canon(o[k]);
+    }
+    return out + '}';
   }
   throw new Error(`not JSON: a ${typeof x}`);
 }
 
 const isCell = (v: unknown) => v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
+const localKeys = new WeakMap<AnyMachineSnapshot, string>();
 function localKey(s: AnyMachineSnapshot): string {
-  return canon({ value: s.value, context: s.context, status: s.status });
+  let k = localKeys.get(s);
+  if (k === undefined) localKeys.set(s, k = canon({ value: s.value, context: s.context, status: s.status }));
+  return k;
+}
+
+/** A result of XState for one snapshot object and one event, computed once (see the header). */
+class PerSnapshot<T> {
+  private readonly results = new WeakMap<AnyMachineSnapshot, Map<string, T>>();
+  get(snap: AnyMachineSnapshot, ev: EventObject, compute: () => T): T {
+    let byEvent = this.results.get(snap);
+    if (byEvent === undefined) this.results.set(snap, byEvent = new Map());
+    let key: string;
+    try { key = canon(ev); } catch { return compute(); }
+    let r = byEvent.get(key);
+    if (r === undefined) byEvent.set(key, r = compute());
+    return r;
+  }
 }
 
 // Derived independently of the engine (which reads each state node's processed `after` transitions):
@@ -161,6 +187,8 @@ export class Reference {
   /** arm: the choices of the step being taken (which write each load returns), as a script. */
   private script: number[] = [];
   private taken: { choice: number; of: number }[] = [];
+  private readonly results = new PerSnapshot<[AnyMachineSnapshot, any[]] | null>();
+  private readonly takings = new PerSnapshot<boolean>();
 
   constructor(readonly def: SystemDefinition) {
     this.unordered = def.timers === 'unordered';
@@ -457,11 +485,11 @@ export class Reference {
     let next: AnyMachineSnapshot;
     let effects: Effect[];
     try {
-      if (machine.getTransitionData(snap as any, ev).length === 0) {
-        // Spontaneous events and timers are only taken when enabled, so this is a message nobody takes.
-        throw new Violated('unhandledEvent', `${actor} cannot handle ${via} ${event.type}`);
-      }
-      const [n, actions] = transition(machine, snap as any, ev) as [AnyMachineSnapshot, any[]];
+      const taken = this.results.get(snap, ev, () =>
+        machine.getTransitionData(snap as any, ev).length === 0 ? null : transition(machine, snap as any, ev) as [AnyMachineSnapshot, any[]]);
+      // Spontaneous events and timers are only taken when enabled, so this is a message nobody takes.
+      if (taken === null) throw new Violated('unhandledEvent', `${actor} cannot handle ${via} ${event.type}`);
+      const [n, actions] = taken;
       this.checkSnapshot(n);
       effects = this.effectsOf(actions);
       this.checkRaises(actor, actions);
@@ -513,6 +541,10 @@ export class Reference {
   }
 
   private takes(snap: AnyMachineSnapshot, machine: AnyStateMachine, ev: EventObject): boolean {
+    return this.takings.get(snap, ev, () => this.takesNow(snap, machine, ev));
+  }
+
+  private takesNow(snap: AnyMachineSnapshot, machine: AnyStateMachine, ev: EventObject): boolean {
     try {
       if (machine.getTransitionData(snap as any, ev).length === 0) return false;
       return snap.can(ev);
