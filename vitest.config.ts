@@ -16,7 +16,7 @@ export default defineConfig({
     // that needs a fresh process spawns one (test/cliProcess.ts).
     isolate: false,
     // A larger young generation: the searches and the references allocate many short-lived objects, and
-    // V8's default 16 MB semi-space made scavenges a large share of the suite's CPU time.
+    // with V8's default 16 MB semi-space garbage collection was a fifth of the arm reference tests' CPU.
     execArgv: ['--max-semi-space-size=32'],
   },
 });

@@ -1,10 +1,11 @@
 // An independent brute-force enumerator of a system's reachable global states, written plainly from the
-// step semantics in the README ("Step semantics") and nothing else of the engine: no memo, no interning,
-// no packed vectors. A global state is a plain object holding every actor's XState snapshot, the cells and
-// the in-flight FIFOs; every step calls XState's pure `transition` (cached only by the very snapshot
-// object and the event's whole canonical text, which under the README's purity rule is the same call,
-// unlike the engine's memo by local state and reads); visited states are canonical strings in a Set. It is slow (fine for the small systems the property tests generate) and exists only
-// so that the fast explorer has something to disagree with.
+// step semantics in the README ("Step semantics") and nothing else of the engine: no memo by local state
+// and reads, no interning, no packed vectors. A global state is a plain object holding every actor's
+// XState snapshot, the cells and the in-flight FIFOs; every step asks XState's pure `transition`, its
+// answer kept only for the very snapshot object and the event's whole canonical text (the same call,
+// under the README's purity rule); visited states are canonical strings in a Set. It is slow (fine for
+// the small systems the property tests generate) and exists only so that the fast explorer has something
+// to disagree with.
 //
 // Under `memory: 'tso'` it adds x86-TSO as the Owens-Sarkar-Sewell abstract machine states it: a FIFO
 // of pending stores per actor, reads that take the actor's newest pending store to the cell, a step that
