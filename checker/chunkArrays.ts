@@ -8,6 +8,11 @@ export function grown<T extends Int32Array | Uint32Array>(a: T, size: number): T
   return b;
 }
 
+/** `a` if it holds `need` entries, else a copy at least twice its size: amortised growth one entry at a time. */
+export function withRoom<T extends Int32Array | Uint32Array>(a: T, need: number): T {
+  return a.length >= need ? a : grown(a, Math.max(2 * a.length, need));
+}
+
 /** The bytes a list of chunks holds. */
 export function bytesOf(chunks: readonly (Int32Array | Uint32Array)[]): number {
   let n = 0;

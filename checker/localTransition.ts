@@ -3,7 +3,7 @@
 // its machines' public `transition` (see `pureTransition`).
 import { createActor, initialTransition } from 'xstate';
 import type { AnyActorScope, AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
-import { grown } from './chunkArrays.ts';
+import { withRoom } from './chunkArrays.ts';
 import { CALL, FAIL, POST, REPLY, WRITE, EFFECT_PREFIX } from './vocabulary.ts';
 import { memoryEffect } from './memoryEffects.ts';
 import type { MemoryEffect } from './memoryEffects.ts';
@@ -669,8 +669,8 @@ class IntTupleTable {
   add(key: number, v: Int32Array, base: number, cells: readonly number[]): number {
     const id = this.size++;
     const w = this.width;
-    if ((id + 1) * w > this.values.length) this.values = grown(this.values, Math.max(2 * this.values.length, (id + 1) * w));
-    if (id >= this.hashes.length) this.hashes = grown(this.hashes, Math.max(2 * this.hashes.length, id + 1));
+    this.values = withRoom(this.values, (id + 1) * w);
+    this.hashes = withRoom(this.hashes, id + 1);
     let at = id * w;
     if (w > cells.length) this.values[at++] = key;
     for (let i = 0; i < cells.length; i++) this.values[at + i] = v[base + cells[i]];

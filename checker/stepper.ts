@@ -1,6 +1,6 @@
 // The step semantics (README, "Step semantics") applied to packed global state vectors.
 import type { CompiledSystem } from './compile.ts';
-import { grown } from './chunkArrays.ts';
+import { withRoom } from './chunkArrays.ts';
 import { EffectKind } from './localTransition.ts';
 import { FenceKind } from './memoryModel.ts';
 import type { Effect, LocalTransition } from './localTransition.ts';
@@ -233,9 +233,7 @@ export class Stepper {
 
   /** The undo log, grown (keeping what it holds) to at least `size` entries. */
   private logRoom(size: number): Int32Array {
-    if (this.undoLog.length < size) {
-      this.undoLog = grown(this.undoLog, Math.max(size, this.undoLog.length * 2));
-    }
+    this.undoLog = withRoom(this.undoLog, size);
     return this.undoLog;
   }
 

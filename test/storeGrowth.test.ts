@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ARENA_WORDS, COLUMN_CHUNK, StateStore } from '../checker/stateStore.ts';
 import { EdgeStore } from '../checker/edgeStore.ts';
+import { withRoom } from '../checker/chunkArrays.ts';
+import fc from 'fast-check';
 
 describe('a store growing past its first chunk', () => {
   it('StateStore: every state, parent and step reads back, past the first arena and column chunks', () => {
@@ -55,5 +57,17 @@ describe('a store growing past its first chunk', () => {
     const fresh = new EdgeStore();
     fresh.setFlags(0, 1);
     expect(fresh.flags(300)).toBe(0); // beyond the first chunk's current size: no flags, not undefined
+  });
+});
+
+describe('withRoom, the growth of the memo tables and the undo log', () => {
+  it('keeps the array when it has room; else copies it, contents first, to at least the need and at least twice the size', () => {
+    fc.assert(fc.property(fc.array(fc.integer(), { maxLength: 40 }), fc.nat(200), (values, need) => {
+      const a = Int32Array.from(values);
+      const b = withRoom(a, need);
+      if (a.length >= need) return b === a;
+      return b !== a && b instanceof Int32Array && b.length === Math.max(2 * a.length, need)
+        && values.every((x, i) => b[i] === x) && b.subarray(a.length).every((x) => x === 0);
+    }));
   });
 });
