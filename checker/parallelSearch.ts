@@ -4,11 +4,12 @@
 // their store hash; each thread keeps its own state store and expands only the states it owns, sending
 // the successors other threads own to them packed, in batches (checker/partitionSearch.ts). Each
 // thread's XState snapshots are its own, rebuilt from their keys for the ids other threads gave.
-// The coordinator (here) runs the search level by level: every thread expands its states of depth d,
-// all batches of the level are counted in, and only then does depth d + 1 begin. So the threads store
-// exactly the states the sequential explorer stores, and when a level first shows violations the one
-// reported has a counterexample as short as any (the search finishes that level, then picks the
-// shortest, ties broken by property name and then by the steps, as data).
+// The coordinator (here) runs the search level by level: every thread expands its states of depth d
+// and takes every batch the others sent it in that level (checker/parallelWorker.ts), and only then
+// does depth d + 1 begin. So the threads store exactly the states the sequential explorer stores, and
+// when a level first shows violations the one reported has a counterexample as short as any (the
+// search finishes that level, then picks the shortest, ties broken by property name and then by the
+// steps, as data).
 // Only what this covers runs here: safety properties (invariants, failing steps, deadlocks, stalls)
 // under sc and tso over the full store; anything else runs on one thread, and stats.threads says why.
 import path from 'node:path';
@@ -255,8 +256,7 @@ class ParallelRun {
     this.states = 1;
     try {
       for (let depth = 0; ; depth++) {
-        const expanded = await this.all<{ sent: number[] }>(() => ({ type: 'level', depth }));
-        const reports = (await this.all<{ report: LevelReport }>((j) => ({ type: 'expect', batches: expanded.reduce((n, e) => n + e.sent[j], 0) }))).map((r) => r.report);
+        const reports = (await this.all<{ report: LevelReport }>(() => ({ type: 'level', depth }))).map((r) => r.report);
         this.states = reports.reduce((n, r) => n + r.states, 0);
         this.transitions = reports.reduce((n, r) => n + r.transitions, 0);
         this.queued = reports.reduce((n, r) => n + r.queued, 0);

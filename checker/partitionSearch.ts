@@ -82,8 +82,8 @@ export class PartitionSearch {
   /** Int32s and records queued in each outbox. */
   private readonly outFill: number[];
   private readonly outCount: number[];
-  /** Batches sent to each thread in the current level. */
-  readonly sent: number[];
+  /** Buffers of batches sent and given back, for the next batches. */
+  private readonly spare: Int32Array[] = [];
   private readonly labels: StepLabels;
   /** The current level's states: [levelStart, levelEnd) of the store. */
   private levelStart = 0;
@@ -96,7 +96,7 @@ export class PartitionSearch {
 
   constructor(
     readonly sys: CompiledSystem,
-    private readonly thread: number,
+    readonly thread: number,
     private readonly threads: number,
     private readonly shared: Int32Array,
     private readonly options: PartitionOptions,
@@ -123,7 +123,6 @@ export class PartitionSearch {
     this.outbox = Array.from({ length: threads }, () => new Int32Array(BATCH));
     this.outFill = new Array<number>(threads).fill(0);
     this.outCount = new Array<number>(threads).fill(0);
-    this.sent = new Array<number>(threads).fill(0);
     this.reachedGoals = sys.goals.map(() => false);
   }
 
@@ -152,7 +151,6 @@ export class PartitionSearch {
     this.levelStart = this.levelEnd;
     this.levelEnd = this.store.count;
     this.cursor = this.levelStart;
-    this.sent.fill(0);
     this.keys.sync();
   }
 
@@ -175,6 +173,11 @@ export class PartitionSearch {
     this.tick = tick;
     for (let to = 0; to < this.threads; to++) this.flush(to);
     return true;
+  }
+
+  /** Takes back the buffer of a batch sent (its records taken), to fill again. */
+  recycle(records: Int32Array): void {
+    if (records.length === BATCH) this.spare.push(records);
   }
 
   /** Stores a batch from thread `from`: the states this thread does not have yet are judged, for the next level. */
@@ -242,8 +245,7 @@ export class PartitionSearch {
     const n = this.outCount[to];
     if (n === 0) return;
     this.send(to, this.outbox[to], n);
-    this.sent[to]++;
-    this.outbox[to] = new Int32Array(BATCH);
+    this.outbox[to] = this.spare.pop() ?? new Int32Array(BATCH);
     this.outFill[to] = 0;
     this.outCount[to] = 0;
   }
