@@ -646,7 +646,7 @@ export class Exploration {
     if ((kind === StepKind.Spontaneous || kind === StepKind.Deliver) && this.coverage === null) {
       // Most steps are a plain delta: applied to the state being expanded and taken back afterwards
       // (not when coverage is counted: it observes each step through the general stepper).
-      const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
+      const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor, t);
       if (kind === StepKind.Deliver) t = stepper.lookedUp;
       if (n >= 0) {
         this.transitions++;

@@ -298,6 +298,9 @@ export class ActorLogic {
    * nothing. Until then the lookups are made one by one, as they come.
    */
   private situationSpontaneous: (LocalTransition[] | undefined)[] = [];
+  /** Per situation, the events delivered there whose transitions are final, and those transitions, side by side. */
+  private situationDeliveredEvents: (number[] | undefined)[] = [];
+  private situationDelivered: (LocalTransition[] | undefined)[] = [];
   /** Distinct local transitions computed (XState invocations). */
   computed = 0;
 
@@ -352,6 +355,20 @@ export class ActorLogic {
   /** Records the spontaneous transitions of situation `sit`, all final (see situationSpontaneous). */
   settleSpontaneous(sit: number, transitions: LocalTransition[]): void {
     this.situationSpontaneous[sit] = transitions;
+  }
+
+  /** The final transition of delivering `event` in situation `sit`, once `settleDelivered` recorded it, else null. */
+  deliveredIn(sit: number, event: number): LocalTransition | null {
+    const events = this.situationDeliveredEvents[sit];
+    if (events === undefined) return null;
+    for (let i = 0; i < events.length; i++) if (events[i] === event) return this.situationDelivered[sit]![i];
+    return null;
+  }
+
+  /** Records `t`, final (memoised and past its purity audit), as the transition of delivering `event` in situation `sit`. */
+  settleDelivered(sit: number, event: number, t: LocalTransition): void {
+    (this.situationDeliveredEvents[sit] ??= []).push(event);
+    (this.situationDelivered[sit] ??= []).push(t);
   }
 
   lookup(local: number, event: number, readTuple: number): LocalTransition {

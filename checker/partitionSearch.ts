@@ -338,7 +338,7 @@ export class PartitionSearch {
   private successorFor(idx: number, actor: number, kind: StepKind, event: number, t: LocalTransition | null): void {
     const { next, stepper, cur } = this;
     if (kind === StepKind.Spontaneous || kind === StepKind.Deliver) {
-      const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor);
+      const n = kind === StepKind.Spontaneous ? stepper.applyInPlace(cur, actor, t!) : stepper.deliverInPlace(cur, actor, t);
       if (n >= 0) {
         this.transitions++;
         const label = this.labels.label(actor, kind, event, stepper.choices.taken);

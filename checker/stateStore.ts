@@ -133,7 +133,7 @@ export class StateStore {
     for (let k = 0; k < n; k += 2) {
       const f = changed[k];
       if (f >= fixedWidth) whole = false;
-      else if ((v[f] >>> 0) > 0x7f) {
+      else if ((v[f] & ~0x7f) !== 0) {
         whole = false;
         if (f >>> 2 < prefix) prefix = f >>> 2;
       }
@@ -172,7 +172,7 @@ export class StateStore {
       const entry = table[2 * slot];
       if (entry === 0) break;
       if (table[2 * slot + 1] === h) {
-        const idx = this.match((entry >>> 0) - 1, n);
+        const idx = this.match((entry - 1) | 0, n);
         if (idx >= 0) {
           this.wasNew = false;
           return idx;
@@ -328,10 +328,10 @@ export class StateStore {
   }
 
   /**
-   * The index of the state whose record is at word offset `record`, if it is the packed state in
-   * `scratch` (`n` words), else -1. Packings are self-delimiting, so neither of two different states'
-   * packings is a prefix of the other's: equal first `n` words mean equal states, whatever the stored
-   * one's length.
+   * The index of the state whose record is at word offset `record` (its 32 bits, as an Int32: integer
+   * arithmetic throughout), if it is the packed state in `scratch` (`n` words), else -1. Packings are
+   * self-delimiting, so neither of two different states' packings is a prefix of the other's: equal
+   * first `n` words mean equal states, whatever the stored one's length.
    */
   private match(record: number, n: number): number {
     const chunk = this.arena[record >>> ARENA_SHIFT];

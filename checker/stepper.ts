@@ -245,8 +245,10 @@ export class Stepper {
    * meets has a delta (see `applyInPlace`; under sc only), logging into `undoLog`. Returns the log's
    * length, or -1 with `v` untouched; the transition looked up is then left in `lookedUp` for the
    * general path, so that it is not looked up twice (a lookup counts towards the purity audit).
+   * `known`: the transition, final, as `forEachStep` found it for the actor's situation; else it is looked
+   * up here, and recorded for the situation once final (ActorLogic.settleDelivered).
    */
-  deliverInPlace(v: Int32Array, actor: number): number {
+  deliverInPlace(v: Int32Array, actor: number, known: LocalTransition | null = null): number {
     this.lookedUp = null;
     // Under tso and arm the receiver first synchronizes (memory.receive), which may change what it reads.
     if (this.weak) return -1;
@@ -254,7 +256,12 @@ export class Stepper {
     const qb = this.sys.layout.queueBase[actor];
     const len = v[qb];
     const event = v[qb + 1];
-    const t = logic.lookup(v[actor], event, logic.readCells.length === 0 ? 0 : logic.readTuple(v, this.cellBase));
+    let t = known;
+    if (t === null) {
+      const sit = logic.situation(v[actor], v, this.cellBase);
+      t = logic.lookup(v[actor], event, logic.situationReads(sit));
+      if (t.uses < 0) logic.settleDelivered(sit, event, t);
+    }
     this.lookedUp = t;
     if (!t.handled || this.deltaOf(actor, t) === null) return -1;
     const log = this.logRoom(2 * (len + 1));
@@ -517,17 +524,20 @@ export function forEachStep(
 ): number {
   let n = 0;
   const { layout } = sys;
+  const sc = sys.memory === 'sc';
   for (let a = 0; a < layout.actorCount; a++) {
     const qb = layout.queueBase[a];
-    if (v[qb] > 0) {
-      n++;
-      if (visit(a, StepKind.Deliver, v[qb + 1], null) === false) return n;
-    }
     const logic = sys.actors[a];
     const spont = logic.spontaneousEvents;
-    if (spont.length > 0 && !stepper.branchingReads(a)) {
-      // Looked up once per situation: see ActorLogic.situationSpontaneous.
-      const sit = logic.situation(v[a], stepper.pureReads(v, a), layout.cellBase);
+    const plain = !stepper.branchingReads(a);
+    // Transitions are looked up once per situation: see ActorLogic.situationSpontaneous and deliveredIn.
+    const sit = plain && (spont.length > 0 || (sc && v[qb] > 0)) ? logic.situation(v[a], stepper.pureReads(v, a), layout.cellBase) : -1;
+    if (v[qb] > 0) {
+      n++;
+      // Under sc a delivery's final transition goes with the step (deliverInPlace); else it is looked up there.
+      if (visit(a, StepKind.Deliver, v[qb + 1], sc && sit >= 0 ? logic.deliveredIn(sit, v[qb + 1]) : null) === false) return n;
+    }
+    if (spont.length > 0 && plain) {
       const known = logic.spontaneousIn(sit);
       if (known !== undefined) {
         for (let k = 0; k < known.length; k++) {

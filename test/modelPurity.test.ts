@@ -3,9 +3,10 @@
 // declare, a raised event no transition takes, a macrostep that never settles.
 import { describe, expect, test } from 'vitest';
 import { assign, createMachine, raise, setup } from 'xstate';
-import { cellsOf, explore, invariant, write } from '../checker/index.ts';
+import { cellsOf, explore, invariant, post, write } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { runMain } from './cliInProcess.ts';
+import { UNREDUCED } from './support/unreduced.ts';
 
 /** A worker that may `try` to enter the critical section while the shared `lock` is free. */
 function lockedWorkers(guard: () => boolean): SystemDefinition {
@@ -52,6 +53,30 @@ describe('the purity audit of memoised transitions', () => {
     });
     const r = explore({ actors: { a: { machine: worker, spontaneous: [{ type: 'try' }] }, b: { machine: worker, spontaneous: [{ type: 'try' }] } }, deadlock: false });
     expect(r.violations[0]?.property).toBe('modelError');
+  });
+
+  /**
+   * A receiver whose guard for 'ping' reads hidden state that a bumper's second step changes: the
+   * receiver takes 'ping' in 'idle' first with hidden = 0, and the next delivery of 'ping' in 'idle', a
+   * memo hit, re-runs the guard and sees the change.
+   */
+  const hiddenPing = (): SystemDefinition => {
+    let hidden = 0;
+    const sender = createMachine({ id: 's', initial: 'idle', states: { idle: { on: { send: { target: 'sent', actions: post('receiver', { type: 'ping' }) } } }, sent: {} } });
+    const bumper = createMachine({ id: 'b', initial: 'b0', states: { b0: { on: { step: 'b1' } }, b1: { on: { step: { target: 'b2', actions: () => { hidden++; } } } }, b2: {} } });
+    const receiver = createMachine({ id: 'r', initial: 'idle', states: { idle: { on: { ping: { guard: () => hidden === 0, target: 'got' } } }, got: {} } });
+    return {
+      actors: { sender: { machine: sender, spontaneous: [{ type: 'send' }] }, bumper: { machine: bumper, spontaneous: [{ type: 'step' }] }, receiver: { machine: receiver } },
+      deadlock: false,
+    };
+  };
+  const pingChanged = /^receiver in state "idle" gave a different result for 'ping' when the same transition was re-run/;
+
+  test('hidden state read by the guard of a delivered event is caught on reuse, as for a spontaneous one', () => {
+    // The explorer keeps a delivery's transition per situation only once it has passed its audit.
+    const r = explore(hiddenPing(), UNREDUCED);
+    expect(r.violations[0]?.property).toBe('modelError');
+    expect(r.violations[0].message).toMatch(pingChanged);
   });
 
   test('a pure model passes the audit (and paranoid mode) with the same statistics', () => {
