@@ -38,7 +38,7 @@ export function withShortest(reduced: CheckResult, again: CheckResult, depth: nu
   const modelError = (r: CheckResult) => r.violations.some((v) => v.property === BUILTIN.modelError);
   const impure = modelError(reduced) && !modelError(again);
   const stopped = stop ? `${stop.kind}: ${stop.detail}` : lost ? `no violation within ${depth} steps`
-    : impure ? `the search again did not meet the ${BUILTIN.modelError}: model code whose results changed from one search to the next` : null;
+    : impure ? `no ${BUILTIN.modelError} within ${depth} steps (model code whose results changed from one search to the next)` : null;
   const shortest = { depth, states: again.stats.states, stopped };
   if (stopped !== null) return { ...reduced, stats: { ...reduced.stats, seconds, partialOrder: { ...por, shortest } } };
   const goals = reduced.goals.map((g) => (g.reached ? again.goals.find((a) => a.property === g.property && a.reached) ?? g : g));
