@@ -517,7 +517,11 @@ export class Stepper {
   }
 }
 
-/** Calls `visit` for every enabled non-timer step of `v`, in a fixed order; returns how many there were. */
+/**
+ * Calls `visit` for every enabled non-timer step of `v`, in a fixed order; returns how many there were.
+ * `t` is the step's transition where it is known already: a spontaneous step's always, a delivery's
+ * under sc once final (else null, and the delivery looks it up), a flush's never.
+ */
 export function forEachStep(
   sys: CompiledSystem, stepper: Stepper, v: Int32Array,
   visit: (actor: number, kind: StepKind, event: number, t: LocalTransition | null) => boolean | void,
