@@ -56,8 +56,10 @@ export class Symmetry {
   private readonly cellOwner: (Owner | null)[];
   /** Local state maps between two actors of one position: key a * actors + b, -1 where not yet known. */
   private readonly localMaps = new Map<number, Int32Array>();
-  /** Event maps between two members: key of (group, i, j). */
-  private readonly eventMaps = new Map<string, Map<number, number>>();
+  /** Event maps between two members, by (group, i, j) (`eventMapKey`): event id to event id, -1 where not yet known. */
+  private readonly eventMaps: (Int32Array | undefined)[] = [];
+  /** The largest group's size, for `eventMapKey`. */
+  private maxSize = 0;
   private valuesChecked = 0;
   private readonly eventChecked = new Set<number>();
   private readonly freeLocals: Set<number>[];
@@ -134,6 +136,7 @@ export class Symmetry {
       });
       if (!actors.some((x) => x !== null)) fail(`group ${g} has no actors`);
       this.groups.push({ size: members.length, names: members, actors, cells });
+      this.maxSize = Math.max(this.maxSize, members.length);
     });
   }
 
@@ -332,16 +335,21 @@ export class Symmetry {
   /** Event `id` as member `j` of group `g` would see what member `i` sees. */
   mapEvent(g: number, i: number, j: number, id: number): number {
     if (i === j) return id;
-    const key = `${g}:${i}:${j}`;
-    let map = this.eventMaps.get(key);
-    if (!map) { map = new Map(); this.eventMaps.set(key, map); }
-    let out = map.get(id);
-    if (out === undefined) {
+    const key = (g * this.maxSize + i) * this.maxSize + j;
+    let map = this.eventMaps[key];
+    if (map === undefined || id >= map.length) {
+      const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
+      if (map) grown.set(map);
+      map = grown;
+      this.eventMaps[key] = map;
+    }
+    let out = map[id];
+    if (out < 0) {
       const event = this.sys.ns.events.values[id];
       const named = this.foreignName(event, { group: g, member: i, position: 0 });
       if (named !== null) fail(`event '${event.type}' names '${named}', which is not the member's own: members may name only their own actors and cells`);
       out = this.sys.ns.events.intern(this.rename(event, g, i, j) as typeof event);
-      map.set(id, out);
+      map[id] = out;
     }
     return out;
   }
@@ -554,6 +562,13 @@ export class Symmetry {
     if (!exact) this.representedSum = null;
     const perm = new Int32Array(n);
     const scratch = this.scratchFor(0);
+    if (candidates === 1) {
+      // No two members alike (the common case): the order is the one candidate, and no image ties with it.
+      for (let p = 0; p < n; p++) perm[order[p]] = p;
+      this.image(v, g, perm, scratch);
+      v.set(scratch);
+      return factorial(n);
+    }
     const best = this.best;
     let found = false, ties = 0;
     const slots = classes.map((c) => c.slice());
@@ -590,11 +605,25 @@ export class Symmetry {
    */
   auditProperties(v: Int32Array, concrete: Int32Array): void {
     const own = this.judgements(v, this.view, this.ownJudgements);
-    if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, 'a state and its image under a permutation of the members');
+    this.audited = v;
+    if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, () => 'a state and its image under a permutation of the members');
+    this.eachImage(v, 0, this.auditVisit);
+  }
+
+  /** The state `auditProperties` audits, and its own judgements, for `auditVisit`. */
+  private audited: Int32Array | null = null;
+  private readonly auditVisit = (image: Int32Array): void => {
+    if (compareVectors(image, this.audited!) !== 0) this.compareJudgements(this.ownJudgements, image, () => `a state and the same state with its members moved (${this.movedText()})`);
+  };
+
+  /** Which members the image `eachImage` gave last moved where, for a message: only a failed audit needs it. */
+  private movedText(): string {
     const moved: string[] = [];
-    this.eachImage(v, 0, moved, (image) => {
-      if (compareVectors(image, v) !== 0) this.compareJudgements(own, image, `a state and the same state with its members moved (${moved.join(', ')})`);
+    this.groups.forEach((group, g) => {
+      const perm = this.imagePerms[g];
+      for (let m = 0; m < group.size; m++) if (perm[m] !== m) moved.push(`${JSON.stringify(group.names[m][0])} to ${JSON.stringify(group.names[perm[m]][0])}`);
     });
+    return moved.join(', ');
   }
 
   /** Permutations audited for each state stored at the most; a declaration needing more is not applied (checker/symmetryChoice.ts). */
@@ -605,21 +634,21 @@ export class Symmetry {
     return sizes.reduce((n, size) => n * factorial(size), 1);
   }
 
-  /** Calls `visit` with each image of `v` under the permutations of groups g and after (`moved` says which members went where). */
-  private eachImage(v: Int32Array, g: number, moved: string[], visit: (image: Int32Array) => void): void {
+  /** Per group, the permutation of its members in the image `eachImage` visits (`movedText` words it). */
+  private readonly imagePerms: Int32Array[] = [];
+
+  /** Calls `visit` with each image of `v` under the permutations of groups g and after. */
+  private eachImage(v: Int32Array, g: number, visit: (image: Int32Array) => void): void {
     if (g === this.groups.length) { visit(v); return; }
     const group = this.groups[g];
     const order = Array.from({ length: group.size }, (_, k) => k);
     const image = this.scratchFor(2 + g);
-    const mark = moved.length;
+    const perm = (this.imagePerms[g] ??= new Int32Array(group.size));
     permutations(order, () => {
-      const perm = Int32Array.from(order);
+      for (let m = 0; m < group.size; m++) perm[m] = order[m];
       this.image(v, g, perm, image);
-      moved.length = mark;
-      for (let m = 0; m < group.size; m++) if (perm[m] !== m) moved.push(`${JSON.stringify(group.names[m][0])} to ${JSON.stringify(group.names[perm[m]][0])}`);
-      this.eachImage(image, g + 1, moved, visit);
+      this.eachImage(image, g + 1, visit);
     });
-    moved.length = mark;
   }
 
   private readonly ownJudgements: string[] = [];
@@ -635,11 +664,11 @@ export class Symmetry {
     return out;
   }
 
-  private compareJudgements(own: string[], other: Int32Array, what: string): void {
+  private compareJudgements(own: string[], other: Int32Array, what: () => string): void {
     const theirs = this.judgements(other, this.imageView, this.otherJudgements);
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) {
-      if (own[i] !== theirs[i]) fail(`${checks[i][0]} judges ${what} differently; properties must treat the members of a group alike`);
+      if (own[i] !== theirs[i]) fail(`${checks[i][0]} judges ${what()} differently; properties must treat the members of a group alike`);
     }
   }
 

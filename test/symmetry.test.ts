@@ -75,6 +75,8 @@ describe('symmetry reduction refuses what it cannot permute', () => {
     });
     expect(explore(system, UNREDUCED).verdict).toBe('violated');
     expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow(SystemDefinitionError);
+    // The message says which members the image that showed it moved where.
+    expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow('invariant firstNotAhead judges a state and the same state with its members moved ("m[0]" to "m[1]", "m[1]" to "m[0]") differently');
     // The declaration is what asks for the reduction: on by default, it is refused too.
     expect(() => explore(system)).toThrow(SystemDefinitionError);
   });
