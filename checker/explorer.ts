@@ -431,6 +431,7 @@ export class Exploration {
       if (!reached) continue;
       this.witnesses.set(name, this.pathTo(idx));
       this.partialOrder?.see([...this.witnesses.keys()]);
+      this.symmetry?.goalReached(name);
     }
     this.view.v = v;
     return true;

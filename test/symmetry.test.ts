@@ -3,7 +3,7 @@
 // n identical independent pairs of k states each have C(k + n - 1, n) orbits (multisets of n of k).
 import { describe, expect, test } from 'vitest';
 import { createMachine } from 'xstate';
-import { compileSystem, defineSystem, explore, invariant, post, symmetryGroup, SYMMETRY_SWITCHED_OFF, SystemDefinitionError, write } from '../checker/index.ts';
+import { compileSystem, defineSystem, explore, invariant, post, reachable, symmetryGroup, SYMMETRY_SWITCHED_OFF, SystemDefinitionError, write } from '../checker/index.ts';
 import { kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
 import { replayViolation } from './reference/replay.ts';
 import { UNREDUCED } from './support/unreduced.ts';
@@ -79,6 +79,24 @@ describe('symmetry reduction refuses what it cannot permute', () => {
     expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow('invariant firstNotAhead judges a state and the same state with its members moved ("m[0]" to "m[1]", "m[1]" to "m[0]") differently');
     // The declaration is what asks for the reduction: on by default, it is refused too.
     expect(() => explore(system)).toThrow(SystemDefinitionError);
+  });
+
+  // The same counters with a goal, symmetric and reached at once: the audit leaves the goal alone from
+  // then on (the search judges it no more), and still refuses the invariant.
+  test('a goal reached early leaves the audit of the other properties as it was', () => {
+    const counter = (i: number) => createMachine({
+      id: `m${i}`, initial: 'c0',
+      states: Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`c${k}`, k === 39 ? { type: 'final' as const } : { on: { tick: `c${k + 1}` } }])),
+    });
+    const system = defineSystem({
+      actors: { 'm[0]': { machine: counter(0), spontaneous: [{ type: 'tick' }] }, 'm[1]': { machine: counter(1), spontaneous: [{ type: 'tick' }] } },
+      properties: {
+        ticked: reachable((g) => g.actors['m[0]'].matches('c1') || g.actors['m[1]'].matches('c1')),
+        firstNotAhead: invariant((g) => !(g.actors['m[0]'].matches('c39') && g.actors['m[1]'].matches('c0'))),
+      },
+      symmetry: [symmetryGroup(2, (i) => [`m[${i}]`])],
+    });
+    expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow('invariant firstNotAhead judges a state and the same state with its members moved');
   });
 
   // Each member writes its flag, then tells the hub (in no group) its name; the hub never gets to it.
