@@ -54,8 +54,8 @@ export class Symmetry {
   private readonly owner = new Map<string, Owner>();
   private readonly actorOwner: (Owner | null)[];
   private readonly cellOwner: (Owner | null)[];
-  /** Local state maps between two actors of one position: key a * actors + b, -1 where not yet known. */
-  private readonly localMaps = new Map<number, Int32Array>();
+  /** Local state maps between two actors of one position: index a * actors + b, -1 where not yet known. */
+  private readonly localMaps: (Int32Array | undefined)[] = [];
   /** Event maps between two members, by (group, i, j) (`eventMapKey`): event id to event id, -1 where not yet known. */
   private readonly eventMaps: (Int32Array | undefined)[] = [];
   /** The largest group's size, for `eventMapKey`. */
@@ -305,12 +305,12 @@ export class Symmetry {
   mapLocal(a: number, b: number, id: number): number {
     if (a === b) return id;
     const key = a * this.sys.actorNames.length + b;
-    let map = this.localMaps.get(key);
+    let map = this.localMaps[key];
     if (map === undefined || id >= map.length) {
       const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
       if (map) grown.set(map);
       map = grown;
-      this.localMaps.set(key, map);
+      this.localMaps[key] = map;
     }
     if (map[id] >= 0) return map[id];
     const o = this.actorOwner[a]!, ob = this.actorOwner[b]!;
