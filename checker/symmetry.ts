@@ -535,21 +535,28 @@ export class Symmetry {
     const group = this.groups[g];
     const n = group.size;
     const { layout } = this.sys;
-    const sigs: number[][] = [];
+    // Each member's signature, into arrays kept for the next state (this runs for every successor).
+    const sigs = (this.sigs[g] ??= Array.from({ length: n }, () => []));
     for (let m = 0; m < n; m++) {
-      const sig: number[] = [];
-      group.actors.forEach((row) => {
-        if (!row) return;
+      const sig = sigs[m];
+      sig.length = 0;
+      for (const row of group.actors) {
+        if (!row) continue;
         const a = row[m];
         sig.push(this.mapLocal(a, row[0], v[a]));
         const qa = layout.queueBase[a];
         sig.push(v[qa]);
         for (let s = 1; s <= v[qa]; s++) sig.push(this.mapEvent(g, m, 0, v[qa + s]));
-      });
-      group.cells.forEach((row) => { if (row) sig.push(v[layout.cellBase + row[m]]); });
-      sigs.push(sig);
+      }
+      for (const row of group.cells) if (row) sig.push(v[layout.cellBase + row[m]]);
     }
-    const order = Array.from({ length: n }, (_, m) => m).sort((x, y) => compareArrays(sigs[x], sigs[y]) || x - y);
+    // Members by signature, then by index: an insertion sort, groups being small.
+    const order = (this.orders[g] ??= new Array<number>(n));
+    for (let m = 0; m < n; m++) {
+      let p = m;
+      while (p > 0 && compareArrays(sigs[order[p - 1]], sigs[m]) > 0) { order[p] = order[p - 1]; p--; }
+      order[p] = m;
+    }
     // Tie classes: runs of equal signatures in `order`; slots within a class may be assigned any way.
     const classes: number[][] = [];
     for (let p = 0; p < n; p++) {
@@ -586,6 +593,10 @@ export class Symmetry {
     v.set(best);
     return exact ? factorial(n) / ties : 1;
   }
+
+  /** Per group, the members' signatures and their order, kept from one state to the next. */
+  private readonly sigs: number[][][] = [];
+  private readonly orders: number[][] = [];
 
   private scratchFor(k: number): Int32Array {
     while (this.scratch.length <= k) this.scratch.push(new Int32Array(this.sys.layout.width));
