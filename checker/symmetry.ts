@@ -56,9 +56,9 @@ export class Symmetry {
   private readonly cellOwner: (Owner | null)[];
   /** Local state maps between two actors of one position: index a * actors + b, -1 where not yet known. */
   private readonly localMaps: (Int32Array | undefined)[] = [];
-  /** Event maps between two members, by (group, i, j) (`eventMapKey`): event id to event id, -1 where not yet known. */
+  /** Event maps between two members, at index (g * maxSize + i) * maxSize + j: event id to event id, -1 where not yet known. */
   private readonly eventMaps: (Int32Array | undefined)[] = [];
-  /** The largest group's size, for `eventMapKey`. */
+  /** The largest group's size, for the event maps' index. */
   private maxSize = 0;
   private valuesChecked = 0;
   private readonly eventChecked = new Set<number>();
@@ -621,7 +621,7 @@ export class Symmetry {
     this.eachImage(v, 0, this.auditVisit);
   }
 
-  /** The state `auditProperties` audits, and its own judgements, for `auditVisit`. */
+  /** The state `auditProperties` audits (its judgements are in `ownJudgements`), for `auditVisit`. */
   private audited: Int32Array | null = null;
   private readonly auditVisit = (image: Int32Array): void => {
     if (compareVectors(image, this.audited!) !== 0) this.compareJudgements(this.ownJudgements, image, () => `a state and the same state with its members moved (${this.movedText()})`);
