@@ -10,6 +10,7 @@ import type { MemoryEffect } from './memoryEffects.ts';
 import type { CellValue } from './vocabulary.ts';
 import { LocalStates } from './localStates.ts';
 import { BUILTIN } from './properties.ts';
+import type { Violation } from './result.ts';
 import { canonicalJson } from './canonical.ts';
 import type { InternTable } from './canonical.ts';
 
@@ -95,6 +96,14 @@ function messageOf(e: unknown): string {
 }
 
 export class ModelError extends Error {}
+
+/** How the purity audit's modelError says what it found. */
+const IMPURE_RESULT = 'when the same transition was re-run';
+
+/** Whether `v` is the purity audit's modelError: model code that answered differently when re-run. */
+export function impurityFound(v: Violation): boolean {
+  return v.property === BUILTIN.modelError && v.message.includes(IMPURE_RESULT);
+}
 
 /** Turns the actions XState returns into checker effects; runs custom actions as a real actor would. */
 export function extractEffects(actions: readonly any[], ns: Namespace): Effect[] {
@@ -489,11 +498,12 @@ export class ActorLogic {
   }
 
   private changed(t: LocalTransition, local: number, event: number, difference: string): LocalTransition {
+    // The message says IMPURE_RESULT: `impurityFound` tells the audit's modelError from others by it.
     const state = JSON.stringify(this.states.snapshot(local).value);
     const type = this.ns.events.values[event].type;
     return this.errored(local, `the result changed when re-run: ${difference}`, {
       property: BUILTIN.modelError,
-      message: `${this.name} in state ${state} gave a different result for '${type}' when the same transition was re-run (${difference}): ` +
+      message: `${this.name} in state ${state} gave a different result for '${type}' ${IMPURE_RESULT} (${difference}): ` +
         'guards and actions must be pure functions of context, event and the cells read (no Math.random(), Date.now() or state kept outside the machine)',
     });
   }

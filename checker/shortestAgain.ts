@@ -6,6 +6,7 @@
 // check keeps the whole saving.
 import type { ExploreOptions } from './explorer.ts';
 import type { BoundKind, CheckResult } from './result.ts';
+import { impurityFound } from './localTransition.ts';
 import { BUILTIN } from './properties.ts';
 
 /** What ends the search again short of its depth, besides the depth itself and the model's own bounds. */
@@ -26,17 +27,18 @@ export function shortestAgainOptions(reduced: CheckResult, options: ExploreOptio
 /**
  * `reduced` with the counterexamples and witnesses of `again` (the search again, to `depth`), or with
  * its own and a note when the search again stopped first: they are real schedules, not always shortest.
- * So too when the reduced search met a modelError that the search again did not: model code whose
- * results changed between the two searches (hidden state kept outside the machines), which is what the
- * report must say, not a violation the search again met in the changed model.
+ * So too when the reduced search's purity audit found model code that answered differently when re-run
+ * and the search again did not (it compiles the definition afresh, so hidden state kept outside the
+ * machines may have changed in between): that modelError is what the report must say, not a violation
+ * the search again met in the changed model. Another modelError (a guard that threw) is searched again
+ * as any violation is: the search again may meet a shorter violation first.
  */
 export function withShortest(reduced: CheckResult, again: CheckResult, depth: number): CheckResult {
   const por = reduced.stats.partialOrder!;
   const stop = again.bounds.find((b) => !COMPLETE_TO_DEPTH.includes(b.kind));
   const lost = reduced.violations.length > 0 && again.violations.length === 0;
   const seconds = reduced.stats.seconds + again.stats.seconds;
-  const modelError = (r: CheckResult) => r.violations.some((v) => v.property === BUILTIN.modelError);
-  const impure = modelError(reduced) && !modelError(again);
+  const impure = reduced.violations.some(impurityFound) && !again.violations.some(impurityFound);
   const stopped = stop ? `${stop.kind}: ${stop.detail}` : lost ? `no violation within ${depth} steps`
     : impure ? `no ${BUILTIN.modelError} within ${depth} steps (model code whose results changed from one search to the next)` : null;
   const shortest = { depth, states: again.stats.states, stopped };

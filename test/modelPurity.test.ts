@@ -4,7 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import { assign, createMachine, raise, setup } from 'xstate';
 import { cellsOf, explore, invariant, post, write } from '../checker/index.ts';
-import type { SystemDefinition } from '../checker/index.ts';
+import type { CheckResult, SystemDefinition, Violation } from '../checker/index.ts';
+import { withShortest } from '../checker/shortestAgain.ts';
 import { runMain } from './cliInProcess.ts';
 import { UNREDUCED } from './support/unreduced.ts';
 
@@ -87,6 +88,21 @@ describe('the purity audit of memoised transitions', () => {
     expect(r.violations.map((v) => v.property)).toEqual(['modelError']);
     expect(r.violations[0].message).toMatch(pingChanged);
     expect(r.stats.partialOrder?.shortest?.stopped).toMatch(/^no modelError within \d+ steps \(model code whose results changed/);
+  });
+
+  test("only the audit's modelError is kept over the search again's violation: a guard that threw is searched again as any violation", () => {
+    const result = (violations: Violation[]): CheckResult => ({
+      verdict: 'violated', violations, goals: [], bounds: [], memory: 'sc', memoryCaveat: null,
+      stats: { states: 10, transitions: 20, depth: 3, seconds: 0.1, statesPerSec: 100, bytesPerState: 50, localTransitions: 5, queued: 0, partialOrder: { applied: true, note: '', reducedStates: 4 } },
+    });
+    const step = { actor: 'a', kind: 'spontaneous', event: { type: 'go' } } as const;
+    const shorter = { property: 'unhandledEvent', message: 'a in state "idle" has no transition for delivered message \'ping\'', steps: [step] };
+    const threw = { property: 'modelError', message: "a's guard threw: boom", steps: [step, step, step] };
+    const impure = { property: 'modelError', message: `a in state "idle" gave a different result for 'go' when the same transition was re-run (next state first 1, then 2): guards and actions must be pure`, steps: [step, step, step] };
+    expect(withShortest(result([threw]), result([shorter]), 3).violations).toEqual([shorter]);
+    const kept = withShortest(result([impure]), result([shorter]), 3);
+    expect(kept.violations).toEqual([impure]);
+    expect(kept.stats.partialOrder?.shortest?.stopped).toMatch(/^no modelError within 3 steps/);
   });
 
   test('a pure model passes the audit (and paranoid mode) with the same statistics', () => {
