@@ -304,14 +304,7 @@ export class Symmetry {
   /** Actor `b`'s local state that is actor `a`'s state `id` with their members' names exchanged. */
   mapLocal(a: number, b: number, id: number): number {
     if (a === b) return id;
-    const key = a * this.sys.actorNames.length + b;
-    let map = this.localMaps[key];
-    if (map === undefined || id >= map.length) {
-      const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
-      if (map) grown.set(map);
-      map = grown;
-      this.localMaps[key] = map;
-    }
+    const map = idMapWithRoom(this.localMaps, a * this.sys.actorNames.length + b, id);
     if (map[id] >= 0) return map[id];
     const o = this.actorOwner[a]!, ob = this.actorOwner[b]!;
     const persisted = this.persisted(a, id);
@@ -335,14 +328,7 @@ export class Symmetry {
   /** Event `id` as member `j` of group `g` would see what member `i` sees. */
   mapEvent(g: number, i: number, j: number, id: number): number {
     if (i === j) return id;
-    const key = (g * this.maxSize + i) * this.maxSize + j;
-    let map = this.eventMaps[key];
-    if (map === undefined || id >= map.length) {
-      const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
-      if (map) grown.set(map);
-      map = grown;
-      this.eventMaps[key] = map;
-    }
+    const map = idMapWithRoom(this.eventMaps, (g * this.maxSize + i) * this.maxSize + j, id);
     let out = map[id];
     if (out < 0) {
       const event = this.sys.ns.events.values[id];
@@ -729,6 +715,16 @@ function sortedPostRuns(effects: Effect[]): Effect[] {
 }
 
 /** n!: the permutations of n members. */
+/** Map `key` of `maps` (id to id, -1 where not yet known), grown to hold `id`. */
+function idMapWithRoom(maps: (Int32Array | undefined)[], key: number, id: number): Int32Array {
+  const map = maps[key];
+  if (map !== undefined && id < map.length) return map;
+  const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
+  if (map) grown.set(map);
+  maps[key] = grown;
+  return grown;
+}
+
 function factorial(n: number): number {
   let f = 1;
   for (let k = 2; k <= n; k++) f *= k;

@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { createMachine } from 'xstate';
 import { compileSystem, defineSystem, explore, invariant, post, reachable, symmetryGroup, SYMMETRY_SWITCHED_OFF, SystemDefinitionError, write } from '../checker/index.ts';
+import type { SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
 import { replayViolation } from './reference/replay.ts';
 import { UNREDUCED } from './support/unreduced.ts';
@@ -63,16 +64,21 @@ describe('symmetry reduction', () => {
 describe('symmetry reduction refuses what it cannot permute', () => {
   // Two counters m[0], m[1] of 0..39; the invariant singles out m[0]. Only the orbit {0, 39} breaks it,
   // and its representative (the smaller count first) does not: a sample of the states stored missed it.
-  test('a property that singles out a member, where the state breaking it is stored late', () => {
+  const counters = (properties: SystemDefinition['properties']) => {
     const counter = (i: number) => createMachine({
       id: `m${i}`, initial: 'c0',
       states: Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`c${k}`, k === 39 ? { type: 'final' as const } : { on: { tick: `c${k + 1}` } }])),
     });
-    const system = defineSystem({
+    return defineSystem({
       actors: { 'm[0]': { machine: counter(0), spontaneous: [{ type: 'tick' }] }, 'm[1]': { machine: counter(1), spontaneous: [{ type: 'tick' }] } },
-      properties: { firstNotAhead: invariant((g) => !(g.actors['m[0]'].matches('c39') && g.actors['m[1]'].matches('c0'))) },
+      properties,
       symmetry: [symmetryGroup(2, (i) => [`m[${i}]`])],
     });
+  };
+  const firstNotAhead = invariant((g) => !(g.actors['m[0]'].matches('c39') && g.actors['m[1]'].matches('c0')));
+
+  test('a property that singles out a member, where the state breaking it is stored late', () => {
+    const system = counters({ firstNotAhead });
     expect(explore(system, UNREDUCED).verdict).toBe('violated');
     expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow(SystemDefinitionError);
     // The message says which members the image that showed it moved where.
@@ -84,18 +90,7 @@ describe('symmetry reduction refuses what it cannot permute', () => {
   // The same counters with a goal, symmetric and reached at once: the audit leaves the goal alone from
   // then on (the search judges it no more), and still refuses the invariant.
   test('a goal reached early leaves the audit of the other properties as it was', () => {
-    const counter = (i: number) => createMachine({
-      id: `m${i}`, initial: 'c0',
-      states: Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`c${k}`, k === 39 ? { type: 'final' as const } : { on: { tick: `c${k + 1}` } }])),
-    });
-    const system = defineSystem({
-      actors: { 'm[0]': { machine: counter(0), spontaneous: [{ type: 'tick' }] }, 'm[1]': { machine: counter(1), spontaneous: [{ type: 'tick' }] } },
-      properties: {
-        ticked: reachable((g) => g.actors['m[0]'].matches('c1') || g.actors['m[1]'].matches('c1')),
-        firstNotAhead: invariant((g) => !(g.actors['m[0]'].matches('c39') && g.actors['m[1]'].matches('c0'))),
-      },
-      symmetry: [symmetryGroup(2, (i) => [`m[${i}]`])],
-    });
+    const system = counters({ ticked: reachable((g) => g.actors['m[0]'].matches('c1') || g.actors['m[1]'].matches('c1')), firstNotAhead });
     expect(() => explore(system, { ...UNREDUCED, symmetry: true })).toThrow('invariant firstNotAhead judges a state and the same state with its members moved');
   });
 
