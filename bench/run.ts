@@ -57,7 +57,8 @@ const scenarios: Benchmark[] = builtinScenarios.flatMap((sc) =>
     .map((v) => ({ name: `${sc.name}/${v.name}`, system: v.system, baseline: true })));
 const large: Benchmark[] = [
   { name: 'counters-5x35', system: () => counters(5, 35), expectedStates: 35 ** 5 },
-  // Four pairs under x86-TSO: 61 states a pair, so 61^4 states and C(64, 4) orbits (about 2 minutes unreduced).
+  // Four pairs under x86-TSO: 61 states a pair, so 61^4 states and C(64, 4) orbits (the pairs share nothing;
+  // test/symmetry.test.ts checks one pair's count and the product at two pairs); about 2 minutes unreduced.
   { name: 'kvm-vcpu-kick-4-tso-symmetry', system: () => kvmKick('tso', 4), expectedStates: 61 ** 4, symmetry: { expectedOrbits: choose(64, 4) } },
 ];
 
