@@ -15,6 +15,7 @@ import { bruteForce, canon, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { replayViolation } from './reference/replay.ts';
 import { UNREDUCED } from './support/unreduced.ts';
+import { kvmVcpuKick, kvmVcpuKickScenario } from '../models/scenarios/kvmVcpuKick.ts';
 
 describe('hand-counted systems', () => {
   test('two independent three-state chains: 3 x 3 = 9 states, 12 transitions, verified', () => {
@@ -44,6 +45,37 @@ describe('hand-counted systems', () => {
     expect(r.violations.map((v) => [v.property, v.steps.length])).toEqual([['unhandledEvent', 4]]);
   });
 });
+
+// The vocabulary's explicit loads, atomics (cmpxchg, test_and_clear_bit) and smp_store_mb, as the KVM
+// vCPU-kick model uses them, under sc and tso: the reference's own reading of them against the engine's.
+describe('loads and atomics: kvm-vcpu-kick', () => {
+  const correct = { vcpuBarrier: true, requesterBarrier: true, request: true };
+  const cases = [
+    ...kvmVcpuKickScenario.variants.map((v) => ({ name: v.name, build: (vcpus: number) => v.system({ ...defaults(v.params), vcpus }) })),
+    { name: 'correct under sc', build: (vcpus: number) => kvmVcpuKick('sc', correct, vcpus) },
+  ];
+  for (const c of cases) {
+    for (const vcpus of [1, 2]) {
+      const system = c.build(vcpus);
+      if (system.memory === 'arm') continue;
+      test(`${c.name}, ${vcpus} pair${vcpus > 1 ? 's' : ''} (${system.memory}): the same states, violated properties and shortest counterexamples`, () => {
+        const e = explore(system, { ...UNREDUCED, allViolations: true });
+        const ref = bruteForce(system, 50_000);
+        expect(ref.gaveUp).toBe(false);
+        expect(e.stats.states).toBe(ref.states);
+        expect(new Set(e.violations.map((v) => v.property))).toEqual(ref.violated);
+        for (const v of e.violations) expect(v.steps.length).toBe(ref.shortest.get(v.property));
+      });
+    }
+  }
+  // One pair's counts, on which the benchmarks' products rest (bench/run.ts, test/symmetry.test.ts).
+  test('one pair of correct: 40 states under sc and 61 under tso, in the reference', () => {
+    expect(bruteForce(kvmVcpuKick('sc', correct, 1)).states).toBe(40);
+    expect(bruteForce(kvmVcpuKick('tso', correct, 1)).states).toBe(61);
+  });
+});
+
+const defaults = (params: Record<string, { default: unknown }> | undefined) => Object.fromEntries(Object.entries(params ?? {}).map(([k, p]) => [k, p.default]));
 
 describe('local state identity', () => {
   test('does not depend on the key order of context objects', () => {

@@ -25,11 +25,19 @@
 // the list stays finite; beyond `history` writes the step is cut (bound `history`). Loads here are the
 // actors' `reads`, taken in order on every event, each branching over the values it may return.
 //
+// The vocabulary's explicit loads and atomics (README, "Memory models": `load`, `xchg`, `cmpxchg`,
+// `test_and_set_bit`, `test_and_clear_bit`, `fetch_or`) under sc and tso: a load reads the cell (under
+// tso the actor's newest pending store to it, else memory); an atomic first drains the actor's pending
+// stores (a locked instruction on x86), reads memory and, unless it changes nothing (a failed cmpxchg,
+// a bit already in place), writes memory at once. Either answers with `{ type: reply, cell, value }` to
+// the same actor inside the step, after its transition's other actions (its mailbox, as for a call's
+// reply). `smp_store_mb` is a store then a full fence. Under arm they are not modelled here.
+//
 // Only the vocabulary's effect names and the definition's types come from checker/.
 import { initialTransition, transition } from 'xstate';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { CALL, EFFECT_PREFIX, FAIL, POST, REPLY, WRITE } from '../../checker/vocabulary.ts';
-import { FENCE } from '../../checker/memoryVocabulary.ts';
+import { FENCE, LOAD, RMW } from '../../checker/memoryVocabulary.ts';
 import type { CellValue } from '../../checker/vocabulary.ts';
 import type { SystemDefinition } from '../../checker/system.ts';
 
@@ -170,7 +178,9 @@ const newMailboxes = (): StepMailboxes => ({ busy: new Set(), waiting: [], count
 type Effect =
   | { kind: 'post' | 'call'; to: string; event: EventObject }
   | { kind: 'reply'; event: EventObject }
-  | { kind: 'write'; cell: string; value: CellValue }
+  | { kind: 'write'; cell: string; value: CellValue; fence: boolean }
+  | { kind: 'load'; cell: string; reply: string }
+  | { kind: 'rmw'; op: string; cell: string; a: CellValue; b: CellValue; reply: string }
   | { kind: 'fail'; message: string }
   | { kind: 'fence'; which: 'full' | 'store' | 'load' }
   | { kind: 'arm'; type: string; delay: number }
@@ -248,7 +258,10 @@ export class Reference {
         } else if (e.type === WRITE) {
           if (!this.cellNames.includes(e.cell)) throw new Error(`unknown cell ${e.cell}`);
           if (!isCell(e.value)) throw new Error('bad cell value');
-          out.push({ kind: 'write', cell: e.cell, value: e.value });
+          out.push({ kind: 'write', cell: e.cell, value: e.value, fence: e.fence === true });
+        } else if ((e.type === LOAD || e.type === RMW) && !this.armModel) {
+          if (!this.cellNames.includes(e.cell)) throw new Error(`unknown cell ${e.cell}`);
+          out.push(e.type === LOAD ? { kind: 'load', cell: e.cell, reply: e.reply } : { kind: 'rmw', op: e.op, cell: e.cell, a: e.a, b: e.b, reply: e.reply });
         } else if (e.type === FAIL) {
           out.push({ kind: 'fail', message: String(e.message) });
         } else if (e.type === FENCE) {
@@ -283,11 +296,26 @@ export class Reference {
     for (const e of effects) {
       switch (e.kind) {
         case 'write':
-          if (g.arm !== null) { this.armStore(g, actor, e.cell, e.value); break; }
+          if (g.arm !== null) { this.armStore(g, actor, e.cell, e.value); if (e.fence) this.armFullFence(g, actor); break; }
           if (!this.tso) { g.cells[e.cell] = e.value; break; }
           if (g.pending[actor].length >= (this.def.storeBuffer ?? 4)) throw new Cut('storeBuffer');
           g.pending[actor] = [...g.pending[actor], { cell: e.cell, value: e.value }];
+          if (e.fence) this.drain(g, actor);
           break;
+        case 'load': {
+          const own = g.pending[actor].filter((p) => p.cell === e.cell);
+          const value = own.length > 0 ? own[own.length - 1].value : g.cells[e.cell];
+          this.send(g, box, actor, { type: e.reply, cell: e.cell, value } as EventObject, 'load', null);
+          break;
+        }
+        case 'rmw': {
+          this.drain(g, actor);
+          const old = g.cells[e.cell];
+          const { store, answer } = atomically(e.op, old, e.a, e.b);
+          if (store !== undefined) g.cells[e.cell] = store;
+          this.send(g, box, actor, { type: e.reply, cell: e.cell, value: answer } as EventObject, 'rmw', null);
+          break;
+        }
         case 'fence':
           if (g.arm === null) this.drain(g, actor);
           else if (e.which === 'full') this.armFullFence(g, actor);
@@ -1010,4 +1038,19 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
     }
   }
   return null;
+}
+
+/** What an atomic stores (undefined: nothing) and answers, from the old value, as README "Memory models" states each. */
+function atomically(op: string, old: CellValue, a: CellValue, b: CellValue): { store: CellValue | undefined; answer: CellValue } {
+  const int = (x: CellValue): number => {
+    if (typeof x !== 'number' || !Number.isInteger(x)) throw new Violated('modelError', `${op} on ${JSON.stringify(x)}`);
+    return x;
+  };
+  if (op === 'xchg') return { store: a, answer: old };
+  if (op === 'cmpxchg') return { store: old === a ? b : undefined, answer: old };
+  if (op === 'fetch_or') return { store: int(old) | int(a), answer: old };
+  const set = (int(old) & (1 << int(a))) !== 0;
+  if (op === 'test_and_set_bit') return { store: set ? undefined : int(old) | (1 << int(a)), answer: set };
+  if (op === 'test_and_clear_bit') return { store: set ? int(old) & ~(1 << int(a)) : undefined, answer: set };
+  throw new Violated('modelError', `unknown atomic ${op}`);
 }
