@@ -16,6 +16,7 @@
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { CompiledSystem } from './compile.ts';
 import { canonicalJson } from './canonical.ts';
+import { withRoom } from './chunkArrays.ts';
 import { EffectKind } from './localTransition.ts';
 import type { Effect, LocalTransition } from './localTransition.ts';
 import type { MemoryModel } from './memoryModel.ts';
@@ -54,9 +55,9 @@ export class Symmetry {
   private readonly owner = new Map<string, Owner>();
   private readonly actorOwner: (Owner | null)[];
   private readonly cellOwner: (Owner | null)[];
-  /** Local state maps between two actors of one position: index a * actors + b, -1 where not yet known. */
+  /** Local state maps between two actors of one position, at index a * actors + b: id to id + 1, 0 where not yet known. */
   private readonly localMaps: (Int32Array | undefined)[] = [];
-  /** Event maps between two members, at index (g * maxSize + i) * maxSize + j: event id to event id, -1 where not yet known. */
+  /** Event maps between two members, at index (g * maxSize + i) * maxSize + j: event id to event id + 1, 0 where not yet known. */
   private readonly eventMaps: (Int32Array | undefined)[] = [];
   /** The largest group's size, for the event maps' index. */
   private maxSize = 0;
@@ -304,8 +305,9 @@ export class Symmetry {
   /** Actor `b`'s local state that is actor `a`'s state `id` with their members' names exchanged. */
   mapLocal(a: number, b: number, id: number): number {
     if (a === b) return id;
-    const map = idMapWithRoom(this.localMaps, a * this.sys.actorNames.length + b, id);
-    if (map[id] >= 0) return map[id];
+    const key = a * this.sys.actorNames.length + b;
+    const map = (this.localMaps[key] = withRoom(this.localMaps[key] ?? NO_IDS, id + 1));
+    if (map[id] !== 0) return map[id] - 1;
     const o = this.actorOwner[a]!, ob = this.actorOwner[b]!;
     const persisted = this.persisted(a, id);
     const named = this.foreignName(persisted, o);
@@ -321,22 +323,21 @@ export class Symmetry {
     if (mine.atEnd !== theirs.atEnd || mine.inError !== theirs.inError) {
       fail(`${this.sys.actorNames[a]} and ${this.sys.actorNames[b]} tag the state ${JSON.stringify(persisted.value)} differently (end: ${mine.atEnd} and ${theirs.atEnd}, error: ${mine.inError} and ${theirs.inError}): their machines differ`);
     }
-    map[id] = got;
+    map[id] = got + 1;
     return got;
   }
 
   /** Event `id` as member `j` of group `g` would see what member `i` sees. */
   mapEvent(g: number, i: number, j: number, id: number): number {
     if (i === j) return id;
-    const map = idMapWithRoom(this.eventMaps, (g * this.maxSize + i) * this.maxSize + j, id);
-    let out = map[id];
-    if (out < 0) {
-      const event = this.sys.ns.events.values[id];
-      const named = this.foreignName(event, { group: g, member: i, position: 0 });
-      if (named !== null) fail(`event '${event.type}' names '${named}', which is not the member's own: members may name only their own actors and cells`);
-      out = this.sys.ns.events.intern(this.rename(event, g, i, j) as typeof event);
-      map[id] = out;
-    }
+    const key = (g * this.maxSize + i) * this.maxSize + j;
+    const map = (this.eventMaps[key] = withRoom(this.eventMaps[key] ?? NO_IDS, id + 1));
+    if (map[id] !== 0) return map[id] - 1;
+    const event = this.sys.ns.events.values[id];
+    const named = this.foreignName(event, { group: g, member: i, position: 0 });
+    if (named !== null) fail(`event '${event.type}' names '${named}', which is not the member's own: members may name only their own actors and cells`);
+    const out = this.sys.ns.events.intern(this.rename(event, g, i, j) as typeof event);
+    map[id] = out + 1;
     return out;
   }
 
@@ -676,7 +677,7 @@ export class Symmetry {
     this.checkList ??= [
       ...sys.invariants.map(([name, p]): [string, Check] => [`invariant ${name}`, (w) => violationMessage(p.holds(w), '') === null]),
       ...sys.stalls.map(([name, p]): [string, Check] => [`stall property ${name}`, (w) => Boolean(p.outstanding(w))]),
-      ...sys.goals.map(([name, p]): [string, Check] => [`reachability goal ${name}`, (w) => judgedTrue(p.goal(w))]),
+      ...sys.goals.map(([name, p]): [string, Check] => [goalCheck(name), (w) => judgedTrue(p.goal(w))]),
       ...(endState ? [['endState', (w: VectorView) => Boolean(endState(w))] as [string, Check]] : []),
     ];
     return this.checkList;
@@ -689,7 +690,7 @@ export class Symmetry {
    * judgement of the states after that decides nothing; for kvm-vcpu-kick, about half the audit's work).
    */
   goalReached(name: string): void {
-    this.checkList = this.checks.filter(([what]) => what !== `reachability goal ${name}`);
+    this.checkList = this.checks.filter(([what]) => what !== goalCheck(name));
   }
 }
 
@@ -714,16 +715,13 @@ function sortedPostRuns(effects: Effect[]): Effect[] {
   return out;
 }
 
+/** How the audit names goal `name`'s judgement, in `checks` and its messages. */
+const goalCheck = (name: string): string => `reachability goal ${name}`;
+
+/** An id map with room for nothing yet, grown with `withRoom` as ids come. */
+const NO_IDS = new Int32Array(0);
+
 /** n!: the permutations of n members. */
-/** Map `key` of `maps` (id to id, -1 where not yet known), grown to hold `id`. */
-function idMapWithRoom(maps: (Int32Array | undefined)[], key: number, id: number): Int32Array {
-  const map = maps[key];
-  if (map !== undefined && id < map.length) return map;
-  const grown = new Int32Array(Math.max(16, (id + 1) * 2)).fill(-1);
-  if (map) grown.set(map);
-  maps[key] = grown;
-  return grown;
-}
 
 function factorial(n: number): number {
   let f = 1;
