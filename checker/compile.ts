@@ -13,7 +13,8 @@ import { SystemDefinitionError, validateSystem } from './system.ts';
 import type { SystemDefinition } from './system.ts';
 import type { CellValue } from './vocabulary.ts';
 import { propertyParts } from './properties.ts';
-import type { LivenessProperty, PartProperty, Property, ReachableProperty } from './properties.ts';
+import type { Judgement, LivenessProperty, PartProperty, Property, ReachableProperty } from './properties.ts';
+import type { GlobalView } from './globalView.ts';
 import { judgedThrough } from './propertyReads.ts';
 import { TimerClock } from './timers.ts';
 import { memoryWidth } from './memoryModel.ts';
@@ -69,10 +70,12 @@ export interface CompiledSystem {
 
 /** A property with declared reads, judged through a view of only those (the original's own fields kept: its definition site). */
 function throughReads(name: string, p: PartProperty, actorNames: string[], cellNames: string[]): PartProperty {
-  if ((p.kind !== 'invariant' && p.kind !== 'reachable') || p.reads === undefined) return p;
+  if (p.kind === 'stall' || p.reads === undefined) return p;
   const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(p)) as typeof p;
-  if (copy.kind === 'invariant') copy.holds = judgedThrough(p.kind === 'invariant' ? p.holds : () => true, p.reads, name, actorNames, cellNames);
-  else copy.goal = judgedThrough((p as ReachableProperty).goal, p.reads, name, actorNames, cellNames);
+  const through = (judge: (g: GlobalView) => Judgement) => judgedThrough(judge, p.reads!, name, actorNames, cellNames);
+  if (copy.kind === 'invariant') copy.holds = through(copy.holds);
+  else if (copy.kind === 'liveness') { copy.trigger = through(copy.trigger); copy.goal = through(copy.goal); }
+  else copy.goal = through(copy.goal);
   return copy;
 }
 

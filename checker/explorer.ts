@@ -72,8 +72,9 @@ export interface ExploreOptions {
   symmetry?: boolean;
   /**
    * Partial-order reduction (checker/partialOrder.ts): expand only an ample set of steps where that keeps
-   * every verdict. On by default (false switches it off); not applied with liveness properties, coverage,
-   * symmetry, under arm, or while an invariant or goal does not declare what it reads. CheckResult.stats.partialOrder
+   * every verdict. On by default (false switches it off); not applied with coverage, symmetry, under arm,
+   * with liveness properties beside timers, or while an invariant, goal or liveness property does not
+   * declare what it reads. CheckResult.stats.partialOrder
    * says whether it applied, and, when asked for with `true`, why not.
    */
   partialOrder?: boolean;
@@ -592,9 +593,26 @@ export class Exploration {
     this.revisited = false;
     const failed = this.failedSteps;
     if (!this.takeSteps(idx, ample, 0) || ample === null) return true;
-    if (!this.revisited && this.failedSteps === failed) { por.reducedStates++; return true; }
+    if (!this.revisited && this.failedSteps === failed) {
+      por.reducedStates++;
+      if (this.edges) this.recordDeferred(ample);
+      return true;
+    }
     this.takeSteps(idx, ample, 1);
     return true;
+  }
+
+  /**
+   * With liveness properties, the steps an ample set deferred are recorded as edges that lead nowhere,
+   * as a failed step's are: fairness judges the reduced graph's cycles by which actors are enabled in
+   * their states, and these are (an offered step is enabled: the reduction applies only where reads
+   * never branch, so every step offered is taken when expanded in full).
+   */
+  private recordDeferred(ample: Uint8Array): void {
+    const steps = this.partialOrder!.steps;
+    for (let i = 0; i < steps.n; i++) {
+      if (ample[i] === 0) this.edges!.add(-1, this.labels.label(steps.actor[i], steps.kind[i], steps.event[i], NO_CHOICES));
+    }
   }
 
   /** Takes the listed steps not marked `skip` in `ample` (all of them without it); false once the run stops. */
@@ -722,9 +740,9 @@ export function explore(system: SystemDefinition | CompiledSystem, options: Expl
   const again = shortestAgainOptions(reduced, options);
   if (again === null) return reduced;
   run = null; // its store is not needed again: let it go before the search again fills one
-  const rerun = new Exploration(againOn(system, sys), again);
+  const rerun = new Exploration(againOn(system, sys), again.options);
   rerun.runSlice();
-  return withShortest(reduced, rerun.result(), again.maxDepth!);
+  return withShortest(reduced, rerun.result(), again.depth);
 }
 
 /** As `explore`, yielding to the event loop between slices for progress reports and cancellation. */
@@ -736,7 +754,7 @@ async function exploreOneThread(system: SystemDefinition | CompiledSystem, optio
   const { sys, result: reduced } = await runSliced(new Exploration(system, options), options);
   const again = shortestAgainOptions(reduced, options);
   if (again === null || options.signal?.aborted) return reduced;
-  return withShortest(reduced, (await runSliced(new Exploration(againOn(system, sys), again), options)).result, again.maxDepth!);
+  return withShortest(reduced, (await runSliced(new Exploration(againOn(system, sys), again.options), options)).result, again.depth);
 }
 
 /**

@@ -10,6 +10,19 @@
 // pulls the actor into S; S's disabled members keep the footprint that would let anyone enable them, so
 // nothing outside S can. Quiescent states (deadlocks, stalls, timers) are judged exactly: while S has an
 // enabled step none can be reached without S moving, and a state with a timer due now is expanded in full.
+//
+// Liveness properties (their trigger and goal visible as an invariant's reads are) are judged on the
+// reduced graph's cycles, with the deferred steps recorded as edges that lead nowhere, so that fairness
+// sees who is enabled (the explorer's recordDeferred). Why a fair violating run of the full graph has one
+// in the reduced graph: the textbook construction (Clarke, Grumberg, Peled, "Model Checking", ch. 10)
+// turns it into a run of the reduced graph that takes the same steps in another order (C3 lets no step
+// wait forever), plus, where an ample step is never taken, that step; under weak fairness that cannot
+// happen, since nothing the run does touches what that actor's step reads, so the actor would stay
+// enabled forever and never step. And an actor that stops stepping is enabled in the same states of
+// both runs: the other actors' steps that touch what it reads keep their order (moving one ahead of
+// another would have pulled the reading actor, then the other step's actor, into S), so it is disabled
+// as often, and a strong-fairness item is enabled as often. Timers are left out: maximal progress makes a
+// timer's enabledness depend on every other actor's.
 import type { CompiledSystem } from './compile.ts';
 import { EffectKind } from './localTransition.ts';
 import type { LocalTransition } from './localTransition.ts';
@@ -32,12 +45,17 @@ export interface PartialOrderOptions {
 
 /** Why the reduction cannot apply to `sys` under `options`, or null when it can. */
 function partialOrderBlocker(sys: CompiledSystem, options: PartialOrderOptions, symmetry: boolean): string | null {
-  if (sys.liveness.length > 0) return `liveness properties (${sys.liveness.map(([n]) => n).join(', ')}) are judged over the whole graph's cycles and fairness`;
+  if (sys.liveness.length > 0) {
+    // A timer is offered only when nothing else is (maximal progress), so its actor's enabledness
+    // depends on every other actor's: fairness could not be judged on the reduced graph.
+    const timed = sys.actorNames.filter((_, a) => sys.actors[a].timerEvents.length > 0);
+    if (timed.length > 0) return `with liveness properties, timers (${timed.join(', ')}) are enabled only when nothing else is, so fairness needs every interleaving`;
+  }
   if (sys.memory === 'arm') return 'under arm, one write history is shared by every cell';
   if (options.coverage) return 'coverage counts every state';
   if (symmetry) return 'not combined with symmetry reduction';
-  const undeclared = [...sys.invariants, ...sys.goals].filter(([, p]) => p.reads === undefined).map(([n]) => n);
-  if (undeclared.length > 0) return `${undeclared.join(', ')} do${undeclared.length === 1 ? 'es' : ''} not declare what ${undeclared.length === 1 ? 'it reads' : 'they read'} (invariant(holds, { actors, cells, inFlight }))`;
+  const undeclared = [...sys.invariants, ...sys.goals, ...sys.liveness].filter(([, p]) => p.reads === undefined).map(([n]) => n);
+  if (undeclared.length > 0) return `${undeclared.join(', ')} do${undeclared.length === 1 ? 'es' : ''} not declare what ${undeclared.length === 1 ? 'it reads' : 'they read'} (invariant(holds, { actors, cells, inFlight }), leadsTo(p, q, { ... }))`;
   return null;
 }
 
@@ -124,13 +142,13 @@ export class PartialOrder {
   }
 
   /**
-   * What the invariants and the goals not yet `reached` read. A goal once witnessed needs nothing more
-   * of the reduction, so its reads stop making steps visible.
+   * What the invariants, the liveness properties and the goals not yet `reached` read. A goal once
+   * witnessed needs nothing more of the reduction, so its reads stop making steps visible.
    */
   see(reached: readonly string[]): void {
     const { sys, res, visible } = this;
     visible.clear();
-    for (const [name, p] of [...sys.invariants, ...sys.goals]) {
+    for (const [name, p] of [...sys.invariants, ...sys.liveness, ...sys.goals]) {
       if (p.kind === 'reachable' && reached.includes(name)) continue;
       for (const a of p.reads?.actors ?? []) visible.write(res.local(sys.ns.actorIndex.get(a)!));
       for (const c of p.reads?.cells ?? []) visible.write(res.cell(sys.ns.cellIndex.get(c)!));

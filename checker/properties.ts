@@ -50,6 +50,8 @@ export interface LivenessProperty {
   trigger: (g: GlobalView) => Judgement;
   /** The obligation is met in a state where this returns true (or a string). */
   goal: (g: GlobalView) => Judgement;
+  /** What `trigger` and `goal` read, so that the partial-order reduction can apply (as an invariant's). */
+  reads?: PropertyReads;
 }
 
 /**
@@ -71,11 +73,14 @@ export const invariant = (holds: InvariantProperty['holds'], reads?: PropertyRea
 export const stall = (outstanding: StallProperty['outstanding']): StallProperty => recordDefinitionSite({ kind: 'stall', outstanding });
 export const allOf = (...parts: Property[]): AllOfProperty => recordDefinitionSite({ kind: 'allOf', parts });
 /** Whenever `p` holds, `q` holds then or in a later state, on every fair run (TLA+'s `p ~> q`). */
-export const leadsTo = (p: LivenessProperty['trigger'], q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'leadsTo', trigger: p, goal: q });
+export const leadsTo = (p: LivenessProperty['trigger'], q: LivenessProperty['goal'], reads?: PropertyReads): LivenessProperty =>
+  recordDefinitionSite({ kind: 'liveness', form: 'leadsTo', trigger: p, goal: q, ...(reads ? { reads } : {}) });
 /** `q` holds infinitely often on every fair run (and at the end of every run that ends): `[]<>q`. */
-export const alwaysEventually = (q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'alwaysEventually', trigger: () => true, goal: q });
+export const alwaysEventually = (q: LivenessProperty['goal'], reads?: PropertyReads): LivenessProperty =>
+  recordDefinitionSite({ kind: 'liveness', form: 'alwaysEventually', trigger: () => true, goal: q, ...(reads ? { reads } : {}) });
 /** `q` holds in some state of every fair run: `<>q`. */
-export const eventually = (q: LivenessProperty['goal']): LivenessProperty => recordDefinitionSite({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q });
+export const eventually = (q: LivenessProperty['goal'], reads?: PropertyReads): LivenessProperty =>
+  recordDefinitionSite({ kind: 'liveness', form: 'eventually', trigger: () => true, goal: q, ...(reads ? { reads } : {}) });
 
 /** Some reachable state satisfies `p` (true or a non-empty string); never reached: verdict `unreached`. */
 export const reachable = (p: ReachableProperty['goal'], reads?: PropertyReads): ReachableProperty => (reads ? { kind: 'reachable', goal: p, reads } : { kind: 'reachable', goal: p });
