@@ -737,7 +737,7 @@ export function explore(system: SystemDefinition | CompiledSystem, options: Expl
   run.runSlice();
   const { sys } = run;
   const reduced = run.result();
-  const again = shortestAgainOptions(reduced, options);
+  const again = shortestAgainOptions(reduced, options, sys.liveness.length > 0);
   if (again === null) return reduced;
   run = null; // its store is not needed again: let it go before the search again fills one
   const rerun = new Exploration(againOn(system, sys), again.options);
@@ -752,7 +752,7 @@ export async function exploreAsync(system: SystemDefinition | CompiledSystem, op
 
 async function exploreOneThread(system: SystemDefinition | CompiledSystem, options: AsyncExploreOptions): Promise<CheckResult> {
   const { sys, result: reduced } = await runSliced(new Exploration(system, options), options);
-  const again = shortestAgainOptions(reduced, options);
+  const again = shortestAgainOptions(reduced, options, sys.liveness.length > 0);
   if (again === null || options.signal?.aborted) return reduced;
   return withShortest(reduced, (await runSliced(new Exploration(againOn(system, sys), again.options), options)).result, again.depth);
 }

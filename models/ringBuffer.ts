@@ -8,7 +8,7 @@
 // the part of Linux's "free space <= packet size -> full" rule, hv_ringbuffer_write). pending_send_sz
 // counts slots. feature_bits is not a cell: both ends support pending_send_sz unless the reader is built with `pendingSendSizeFeature: false`.
 import { leadsTo, stall } from '../checker/index.ts';
-import type { CellValue, GlobalView, Property } from '../checker/index.ts';
+import type { CellValue, GlobalView, Property, PropertyReads } from '../checker/index.ts';
 
 export type RingField = 'write_index' | 'read_index' | 'interrupt_mask' | 'pending_send_sz';
 
@@ -122,7 +122,13 @@ export function lostInterruptLiveness(ringOrRings: RingSpec | { ring: RingSpec; 
     }
     return false;
   };
-  return leadsTo(stuck, (g) => !stuck(g));
+  return leadsTo(stuck, (g) => !stuck(g), ringReads(pairs.map((p) => ({ ring: p.ring, actor: p.reader }))));
+}
+
+/** What a liveness twin reads (declared for the partial-order reduction): the rings' cells, and the actor and its in-flight queue. */
+function ringReads(pairs: { ring: RingSpec; actor: string }[]): PropertyReads {
+  const actors = [...new Set(pairs.map((p) => p.actor))];
+  return { cells: [...new Set(pairs.flatMap((p) => ringCellNames(p.ring)))], actors, inFlight: actors };
 }
 
 /**
@@ -168,7 +174,8 @@ export function lostSpaceSignalLiveness(ring: RingSpec, writer: string): Propert
 export function lostSpaceSignalLiveness(rings: { ring: RingSpec; writer: string }[]): Property;
 export function lostSpaceSignalLiveness(ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): Property {
   const stuck = stuckWriters('lostSpaceSignalLiveness', ringOrRings, writer);
-  return leadsTo(stuck, (g) => !stuck(g));
+  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, writer: writer! }];
+  return leadsTo(stuck, (g) => !stuck(g), ringReads(pairs.map((p) => ({ ring: p.ring, actor: p.writer }))));
 }
 
 /**

@@ -528,7 +528,7 @@ export function lostMessage(synics: string | string[]): Property {
  */
 export function lostMessageLiveness(synics: string | string[]): Property {
   const names = typeof synics === 'string' ? [synics] : synics;
-  return allOf(droppedMessage(names), leadsTo((g) => waitingMessage(g, names), (g) => !waitingMessage(g, names)));
+  return allOf(droppedMessage(names), leadsTo((g) => waitingMessage(g, names), (g) => !waitingMessage(g, names), { actors: names }));
 }
 
 function droppedMessage(names: string[]): Property {
@@ -538,7 +538,7 @@ function droppedMessage(names: string[]): Property {
       if (d) return `${name}: message '${d.message.type}' posted to SINT ${d.sint} was dropped (${d.reason})`;
     }
     return true;
-  });
+  }, { actors: names });
 }
 
 function waitingMessage(g: GlobalView, names: string[]): string | false {

@@ -62,7 +62,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     if (por) {
       const again = por.shortest;
       const longer = !again ? ''
-        : again.stopped === null ? `; counterexamples and witnesses from a search again without it ${again.depth === null ? 'over the whole graph' : `to depth ${again.depth}`} (${again.states.toLocaleString('en-US')} states), shortest ones`
+        : again.stopped === null && again.depth === null ? `; the verdict, counterexamples and witnesses from a search again without it over the whole graph (${again.states.toLocaleString('en-US')} states)`
+          : again.stopped === null ? `; counterexamples and witnesses from a search again without it to depth ${again.depth} (${again.states.toLocaleString('en-US')} states), shortest ones`
           : `; counterexamples and witnesses are the reduced search's, real schedules though not always shortest ones (the search again without it stopped: ${again.stopped})`;
       lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set${longer}` : por.note}`);
     }
