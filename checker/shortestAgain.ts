@@ -6,7 +6,7 @@
 // check keeps the whole saving.
 // Liveness needs the whole graph: a lasso's cycle needs its states expanded, which a depth bound would
 // cut, and a state cut by a bound (a full queue) carries no cycle, yet the reduction may route every
-// reduced copy of a fair cycle through a state the unreduced search never visits (issue #12's review).
+// reduced copy of a fair cycle through such a state off the cycle itself (issue #12's review).
 // So a check with a lasso, or with liveness properties and a bound that cut branches, is searched again
 // over the whole graph, and the unreduced search's result is the check's.
 import type { ExploreOptions } from './explorer.ts';

@@ -216,9 +216,9 @@ describe('partial-order reduction with liveness properties: cases', () => {
 
   test('a bound that cuts the only reduced copy of a fair cycle: the check is searched again without the reduction', () => {
     // Found by a review: with Z's queue full and W's empty, A's post to W is ample alone (W is
-    // disabled, and only A can enable it); the state it leads to, unvisited by the unreduced search, has
-    // W's post to Z cut by the full queue, so it carries no cycle, and every reduced copy of the fair
-    // cycle A, A, W, Z passes through such a state.
+    // disabled, and only A can enable it); the state it leads to, off the fair cycle A, A, W, Z, has
+    // W's post to Z cut by the full queue, so it carries no cycle, and every reduced copy of that cycle
+    // passes through such a state.
     const A = setup({}).createMachine({ id: 'A', initial: 's0', states: { s0: { on: { tick: { target: 's1', actions: post('W', { type: 'm' }) } } }, s1: { on: { tick: 's0' } } } });
     const W = setup({}).createMachine({ id: 'W', initial: 's0', states: { s0: { on: { m: { actions: post('Z', { type: 'n' }) } } } } });
     const Z = setup({}).createMachine({ id: 'Z', initial: 's0', states: { s0: { on: { n: {} } } } });
