@@ -11,6 +11,8 @@ import type { Fairness, GlobalView, PropertyReads, SystemDefinition } from '../c
 import { referenceLassoCheck, referenceLiveness } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { UNREDUCED } from './support/unreduced.ts';
+import { findings } from '../cli/formats/textTable.ts';
+import type { CheckRecord } from '../cli/runChecks.ts';
 
 /** A predicate over one cell or one actor's state, with what it reads. */
 type Predicate = { k: 'cell'; cell: string; value: number } | { k: 'state'; actor: string; state: number };
@@ -195,6 +197,18 @@ function waitsForOnce(fairness: Fairness, extra: Partial<SystemDefinition> = {})
   });
 }
 
+/** A posts to W, W to Z, whose queue holds one: the fair cycle A, A, W, Z leaves c0 at 0 forever. */
+function cutByFullQueue(): SystemDefinition {
+  const A = setup({}).createMachine({ id: 'A', initial: 's0', states: { s0: { on: { tick: { target: 's1', actions: post('W', { type: 'm' }) } } }, s1: { on: { tick: 's0' } } } });
+  const W = setup({}).createMachine({ id: 'W', initial: 's0', states: { s0: { on: { m: { actions: post('Z', { type: 'n' }) } } } } });
+  const Z = setup({}).createMachine({ id: 'Z', initial: 's0', states: { s0: { on: { n: {} } } } });
+  return defineSystem({
+    actors: { A: { machine: A, spontaneous: [{ type: 'tick' }] }, W: { machine: W, queueCapacity: 2 }, Z: { machine: Z, queueCapacity: 1 } },
+    cells: { c0: 0 }, deadlock: false,
+    properties: { live: eventually((g) => g.cells.c0 === 1, { cells: ['c0'] }) },
+  });
+}
+
 describe('partial-order reduction with liveness properties: cases', () => {
   test('a step an ample set deferred still makes its actor enabled: weak fairness rules out the looper\'s cycle', () => {
     // The once actor's step is visible, so the ample set is the looper's; the cycle it closes is fair
@@ -219,14 +233,7 @@ describe('partial-order reduction with liveness properties: cases', () => {
     // disabled, and only A can enable it); the state it leads to, off the fair cycle A, A, W, Z, has
     // W's post to Z cut by the full queue, so it carries no cycle, and every reduced copy of that cycle
     // passes through such a state.
-    const A = setup({}).createMachine({ id: 'A', initial: 's0', states: { s0: { on: { tick: { target: 's1', actions: post('W', { type: 'm' }) } } }, s1: { on: { tick: 's0' } } } });
-    const W = setup({}).createMachine({ id: 'W', initial: 's0', states: { s0: { on: { m: { actions: post('Z', { type: 'n' }) } } } } });
-    const Z = setup({}).createMachine({ id: 'Z', initial: 's0', states: { s0: { on: { n: {} } } } });
-    const system = defineSystem({
-      actors: { A: { machine: A, spontaneous: [{ type: 'tick' }] }, W: { machine: W, queueCapacity: 2 }, Z: { machine: Z, queueCapacity: 1 } },
-      cells: { c0: 0 }, deadlock: false,
-      properties: { live: eventually((g) => g.cells.c0 === 1, { cells: ['c0'] }) },
-    });
+    const system = cutByFullQueue();
     const full = explore(system, UNREDUCED);
     expect(full.verdict).toBe('violated');
     const r = explore(system, { partialOrder: true });
@@ -234,6 +241,13 @@ describe('partial-order reduction with liveness properties: cases', () => {
     expect(r.verdict).toBe('violated');
     expect(r.violations).toEqual(full.violations);
     expect(r.stats.partialOrder!.shortest).toEqual({ depth: null, states: full.stats.states, stopped: null });
+  });
+
+  test('the text report says the verdict came from the search again over the whole graph', () => {
+    const system = cutByFullQueue();
+    const r = explore(system, { partialOrder: true });
+    const record = { scenario: 'cut', variant: null, parameters: {}, expected: null, memory: 'sc', memoryAsked: false, result: r, system } as unknown as CheckRecord;
+    expect(findings([record], false)).toMatch(/cut: partial-order reduction applied \(ample sets[^)]*\): [1-9]\d* states expanded by an ample set; the verdict, counterexamples and witnesses from a search again without it over the whole graph \(12 states\)/);
   });
 
   test('a liveness property that does not declare what it reads: not applied, and said why', () => {
