@@ -97,9 +97,10 @@ export interface Stats {
     applied: boolean; note: string; reducedStates: number;
     /**
      * When it found a violation or a goal witness: the search again without it, as deep as the longest
-     * (checker/shortestAgain.ts; `depth` null: over the whole graph, for a liveness lasso), whose
-     * counterexamples and witnesses are reported, shortest ones; or, when it `stopped` first (why), the
-     * reduced search's own, real schedules though not always shortest.
+     * (checker/shortestAgain.ts), whose counterexamples and witnesses are reported, shortest ones; `depth`
+     * null: over the whole graph (for a liveness lasso, or liveness beside a bound that cut branches),
+     * whose result is then the check's; or, when it `stopped` first (why), the reduced search's own,
+     * real schedules though not always shortest.
      */
     shortest?: { depth: number | null; states: number; stopped: string | null };
   };

@@ -174,8 +174,7 @@ export function lostSpaceSignalLiveness(ring: RingSpec, writer: string): Propert
 export function lostSpaceSignalLiveness(rings: { ring: RingSpec; writer: string }[]): Property;
 export function lostSpaceSignalLiveness(ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): Property {
   const stuck = stuckWriters('lostSpaceSignalLiveness', ringOrRings, writer);
-  const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, writer: writer! }];
-  return leadsTo(stuck, (g) => !stuck(g), ringReads(pairs.map((p) => ({ ring: p.ring, actor: p.writer }))));
+  return leadsTo(stuck, (g) => !stuck(g), ringReads(writerPairs('lostSpaceSignalLiveness', ringOrRings, writer).map((p) => ({ ring: p.ring, actor: p.writer }))));
 }
 
 /**
@@ -187,10 +186,15 @@ export function writerAwaitsSpaceSignal(ring: RingSpec, writer: string): (g: Glo
   return (g) => stuckWriter(g, ring, writer);
 }
 
-function stuckWriters(name: string, ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): (g: GlobalView) => string | false {
+function writerPairs(name: string, ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): { ring: RingSpec; writer: string }[] {
   const pairs = Array.isArray(ringOrRings) ? ringOrRings : [{ ring: ringOrRings, writer: writer! }];
   if (pairs.length === 0) throw new Error(`${name}: name at least one ring and its writer`);
   for (const p of pairs) if (typeof p.writer !== 'string' || p.writer === '') throw new Error(`${name}: ring ${p.ring.name} needs the name of its writer`);
+  return pairs;
+}
+
+function stuckWriters(name: string, ringOrRings: RingSpec | { ring: RingSpec; writer: string }[], writer?: string): (g: GlobalView) => string | false {
+  const pairs = writerPairs(name, ringOrRings, writer);
   return (g) => {
     for (const p of pairs) {
       const why = stuckWriter(g, p.ring, p.writer);
