@@ -592,7 +592,11 @@ export class Exploration {
     const ample = por.ample(this.cur);
     this.revisited = false;
     const failed = this.failedSteps;
-    if (!this.takeSteps(idx, ample, 0) || ample === null) return true;
+    // A run stopped inside the ample set (its first violation) took only the ample steps, in another
+    // order than the full expansion's: the state counts as reduced, so the search again reports the
+    // unreduced search's own first violation.
+    if (!this.takeSteps(idx, ample, 0)) { if (ample !== null) por.reducedStates++; return true; }
+    if (ample === null) return true;
     if (!this.revisited && this.failedSteps === failed) {
       por.reducedStates++;
       if (this.edges) this.recordDeferred(ample);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { assign, createMachine, setup } from 'xstate';
-import { cellsOf, defineSystem, explore, fail, invariant, post, reachable, write } from '../checker/index.ts';
+import { cellsOf, defineSystem, explore, fail, invariant, load, post, reachable, write } from '../checker/index.ts';
 import type { CheckResult, Property, SystemDefinition } from '../checker/index.ts';
 import { bruteForce, referenceReplay } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
@@ -217,6 +217,24 @@ describe('an ample step that fails', () => {
     expect(violated(full)).toContain('yNotTwo');
     expect(reduced.verdict).toBe(full.verdict);
     expect(violated(reduced)).toEqual(violated(full));
+  });
+
+  test('an ample step that fails first: the first violation reported is still the unreduced search\'s', () => {
+    // Found by a review: a1's load looks invisible, so it is the ample set and taken first; its reply has
+    // no handler, which shows only when taken, and the run stopped there, before a0's step breaks inv,
+    // which the unreduced search takes first. The state counts as reduced, so the search again reports inv.
+    const a0 = setup({}).createMachine({ id: 'a0', initial: 's0', states: { s0: { on: { go: { target: 's1', actions: write('x', 1) } } }, s1: {} } });
+    const a1 = setup({}).createMachine({ id: 'a1', initial: 's0', states: { s0: { on: { go: { target: 's1', actions: load('y', 'loaded') } } }, s1: {} } });
+    const tie = defineSystem({
+      actors: { a0: { machine: a0, spontaneous: [{ type: 'go' }] }, a1: { machine: a1, spontaneous: [{ type: 'go' }] } },
+      cells: { x: 0, y: 0 }, deadlock: false,
+      properties: { inv: invariant((g) => g.cells.x === 0, { cells: ['x'] }) },
+    });
+    const full = explore(tie, UNREDUCED);
+    expect(full.violations.map((v) => v.property)).toEqual(['inv']);
+    const byDefault = explore(tie, { symmetry: false });
+    expect(byDefault.violations).toEqual(full.violations);
+    expect(byDefault.stats.partialOrder).toMatchObject({ reducedStates: 1, shortest: { depth: 1, stopped: null } });
   });
 });
 

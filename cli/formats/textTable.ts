@@ -65,7 +65,7 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
         : again.stopped === null && again.depth === null ? `; the verdict, counterexamples and witnesses from a search again without it over the whole graph (${again.states.toLocaleString('en-US')} states)`
           : again.stopped === null ? `; counterexamples and witnesses from a search again without it to depth ${again.depth} (${again.states.toLocaleString('en-US')} states), shortest ones`
           : `; counterexamples and witnesses are the reduced search's, real schedules though not always shortest ones (the search again without it stopped: ${again.stopped})`;
-      lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} states expanded by an ample set${longer}` : por.note}`);
+      lines.push(`${label}: partial-order reduction ${por.applied ? `applied (${por.note}): ${por.reducedStates.toLocaleString('en-US')} state${por.reducedStates === 1 ? '' : 's'} expanded by an ample set${longer}` : por.note}`);
     }
     // --workers with one check: the threads its search was split across, or why it ran on one.
     const threads = r.result.stats.threads;
