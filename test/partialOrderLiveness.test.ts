@@ -146,12 +146,12 @@ describe('partial-order reduction with liveness properties: the reference\'s ver
             seen.verified += 2 - r.violated;
           }),
         // Seeded: the counts below say the sample reduced and met both verdicts, not by luck.
-        { numRuns: memory === 'sc' ? 300 : 250, seed: 20261207 },
+        { numRuns: memory === 'sc' ? 200 : 150, seed: 20261207 },
       );
-      expect(seen.compared).toBeGreaterThan(memory === 'sc' ? 270 : 200);
+      expect(seen.compared).toBeGreaterThan(memory === 'sc' ? 180 : 120);
       expect(seen.reduced / seen.compared).toBeGreaterThan(0.4);
-      expect(seen.violated).toBeGreaterThan(100);
-      expect(seen.verified).toBeGreaterThan(100);
+      expect(seen.violated).toBeGreaterThan(60);
+      expect(seen.verified).toBeGreaterThan(60);
     });
   }
 
@@ -178,10 +178,10 @@ describe('partial-order reduction with liveness properties: the reference\'s ver
         if (r.reduced) seen.reduced++;
         seen.violated += r.violated;
       }),
-      { numRuns: 150, seed: 20261207 },
+      { numRuns: 100, seed: 20261207 },
     );
-    expect(seen.compared).toBeGreaterThan(40);
-    expect(seen.reduced).toBeGreaterThan(20);
+    expect(seen.compared).toBeGreaterThan(60);
+    expect(seen.reduced).toBeGreaterThan(25);
     expect(seen.violated).toBeGreaterThan(10);
   });
 });
