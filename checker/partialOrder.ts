@@ -71,6 +71,9 @@ export function partialOrderFor(sys: CompiledSystem, stepper: Stepper, options: 
   const por = new PartialOrder(sys, stepper);
   const unknown = por.unknownActors();
   const known = unknown.length === 0 ? 'every actor\'s footprint scanned' : `footprints not known (a computed name or an unmarked emit) for ${unknown.join(', ')}`;
+  // An actor of unknown footprint conflicts with everything, and an ample set needs an enabled actor
+  // outside it: with fewer than two actors known, none is ever found, so none is looked for.
+  if (sys.actorNames.length - unknown.length < 2) return { partialOrder: null, note: asked ? `not applied: ${known}, so no ample set can exist` : null, asked };
   return { partialOrder: por, note: `ample sets; ${known}`, asked };
 }
 

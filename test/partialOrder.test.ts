@@ -303,6 +303,20 @@ describe('not applied where it cannot be shown to keep the verdict', () => {
     const off = explore(counted, { partialOrder: false });
     expect([off.stats.states, off.stats.partialOrder]).toEqual([9, undefined]);
   });
+  test('fewer than two actors whose footprints are known: no ample set can exist, so none is looked for', () => {
+    // Two writers of a computed cell (unknown footprints) and one counter (known): an unknown actor
+    // conflicts with everything, and an ample set needs an enabled actor outside it.
+    const computed = (id: string) => setup({}).createMachine({ id, initial: 'a', states: { a: { on: { go: { target: 'b', actions: write(({ event }) => (cellsOf(event).x === 0 ? 'x' : 'y'), 1) } } }, b: { type: 'final' } } });
+    const sys = defineSystem({
+      actors: { w0: { machine: computed('w0'), spontaneous: [{ type: 'go' }], reads: ['x'] }, w1: { machine: computed('w1'), spontaneous: [{ type: 'go' }], reads: ['x'] }, c: counters(1, 3).actors.a0 },
+      cells: { x: 0, y: 0, c0: 0 },
+    });
+    const por = explore(sys, { ...UNREDUCED, partialOrder: true });
+    expect(por.stats.partialOrder).toMatchObject({ applied: false, reducedStates: 0 });
+    expect(por.stats.partialOrder!.note).toMatch(/^not applied: footprints not known .* for w0, w1, so no ample set can exist$/);
+    expect(por.stats.states).toBe(explore(sys, UNREDUCED).stats.states);
+  });
+
   test('an actor whose cell is computed at run time is not known; the verdict still agrees', () => {
     const m = setup({}).createMachine({ id: 'w', initial: 'a', states: { a: { on: { go: { target: 'b', actions: write(({ event }) => (cellsOf(event).x === 0 ? 'x' : 'y'), 1) } } }, b: { type: 'final' } } });
     const sys = defineSystem({ actors: { w: { machine: m, spontaneous: [{ type: 'go' }], reads: ['x'] }, ...base.actors }, cells: { x: 0, y: 0 } });

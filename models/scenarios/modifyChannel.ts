@@ -83,8 +83,9 @@ export function modifyChannelSystem(o: ModifyChannelOptions): SystemDefinition {
       lostInterruptLive: lostInterruptLiveness(ring, 'reader'),
       // Goals: the race is exercised (the channel's bit set on CPU 0 while the retarget is in flight)
       // and the run can end with CPU 0 offline and the packet read.
-      signalOnOldCpu: reachable((g) => !g.actors.admin.matches('open') && !g.actors.admin.matches('opening') && flagsOf(g, 'synic0').includes(RELID)),
-      offlinedAndRead: reachable((g) => g.actors.admin.matches('offlined') && (g.actors.driver.context as { received: string[] }).received.length === 1),
+      // Each declares what it reads, for the partial-order reduction (README, "Partial-order reduction").
+      signalOnOldCpu: reachable((g) => !g.actors.admin.matches('open') && !g.actors.admin.matches('opening') && flagsOf(g, 'synic0').includes(RELID), { actors: ['admin', 'synic0'] }),
+      offlinedAndRead: reachable((g) => g.actors.admin.matches('offlined') && (g.actors.driver.context as { received: string[] }).received.length === 1, { actors: ['admin', 'driver'] }),
     },
   });
 }
