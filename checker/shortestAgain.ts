@@ -30,12 +30,13 @@ export function shortestAgainOptions(reduced: CheckResult, options: ExploreOptio
   const whole = reduced.violations.some((v) => v.cycleStart !== undefined) || (liveness && reduced.bounds.some((b) => CUTS.includes(b.kind)));
   if (!whole && lengths.length === 0) return null;
   const left = options.timeLimitSeconds === undefined ? undefined : options.timeLimitSeconds - reduced.stats.seconds;
+  const depth = whole ? null : Math.max(...lengths);
   return {
     options: {
-      ...options, partialOrder: false, symmetry: false, ...(whole ? {} : { maxDepth: Math.max(...lengths) }),
+      ...options, partialOrder: false, symmetry: false, ...(depth === null ? {} : { maxDepth: depth }),
       ...(left !== undefined ? { timeLimitSeconds: Math.max(left, 0.001) } : {}),
     },
-    depth: whole ? null : Math.max(...lengths),
+    depth,
   };
 }
 

@@ -722,7 +722,6 @@ const goalCheck = (name: string): string => `reachability goal ${name}`;
 const NO_IDS = new Int32Array(0);
 
 /** n!: the permutations of n members. */
-
 function factorial(n: number): number {
   let f = 1;
   for (let k = 2; k <= n; k++) f *= k;
