@@ -1,8 +1,8 @@
 // Benchmark systems with known state counts, large enough (>= 1 million states) to measure the
 // explorer's throughput and memory per state.
 import { setup, assign } from 'xstate';
-import { cellsOf, defineSystem, load, post, write } from '../checker/index.ts';
-import type { MemoryModelName, SystemDefinition } from '../checker/index.ts';
+import { cellsOf, defineSystem, leadsTo, load, post, write } from '../checker/index.ts';
+import type { GlobalView, MemoryModelName, SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
 
 /** `n` independent modulo-`k` counters: exactly k^n states, every step a memo hit after the first round. */
@@ -97,3 +97,13 @@ export function kvmKick(memory: MemoryModelName, vcpus: number): SystemDefinitio
   return kvmVcpuKick(memory, { vcpuBarrier: true, requesterBarrier: true, request: true }, vcpus);
 }
 
+
+/**
+ * kvm-vcpu-kick with a liveness property beside its stall: work queued for a vCPU is taken, on every
+ * weakly fair run (leadsTo(work_i = 1, work_i = 0), declaring the cells it reads).
+ */
+export function withWorkTaken(system: SystemDefinition, vcpus: number): SystemDefinition {
+  const work = Array.from({ length: vcpus }, (_, i) => `work${i}`);
+  const pending = (g: GlobalView) => work.some((c) => g.cells[c] === 1);
+  return { ...system, properties: { ...system.properties, workTaken: leadsTo(pending, (g) => !pending(g), { cells: work }) } };
+}

@@ -1,10 +1,10 @@
 // The partial-order reduction's effect (README, "Partial-order reduction"): each model explored with
 // and without `partialOrder` in the same run, the verdicts (and violated properties) asserted equal
 // before the states removed are reported, as a percentage of the unreduced count, with the time ratio.
-import { explore, leadsTo } from '../checker/index.ts';
-import type { CheckResult, GlobalView, SystemDefinition } from '../checker/index.ts';
+import { explore } from '../checker/index.ts';
+import type { CheckResult, SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
-import { counters, mailboxes } from './models.ts';
+import { counters, mailboxes, withWorkTaken } from './models.ts';
 import { ring } from './ringModel.ts';
 import { UNREDUCED } from './unreduced.ts';
 
@@ -15,15 +15,6 @@ interface Case {
 
 const kick = { vcpuBarrier: true, requesterBarrier: true, request: true };
 
-/**
- * kvm-vcpu-kick with a liveness property beside its stall: work queued for a vCPU is taken, on every
- * weakly fair run (leadsTo(work_i = 1, work_i = 0), declaring the cells it reads).
- */
-function withWorkTaken(system: SystemDefinition, vcpus: number): SystemDefinition {
-  const work = Array.from({ length: vcpus }, (_, i) => `work${i}`);
-  const pending = (g: GlobalView) => work.some((c) => g.cells[c] === 1);
-  return { ...system, properties: { ...system.properties, workTaken: leadsTo(pending, (g) => !pending(g), { cells: work }) } };
-}
 export const PARTIAL_ORDER_CASES: Case[] = [
   // The SPIN comparison's ring model (bench/ringModel.ts): the event port is shared by every channel.
   { name: 'ring-2x3x2', system: () => ring({ channels: 2, slots: 3, values: 2 }) },

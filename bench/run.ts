@@ -17,7 +17,7 @@ import { explore } from '../checker/index.ts';
 import type { SystemDefinition } from '../checker/index.ts';
 import { builtinScenarios } from '../models/scenarios/index.ts';
 import { bruteForce } from '../test/reference/bruteForce.ts';
-import { counters, kvmKick, mailboxes, ringOfStores } from './models.ts';
+import { counters, kvmKick, mailboxes, ringOfStores, withWorkTaken } from './models.ts';
 import { ringVsSpin } from './ringVsSpin.ts';
 import { storeKinds } from './storeKinds.ts';
 import { workersSpeedup } from './workers.ts';
@@ -50,6 +50,9 @@ const benchmarks: Benchmark[] = [
   // Three interchangeable vCPU/requester pairs, with and without symmetry reduction: k^3 states, C(k + 2, 3) orbits.
   { name: 'kvm-vcpu-kick-3-sc-symmetry', system: () => kvmKick('sc', 3), expectedStates: 40 ** 3, symmetry: { expectedOrbits: choose(42, 3) } },
   { name: 'kvm-vcpu-kick-3-arm-symmetry', system: () => kvmKick('arm', 3), expectedStates: 88 ** 3, symmetry: { expectedOrbits: choose(90, 3) } },
+  // The same with a liveness property (queued work is taken): judged over the orbits' cover, which must have every concrete state.
+  { name: 'kvm-vcpu-kick-3-tso-liveness-symmetry', system: () => withWorkTaken(kvmKick('tso', 3), 3), expectedStates: 61 ** 3, symmetry: { expectedOrbits: choose(63, 3) } },
+  { name: 'kvm-vcpu-kick-3-arm-liveness-symmetry', system: () => withWorkTaken(kvmKick('arm', 3), 3), expectedStates: 88 ** 3, symmetry: { expectedOrbits: choose(90, 3) } },
 ];
 // The built-in scenarios' verified variants: real models, where XState's own work (memo misses) counts.
 const scenarios: Benchmark[] = builtinScenarios.flatMap((sc) =>
@@ -116,6 +119,11 @@ for (const b of selected) {
     row.cpuReduction = Number((offCpu / seconds).toFixed(2));
     if (on.verdict !== r.verdict || on.stats.symmetry?.applied !== true) {
       console.error(`bench: ${b.name}: with symmetry ${on.verdict} (${on.stats.symmetry?.note}), without ${r.verdict}`);
+      failed = true;
+    }
+    const cover = on.stats.symmetry?.cover;
+    if (cover !== undefined && cover !== r.stats.states) {
+      console.error(`bench: ${b.name}: the liveness search's cover has ${cover} states, the unreduced search ${r.stats.states}`);
       failed = true;
     }
     if (on.stats.states !== b.symmetry.expectedOrbits || on.stats.symmetry?.represented !== r.stats.states) {

@@ -2,7 +2,7 @@
 // doubles), and measured.
 
 /** A copy of `a` at `size` entries, its own first. */
-export function grown<T extends Int32Array | Uint32Array>(a: T, size: number): T {
+export function grown<T extends Int32Array | Uint32Array | Int16Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
   return b;
@@ -14,7 +14,7 @@ export function withRoom<T extends Int32Array | Uint32Array>(a: T, need: number)
 }
 
 /** The bytes a list of chunks holds. */
-export function bytesOf(chunks: readonly (Int32Array | Uint32Array)[]): number {
+export function bytesOf(chunks: readonly (Int32Array | Uint32Array | Int16Array)[]): number {
   let n = 0;
   for (const c of chunks) n += c.byteLength;
   return n;

@@ -26,6 +26,15 @@ export class EdgeStore {
   private flagChunks: Uint32Array[] = [];
   private targets: Int32Array[] = [];
   private labels: Int32Array[] = [];
+  /**
+   * Under symmetry reduction, per edge, the number of the permutation that took the step's successor
+   * to the representative stored (checker/symmetry.ts); null otherwise.
+   */
+  private perms: Int16Array[] | null;
+
+  constructor(options: { permutations?: boolean } = {}) {
+    this.perms = options.permutations ? [] : null;
+  }
   /** States whose edges have been started (expanded, in index order). */
   expanded = 0;
   edgeCount = 0;
@@ -38,7 +47,7 @@ export class EdgeStore {
     this.expanded = s + 1;
   }
 
-  add(target: number, label: number): void {
+  add(target: number, label: number, perm = 0): void {
     const e = this.edgeCount;
     if (e >= MAX_EDGES) throw new RangeError('edge store full (2^31 edges)');
     const c = e >>> EDGE_BITS;
@@ -47,12 +56,15 @@ export class EdgeStore {
       const size = c === 0 ? FIRST_CHUNK : EDGE_CHUNK;
       this.targets.push(new Int32Array(size));
       this.labels.push(new Int32Array(size));
+      this.perms?.push(new Int16Array(size));
     } else if (j === this.targets[c].length) {
       this.targets[c] = grown(this.targets[c], 2 * j);
       this.labels[c] = grown(this.labels[c], 2 * j);
+      if (this.perms) this.perms[c] = grown(this.perms[c], 2 * j);
     }
     this.targets[c][j] = target;
     this.labels[c][j] = label;
+    if (this.perms) this.perms[c][j] = perm;
     this.edgeCount = e + 1;
   }
 
@@ -69,6 +81,7 @@ export class EdgeStore {
 
   target(e: number): number { return this.targets[e >>> EDGE_BITS][e & EDGE_MASK]; }
   label(e: number): number { return this.labels[e >>> EDGE_BITS][e & EDGE_MASK]; }
+  perm(e: number): number { return this.perms === null ? 0 : this.perms[e >>> EDGE_BITS][e & EDGE_MASK]; }
 
   flags(s: number): number {
     const c = s >>> STATE_BITS;
@@ -82,7 +95,7 @@ export class EdgeStore {
 
   /** Bytes allocated (slack included). */
   get bytes(): number {
-    return bytesOf(this.targets) + bytesOf(this.labels) + bytesOf(this.starts) + bytesOf(this.flagChunks);
+    return bytesOf(this.targets) + bytesOf(this.labels) + bytesOf(this.starts) + bytesOf(this.flagChunks) + (this.perms ? bytesOf(this.perms) : 0);
   }
 
   private ensureState(s: number): void {

@@ -21,9 +21,9 @@ import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
 import { lassoSearch, lassoSearchBytes } from './fairCycles.ts';
-import type { Lasso } from './fairCycles.ts';
+import type { Lasso, LivenessGraph } from './fairCycles.ts';
 import { fairnessRules, unfairness } from './fairness.ts';
-import type { CycleState, Move } from './fairness.ts';
+import type { CycleState, FairnessRules, Move } from './fairness.ts';
 import { livenessMessage, triggerText } from './lassoJudgement.ts';
 import { SystemDefinitionError } from './system.ts';
 import { CoverageCounter } from './coverage.ts';
@@ -31,6 +31,7 @@ import type { MemoryModelName } from './memoryModel.ts';
 import { symmetryFor } from './symmetryChoice.ts';
 import type { Symmetry } from './symmetry.ts';
 import type { ConcretePaths } from './symmetryPaths.ts';
+import { coverOf, coverPath } from './symmetryCover.ts';
 import type { VectorView as View } from './globalView.ts';
 import { partialOrderFor } from './partialOrder.ts';
 import type { PartialOrder } from './partialOrder.ts';
@@ -67,7 +68,7 @@ export interface ExploreOptions {
   bitstateHashes?: number;
   /**
    * Symmetry reduction for a system that declares `symmetry` (checker/symmetry.ts): one state per orbit.
-   * On by default (false switches it off; checker/symmetryChoice.ts); not applied with liveness properties, coverage or an approximate store (CheckResult.stats.symmetry says why).
+   * On by default (false switches it off; checker/symmetryChoice.ts); not applied with coverage or an approximate store (CheckResult.stats.symmetry says why); with liveness properties the fair cycles are searched in the orbits unfolded (checker/symmetryCover.ts).
    */
   symmetry?: boolean;
   /**
@@ -105,6 +106,14 @@ export interface AsyncExploreOptions extends ExploreOptions {
 }
 
 const ROOT = -1;
+
+/** The graph the fair-cycle search runs on, with how its paths become steps and its nodes states. */
+interface JudgedGraph {
+  graph: LivenessGraph;
+  steps: (edges: number[]) => Step[];
+  state: (node: number) => Int32Array;
+}
+
 /**
  * When a time limit cuts the exploration short, the fair-cycle search of the part explored may run
  * this fraction of the limit longer (README, "Liveness"): a violation in that part is still found.
@@ -154,6 +163,10 @@ export class Exploration {
   private readonly concrete: ConcretePaths | null;
   private readonly symmetryNote: string | null;
   private readonly canon: Int32Array;
+  /** Under symmetry, the permutation that took the initial state to its representative. */
+  private initialPerm = 0;
+  /** Under symmetry, the states of the cover the fair-cycle search ran on, once unfolded. */
+  private coverStates: number | null = null;
   private partialOrder: PartialOrder | null;
   private partialOrderNote: string | null;
   private partialOrderAsked: boolean;
@@ -176,7 +189,11 @@ export class Exploration {
     // A bit array keeps no state's index, so the graph's edges, which the fair-cycle search needs, cannot be recorded.
     const unjudged = liveness.length > 0 && options.store === 'bitstate';
     if (unjudged) this.addBound('unjudged', `liveness properties left unjudged (${liveness.map(([name]) => name).join(', ')}): the bitstate store keeps no state indices, so the graph's edges are not recorded (use --store compact)`);
-    this.edges = liveness.length > 0 && !unjudged ? new EdgeStore() : null;
+    const chosen = symmetryFor(this.sys, this.stepper.memory, this.store, options);
+    this.symmetry = chosen.symmetry;
+    this.concrete = chosen.paths;
+    this.symmetryNote = chosen.note;
+    this.edges = liveness.length > 0 && !unjudged ? new EdgeStore({ permutations: this.symmetry !== null }) : null;
     this.livenessJudged = this.edges === null;
     this.cur = new Int32Array(layout.width);
     this.next = new Int32Array(layout.width);
@@ -185,10 +202,6 @@ export class Exploration {
     this.deadline = options.timeLimitSeconds !== undefined ? this.started + options.timeLimitSeconds * 1000 : Infinity;
     this.livenessDeadline = this.deadline;
     this.coverage = options.coverage ? new CoverageCounter(this.sys) : null;
-    const chosen = symmetryFor(this.sys, this.stepper.memory, this.store, options);
-    this.symmetry = chosen.symmetry;
-    this.concrete = chosen.paths;
-    this.symmetryNote = chosen.note;
     this.canon = new Int32Array(layout.width);
     const por = partialOrderFor(this.sys, this.stepper, options, this.symmetry !== null);
     this.partialOrder = por.partialOrder;
@@ -259,12 +272,12 @@ export class Exploration {
     }
   }
 
-  /** Whether the fair-cycle search's arrays fit under the memory bound; if not, the run ends bounded. */
-  private livenessSearchFits(): boolean {
+  /** Whether the fair-cycle search's arrays for `count` states fit under the memory bound; if not, the run ends bounded. */
+  private livenessSearchFits(count = this.store.count, over = ''): boolean {
     const limit = this.options.maxMemoryBytes;
-    const need = lassoSearchBytes(this.store.count);
+    const need = lassoSearchBytes(count);
     if (limit === undefined || process.memoryUsage.rss() + need < limit) return true;
-    this.bound('memory', `memory limit of ${mb(limit)} MB reached before the fair-cycle search, which needs about ${Math.max(1, mb(need))} MB more (liveness properties left unjudged)`);
+    this.bound('memory', `memory limit of ${mb(limit)} MB reached before the fair-cycle search${over}, which needs about ${Math.max(1, mb(need))} MB more (liveness properties left unjudged)`);
     return false;
   }
 
@@ -342,7 +355,7 @@ export class Exploration {
         localTransitions: this.sys.actors.reduce((n, a) => n + a.computed, 0),
         queued: states - this.cursor,
         ...(this.partialOrderStats() ?? {}),
-        ...(this.symmetryNote !== null ? { symmetry: { applied: this.symmetry !== null, note: this.symmetryNote, represented: this.symmetry?.stats().represented ?? null } } : {}),
+        ...(this.symmetryNote !== null ? { symmetry: { applied: this.symmetry !== null, note: this.symmetryNote, represented: this.symmetry?.stats().represented ?? null, ...(this.coverStates !== null ? { cover: this.coverStates } : {}) } } : {}),
       },
       ...(this.coverage ? { coverage: this.coverage.result() } : {}),
     };
@@ -365,6 +378,7 @@ export class Exploration {
     if (r === Outcome.Bound) { this.bound(this.stepper.boundKind, this.stepper.boundReason); return; }
     if (this.symmetry) {
       this.symmetry.canonical(this.cur, this.canon);
+      this.initialPerm = this.symmetry.lastPermutation;
       this.symmetry.auditProperties(this.canon, this.cur);
       this.cur.set(this.canon);
       this.symmetry.countRepresentative();
@@ -440,6 +454,17 @@ export class Exploration {
 
   /** Each liveness property's trigger and goal in state `v` (stored at `idx`), as flag bits. */
   private recordLivenessFlags(v: Int32Array, idx: number): boolean {
+    const bits = this.livenessFlags(v, (message) => this.report(BUILTIN.modelError, message, this.pathTo(idx)));
+    if (bits < 0) return false;
+    this.edges!.setFlags(idx, bits);
+    return true;
+  }
+
+  /**
+   * Each liveness property's trigger and goal in state `v`, as flag bits; a property that throws is
+   * told to `threw`, and -1 is returned when that says the run should stop.
+   */
+  private livenessFlags(v: Int32Array, threw: (message: string) => boolean): number {
     this.view.v = v;
     let bits = 0;
     const liveness = this.sys.liveness;
@@ -451,11 +476,10 @@ export class Exploration {
         part = 'goal';
         if (judgedTrue(p.goal(this.view))) bits |= 4 << (2 * k);
       } catch (e) {
-        if (!this.report(BUILTIN.modelError, `liveness property ${name}'s ${part} threw: ${e instanceof Error ? e.message : String(e)}`, this.pathTo(idx))) return false;
+        if (!threw(`liveness property ${name}'s ${part} threw: ${e instanceof Error ? e.message : String(e)}`)) return -1;
       }
     }
-    this.edges!.setFlags(idx, bits);
-    return true;
+    return bits;
   }
 
   /**
@@ -478,27 +502,80 @@ export class Exploration {
       }
       return m;
     };
-    const graph = { edges: this.edges!, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules };
+    const judged = this.symmetry
+      ? yield* this.coverGraph(this.symmetry, moveOf, rules)
+      : {
+          graph: { edges: this.edges!, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules },
+          steps: (edges: number[]) => edges.map((e) => this.labels.step(this.edges!.label(e))),
+          state: (node: number) => this.stateAt(node),
+        };
+    if (judged === null) return;
+    const { graph } = judged;
     const liveness = this.sys.liveness;
     for (let k = 0; k < liveness.length; k++) {
       const [name, p] = liveness[k];
       const lasso = yield* lassoSearch(graph, p.form, 2 << (2 * k), 4 << (2 * k));
       if (!lasso) continue;
       if (lasso.cycle) {
-        const why = unfairness(this.cycleStates(lasso, moveOf), rules, this.sys.actorNames);
+        const why = unfairness(this.cycleStates(graph, lasso), rules, this.sys.actorNames);
         if (why !== null) throw new Error(`internal error: the lasso found for ${name} is not fair: ${why}`);
       }
-      const edges = [...lasso.prefix, ...(lasso.cycle ?? [])];
-      const steps = edges.map((e) => this.labels.step(this.edges!.label(e)));
-      const violation: Violation = { property: name, message: this.livenessMessage(p, lasso), steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
+      const steps = judged.steps([...lasso.prefix, ...(lasso.cycle ?? [])]);
+      const violation: Violation = { property: name, message: this.livenessMessage(p, lasso, judged.state(lasso.triggerState)), steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
       if (!this.violations.has(name)) this.violations.set(name, violation);
       if (!this.options.allViolations) return;
     }
   }
 
+  /**
+   * Under symmetry, the graph the fair-cycle search runs on: the quotient's cover (checker/symmetryCover.ts),
+   * its liveness flags judged on each node's concrete state, its steps those of concrete actors; null
+   * when the run ends here (a property threw, or the search would not fit in memory).
+   */
+  private *coverGraph(symmetry: Symmetry, moveOf: (label: number) => Move, rules: FairnessRules): Generator<void, JudgedGraph | null, void> {
+    if (this.store.count === 0) return null; // the initial state failed: there is no graph
+    const { width, actorCount } = this.sys.layout;
+    const rep = new Int32Array(width);
+    const concrete = (orbit: number, perm: number, out = new Int32Array(width)): Int32Array => {
+      this.store.read(orbit, rep);
+      symmetry.imageUnder(rep, perm, out);
+      return out;
+    };
+    const scratch = new Int32Array(width);
+    let threw: { node: number; message: string } | null = null;
+    // Flags judged alike on every image are the orbit's (a property that threw on one threw on all, and was reported).
+    const alike = symmetry.livenessAlike;
+    const representative = (orbit: number): Int32Array => { this.store.read(orbit, rep); return rep; };
+    const cover = yield* coverOf(this.edges!, symmetry, this.initialPerm, representative, (node, orbit, perm) => alike ? this.edges!.flags(orbit) & ~COMPLETE
+      : this.livenessFlags(concrete(orbit, perm, scratch), (message) => { threw ??= { node, message }; return true; }));
+    this.coverStates = cover.count;
+    const state = (node: number) => concrete(cover.orbit(node), cover.perm(node));
+    const moves = new Map<number, Move>();
+    const coverMoveOf = (label: number): Move => {
+      let m = moves.get(label);
+      if (!m) {
+        const quotientLabel = cover.quotientLabel(label), perm = cover.labelPerm(label);
+        const base = moveOf(quotientLabel);
+        const type = rules.strongEvents.length === 0 ? base.type
+          : this.sys.ns.events.values[symmetry.eventUnder(perm, base.actor, this.labels.parts(quotientLabel).event)].type;
+        m = { actor: symmetry.actorUnder(perm, base.actor), type };
+        moves.set(label, m);
+      }
+      return m;
+    };
+    const steps = (edges: number[]): Step[] =>
+      this.concrete!.along(edges.map((e) => coverMoveOf(cover.edges.label(e)).actor), edges.map((e) => state(cover.edges.target(e))));
+    if (threw !== null) {
+      const { node, message } = threw;
+      if (!this.report(BUILTIN.modelError, message, steps(coverPath(cover, node)))) return null;
+    }
+    if (!this.livenessSearchFits(cover.count, ` over the ${cover.count.toLocaleString('en-US')} states of the symmetry reduction's cover`)) return null;
+    return { graph: { edges: cover.edges, count: cover.count, actorCount, moveOf: coverMoveOf, rules }, steps, state };
+  }
+
   /** The lasso's cycle as fairness sees it: every step enabled in each state, and the step taken. */
-  private cycleStates(lasso: Lasso, moveOf: (label: number) => Move): CycleState[] {
-    const edges = this.edges!;
+  private cycleStates(graph: LivenessGraph, lasso: Lasso): CycleState[] {
+    const { edges, moveOf } = graph;
     const cycle = lasso.cycle!;
     const start = lasso.prefix.length > 0 ? edges.target(lasso.prefix[lasso.prefix.length - 1]) : 0;
     if (edges.target(cycle[cycle.length - 1]) !== start) throw new Error('internal error: a lasso\'s cycle does not return to its start');
@@ -510,9 +587,9 @@ export class Exploration {
     });
   }
 
-  private livenessMessage(p: LivenessProperty, lasso: Lasso): string {
-    const v = this.stateAt(lasso.triggerState);
-    this.view.v = v;
+  /** The message of a lasso whose obligation began in state `trigger`. */
+  private livenessMessage(p: LivenessProperty, lasso: Lasso, trigger: Int32Array): string {
+    this.view.v = trigger;
     return livenessMessage(p, triggerText(p, this.view), lasso.triggerStep, lasso.prefix.length, lasso.cycle ? lasso.cycle.length : null);
   }
 
@@ -720,7 +797,7 @@ export class Exploration {
       else this.bound('maxStates', `state limit of ${this.maxStates} reached`);
       return false;
     }
-    this.edges?.add(added, label);
+    this.edges?.add(added, label, this.symmetry ? this.symmetry.lastPermutation : 0);
     if (!store.wasNew) {
       // The cycle proviso needs only the successors stored no later than `idx`: a cycle of the reduced
       // graph has one such edge (indices cannot rise all the way round). An approximate store's index may

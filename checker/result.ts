@@ -85,9 +85,10 @@ export interface Stats {
   /**
    * For a system that declares symmetry (README, "Symmetry reduction"): whether the reduction was
    * applied (`states` then counts orbits), what it covered or why not, and the concrete states the
-   * orbits stored stand for (null when not known exactly).
+   * orbits stored stand for (null when not known exactly); with liveness properties, the states the
+   * fair-cycle search unfolded the orbits into (checker/symmetryCover.ts), once it ran.
    */
-  symmetry?: { applied: boolean; note: string; represented: number | null };
+  symmetry?: { applied: boolean; note: string; represented: number | null; cover?: number };
   /**
    * Partial-order reduction (README, "Partial-order reduction"), when asked for with `partialOrder: true`
    * or, on by default, when it expanded some state by an ample set: whether it was applied, what it

@@ -26,6 +26,14 @@ export class StepLabels {
 
   /** Decodes a label into a Step. */
   step(label: number): Step {
+    const { actor, kind, event, choices } = this.parts(label);
+    const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
+    if (choices) step.choices = choices;
+    return step;
+  }
+
+  /** A label's actor, step kind and event as indices, and its choices if it took any. */
+  parts(label: number): { actor: number; kind: number; event: number; choices: number[] | undefined } {
     let choices: number[] | undefined;
     if (label % 2 === 1) [label, choices] = this.choiceLabels[(label - 1) / 2];
     else label /= 2;
@@ -34,9 +42,6 @@ export class StepLabels {
     const kind = label % kinds;
     const rest = (label - kind) / kinds;
     const actor = rest % actors;
-    const event = (rest - actor) / actors;
-    const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
-    if (choices) step.choices = choices;
-    return step;
+    return { actor, kind, event: (rest - actor) / actors, choices };
   }
 }

@@ -71,6 +71,14 @@ export class Symmetry {
   private readonly cellOf: Int32Array;
   private readonly view: VectorView;
   private readonly imageView: VectorView;
+  /** Per group, the permutation the last `canonical` moved the members by (member m to [m]). */
+  private readonly lastPerms: Int32Array[];
+  /** Permutations by number (see `permutationNumber`), each as one array per group; filled on first use. */
+  private permTable: Int32Array[][] | null = null;
+  /** composeInverse's results, at s * permutations + p, plus 1; 0 where not yet known. */
+  private composed: Int32Array | null = null;
+  /** actorUnder's maps, by permutation number. */
+  private readonly actorMaps: (Int32Array | undefined)[] = [];
   /** Concrete states represented so far; null once a group needed more candidates than MAX_CANDIDATES. */
   private representedSum: number | null = 0;
   private lastOrbit = 1;
@@ -88,6 +96,8 @@ export class Symmetry {
     this.view = new VectorView(sys);
     this.imageView = new VectorView(sys);
     this.declare();
+    this.lastPerms = this.groups.map((g) => new Int32Array(g.size));
+    this.livenessAlike = sys.liveness.length > 0;
     this.checkSpecs();
     for (let a = 0; a < actorNames.length; a++) sys.actors[a].onComputed = (l, e, r, t) => this.checkTransition(a, l, e, r, t);
     this.checkInitial();
@@ -487,6 +497,122 @@ export class Symmetry {
     this.memory.normalize(out);
   }
 
+  // --- permutations as numbers, for the fair-cycle search over the cover (checker/symmetryCover.ts) ---
+
+  /** How many permutations the groups have together (at most MAX_AUDITED where the reduction applies). */
+  get permutationCount(): number {
+    return Symmetry.images(this.groups.map((g) => g.size));
+  }
+
+  /** The number of the permutation the last `canonical` moved the members by: its representative is `v`'s image under it. */
+  get lastPermutation(): number {
+    return this.permutationNumber(this.lastPerms);
+  }
+
+  /** Each group's permutation ranked (Lehmer code), the ranks read as the digits of one mixed-radix number. */
+  private permutationNumber(perms: readonly Int32Array[]): number {
+    let id = 0, base = 1;
+    for (let g = 0; g < perms.length; g++) {
+      const p = perms[g], n = p.length;
+      let rank = 0;
+      for (let i = 0; i < n; i++) {
+        let smaller = 0;
+        for (let j = i + 1; j < n; j++) if (p[j] < p[i]) smaller++;
+        rank = rank * (n - i) + smaller;
+      }
+      id += rank * base;
+      base *= factorial(n);
+    }
+    return id;
+  }
+
+  /** Permutation `id`, one array per group. */
+  permutation(id: number): readonly Int32Array[] {
+    if (this.permTable === null) {
+      const table: Int32Array[][] = [];
+      const fill = (g: number, chosen: Int32Array[]): void => {
+        if (g === this.groups.length) { table[this.permutationNumber(chosen)] = chosen.map((p) => p.slice()); return; }
+        const order = Array.from({ length: this.groups[g].size }, (_, k) => k);
+        permutations(order, () => fill(g + 1, [...chosen, Int32Array.from(order)]));
+      };
+      fill(0, []);
+      this.permTable = table;
+    }
+    return this.permTable[id];
+  }
+
+  /** The number of the permutation that moves by the inverse of `p`, then by `s` (s after p^-1). */
+  composeInverse(s: number, p: number): number {
+    const count = this.permutationCount;
+    const table = (this.composed ??= new Int32Array(count * count));
+    const at = s * count + p;
+    if (table[at] !== 0) return table[at] - 1;
+    const ps = this.permutation(s), pp = this.permutation(p);
+    const out = ps.map((sg, g) => {
+      const r = new Int32Array(sg.length);
+      for (let m = 0; m < sg.length; m++) r[pp[g][m]] = sg[m];
+      return r;
+    });
+    const id = this.permutationNumber(out);
+    table[at] = id + 1;
+    return id;
+  }
+
+  /** The number of the permutation that undoes `p`. */
+  inverse(p: number): number {
+    return this.composeInverse(0, p); // the identity's number is 0: every rank is 0
+  }
+
+  /** `out` = `v` with the members moved by permutation `id`. */
+  imageUnder(v: Int32Array, id: number, out: Int32Array): void {
+    const perms = this.permutation(id);
+    const scratch = this.scratchFor(1);
+    out.set(v);
+    for (let g = 0; g < perms.length; g++) {
+      this.image(out, g, perms[g], scratch);
+      out.set(scratch);
+    }
+  }
+
+  /**
+   * The numbers of the permutations that leave the representative `v` as it is (its stabiliser), the
+   * identity's (0) first. Found from the orbit's size (the permutations over it), so only a state with
+   * members alike enumerates the permutations.
+   */
+  stabilizer(v: Int32Array): number[] {
+    const count = this.permutationCount;
+    const canon = this.scratchFor(2 + this.groups.length);
+    this.canonical(v, canon);
+    if (this.lastOrbit === count) return [0];
+    const image = this.scratchFor(3 + this.groups.length);
+    const fixing = [0];
+    for (let id = 1; id < count; id++) {
+      this.imageUnder(v, id, image);
+      if (compareVectors(image, v) === 0) fixing.push(id);
+    }
+    return fixing;
+  }
+
+  /** The actor that actor `a` becomes under permutation `id`. */
+  actorUnder(id: number, a: number): number {
+    let map = this.actorMaps[id];
+    if (map === undefined) {
+      map = Int32Array.from({ length: this.actorOwner.length }, (_, k) => k);
+      const perms = this.permutation(id);
+      this.groups.forEach((group, g) => {
+        for (const row of group.actors) if (row) for (let m = 0; m < group.size; m++) map![row[m]] = row[perms[g][m]];
+      });
+      this.actorMaps[id] = map;
+    }
+    return map[a];
+  }
+
+  /** The event `event`, as actor `a` takes it, becomes under permutation `id` (as its image actor takes it). */
+  eventUnder(id: number, a: number, event: number): number {
+    const o = this.actorOwner[a];
+    return o === null ? event : this.mapEvent(o.group, o.member, this.permutation(id)[o.group][o.member], event);
+  }
+
   /** The size of the orbit of the state last canonicalised (its stored representative's). */
   get lastOrbitSize(): number {
     return this.lastOrbit;
@@ -556,11 +682,13 @@ export class Symmetry {
     if (!exact) this.representedSum = null;
     const perm = new Int32Array(n);
     const scratch = this.scratchFor(0);
+    const moved = this.lastPerms[g];
     if (candidates === 1) {
       // No two members alike (the common case): the order is the one candidate, and no image ties with it.
       for (let p = 0; p < n; p++) perm[order[p]] = p;
       this.image(v, g, perm, scratch);
       v.set(scratch);
+      moved.set(perm);
       return factorial(n);
     }
     const best = this.best;
@@ -570,7 +698,7 @@ export class Symmetry {
       for (let ci = 0; ci < classes.length; ci++) classes[ci].forEach((p, k) => { perm[order[p]] = slots[ci][k]; });
       this.image(v, g, perm, scratch);
       const c = found ? compareVectors(scratch, best) : -1;
-      if (c < 0) { best.set(scratch); found = true; ties = 1; } else if (c === 0) ties++;
+      if (c < 0) { best.set(scratch); moved.set(perm); found = true; ties = 1; } else if (c === 0) ties++;
     };
     const permuteClass = (ci: number): void => {
       if (ci === classes.length) visit();
@@ -603,6 +731,7 @@ export class Symmetry {
    */
   auditProperties(v: Int32Array, concrete: Int32Array): void {
     const own = this.judgements(v, this.view, this.ownJudgements);
+    if (this.livenessAlike) this.livenessJudgements(v, this.view, this.ownLiveness);
     this.audited = v;
     if (compareVectors(concrete, v) !== 0) this.compareJudgements(own, concrete, () => 'a state and its image under a permutation of the members');
     this.eachImage(v, 0, this.auditVisit);
@@ -613,6 +742,27 @@ export class Symmetry {
   private readonly auditVisit = (image: Int32Array): void => {
     if (compareVectors(image, this.audited!) !== 0) this.compareJudgements(this.ownJudgements, image, () => `a state and the same state with its members moved (${this.movedText()})`);
   };
+
+  /**
+   * Every liveness trigger and goal has judged each stored state alike with all its images (and the
+   * state it was reached as), so far. Liveness properties may single out a member: the fair-cycle
+   * search then judges them on each concrete state (checker/symmetryCover.ts), and needs to only
+   * where this is false.
+   */
+  livenessAlike: boolean;
+  private readonly ownLiveness: string[] = [];
+  private readonly otherLiveness: string[] = [];
+
+  private livenessJudgements(v: Int32Array, view: VectorView, out: string[]): string[] {
+    view.v = v;
+    const liveness = this.sys.liveness;
+    for (let i = 0; i < liveness.length; i++) {
+      const p = liveness[i][1];
+      try { out[2 * i] = judgedTrue(p.trigger(view)) ? 'true' : 'false'; } catch { out[2 * i] = 'threw'; }
+      try { out[2 * i + 1] = judgedTrue(p.goal(view)) ? 'true' : 'false'; } catch { out[2 * i + 1] = 'threw'; }
+    }
+    return out;
+  }
 
   /** Which members the image `eachImage` gave last moved where, for a message: only a failed audit needs it. */
   private movedText(): string {
@@ -663,6 +813,10 @@ export class Symmetry {
   }
 
   private compareJudgements(own: string[], other: Int32Array, what: () => string): void {
+    if (this.livenessAlike) {
+      const mine = this.ownLiveness, theirs = this.livenessJudgements(other, this.imageView, this.otherLiveness);
+      for (let i = 0; i < mine.length; i++) if (mine[i] !== theirs[i]) { this.livenessAlike = false; break; }
+    }
     const theirs = this.judgements(other, this.imageView, this.otherJudgements);
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) {

@@ -17,9 +17,9 @@ export const SYMMETRY_SWITCHED_OFF = 'symmetry not applied: switched off (Explor
 
 /**
  * On by default for a system that declares symmetry; `symmetry: false` switches it off (as TLC's
- * SYMMETRY and Murphi's scalarsets, the declaration is what asks for it). Not applied with liveness properties: a cycle
- * of orbits need not be a cycle of states, and weak fairness is per actor, so the fair-cycle search
- * would judge the quotient wrongly; nor with coverage, which counts concrete states and transitions.
+ * SYMMETRY and Murphi's scalarsets, the declaration is what asks for it). With liveness properties the
+ * fair-cycle search runs on the quotient's cover (checker/symmetryCover.ts). Not applied with coverage,
+ * which counts concrete states and transitions.
  */
 export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: StateStore, options: { symmetry?: boolean; partialOrder?: boolean; coverage?: boolean; store?: string }): SymmetryChoice {
   // A compiled system explored again keeps its memo: no earlier run's checks may linger on it.
@@ -31,7 +31,6 @@ export function symmetryFor(sys: CompiledSystem, memory: MemoryModel, store: Sta
   if (options.partialOrder === true && options.symmetry !== true) return off('partial-order reduction asked for instead (the two are not combined)');
   // Concrete counterexamples are rebuilt from the stored representatives, which an approximate store drops once expanded.
   if ((options.store ?? 'full') !== 'full') return off(`the ${options.store} store keeps no expanded states`);
-  if (sys.liveness.length > 0) return off('the system has liveness properties (a cycle of orbits need not be a cycle of states)');
   if (options.coverage) return off('coverage counts concrete states');
   // Every stored state's properties are judged on each of its images (Symmetry.auditProperties).
   const images = Symmetry.images((sys.definition.symmetry ?? []).map((g) => g.members.length));

@@ -56,6 +56,29 @@ export class ConcretePaths {
     return { steps, state };
   }
 
+  /**
+   * The steps of a path of the fair-cycle search's cover (checker/symmetryCover.ts) from the initial
+   * state, each a step of `actor`s[k] reaching exactly `states`[k], the concrete states of the path's nodes.
+   */
+  along(actors: readonly number[], states: readonly Int32Array[]): Step[] {
+    let state: Int32Array = new Int32Array(this.sys.layout.width);
+    if (initialState(this.sys, this.stepper, state, null) !== Outcome.Ok) throw new Error('internal error: the initial state could not be rebuilt');
+    const steps: Step[] = [];
+    for (let k = 0; k < actors.length; k++) {
+      let found: Step | null = null;
+      const actor = this.sys.actorNames[actors[k]];
+      this.forEachSuccessor(state, (step, r, next) => {
+        if (r !== Outcome.Ok || step.actor !== actor || !equal(next, states[k])) return false;
+        found = step;
+        return true;
+      });
+      if (found === null) throw new Error('internal error: symmetry reduction: no step reaches the next state of a lasso (the reduction is unsound for this system; run with symmetry off and please report it)');
+      steps.push(found);
+      state = states[k];
+    }
+    return steps;
+  }
+
   /** The message `judge` gives in the concrete state `state`, or `fallback` (said on the representative). */
   reword(state: Int32Array, fallback: string, judge: (view: VectorView) => string | null): string {
     this.view.v = state;

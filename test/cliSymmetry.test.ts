@@ -82,4 +82,25 @@ describe('check --symmetry', () => {
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/vmbus-check\.config\.mjs: symmetry: must be true or false/);
   });
+
+  test('liveness properties: the unreduced verdicts, judged over a cover of the concrete states, a lasso that replays', async () => {
+    const mutex = 'test/fixtures/symmetricMutex.ts';
+    const check = async (...more: string[]) => lines((await runMain(['check', mutex, '--quiet', '--format', 'json', ...more])).stdout);
+    const off = await check('--no-symmetry');
+    const out = path.join(tmp, 'mutex.json');
+    const on = await check('--out', out);
+    // Three processes of three local states under one lock: 20 reachable states by hand (lock free: the 2^3
+    // idle/waiting mixes; held: one of the three in critical, the other two idle or waiting, 3 x 4), 7 orbits.
+    expect(off.map((r) => r.stats.states)).toEqual([20, 20]);
+    for (const [i, r] of on.entries()) {
+      expect([r.variant, r.verdict, r.property]).toEqual([off[i].variant, off[i].verdict, off[i].property]);
+      expect(r.stats.symmetry).toEqual({ applied: true, note: 'symmetry: 3 actors in 1 group of 3 members', represented: 20, cover: 20 });
+      expect(r.stats.states).toBe(7);
+    }
+    expect([on[0].variant, on[0].verdict, on[0].property, on[0].steps]).toEqual(['weak', 'violated', 'firstEnters', off[0].steps]);
+    const replayed = await runMain(['replay', out.replace(/\.json$/, '.symmetric-mutex.weak.json'), '--model', mutex]);
+    expect(replayed.stdout).toContain('reproduced: firstEnters violated');
+    const text = await runMain(['check', mutex, '--quiet']);
+    expect(text.stdout).toMatch(/^symmetric-mutex\/strong: symmetry: 3 actors in 1 group of 3 members; 7 orbits stored, standing for 20 states; liveness judged over the 20 states unfolded from them$/m);
+  });
 });

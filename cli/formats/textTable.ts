@@ -54,7 +54,8 @@ export function findings(records: CheckRecord[], againstExpectation: boolean): s
     // Symmetry (on by default where declared): what the reduction covered and the states its orbits stand for, or why it did not apply.
     const sym = r.result.stats.symmetry;
     if (sym && sym.note !== SYMMETRY_SWITCHED_OFF) {
-      const orbits = sym.applied ? `; ${r.result.stats.states.toLocaleString('en-US')} orbits stored${sym.represented === null ? '' : `, standing for ${sym.represented.toLocaleString('en-US')} states`}` : '';
+      const cover = sym.cover === undefined ? '' : `; liveness judged over the ${sym.cover.toLocaleString('en-US')} states unfolded from them`;
+      const orbits = sym.applied ? `; ${r.result.stats.states.toLocaleString('en-US')} orbits stored${sym.represented === null ? '' : `, standing for ${sym.represented.toLocaleString('en-US')} states`}${cover}` : '';
       lines.push(`${label}: ${sym.note}${orbits}`);
     }
     // Partial-order reduction (on by default): whether it was applied and to how many states, or, when asked for, why not.
