@@ -16,7 +16,7 @@ import type { StoreKind } from './frontierStore.ts';
 import { approximateVerdict } from './storeApproximation.ts';
 import { Execution } from './execution.ts';
 import { NO_CHOICES } from './choiceScript.ts';
-import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, takeStep } from './stepper.ts';
+import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
 import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
@@ -546,7 +546,7 @@ export class Exploration {
     // Flags judged alike on every image are the orbit's (a property that threw on one threw on all, and was reported).
     const alike = symmetry.livenessAlike;
     const representative = (orbit: number): Int32Array => { this.store.read(orbit, rep); return rep; };
-    const cover = yield* coverOf(this.edges!, symmetry, this.initialPerm, representative, (node, orbit, perm) => alike ? this.edges!.flags(orbit) & ~COMPLETE
+    const cover = yield* coverOf(this.edges!, this.store.count, symmetry, this.initialPerm, representative, (node, orbit, perm) => alike ? this.edges!.flags(orbit) & ~COMPLETE
       : this.livenessFlags(concrete(orbit, perm, scratch), (message) => { threw ??= { node, message }; return true; }));
     this.coverStates = cover.count;
     const state = (node: number) => concrete(cover.orbit(node), cover.perm(node));
@@ -563,8 +563,16 @@ export class Exploration {
       }
       return m;
     };
+    // Each step as the concrete actor takes it: two steps of one actor may reach the same state, and fairness tells them apart.
+    const concreteStep = (label: number): Step => {
+      const quotientLabel = cover.quotientLabel(label), perm = cover.labelPerm(label);
+      const { actor, kind, event, choices } = this.labels.parts(quotientLabel);
+      const step: Step = { actor: this.sys.actorNames[symmetry.actorUnder(perm, actor)], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[symmetry.eventUnder(perm, actor, event)] };
+      if (choices) step.choices = choices;
+      return step;
+    };
     const steps = (edges: number[]): Step[] =>
-      this.concrete!.along(edges.map((e) => coverMoveOf(cover.edges.label(e)).actor), edges.map((e) => state(cover.edges.target(e))));
+      this.concrete!.along(edges.map((e) => concreteStep(cover.edges.label(e))), edges.map((e) => state(cover.edges.target(e))));
     if (threw !== null) {
       const { node, message } = threw;
       if (!this.report(BUILTIN.modelError, message, steps(coverPath(cover, node)))) return null;

@@ -38,15 +38,16 @@ export interface Cover {
 }
 
 /**
- * Unfolds the quotient graph `quotient` from the initial node, pausing every WORK_SLICE edges.
+ * Unfolds the quotient graph `quotient` (of `orbitCount` stored states) from the initial node, pausing every WORK_SLICE edges.
  * `flags(node, orbit, perm)` gives the liveness flag bits of a node's concrete state (the COMPLETE bit
  * is the orbit's).
  */
-export function* coverOf(quotient: EdgeStore, symmetry: Symmetry, initialPerm: number, representative: (orbit: number) => Int32Array,
+export function* coverOf(quotient: EdgeStore, orbitCount: number, symmetry: Symmetry, initialPerm: number, representative: (orbit: number) => Int32Array,
   flags: (node: number, orbit: number, perm: number) => number): Generator<void, Cover, void> {
   const perms = symmetry.permutationCount;
-  // Per orbit: 0 not yet known, 1 a trivial stabiliser, k + 2 the k-th of `stabilizers`.
-  const stabilizerOf = new Int32Array(quotient.expanded);
+  // Per orbit stored (expanded or not: a bound may leave some unexpanded): 0 not yet known, 1 a
+  // trivial stabiliser, k + 2 the k-th of `stabilizers`.
+  const stabilizerOf = new Int32Array(orbitCount);
   const stabilizers: number[][] = [];
   /** The least-numbered permutation of s's coset s.Stab(r_q): every one of them stands for the same state. */
   const least = (q: number, s: number): number => {

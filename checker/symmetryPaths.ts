@@ -58,17 +58,18 @@ export class ConcretePaths {
 
   /**
    * The steps of a path of the fair-cycle search's cover (checker/symmetryCover.ts) from the initial
-   * state, each a step of `actor`s[k] reaching exactly `states`[k], the concrete states of the path's nodes.
+   * state: each the step `wanted`[k] (its actor, kind and event; its load choices, which name no
+   * member, being matched by the state reached), reaching exactly `states`[k].
    */
-  along(actors: readonly number[], states: readonly Int32Array[]): Step[] {
+  along(wanted: readonly Step[], states: readonly Int32Array[]): Step[] {
     let state: Int32Array = new Int32Array(this.sys.layout.width);
     if (initialState(this.sys, this.stepper, state, null) !== Outcome.Ok) throw new Error('internal error: the initial state could not be rebuilt');
     const steps: Step[] = [];
-    for (let k = 0; k < actors.length; k++) {
+    for (let k = 0; k < wanted.length; k++) {
       let found: Step | null = null;
-      const actor = this.sys.actorNames[actors[k]];
+      const w = wanted[k];
       this.forEachSuccessor(state, (step, r, next) => {
-        if (r !== Outcome.Ok || step.actor !== actor || !equal(next, states[k])) return false;
+        if (r !== Outcome.Ok || step.actor !== w.actor || step.kind !== w.kind || step.event !== w.event || !equal(next, states[k])) return false;
         found = step;
         return true;
       });

@@ -6,12 +6,14 @@
 // the cover it judges them on has exactly the unreduced search's states.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { alwaysEventually, eventually, explore, leadsTo } from '../checker/index.ts';
+import { setup } from 'xstate';
+import { alwaysEventually, defineSystem, eventually, explore, leadsTo, symmetryGroup } from '../checker/index.ts';
 import type { CheckResult, Fairness, GlobalView, MemoryModelName, SystemDefinition } from '../checker/index.ts';
 import { referenceLassoCheck, referenceLiveness } from './reference/bruteForce.ts';
 import { buildSymmetricSystem, memberName, ownCell, symmetricDataArb } from './reference/randomSymmetricSystem.ts';
 import type { SymmetricData } from './reference/randomSymmetricSystem.ts';
 import { UNREDUCED } from './support/unreduced.ts';
+import { scenario as symmetricMutex } from './fixtures/symmetricMutex.ts';
 
 /** Who a predicate looks at: some member (symmetric), every member (symmetric), or m[0] alone. */
 type Predicate =
@@ -110,4 +112,37 @@ describe('symmetry reduction with liveness properties, on random symmetric syste
       expect(seen.reduced).toBeGreaterThan(numRuns * (memory === 'arm' ? 0.4 : 0.5));
     });
   }
+});
+
+// Two cases a review found (issue #12).
+describe('symmetry with liveness: review cases', () => {
+  test('a bound leaves orbits stored but not expanded: the part explored is still judged, bounded or violated', () => {
+    for (const v of symmetricMutex.variants) {
+      const system = v.system();
+      for (const bound of [{ maxStates: 5 }, { maxStates: 6 }, { maxDepth: 2 }]) {
+        const on = explore(system, bound);
+        expect(on.stats.symmetry?.applied).toBe(true);
+        expect(on.verdict).not.toBe('verified');
+        for (const x of on.violations) expect(referenceLassoCheck(system, x.property, x.steps, x.cycleStart ?? null)).toBeNull();
+      }
+    }
+  });
+
+  test("a lasso's steps are the cover's own, where two events of one actor reach the same state", () => {
+    // tick and tock both loop; strong fairness for m[1]'s tick makes a cycle fair only if it takes tick, not tock.
+    const m = setup({}).createMachine({ initial: 'a', states: { a: { on: { tock: 'a', tick: 'a', go: 'b' } }, b: { on: { tock: 'b', tick: 'b', go: 'a' } } } });
+    const names = ['m[0]', 'm[1]'];
+    const system = defineSystem({
+      name: 'tick-tock',
+      actors: Object.fromEntries(names.map((n) => [n, { machine: m, spontaneous: [{ type: 'tock' }, { type: 'tick' }, { type: 'go' }] }])),
+      fairness: { strong: [{ actor: 'm[1]', event: 'tick' }] },
+      properties: { never: alwaysEventually(() => false) },
+      symmetry: [symmetryGroup(2, (i) => [names[i]])],
+    });
+    const on = explore(system);
+    expect(on.stats.symmetry?.applied).toBe(true);
+    expect(on.violations.map((v) => v.property)).toEqual(['never']);
+    const [v] = on.violations;
+    expect(referenceLassoCheck(system, 'never', v.steps, v.cycleStart ?? null)).toBeNull();
+  });
 });
