@@ -648,7 +648,9 @@ export class Exploration {
     });
     if (!this.checkQuiescent(idx, firstTimer)) return;
     if (atLimit) {
-      if (timers > 0) this.depthLimitReached();
+      // With nothing at all to take, the limit cut nothing: the state's (no) successors are all recorded,
+      // so the fair-cycle search judges the run that ends there (it was left unjudged, a wrong `verified`).
+      if (timers > 0) this.depthLimitReached(); else this.cut = false;
       return;
     }
     forEachTimer(sys, stepper, cur, (actor, event, t) => this.successor(idx, actor, StepKind.Timer, event, t));

@@ -310,3 +310,19 @@ describe('the fair-cycle search respects the bounds (it runs in slices, after th
     expect(resumed.result().verdict).toBe('violated');
   });
 });
+
+describe('a run that ends exactly at the depth limit', () => {
+  // A review in issue #12 found it left unjudged, with no bound recorded: `verified` at maxDepth 1.
+  test('is judged: the same violation at every limit as without one', () => {
+    const m = setup({}).createMachine({ initial: 'a', states: { a: { on: { go: 'b' } }, b: { tags: ['end'] } } });
+    const system = defineSystem({
+      name: 'ends-at-limit',
+      actors: { x: { machine: m, spontaneous: [{ type: 'go' }] } },
+      properties: { reachesC: eventually((g) => g.actors.x.matches('c')) },
+    });
+    for (const maxDepth of [undefined, 1, 2]) {
+      const r = explore(system, { maxDepth });
+      expect([r.verdict, r.violations.map((v) => v.property)]).toEqual(['violated', ['reachesC']]);
+    }
+  });
+});
