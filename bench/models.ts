@@ -97,7 +97,6 @@ export function kvmKick(memory: MemoryModelName, vcpus: number): SystemDefinitio
   return kvmVcpuKick(memory, { vcpuBarrier: true, requesterBarrier: true, request: true }, vcpus);
 }
 
-
 /**
  * kvm-vcpu-kick with a liveness property beside its stall: work queued for a vCPU is taken, on every
  * weakly fair run (leadsTo(work_i = 1, work_i = 0), declaring the cells it reads).

@@ -503,7 +503,7 @@ export class Exploration {
       return m;
     };
     const judged = this.symmetry
-      ? yield* this.coverGraph(this.symmetry, moveOf, rules)
+      ? yield* this.coverGraph(this.symmetry, rules)
       : {
           graph: { edges: this.edges!, count: this.store.count, actorCount: this.sys.layout.actorCount, moveOf, rules },
           steps: (edges: number[]) => edges.map((e) => this.labels.step(this.edges!.label(e))),
@@ -532,42 +532,43 @@ export class Exploration {
    * its liveness flags judged on each node's concrete state, its steps those of concrete actors; null
    * when the run ends here (a property threw, or the search would not fit in memory).
    */
-  private *coverGraph(symmetry: Symmetry, moveOf: (label: number) => Move, rules: FairnessRules): Generator<void, JudgedGraph | null, void> {
+  private *coverGraph(symmetry: Symmetry, rules: FairnessRules): Generator<void, JudgedGraph | null, void> {
     if (this.store.count === 0) return null; // the initial state failed: there is no graph
     const { width, actorCount } = this.sys.layout;
     const rep = new Int32Array(width);
+    const representative = (orbit: number): Int32Array => { this.store.read(orbit, rep); return rep; };
     const concrete = (orbit: number, perm: number, out = new Int32Array(width)): Int32Array => {
-      this.store.read(orbit, rep);
-      symmetry.imageUnder(rep, perm, out);
+      symmetry.imageUnder(representative(orbit), perm, out);
       return out;
     };
     const scratch = new Int32Array(width);
     let threw: { node: number; message: string } | null = null;
     // Flags judged alike on every image are the orbit's (a property that threw on one threw on all, and was reported).
     const alike = symmetry.livenessAlike;
-    const representative = (orbit: number): Int32Array => { this.store.read(orbit, rep); return rep; };
     const cover = yield* coverOf(this.edges!, this.store.count, symmetry, this.initialPerm, representative, (node, orbit, perm) => alike ? this.edges!.flags(orbit) & ~COMPLETE
       : this.livenessFlags(concrete(orbit, perm, scratch), (message) => { threw ??= { node, message }; return true; }));
     this.coverStates = cover.count;
     const state = (node: number) => concrete(cover.orbit(node), cover.perm(node));
+    // A cover label's step as the concrete actor takes it: its quotient label's, moved by the label's permutation.
+    const moved = (label: number) => {
+      const perm = cover.labelPerm(label);
+      const { actor, kind, event, choices } = this.labels.parts(cover.quotientLabel(label));
+      return { actor: symmetry.actorUnder(perm, actor), kind, event: symmetry.eventUnder(perm, actor, event), choices };
+    };
     const moves = new Map<number, Move>();
     const coverMoveOf = (label: number): Move => {
       let m = moves.get(label);
       if (!m) {
-        const quotientLabel = cover.quotientLabel(label), perm = cover.labelPerm(label);
-        const base = moveOf(quotientLabel);
-        const type = rules.strongEvents.length === 0 ? base.type
-          : this.sys.ns.events.values[symmetry.eventUnder(perm, base.actor, this.labels.parts(quotientLabel).event)].type;
-        m = { actor: symmetry.actorUnder(perm, base.actor), type };
+        const { actor, event } = moved(label);
+        m = { actor, type: this.sys.ns.events.values[event].type };
         moves.set(label, m);
       }
       return m;
     };
-    // Each step as the concrete actor takes it: two steps of one actor may reach the same state, and fairness tells them apart.
+    // The step itself, kind and event too: two steps of one actor may reach the same state, and fairness tells them apart.
     const concreteStep = (label: number): Step => {
-      const quotientLabel = cover.quotientLabel(label), perm = cover.labelPerm(label);
-      const { actor, kind, event, choices } = this.labels.parts(quotientLabel);
-      const step: Step = { actor: this.sys.actorNames[symmetry.actorUnder(perm, actor)], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[symmetry.eventUnder(perm, actor, event)] };
+      const { actor, kind, event, choices } = moved(label);
+      const step: Step = { actor: this.sys.actorNames[actor], kind: STEP_KIND_NAMES[kind], event: this.sys.ns.events.values[event] };
       if (choices) step.choices = choices;
       return step;
     };

@@ -36,8 +36,7 @@ export class ConcretePaths {
     const chain: number[] = [];
     for (let i = idx; i !== ROOT; i = this.store.parentOf(i)) chain.push(i);
     chain.reverse();
-    let state: Int32Array = new Int32Array(this.sys.layout.width);
-    if (initialState(this.sys, this.stepper, state, null) !== Outcome.Ok) throw new Error('internal error: the initial state could not be rebuilt');
+    let state = this.initial();
     const steps: Step[] = [];
     for (let k = 1; k < chain.length; k++) {
       this.store.read(chain[k], this.rep);
@@ -62,8 +61,7 @@ export class ConcretePaths {
    * member, being matched by the state reached), reaching exactly `states`[k].
    */
   along(wanted: readonly Step[], states: readonly Int32Array[]): Step[] {
-    let state: Int32Array = new Int32Array(this.sys.layout.width);
-    if (initialState(this.sys, this.stepper, state, null) !== Outcome.Ok) throw new Error('internal error: the initial state could not be rebuilt');
+    let state = this.initial();
     const steps: Step[] = [];
     for (let k = 0; k < wanted.length; k++) {
       let found: Step | null = null;
@@ -78,6 +76,13 @@ export class ConcretePaths {
       state = states[k];
     }
     return steps;
+  }
+
+  /** The initial state, built again. */
+  private initial(): Int32Array {
+    const state = new Int32Array(this.sys.layout.width);
+    if (initialState(this.sys, this.stepper, state, null) !== Outcome.Ok) throw new Error('internal error: the initial state could not be rebuilt');
+    return state;
   }
 
   /** The message `judge` gives in the concrete state `state`, or `fallback` (said on the representative). */
