@@ -43,11 +43,18 @@ export interface StepOutcome {
   violation?: { property: string; message: string };
   bound?: string;
   /**
+   * The loads of the step that returned a value other than memory's latest value of their cell (not
+   * forwarded from the actor's own store buffer): stale under arm, never under sc or tso. Absent when none.
+   */
+  staleLoads?: StaleLoad[];
+  /**
    * Only from `initial`, after a start-up violation or bound: the state as far as start-up got, to show
    * (`materialize` gives an actor whose initial transition threw as status 'error'). Not a state to step from.
    */
   reached?: Int32Array;
 }
+
+export interface StaleLoad { actor: string; cell: string; value: CellValue; latest: CellValue }
 
 export class Execution {
   readonly sys: CompiledSystem;
@@ -97,6 +104,7 @@ export class Execution {
       const r = takeStep(this.stepper, next, actor, kind, event, t, this.observer());
       if (r !== Outcome.Disabled && (step.choices === undefined || this.stepper.choices.faithful)) return this.finish(next, r);
       this.recorded = [];
+      this.stale = [];
       script = step.choices === undefined ? this.stepper.choices.advance() : null;
     }
     return null;
@@ -119,6 +127,7 @@ export class Execution {
     this.stepper.choices.start([]);
     if (r === Outcome.Disabled) {
       this.recorded = [];
+      this.stale = [];
       return null;
     }
     return { step: taken.length > 0 ? { ...step, choices: taken } : step, outcome: this.finish(next, r) };
@@ -198,20 +207,27 @@ export class Execution {
 
   private finish(v: Int32Array, r: Outcome): StepOutcome {
     const happenings = this.recorded;
+    const stale = this.stale;
     this.recorded = [];
+    this.stale = [];
     if (r === Outcome.Violation) return { happenings, violation: { property: this.stepper.violationProperty, message: this.stepper.violationMessage } };
     if (r === Outcome.Bound) return { happenings, bound: this.stepper.boundReason };
-    return { state: v, happenings };
+    return stale.length > 0 ? { state: v, happenings, staleLoads: stale } : { state: v, happenings };
   }
 
   private recorded: Happening[] = [];
+  private stale: StaleLoad[] = [];
 
   private observer(): StepObserver {
     const sys = this.sys;
     const name = (a: number) => sys.actorNames[a];
     const ev = (e: number) => sys.ns.events.values[e];
     const rec = this.recorded;
+    const stale = this.stale;
     return {
+      loaded: (actor, cell, value, latest) => {
+        if (value !== latest) stale.push({ actor: name(actor), cell: sys.cellNames[cell], value: sys.ns.values.values[value], latest: sys.ns.values.values[latest] });
+      },
       event: (actor, event, readTuple, via) => {
         rec.push({ what: 'event', actor: name(actor), via, event: sys.actors[actor].eventFor(event, readTuple) });
       },

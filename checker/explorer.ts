@@ -18,7 +18,8 @@ import { Execution } from './execution.ts';
 import { NO_CHOICES } from './choiceScript.ts';
 import { forEachStep, forEachTimer, forEachTimerDueNow, initialState, Outcome, Stepper, StepKind, STEP_KIND_NAMES, takeStep } from './stepper.ts';
 import type { SystemDefinition } from './system.ts';
-import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
+import { EVENT_SYNC_CAVEAT, MEMORY_CAVEATS, STALE_FOREVER_CAVEAT, TIMER_SYNC_CAVEAT } from './memoryModel.ts';
+import { staleForever, staleForeverText } from './staleReads.ts';
 import { COMPLETE, EdgeStore, MAX_LIVENESS } from './edgeStore.ts';
 import { lassoSearch, lassoSearchBytes } from './fairCycles.ts';
 import type { Lasso, LivenessGraph } from './fairCycles.ts';
@@ -169,6 +170,8 @@ export class Exploration {
   private coverStates: number | null = null;
   private partialOrder: PartialOrder | null;
   private partialOrderNote: string | null;
+  /** A liveness lasso reported needs a load stale forever (arm; checker/staleReads.ts). */
+  private staleForever = false;
   private partialOrderAsked: boolean;
   /** A successor of the state being expanded was already stored (the reduction's cycle proviso). */
   private revisited = false;
@@ -326,7 +329,7 @@ export class Exploration {
   /** What the memory model left out or made stronger, as far as this exploration used it. */
   private memoryCaveat(): string | null {
     const { eventsSynchronized, timersSynchronized } = this.stepper;
-    const caveats = [MEMORY_CAVEATS[this.sys.memory], eventsSynchronized ? EVENT_SYNC_CAVEAT : null, timersSynchronized ? TIMER_SYNC_CAVEAT : null].filter((c) => c !== null);
+    const caveats = [MEMORY_CAVEATS[this.sys.memory], eventsSynchronized ? EVENT_SYNC_CAVEAT : null, timersSynchronized ? TIMER_SYNC_CAVEAT : null, this.staleForever ? STALE_FOREVER_CAVEAT : null].filter((c) => c !== null);
     return caveats.length > 0 ? caveats.join('; ') : null;
   }
 
@@ -521,7 +524,13 @@ export class Exploration {
         if (why !== null) throw new Error(`internal error: the lasso found for ${name} is not fair: ${why}`);
       }
       const steps = judged.steps([...lasso.prefix, ...(lasso.cycle ?? [])]);
-      const violation: Violation = { property: name, message: this.livenessMessage(p, lasso, judged.state(lasso.triggerState)), steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
+      let message = this.livenessMessage(p, lasso, judged.state(lasso.triggerState));
+      const stale = this.sys.memory === 'arm' && lasso.cycle ? staleForever(this.sys, steps, lasso.prefix.length) : [];
+      if (stale.length > 0) {
+        message += `, ${staleForeverText(stale)}`;
+        this.staleForever = true;
+      }
+      const violation: Violation = { property: name, message, steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
       if (!this.violations.has(name)) this.violations.set(name, violation);
       if (!this.options.allViolations) return;
     }

@@ -37,6 +37,13 @@ export const EVENT_SYNC_CAVEAT = 'events between actors synchronize';
  */
 export const TIMER_SYNC_CAVEAT = 'timers see every earlier store';
 
+/**
+ * Said beside an arm verdict with a liveness violation whose cycle needs a load to return a stale value
+ * forever (checker/staleReads.ts): the hardware makes stores visible in finite time, so that run may
+ * not happen, while the model bounds no propagation delay.
+ */
+export const STALE_FOREVER_CAVEAT = 'a lasso needs a load stale forever';
+
 export interface MemorySettings {
   /** Per actor (tso, arm): stores that may wait in the store buffer. */
   storeBuffer: number;

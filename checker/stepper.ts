@@ -34,6 +34,12 @@ export interface StepObserver {
   transition(actor: number, from: number, to: number): void;
   effect(actor: number, effect: Effect): void;
   memory?(actor: number, happened: MemoryEvent): void;
+  /**
+   * A load of `cell` (a `reads` cell's, an explicit load's, or the load of a read-modify-write) returned
+   * value id `value` while memory's latest value of the cell was `latest` (the same when the load was
+   * forwarded from the actor's own store buffer): checker/staleReads.ts tells stale loads by it.
+   */
+  loaded?(actor: number, cell: number, value: number, latest: number): void;
 }
 
 /** Events one step may hand to actors (the root event, calls, replies) before it counts as a cycle. */
@@ -334,15 +340,21 @@ export class Stepper {
   }
 
   /** The read tuple of the event `actor` handles now: under ARM its `reads` are loads that branch. */
-  private readTupleOf(v: Int32Array, actor: number): number {
+  private readTupleOf(v: Int32Array, actor: number, obs: StepObserver | null): number {
     const logic = this.sys.actors[actor];
     if (!this.branchingReads(actor)) return logic.readTuple(this.pureReads(v, actor), this.cellBase);
     const scratch = this.readScratch;
     for (const c of logic.readCells) {
       const n = this.memory.loadValues(v, actor, c, false).length;
+      const latest = v[this.cellBase + c];
       scratch[this.cellBase + c] = this.memory.load(v, actor, c, false, this.choices.choose(n));
+      this.observeLoad(obs, actor, c, scratch[this.cellBase + c], latest);
     }
     return logic.readTuple(scratch, this.cellBase);
+  }
+
+  private observeLoad(obs: StepObserver | null, actor: number, cell: number, value: number, latest: number): void {
+    obs?.loaded?.(actor, cell, value, this.memory.forwarded ? value : latest);
   }
 
   /** `actor` handles one event to completion; `caller` is who called it (replies go there), if anyone. */
@@ -355,7 +367,7 @@ export class Stepper {
     else if (this.weak && via === 'timer' && this.memory.receive(v, actor)) this.timersSynchronized = true;
     // With the transition known and the reads deterministic, the read tuple is needed only to observe.
     const reuse = known !== null && !this.branchingReads(actor);
-    const reads = logic.readCells.length === 0 || (reuse && obs === null) ? 0 : this.readTupleOf(v, actor);
+    const reads = logic.readCells.length === 0 || (reuse && obs === null) ? 0 : this.readTupleOf(v, actor, obs);
     const t = reuse ? known : logic.lookup(v[actor], event, reads);
     // A spontaneous event or timer enabled for some values of the reads but not for these.
     if (!t.accepts && (via === 'spontaneous' || via === 'timer')) { this.unsettled = true; return Outcome.Disabled; }
@@ -407,8 +419,10 @@ export class Stepper {
         if (!this.foreseen(actor, e.cell)) return this.unforeseenLoad(actor, e.cell);
         if (!this.memory.beforeLoad(v, actor, e.acquire)) return this.memoryBound();
         const n = this.memory.loadValues(v, actor, e.cell, e.acquire).length;
+        const latest = v[this.cellBase + e.cell];
         const value = this.memory.load(v, actor, e.cell, e.acquire, this.choices.choose(n));
         if (obs?.memory) obs.memory(actor, { what: 'load', cell: e.cell, value, acquire: e.acquire, forwarded: this.memory.forwarded });
+        this.observeLoad(obs, actor, e.cell, value, latest);
         return this.dispatch(v, actor, this.replyEvent(e.reply, e.cell, this.sys.ns.values.values[value]), 'load', NO_CALLER, null, obs);
       }
       case EffectKind.Rmw:
@@ -476,6 +490,7 @@ export class Stepper {
     try {
       const fails = (old: number) => rmwResult(e.op, values.values[old], e.a, e.b).store === undefined;
       const option = this.choices.choose(this.memory.rmwOptions(v, actor, e.cell, fails));
+      const latest = v[this.cellBase + e.cell];
       const old = this.memory.rmw(v, actor, e.cell, option, fails, (o) => {
         const next = rmwResult(e.op, values.values[o], e.a, e.b).store;
         stored = next !== undefined;
@@ -483,6 +498,7 @@ export class Stepper {
       });
       if (old === -2) return this.memoryBound();
       if (obs?.memory) obs.memory(actor, { what: 'rmw', cell: e.cell, op: e.op, old, stored });
+      obs?.loaded?.(actor, e.cell, old, latest);
       const answer = rmwResult(e.op, values.values[old], e.a, e.b).answer;
       return this.dispatch(v, actor, this.replyEvent(e.reply, e.cell, answer), 'rmw', NO_CALLER, null, obs);
     } catch (err) {
