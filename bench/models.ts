@@ -1,7 +1,7 @@
 // Benchmark systems with known state counts, large enough (>= 1 million states) to measure the
 // explorer's throughput and memory per state.
 import { setup, assign } from 'xstate';
-import { cellsOf, defineSystem, leadsTo, load, post, write } from '../checker/index.ts';
+import { alwaysEventually, cellsOf, defineSystem, eventually, leadsTo, load, post, write } from '../checker/index.ts';
 import type { GlobalView, MemoryModelName, SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
 
@@ -105,4 +105,35 @@ export function withWorkTaken(system: SystemDefinition, vcpus: number): SystemDe
   const work = Array.from({ length: vcpus }, (_, i) => `work${i}`);
   const pending = (g: GlobalView) => work.some((c) => g.cells[c] === 1);
   return { ...system, properties: { ...system.properties, workTaken: leadsTo(pending, (g) => !pending(g), { cells: work }) } };
+}
+
+/**
+ * Rounds paced by a timer: `n` workers each store `k` times to a cell of their own and then wait; when
+ * nothing else can happen, a watchdog's `after` timer (deadlines) re-arms them all for the next round,
+ * as a periodic kick does. With a liveness property beside the timer, declaring what it reads, for the
+ * partial-order reduction beside timers: worker 0 finishes every round (verified), or (`overflow`)
+ * worker 0 stores k + 1, which it never does (violated, on a lasso round the rounds).
+ */
+export function timedRounds(n: number, k: number, overflow = false): SystemDefinition {
+  const actors: SystemDefinition['actors'] = {};
+  const cells: Record<string, number> = {};
+  for (let w = 0; w < n; w++) {
+    const name = `w${w}`;
+    cells[`${name}.d`] = 0;
+    const states: Record<string, unknown> = { done: { tags: ['end'], on: { again: 's0' } } };
+    for (let i = 0; i < k; i++) states[`s${i}`] = { on: { tick: { target: i === k - 1 ? 'done' : `s${i + 1}`, actions: write(`${name}.d`, i + 1) } } };
+    const worker = setup({}).createMachine({ id: name, initial: 'done', states } as any);
+    actors[name] = { machine: worker, spontaneous: [{ type: 'tick' }] };
+  }
+  const watchdog = setup({}).createMachine({
+    initial: 'waiting',
+    states: { waiting: { tags: ['end'], after: { 10: { target: 'waiting', reenter: true, actions: Array.from({ length: n }, (_, w) => post(`w${w}`, { type: 'again' })) } } } },
+  } as any);
+  actors.watchdog = { machine: watchdog };
+  return defineSystem({
+    name: `timed-rounds-${n}x${k}`, actors, cells,
+    properties: overflow
+      ? { worker0Overflows: eventually((g) => g.cells['w0.d'] === k + 1, { cells: ['w0.d'] }) }
+      : { worker0Finishes: alwaysEventually((g) => g.actors.w0.matches('done'), { actors: ['w0'] }) },
+  });
 }

@@ -4,7 +4,7 @@
 import { explore } from '../checker/index.ts';
 import type { CheckResult, SystemDefinition } from '../checker/index.ts';
 import { kvmVcpuKick } from '../models/scenarios/kvmVcpuKick.ts';
-import { counters, mailboxes, withWorkTaken } from './models.ts';
+import { counters, mailboxes, timedRounds, withWorkTaken } from './models.ts';
 import { ring } from './ringModel.ts';
 import { UNREDUCED } from './unreduced.ts';
 
@@ -24,6 +24,10 @@ export const PARTIAL_ORDER_CASES: Case[] = [
   // Liveness: the reduced graph's cycles are judged with the deferred steps' actors enabled.
   { name: 'kvm-vcpu-kick-correct-tso-3-liveness', system: () => withWorkTaken(kvmVcpuKick('tso', kick, 3), 3) },
   { name: 'kvm-vcpu-kick-no-request-tso-2-liveness', system: () => withWorkTaken(kvmVcpuKick('tso', { ...kick, request: false }, 2), 2) },
+  // Liveness beside a timer (deadlines): rounds of independent workers, re-armed when all are done.
+  { name: 'timed-rounds-4x6-liveness', system: () => timedRounds(4, 6) },
+  { name: 'timed-rounds-6x4-liveness', system: () => timedRounds(6, 4) },
+  { name: 'timed-rounds-6x4-liveness-violated', system: () => timedRounds(6, 4, true) },
   { name: 'counters-4x10', system: () => counters(4, 10) },
   { name: 'mailboxes-3x4', system: () => mailboxes(3, 4, 2) },
 ];
