@@ -11,8 +11,8 @@ import type { Fairness, GlobalView, PropertyReads, SystemDefinition } from '../c
 import { referenceLassoCheck, referenceLiveness } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { UNREDUCED } from './support/unreduced.ts';
-import { rearmedDataArb, rearmedSystem, timedDataArb, timedSystem } from './support/timedSystems.ts';
-import type { RearmedData } from './support/timedSystems.ts';
+import { rearmedDataArb, rearmedSystem, stepArb, timedDataArb, timedSystem } from './support/timedSystems.ts';
+import type { RearmedData, Step } from './support/timedSystems.ts';
 import { findings } from '../cli/formats/textTable.ts';
 import type { CheckRecord } from '../cli/runChecks.ts';
 
@@ -58,15 +58,8 @@ const looper = looperOf(false);
  * cycle and not in others) and store either to c or to a cell of their own (steps the reduction may
  * defer), the first of them waiting on c as in test/livenessVsReference.test.ts.
  */
-type Transition = { event: 'tick' | 'go'; when: number | null; target: number; store: { own: boolean; value: number } | null };
-const transitionArb = fc.record({
-  event: fc.constantFrom('tick' as const, 'go' as const),
-  when: fc.option(fc.integer({ min: 0, max: 2 }), { freq: 3 }),
-  target: fc.integer({ min: 0, max: 2 }),
-  store: fc.option(fc.record({ own: fc.boolean(), value: fc.integer({ min: 0, max: 2 }) })),
-});
-const actorArb = fc.array(fc.array(transitionArb, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 });
-const waiterArb = fc.integer({ min: 0, max: 2 }).map((k): Transition[][] => [
+const actorArb = fc.array(fc.array(stepArb, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 });
+const waiterArb = fc.integer({ min: 0, max: 2 }).map((k): Step[][] => [
   [{ event: 'tick', when: k, target: 1, store: null }], [{ event: 'tick', when: null, target: 0, store: { own: true, value: 1 } }]]);
 const actorsArb = fc.tuple(waiterArb, fc.array(actorArb, { minLength: 1, maxLength: 2 })).map(([w, rest]) => [w, ...rest]);
 
@@ -74,7 +67,7 @@ const actorsArb = fc.tuple(waiterArb, fc.array(actorArb, { minLength: 1, maxLeng
  * `fenced` (for tso): a transition back to the same or an earlier state ends with a fence, so every
  * cycle of a machine drains its store buffer and the search is not cut by the buffer's capacity.
  */
-function guardedSystem(actors: Transition[][][], withLooper: boolean, fenced: boolean): SystemDefinition {
+function guardedSystem(actors: Step[][][], withLooper: boolean, fenced: boolean): SystemDefinition {
   const defs: SystemDefinition['actors'] = {};
   const cells: Record<string, number> = { c: 0, z: 0 };
   actors.forEach((states, i) => {

@@ -10,9 +10,9 @@ import type { Fairness, GlobalView, SystemDefinition } from '../../checker/index
 const delayArb = fc.constantFrom(0, 10, 20);
 const fairnessArb = fc.constantFrom<Fairness>('none', 'weak', 'weak', { strong: ['t'] }, { strong: [{ actor: 't', event: 'tick' }] }, { strong: ['a0'] });
 
-/** An untimed step: guarded on cell c (or not), storing to the actor's own cell or to c (or not). */
-type Step = { event: 'tick' | 'go'; when: number | null; target: number; store: { own: boolean; value: number } | null };
-const stepArb = fc.record({
+/** An untimed step: guarded on cell c (or not), storing to the actor's own cell or to c (or not); also the guarded actors' of test/partialOrderLiveness.test.ts. */
+export type Step = { event: 'tick' | 'go'; when: number | null; target: number; store: { own: boolean; value: number } | null };
+export const stepArb = fc.record({
   event: fc.constantFrom('tick' as const, 'go' as const),
   when: fc.option(fc.integer({ min: 0, max: 2 }), { freq: 3 }),
   target: fc.integer({ min: 0, max: 2 }),
