@@ -82,6 +82,17 @@ export function scanTouches(machine: AnyStateMachine): ScannedTouches | null {
   return seeThrough ? out : null;
 }
 
+/** The actors some actor's machine may call (by the scan), or null when a machine's calls are not known. */
+export function callTargets(sys: CompiledSystem): Set<string> | null {
+  const out = new Set<string>();
+  for (const name of sys.actorNames) {
+    const calls = scanTouches(sys.definition.actors[name].machine)?.calls;
+    if (calls === null || calls === undefined) return null;
+    for (const c of calls) out.add(c);
+  }
+  return out;
+}
+
 /**
  * Per actor, the footprint of every step it may ever take (all its transitions, as scanned), a call
  * counting as the callee's steps too. Names that are no actor or cell are left out: touching them is a

@@ -30,16 +30,19 @@
 // actor's enabledness is constant from some point of a run in which the actor stops stepping: a timer
 // offered at a quiescent state and not taken is due now once another fires (time has reached its
 // deadline), and stays due until it fires; one armed with time left is never offered on a cycle it
-// does not leave, since time passing there would bring the cycle back with less time left. Under
-// `timers: 'unordered'` a timer is offered at every quiescent state and never falls due, so an actor
-// may be enabled at a quiescent state of the reduced run and nowhere else there, while the full run
-// disables it on the way (test/partialOrderLiveness.test.ts, "unordered timers"): not applied there.
+// does not leave, since time passing there would bring the cycle back with less time left. That needs
+// the actor's timers to change only by its own steps and by time: a call into it re-arms them inside
+// the caller's step, so timed actors that may be called keep the reduction off. Under
+// `timers: 'unordered'` a timer is offered at every quiescent state and never falls due. In both, an
+// actor may be enabled at a quiescent state of the reduced run and nowhere else there, while the full
+// run disables it on the way (test/partialOrderLiveness.test.ts, "unordered timers", "a call re-arms
+// its timer"): not applied there.
 import type { CompiledSystem } from './compile.ts';
 import { EffectKind } from './localTransition.ts';
 import type { LocalTransition } from './localTransition.ts';
 import type { Stepper } from './stepper.ts';
 import { StepKind } from './stepper.ts';
-import { actorFootprints, Footprint, Resources } from './actorFootprint.ts';
+import { actorFootprints, callTargets, Footprint, Resources } from './actorFootprint.ts';
 
 export interface PartialOrderChoice {
   partialOrder: PartialOrder | null;
@@ -56,11 +59,15 @@ export interface PartialOrderOptions {
 
 /** Why the reduction cannot apply to `sys` under `options`, or null when it can. */
 function partialOrderBlocker(sys: CompiledSystem, options: PartialOrderOptions, symmetry: boolean): string | null {
-  if (sys.liveness.length > 0 && sys.clock.mode === 'unordered') {
-    // An unordered timer is offered wherever nothing else is, without ever falling due: fairness could
-    // not be judged on the reduced graph (the comment at the top).
-    const timed = sys.actorNames.filter((_, a) => sys.actors[a].timerEvents.length > 0);
-    if (timed.length > 0) return `with liveness properties, unordered timers (${timed.join(', ')}) are offered wherever nothing else is and never fall due, so fairness needs every interleaving`;
+  const timed = sys.actorNames.filter((_, a) => sys.actors[a].timerEvents.length > 0);
+  if (sys.liveness.length > 0 && timed.length > 0) {
+    // Fairness could not be judged on the reduced graph (the comment at the top): an unordered timer is
+    // offered wherever nothing else is without ever falling due, and a call re-arms its callee's timers
+    // without the callee stepping.
+    if (sys.clock.mode === 'unordered') return `with liveness properties, unordered timers (${timed.join(', ')}) are offered wherever nothing else is and never fall due, so fairness needs every interleaving`;
+    const callees = callTargets(sys);
+    const called = callees === null ? timed : timed.filter((a) => callees.has(a));
+    if (called.length > 0) return `with liveness properties, timers of actors that ${callees === null ? 'a machine whose calls are not known may call' : 'others call'} (${called.join(', ')}) are re-armed by a call without their actor stepping, so fairness needs every interleaving`;
   }
   if (sys.memory === 'arm') return 'under arm, one write history is shared by every cell';
   if (options.coverage) return 'coverage counts every state';

@@ -11,7 +11,7 @@ import type { Fairness, GlobalView, PropertyReads, SystemDefinition } from '../c
 import { referenceLassoCheck, referenceLiveness } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { UNREDUCED } from './support/unreduced.ts';
-import { rearmedDataArb, rearmedSystem, stepArb, timedDataArb, timedSystem } from './support/timedSystems.ts';
+import { calledTimerSystem, rearmedDataArb, rearmedSystem, stepArb, timedDataArb, timedSystem } from './support/timedSystems.ts';
 import type { RearmedData, Step } from './support/timedSystems.ts';
 import { findings } from '../cli/formats/textTable.ts';
 import type { CheckRecord } from '../cli/runChecks.ts';
@@ -320,6 +320,17 @@ describe('partial-order reduction with liveness properties: cases', () => {
     // would have had t enabled all round its cycle (weak fairness would then rule the cycle out).
     expect(r.verdict).toBe('violated');
     expect([...referenceLiveness(system, 3_000)!.violated]).toEqual(['live']);
+  });
+
+  test('a call re-arms its timer without its actor stepping: not applied beside a liveness property, and said why', () => {
+    for (const memory of ['sc', 'tso'] as const) {
+      const system = calledTimerSystem(memory);
+      const r = explore(system, { partialOrder: true });
+      expect(r.stats.partialOrder).toMatchObject({ applied: false });
+      expect(r.stats.partialOrder!.note).toMatch(/timers of actors that others call \(t\) are re-armed by a call without their actor stepping/);
+      expect(r.verdict).toBe('violated');
+      expect([...referenceLiveness(system, 5_000)!.violated]).toEqual(['live']);
+    }
   });
 
   test('the same system under deadlines: reduced, and t\'s timer, due once r\'s has fired, makes t step', () => {

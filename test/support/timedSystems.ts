@@ -4,7 +4,7 @@
 // timers (README, "Partial-order reduction").
 import fc from 'fast-check';
 import { createMachine } from 'xstate';
-import { alwaysEventually, cellsOf, defineSystem, eventually, leadsTo, post, smp_mb, write } from '../../checker/index.ts';
+import { alwaysEventually, call, cellsOf, defineSystem, eventually, leadsTo, post, smp_mb, write } from '../../checker/index.ts';
 import type { Fairness, GlobalView, SystemDefinition } from '../../checker/index.ts';
 
 const delayArb = fc.constantFrom(0, 10, 20);
@@ -168,4 +168,37 @@ export function rearmedSystem(d: RearmedData, timers: 'deadline' | 'unordered'):
     : d.form === 'alwaysEventually' ? alwaysEventually(done, { actors: ['t'] })
       : leadsTo((g) => g.cells.c === 0, done, { cells: ['c'], actors: ['t'] });
   return defineSystem({ actors, cells, timers, fairness: d.fairness, properties: { live: property } });
+}
+
+/**
+ * A timed actor re-armed by calls (found by a review of the reduction beside timers): t steps while c is
+ * 0 or when its timer fires; u1 and u2, timers 10 apart, each in turn set c to 0, call t to re-enter its
+ * state (re-arming its timer: it never falls due, though t never steps), and re-arm a writer e (which
+ * sets c) and an independent actor y. The full graph's run in which e sets c before y steps disables t
+ * on the way and is fair; the reduction, taking y's steps first, had t enabled all round its cycles.
+ */
+export function calledTimerSystem(memory: 'sc' | 'tso'): SystemDefinition {
+  const t = createMachine({
+    initial: 's0',
+    states: {
+      s0: { after: { 10: 's1' }, on: { tick: { guard: ({ event }: { event: any }) => cellsOf(event).c === 0, target: 's1' }, reset: { target: 's0', reenter: true } } },
+      s1: { tags: ['end'], on: { reset: {} } },
+    },
+  } as any);
+  const rearm = [write('c', 0), call('t', { type: 'reset' }), post('e', { type: 'again' }), post('y', { type: 'again' })];
+  const every20 = { tags: ['end'], after: { 20: { target: 's0', reenter: true, actions: rearm } } };
+  const u1 = createMachine({ initial: 's0', states: { s0: every20 } } as any);
+  const u2 = createMachine({ initial: 'first', states: { first: { tags: ['end'], after: { 5: 'second' } }, second: { tags: ['end'], after: { 5: { target: 's0', actions: rearm } } }, s0: every20 } } as any);
+  const e = createMachine({ initial: 's1', states: { s0: { on: { tick: { target: 's1', actions: write('c', 1) } } }, s1: { tags: ['end'], on: { again: 's0' } } } });
+  const y = createMachine({ initial: 's1', states: { s0: { on: { tick: { target: 's1', actions: write('d', 1) } } }, s1: { tags: ['end'], on: { again: { target: 's0', actions: write('d', 0) } } } } });
+  return defineSystem({
+    actors: {
+      t: { machine: t, spontaneous: [{ type: 'tick' }], reads: ['c'] },
+      u1: { machine: u1 }, u2: { machine: u2 },
+      e: { machine: e, spontaneous: [{ type: 'tick' }] },
+      y: { machine: y, spontaneous: [{ type: 'tick' }] },
+    },
+    cells: { c: 1, d: 1 }, memory, fairness: 'weak',
+    properties: { live: eventually((g) => g.actors.t.matches('s1'), { actors: ['t'] }) },
+  });
 }
