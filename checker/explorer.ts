@@ -525,7 +525,7 @@ export class Exploration {
       }
       const steps = judged.steps([...lasso.prefix, ...(lasso.cycle ?? [])]);
       let message = this.livenessMessage(p, lasso, judged.state(lasso.triggerState));
-      const stale = this.sys.memory === 'arm' && lasso.cycle ? staleForever(this.sys, steps, lasso.prefix.length) : [];
+      const stale = this.sys.memory === 'arm' && lasso.cycle ? staleForever(new Execution(this.sys), steps, lasso.prefix.length) : [];
       if (stale.length > 0) {
         message += `, ${staleForeverText(stale)}`;
         this.staleForever = true;

@@ -9,6 +9,7 @@ import { judgedTrue } from './properties.ts';
 import type { LivenessProperty } from './properties.ts';
 import type { Step } from './result.ts';
 import { VectorView } from './globalView.ts';
+import { staleForever, staleForeverText } from './staleReads.ts';
 
 export type LassoVerdict = { violated: true; message: string } | { violated: false; reason: string };
 
@@ -50,7 +51,9 @@ export function judgeLasso(exec: Execution, property: string, states: Int32Array
   const cycle: CycleState[] = steps.slice(cycleStart).map((s, k) => ({ enabled: exec.enabled(states[cycleStart + k]).map(move), taken: move(s) }));
   const why = unfairness(cycle, fairnessRules(exec.sys), names);
   if (why !== null) return { violated: false, reason: `the cycle is not a fair run: ${why}` };
-  return { violated: true, message: livenessMessage(p, triggerText(p, at(triggerStep)), triggerStep, cycleStart, end - cycleStart) };
+  const message = livenessMessage(p, triggerText(p, at(triggerStep)), triggerStep, cycleStart, end - cycleStart);
+  const stale = staleForever(exec, steps, cycleStart);
+  return { violated: true, message: stale.length > 0 ? `${message}, ${staleForeverText(stale)}` : message };
 }
 
 function sameState(a: Int32Array, b: Int32Array): boolean {

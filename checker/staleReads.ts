@@ -8,14 +8,12 @@
 // repeating the cycle repeats the stale load forever. Where the cycle does store to the cell, old writes
 // drop out of the history as it repeats, so every reader eventually reads past each of them: that stale
 // load is not forever.
-import type { CompiledSystem } from './compile.ts';
-import { Execution } from './execution.ts';
-import type { StaleLoad } from './execution.ts';
+import type { Execution, StaleLoad } from './execution.ts';
 import type { Step } from './result.ts';
 
-/** The stale loads `steps` (a lasso whose cycle starts at step `cycleStart`) repeats forever, one per actor and cell. */
-export function staleForever(sys: CompiledSystem, steps: Step[], cycleStart: number): StaleLoad[] {
-  const exec = new Execution(sys);
+/** The stale loads `steps` (a lasso whose cycle starts at step `cycleStart`, replayed by `exec`) repeats forever, one per actor and cell. */
+export function staleForever(exec: Execution, steps: Step[], cycleStart: number): StaleLoad[] {
+  if (exec.sys.memory !== 'arm') return [];
   let v = exec.initial().state;
   const stale: StaleLoad[] = [];
   const stored = new Set<string>();

@@ -40,7 +40,12 @@ describe('a lasso that needs a load stale forever (arm)', () => {
     expect(r.verdict).toBe('violated');
     expect(r.memoryCaveat).toBe('without load buffering; a lasso needs a load stale forever');
     expect(r.violations[0].message).toMatch(/but it needs r's load of flag to return 0 while memory holds 1 forever \(no step of the cycle stores to flag\)/);
-    expect(staleForever(compileSystem(spin('arm', [1], 1, false)), r.violations[0].steps, r.violations[0].cycleStart!)).toEqual([{ actor: 'r', cell: 'flag', value: 0, latest: 1 }]);
+    const exec = new Execution(spin('arm', [1], 1, false));
+    expect(staleForever(exec, r.violations[0].steps, r.violations[0].cycleStart!)).toEqual([{ actor: 'r', cell: 'flag', value: 0, latest: 1 }]);
+    // Judged again from its steps (replay, a trace tried on another variant), it says the same.
+    const states = [exec.initial().state!];
+    for (const step of r.violations[0].steps) states.push(exec.apply(states[states.length - 1], step)!.state!);
+    expect(exec.lassoJudgement('seen', states, r.violations[0].steps, r.violations[0].cycleStart!)).toEqual({ violated: true, message: r.violations[0].message });
   });
 
   test('a flag never set to what the waiter waits for: violated under every model, and no load stays stale forever', () => {
@@ -72,10 +77,10 @@ describe('a lasso that needs a load stale forever (arm)', () => {
     let v = exec.initial().state!;
     for (const step of steps) v = exec.apply(v, step as never)!.state!;
     expect(materialize(sys, v).actors.r.value).toBe('spinning');
-    expect(staleForever(sys, steps as never, 4)).toEqual([]);
-    expect(staleForever(sys, steps.slice(0, 3) as never, 2)).toEqual([{ actor: 'r', cell: 'flag', value: 0, latest: 1 }]);
+    expect(staleForever(exec, steps as never, 4)).toEqual([]);
+    expect(staleForever(exec, steps.slice(0, 3) as never, 2)).toEqual([{ actor: 'r', cell: 'flag', value: 0, latest: 1 }]);
     // The same stale read, on a cycle that also stores to flag (w's store and its flush): repeated, it
     // adds writes to flag and old ones drop out, so the read is not stale forever.
-    expect(staleForever(sys, steps.slice(0, 3) as never, 0)).toEqual([]);
+    expect(staleForever(exec, steps.slice(0, 3) as never, 0)).toEqual([]);
   });
 });
