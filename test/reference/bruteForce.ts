@@ -991,11 +991,26 @@ export function referenceLiveness(def: SystemDefinition, maxStates = 2_000): { v
   return { violated, bounded };
 }
 
+/** referenceLassoCheck: how many times an arm cycle is taken, at most, before it is said not to return. */
+const LASSO_ROUNDS = 8;
+
 /**
  * Re-executes a liveness counterexample and says what is wrong with it (null: nothing): every step
  * enabled; the obligation open from the cycle's start (or the run's end) on; a cycle that returns to
  * the state it starts in and is fair (weak: every actor enabled in all its states steps on it; strong:
  * every strong item enabled in one of its states is taken), or a run that ends with nothing enabled.
+ *
+ * Under arm the cycle may be taken more than once before it returns. The reference's state keeps the
+ * write list in the order the writes became visible and every actor's views as positions in it; a
+ * cycle can leave those different (a write of the same value in another place of the list, a view
+ * one position on) where no actor can tell: every load still has the same values to choose from. The
+ * explorer's states do not keep that difference, so its cycle returns where the reference's does not
+ * yet. Then the cycle is taken again, the same steps with the same load choices, until the state at
+ * the end of a round is one seen at the end of an earlier round (it must be, the states being
+ * finitely many; given up after `LASSO_ROUNDS` rounds), and fairness is judged on the rounds between
+ * the two: the reference's own lasso, whose cycle is the explorer's taken some times over. Only the
+ * arm memory may differ after the first round; under sc and tso, or where an actor, a cell, an event
+ * in flight or a timer differs, the cycle does not return.
  */
 export function referenceLassoCheck(def: SystemDefinition, property: string, steps: RefStep[], cycleStart: number | null): string | null {
   const ref = new Reference(def);
@@ -1003,13 +1018,46 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
   const init = ref.initial();
   if (init instanceof Violated || init instanceof Cut) return 'the initial state fails';
   const same = (a: RefStep, b: RefStep) => a.actor === b.actor && a.kind === b.kind && canon(a.event) === canon(b.event);
+  // The run as taken: the lasso's steps, then the cycle's again for each further round.
+  const path: RefStep[] = [];
   const states: RefState[] = [init];
-  for (let i = 0; i < steps.length; i++) {
-    const g = states[i];
-    if (!ref.enabled(g).some((s) => same(s, steps[i]))) return `step ${i + 1} is not enabled`;
-    const h = ref.apply(g, steps[i]);
-    if (h === null || h instanceof Violated || h instanceof Cut) return `step ${i + 1} does not end normally`;
+  const take = (step: RefStep): string | null => {
+    const g = states[states.length - 1];
+    const i = path.length;
+    const where = i < steps.length ? `step ${i + 1}` : `step ${i + 1} (the cycle's step ${(i - steps.length) % (steps.length - cycleStart!) + 1}, taken again)`;
+    if (!ref.enabled(g).some((s) => same(s, step))) return `${where} is not enabled`;
+    const h = ref.apply(g, step);
+    if (h === null || h instanceof Violated || h instanceof Cut) return `${where} does not end normally`;
+    path.push(step);
     states.push(h);
+    return null;
+  };
+  for (const step of steps) {
+    const why = take(step);
+    if (why !== null) return why;
+  }
+  // The repeated cycle: path[loopFrom..loopTo), returning from states[loopTo] to states[loopFrom].
+  let loopFrom = cycleStart ?? steps.length;
+  let loopTo = steps.length;
+  if (cycleStart !== null && ref.key(states[steps.length]) !== ref.key(states[cycleStart])) {
+    const cycle = steps.slice(cycleStart);
+    const withoutMemory = (g: RefState) => ref.key({ ...g, arm: null });
+    if (init.arm === null || withoutMemory(states[steps.length]) !== withoutMemory(states[cycleStart])) return 'the cycle does not return to its start';
+    const ends = new Map<string, number>([[ref.key(states[cycleStart]), 0], [ref.key(states[steps.length]), 1]]);
+    let closed = false;
+    for (let round = 2; round <= LASSO_ROUNDS && !closed; round++) {
+      for (const step of cycle) {
+        const why = take(step);
+        if (why !== null) return why;
+      }
+      const k = ref.key(states[states.length - 1]);
+      const earlier = ends.get(k);
+      if (earlier === undefined) { ends.set(k, round); continue; }
+      loopFrom = cycleStart + earlier * cycle.length;
+      loopTo = path.length;
+      closed = true;
+    }
+    if (!closed) return `the cycle does not return to its start (not in ${LASSO_ROUNDS} rounds)`;
   }
   const holds = (j: unknown) => j === true || (typeof j === 'string' && j !== '');
   let open = false;
@@ -1021,9 +1069,8 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
   const from = cycleStart ?? steps.length;
   if (!openAt.slice(from).every(Boolean)) return 'the obligation is met on the way';
   if (cycleStart === null) return ref.enabled(states[steps.length]).length === 0 ? null : 'the run does not end';
-  if (ref.key(states[steps.length]) !== ref.key(states[cycleStart])) return 'the cycle does not return to its start';
-  const cycle = steps.slice(cycleStart);
-  const cycleStates = states.slice(cycleStart, steps.length);
+  const cycle = path.slice(loopFrom, loopTo);
+  const cycleStates = states.slice(loopFrom, loopTo);
   const fairness = def.fairness ?? 'weak';
   for (const a of Object.keys(def.actors)) {
     const moves = cycle.some((s) => s.actor === a);
