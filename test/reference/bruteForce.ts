@@ -991,7 +991,7 @@ export function referenceLiveness(def: SystemDefinition, maxStates = 2_000): { v
   return { violated, bounded };
 }
 
-/** referenceLassoCheck: how many times an arm cycle is taken, at most, before it is said not to return. */
+/** referenceLassoCheck: how many times, unless told otherwise, an arm cycle is taken at most before it is said not to return. */
 const LASSO_ROUNDS = 8;
 
 /**
@@ -1007,12 +1007,12 @@ const LASSO_ROUNDS = 8;
  * explorer's states do not keep that difference, so its cycle returns where the reference's does not
  * yet. Then the cycle is taken again, the same steps with the same load choices, until the state at
  * the end of a round is one seen at the end of an earlier round (it must be, the states being
- * finitely many; given up after `LASSO_ROUNDS` rounds), and fairness is judged on the rounds between
+ * finitely many; given up after `rounds` rounds), and fairness is judged on the rounds between
  * the two: the reference's own lasso, whose cycle is the explorer's taken some times over. Only the
  * arm memory may differ after the first round; under sc and tso, or where an actor, a cell, an event
  * in flight or a timer differs, the cycle does not return.
  */
-export function referenceLassoCheck(def: SystemDefinition, property: string, steps: RefStep[], cycleStart: number | null): string | null {
+export function referenceLassoCheck(def: SystemDefinition, property: string, steps: RefStep[], cycleStart: number | null, rounds = LASSO_ROUNDS): string | null {
   const ref = new Reference(def);
   const p = (def.properties ?? {})[property] as any;
   const init = ref.initial();
@@ -1045,7 +1045,7 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
     if (init.arm === null || withoutMemory(states[steps.length]) !== withoutMemory(states[cycleStart])) return 'the cycle does not return to its start';
     const ends = new Map<string, number>([[ref.key(states[cycleStart]), 0], [ref.key(states[steps.length]), 1]]);
     let closed = false;
-    for (let round = 2; round <= LASSO_ROUNDS && !closed; round++) {
+    for (let round = 2; round <= rounds && !closed; round++) {
       for (const step of cycle) {
         const why = take(step);
         if (why !== null) return why;
@@ -1057,7 +1057,7 @@ export function referenceLassoCheck(def: SystemDefinition, property: string, ste
       loopTo = path.length;
       closed = true;
     }
-    if (!closed) return `the cycle does not return to its start (not in ${LASSO_ROUNDS} rounds)`;
+    if (!closed) return `the cycle does not return to its start (not in ${rounds} rounds)`;
   }
   const holds = (j: unknown) => j === true || (typeof j === 'string' && j !== '');
   let open = false;
