@@ -75,8 +75,8 @@ export interface ExploreOptions {
   /**
    * Partial-order reduction (checker/partialOrder.ts): expand only an ample set of steps where that keeps
    * every verdict. On by default (false switches it off); not applied with coverage, symmetry, under arm,
-   * with liveness properties beside unordered timers, or while an invariant, goal or liveness property does not
-   * declare what it reads. CheckResult.stats.partialOrder
+   * with liveness properties beside unordered timers or beside timers of an actor that may be called, or
+   * while an invariant, goal or liveness property does not declare what it reads. CheckResult.stats.partialOrder
    * says whether it applied, and, when asked for with `true`, why not.
    */
   partialOrder?: boolean;

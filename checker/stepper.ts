@@ -498,7 +498,8 @@ export class Stepper {
       });
       if (old === -2) return this.memoryBound();
       if (obs?.memory) obs.memory(actor, { what: 'rmw', cell: e.cell, op: e.op, old, stored });
-      obs?.loaded?.(actor, e.cell, old, latest);
+      // Option 0 is the fully ordered RMW, on the latest value once the actor's buffer is drained.
+      if (option !== 0) obs?.loaded?.(actor, e.cell, old, latest);
       const answer = rmwResult(e.op, values.values[old], e.a, e.b).answer;
       return this.dispatch(v, actor, this.replyEvent(e.reply, e.cell, answer), 'rmw', NO_CALLER, null, obs);
     } catch (err) {
