@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { setup } from 'xstate';
 import { alwaysEventually, cellsOf, defineSystem, eventually, explore, leadsTo, write } from '../checker/index.ts';
-import type { Fairness, GlobalView, SystemDefinition } from '../checker/index.ts';
+import type { ExploreOptions, Fairness, GlobalView, SystemDefinition } from '../checker/index.ts';
 import { referenceLassoCheck, referenceLiveness } from './reference/bruteForce.ts';
 import { buildSystem, systemDataArb } from './reference/randomSystem.ts';
 import { UNREDUCED } from './support/unreduced.ts';
@@ -77,28 +77,39 @@ function guardedSystem(actors: GuardedTransition[][][]): SystemDefinition {
   return defineSystem({ actors: defs, cells: { c: 0, c0: 0, c1: 0 } });
 }
 
+type Seen = { compared: number; violated: number; verified: number; lassos: number; ends: number; retaken?: number };
+
+/**
+ * The explorer's liveness verdicts on `system` (its two properties live*) against the reference's, each
+ * lasso re-executed by the reference; counted into `seen` (`retaken`: lassos whose cycle the reference
+ * rejects when told to take it once, as under arm).
+ */
+function agreesWithReference(system: SystemDefinition, options: ExploreOptions, seen: Seen): void {
+  const ref = referenceLiveness(system, 300);
+  if (ref === null) return;
+  const { violated: expected, bounded } = ref;
+  seen.compared++;
+  const r = explore(system, options);
+  const found = new Set(r.violations.map((v) => v.property).filter((p) => p.startsWith('live')));
+  // A branch cut by a bound leaves its state out of the search: a subset then, never more.
+  if (bounded) for (const p of found) expect(expected).toContain(p);
+  else expect(found).toEqual(new Set([...expected].filter((p) => p.startsWith('live'))));
+  for (const v of r.violations.filter((x) => x.property.startsWith('live'))) {
+    // A real, fair run that never meets the obligation, as the reference re-executes it.
+    expect(referenceLassoCheck(system, v.property, v.steps, v.cycleStart ?? null)).toBeNull();
+    if (v.cycleStart === null) seen.ends++; else seen.lassos++;
+    if (seen.retaken !== undefined && referenceLassoCheck(system, v.property, v.steps, v.cycleStart ?? null, 1) !== null) seen.retaken++;
+  }
+  seen.violated += found.size;
+  seen.verified += 2 - found.size;
+}
+
 describe('liveness against the reference', () => {
   test('random systems, predicates and fairness: the same liveness verdicts', () => {
     const seen = { compared: 0, violated: 0, verified: 0, lassos: 0, ends: 0 };
     fc.assert(
       fc.property(systemDataArb, fairnessArb, fc.array(predicateArb, { minLength: 3, maxLength: 3 }), fc.constantFrom('eventually' as const, 'alwaysEventually' as const), (data, fairness, preds, form) => {
-        const system = withLiveness(buildSystem(data), fairness, preds, form);
-        const ref = referenceLiveness(system, 300);
-        if (ref === null) return;
-        const { violated: expected, bounded } = ref;
-        seen.compared++;
-        const r = explore(system, { allViolations: true });
-        const found = new Set(r.violations.map((v) => v.property).filter((p) => p.startsWith('live')));
-        // A branch cut by a bound leaves its state out of the search: a subset then, never more.
-        if (bounded) for (const p of found) expect(expected).toContain(p);
-        else expect(found).toEqual(new Set([...expected].filter((p) => p.startsWith('live'))));
-        for (const v of r.violations.filter((x) => x.property.startsWith('live'))) {
-          // A real, fair run that never meets the obligation, as the reference re-executes it.
-          expect(referenceLassoCheck(system, v.property, v.steps, v.cycleStart ?? null)).toBeNull();
-          if (v.cycleStart === null) seen.ends++; else seen.lassos++;
-        }
-        seen.violated += found.size;
-        seen.verified += 2 - found.size;
+        agreesWithReference(withLiveness(buildSystem(data), fairness, preds, form), { allViolations: true }, seen);
       }),
       // The counts below say the sample exercised what it is meant to; a fixed seed keeps them from
       // depending on luck (unseeded, a run was seen with only 5 counterexamples).
@@ -119,21 +130,7 @@ describe('liveness against the reference', () => {
       fc.property(systemDataArb, fairnessArb, fc.array(predicateArb, { minLength: 3, maxLength: 3 }), fc.constantFrom('eventually' as const, 'alwaysEventually' as const), fc.integer({ min: 1, max: 3 }), (data, fairness, preds, form, storeBuffer) => {
         // The store buffer and the history bound as in explorerVsReference's arm run.
         const system = { ...withLiveness(buildSystem(data), fairness, preds, form), memory: 'arm' as const, storeBuffer, history: 7 };
-        const ref = referenceLiveness(system, 300);
-        if (ref === null) return;
-        const { violated: expected, bounded } = ref;
-        seen.compared++;
-        const r = explore(system, { ...UNREDUCED, allViolations: true });
-        const found = new Set(r.violations.map((v) => v.property).filter((p) => p.startsWith('live')));
-        if (bounded) for (const p of found) expect(expected).toContain(p);
-        else expect(found).toEqual(new Set([...expected].filter((p) => p.startsWith('live'))));
-        for (const v of r.violations.filter((x) => x.property.startsWith('live'))) {
-          expect(referenceLassoCheck(system, v.property, v.steps, v.cycleStart ?? null)).toBeNull();
-          if (v.cycleStart === null) seen.ends++; else seen.lassos++;
-          if (referenceLassoCheck(system, v.property, v.steps, v.cycleStart ?? null, 1) !== null) seen.retaken++;
-        }
-        seen.violated += found.size;
-        seen.verified += 2 - found.size;
+        agreesWithReference(system, { ...UNREDUCED, allViolations: true }, seen);
       }),
       // Seeded: in this sample 45 systems are compared, 17 properties violated, 3 lassos taken again.
       { numRuns: 50, seed: 1 },
