@@ -171,7 +171,7 @@ export class Exploration {
   private partialOrder: PartialOrder | null;
   private partialOrderNote: string | null;
   /** A liveness lasso reported needs a load stale forever (arm; checker/staleReads.ts). */
-  private staleForever = false;
+  private lassoNeedsStaleLoad = false;
   private partialOrderAsked: boolean;
   /** A successor of the state being expanded was already stored (the reduction's cycle proviso). */
   private revisited = false;
@@ -329,7 +329,7 @@ export class Exploration {
   /** What the memory model left out or made stronger, as far as this exploration used it. */
   private memoryCaveat(): string | null {
     const { eventsSynchronized, timersSynchronized } = this.stepper;
-    const caveats = [MEMORY_CAVEATS[this.sys.memory], eventsSynchronized ? EVENT_SYNC_CAVEAT : null, timersSynchronized ? TIMER_SYNC_CAVEAT : null, this.staleForever ? STALE_FOREVER_CAVEAT : null].filter((c) => c !== null);
+    const caveats = [MEMORY_CAVEATS[this.sys.memory], eventsSynchronized ? EVENT_SYNC_CAVEAT : null, timersSynchronized ? TIMER_SYNC_CAVEAT : null, this.lassoNeedsStaleLoad ? STALE_FOREVER_CAVEAT : null].filter((c) => c !== null);
     return caveats.length > 0 ? caveats.join('; ') : null;
   }
 
@@ -528,7 +528,7 @@ export class Exploration {
       const stale = this.sys.memory === 'arm' && lasso.cycle ? staleForever(new Execution(this.sys), steps, lasso.prefix.length) : [];
       if (stale.length > 0) {
         message += `, ${staleForeverText(stale)}`;
-        this.staleForever = true;
+        this.lassoNeedsStaleLoad = true;
       }
       const violation: Violation = { property: name, message, steps, cycleStart: lasso.cycle ? lasso.prefix.length : null };
       if (!this.violations.has(name)) this.violations.set(name, violation);
